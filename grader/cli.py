@@ -1,0 +1,134 @@
+"""The ``grader`` command: stubs, check, grade, validate."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from . import __version__
+from .course import Course, CourseError, load_course
+from .pytest_plugin import DEFAULT_SEED
+from .reports import gradescope, table, write_json
+from .runner import Kind, run_suites
+from .scoring import Score, score_run
+from .stubs import StubError, stale_files, write_stubs
+
+
+def _course(args: argparse.Namespace) -> Course:
+    return load_course(Path(args.course) if args.course else None)
+
+
+def _grade(course: Course, path: Path, kind: Kind, args: argparse.Namespace) -> tuple[Score, object]:
+    run = run_suites(course, path, kind, seed=args.seed, sandbox_mode=args.sandbox)
+    return score_run(course, run), run
+
+
+def cmd_stubs(args: argparse.Namespace) -> int:
+    course = _course(args)
+    if args.check:
+        stale = stale_files(course.source_dir, course.stubs_dir)
+        if stale:
+            print(f"{course.model.stubs}/ is out of date with {course.model.source}/: {', '.join(stale)}")
+            print("Run `grader stubs` to regenerate it.")
+            return 1
+        print(f"{course.model.stubs}/ is up to date.")
+        return 0
+    written = write_stubs(course.source_dir, course.stubs_dir)
+    print(f"wrote {len(written)} files to {course.model.stubs}/: {', '.join(written)}")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    course = _course(args)
+    path = Path(args.path)
+    score, run = _grade(course, path, "hidden", args)
+    print(table(score, run, f"{course.model.title} — {path}"))  # type: ignore[arg-type]
+    if args.json:
+        try:
+            write_json(Path(args.json), gradescope(score, run))  # type: ignore[arg-type]
+        except OSError as error:
+            print(f"grader: cannot write the report to {args.json}: {error.strerror or error}", file=sys.stderr)
+            return 1
+    return 0
+
+
+_NOT_IMPLEMENTED = re.compile(r"^(?:reading |importing )?([\w.]+) is not implemented yet")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    course = _course(args)
+    path = Path(args.path) if args.path else course.stubs_dir
+    score, run = _grade(course, path, "public", args)
+    print(f"{course.model.title}: public checks of {path}\n")
+    next_step = ""
+    for task in score.tasks:
+        mark = "✓" if task.tests and task.passed == len(task.tests) and not task.problem else "✗"
+        print(f" {mark} {task.task.title}: {task.passed}/{len(task.tests)} checks pass")
+        for test in task.tests:
+            if not test.outcome.passed:
+                print(f"     - {test.outcome.name}: {test.outcome.message or test.outcome.status}")
+                found = _NOT_IMPLEMENTED.search(test.outcome.message)
+                if found and not next_step:
+                    next_step = found.group(1)
+        if task.problem:
+            print(f"     ! {task.problem}")
+    for problem in run.intake_problems.values():  # type: ignore[attr-defined]
+        print(f" ! {problem}")
+    print(f"\nPublic score: {score.score:g}/{score.max_score:g}")
+    if next_step:
+        print(f"Next: implement {next_step}.")
+    elif score.score == score.max_score:
+        print("All public checks pass. The hidden tests try many more cases: test edge cases yourself too.")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate
+
+    return validate(_course(args), args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description="Grade hand-written deep-learning exercises.")
+    parser.add_argument("--version", action="version", version=f"grader {__version__}")
+    parser.add_argument("--course", help="folder holding course.yaml (default: found from here upwards)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def run_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the randomized cases")
+        sub.add_argument("--sandbox", choices=["auto", "bwrap", "process"], default="auto",
+                         help="isolation of student code (default: the strongest available)")
+
+    stubs = commands.add_parser("stubs", help="generate the student package from the solutions")
+    stubs.add_argument("--check", action="store_true", help="only report whether it is up to date")
+    stubs.set_defaults(func=cmd_stubs)
+
+    grade = commands.add_parser("grade", help="grade one submission with the hidden suites")
+    grade.add_argument("path", help="a folder laid out like exercises/")
+    grade.add_argument("--json", metavar="FILE", help="write a Gradescope results.json here")
+    run_options(grade)
+    grade.set_defaults(func=cmd_grade)
+
+    check = commands.add_parser("check", help="run the public checks (default: on exercises/)")
+    check.add_argument("path", nargs="?", help="folder to check (default: the course's exercises/)")
+    run_options(check)
+    check.set_defaults(func=cmd_check)
+
+    validate = commands.add_parser("validate", help="check that the course is sound")
+    run_options(validate)
+    validate.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (CourseError, StubError) as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("grader: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,228 @@
+"""The course as data: ``course.yaml`` loaded into validated, typed objects.
+
+Every problem with the file becomes one line naming the key path and, where
+the YAML parser knows it, the line: ``course.yaml:14: tasks[0].points: ...``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+COURSE_FILE = "course.yaml"
+
+
+class CourseError(Exception):
+    """``course.yaml`` is missing, unreadable or invalid; ``problems`` has one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Suites(_Strict):
+    public: str
+    hidden: str
+
+
+class Task(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    points: float = Field(gt=0)
+    module: str
+    covers: list[str] = Field(min_length=1)
+    tests: str = Field(pattern=r"^test_[A-Za-z0-9_]+\.py$")
+
+    @field_validator("points", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        # strict mode refuses an int for a float field; points may be written either way
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+
+
+class Limits(_Strict):
+    call_seconds: float = Field(default=5, gt=0)
+    import_seconds: float = Field(default=10, gt=0)
+    submission_seconds: float = Field(default=120, gt=0)
+    cpu_seconds: int = Field(default=60, gt=0)
+    memory_mb: int = Field(default=1024, ge=64)
+    processes: int = Field(default=64, ge=1)
+    file_size_mb: int = Field(default=16, ge=0)
+    output_kb: int = Field(default=64, ge=1)
+    source_kb: int = Field(default=256, ge=1)
+
+    @field_validator("call_seconds", "import_seconds", "submission_seconds", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+
+
+class CourseModel(_Strict):
+    title: str
+    language: Literal["en", "zh"] = "en"
+    source: str
+    stubs: str
+    modules: list[str] = Field(min_length=1)
+    suites: Suites
+    tasks: list[Task] = Field(min_length=1)
+    limits: Limits = Limits()
+
+    @field_validator("tasks")
+    @classmethod
+    def _consistent(cls, tasks: list[Task], info: ValidationInfo) -> list[Task]:
+        ids = [task.id for task in tasks]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"task ids must be unique; repeated: {', '.join(duplicates)}")
+        modules = info.data.get("modules", [])
+        unknown = [t.module for t in tasks if t.module not in modules]
+        if unknown:
+            raise ValueError(f"tasks name modules not listed in `modules`: {', '.join(unknown)}")
+        return tasks
+
+
+@dataclass(frozen=True)
+class Course:
+    """A loaded course: the validated model plus where it lives."""
+
+    root: Path
+    model: CourseModel
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / self.model.source
+
+    @property
+    def stubs_dir(self) -> Path:
+        return self.root / self.model.stubs
+
+    def suite_dir(self, kind: Literal["public", "hidden"]) -> Path:
+        return self.root / (self.model.suites.public if kind == "public" else self.model.suites.hidden)
+
+    def suite_file(self, task: Task, kind: Literal["public", "hidden"]) -> Path:
+        return self.suite_dir(kind) / task.tests
+
+    @property
+    def max_score(self) -> float:
+        return sum(task.points for task in self.model.tasks)
+
+    def task(self, task_id: str) -> Task:
+        for task in self.model.tasks:
+            if task.id == task_id:
+                return task
+        raise KeyError(task_id)
+
+
+def _key_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], problems: list[str], name: str) -> None:
+    """Record the line of every key path; report duplicate keys (YAML keeps the last silently)."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                problems.append(f"{name}:{key_node.start_mark.line + 1}: {_format_path(path + (key,))}: key appears twice")
+            seen.add(key)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            _key_lines(value_node, path + (key,), lines, problems, name)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _key_lines(item, path + (index,), lines, problems, name)
+
+
+def _format_path(path: tuple[Any, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key (check its spelling)"
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    if "input" in error and kind not in {"model_type", "dict_type"} and not isinstance(error["input"], (dict, list)):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def parse_course(text: str, root: Path, name: str = COURSE_FILE) -> Course:
+    """Validate ``text`` as a course rooted at ``root``; raises ``CourseError``."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else name
+        problem = getattr(error, "problem", None) or str(error)
+        raise CourseError([f"{where}: not valid YAML: {problem}"]) from None
+    if not isinstance(data, dict) or node is None:
+        raise CourseError([f"{name}: the course must be a mapping of keys (title, tasks, ...), got {type(data).__name__}"])
+    problems: list[str] = []
+    lines: dict[tuple[Any, ...], int] = {}
+    _key_lines(node, (), lines, problems, name)
+    try:
+        model = CourseModel.model_validate(data)
+    except ValidationError as error:
+        for item in error.errors():
+            path = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            line = lines.get(path) or lines.get(path[:-1]) or lines.get(())
+            problems.append(f"{name}:{line}: {_format_path(path)}: {_describe(dict(item))}")
+        raise CourseError(problems) from None
+    if problems:
+        raise CourseError(problems)
+    course = Course(root, model)
+    for index, task in enumerate(model.tasks):
+        for kind in ("public", "hidden"):
+            suite = course.suite_file(task, kind)  # type: ignore[arg-type]
+            if not suite.is_file():
+                line = lines.get(("tasks", index, "tests"))
+                problems.append(f"{name}:{line}: tasks[{index}].tests: {suite.relative_to(root)} does not exist")
+    for key in ("source", "stubs"):
+        if not (root / getattr(model, key)).is_dir():
+            problems.append(f"{name}:{lines.get((key,))}: {key}: directory {getattr(model, key)!r} does not exist")
+    if problems:
+        raise CourseError(problems)
+    return course
+
+
+def load_course(root: Path | None = None) -> Course:
+    """Load ``course.yaml`` from ``root`` (default: found from here upwards, else the grader's checkout)."""
+    if root is None:
+        root = find_course_root()
+    path = root / COURSE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise CourseError([f"{path}: cannot read the course file ({error.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise CourseError([f"{path}: the course file is not UTF-8 text"]) from None
+    return parse_course(text, root.resolve(), COURSE_FILE)
+
+
+def find_course_root(start: Path | None = None) -> Path:
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / COURSE_FILE).is_file():
+            return candidate
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / COURSE_FILE).is_file():
+        return checkout
+    raise CourseError([f"no {COURSE_FILE} here or in any parent folder; pass --course DIR"])

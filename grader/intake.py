@@ -1,0 +1,86 @@
+"""Intake: copy the expected files of a submission into a fresh private folder.
+
+Only the course's modules are taken, each checked here, in the trusted
+process, without running it: a regular file (no symlink), not too large,
+UTF-8, valid Python. A module that fails a check is left out and its problem
+is recorded; the other modules are still graded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE = "submission"
+
+
+@dataclass
+class Intake:
+    root: Path  # holds the package folder ``PACKAGE``
+    package: str
+    problems: dict[str, str] = field(default_factory=dict)  # module name -> message
+    accepted: list[str] = field(default_factory=list)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _check(path: Path, name: str, max_bytes: int) -> tuple[str | None, str | None]:
+    """(source, None) when acceptable, else (None, problem)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None, f"{name}.py is missing from the submission"
+    except OSError as error:
+        return None, f"{name}.py cannot be read ({error.strerror})"
+    if stat.S_ISLNK(info.st_mode):
+        return None, f"{name}.py is a symbolic link; submit the file itself"
+    if not stat.S_ISREG(info.st_mode):
+        return None, f"{name}.py is not a regular file"
+    if info.st_size > max_bytes:
+        return None, f"{name}.py is {info.st_size // 1024} KiB; the limit is {max_bytes // 1024} KiB"
+    try:
+        with open(path, "rb") as handle:  # no O_NOFOLLOW race matters: checked a regular file above
+            raw = handle.read(max_bytes + 1)
+    except OSError as error:
+        return None, f"{name}.py cannot be read ({error.strerror})"
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, f"{name}.py is not UTF-8 text (bad byte at offset {error.start})"
+    try:
+        compile(source, f"{name}.py", "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return None, f"{name}.py has a syntax error at line {error.lineno}: {error.msg}"
+    except (ValueError, RecursionError, MemoryError) as error:
+        return None, f"{name}.py cannot be compiled ({type(error).__name__})"
+    return source, None
+
+
+def take(submission: Path, modules: list[str], max_source_kb: int = 256) -> Intake:
+    """Copy ``modules`` of ``submission`` into a new private folder."""
+    root = Path(tempfile.mkdtemp(prefix="grader-sub-"))
+    os.chmod(root, 0o755)  # the sandbox's unprivileged user must be able to read it
+    package = root / PACKAGE
+    package.mkdir(mode=0o755)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    intake = Intake(root=root, package=PACKAGE)
+    if not submission.is_dir():
+        for name in modules:
+            intake.problems[name] = f"the submission {submission} is not a folder"
+        return intake
+    for name in modules:
+        source, problem = _check(submission / f"{name}.py", name, max_source_kb * 1024)
+        if problem is not None:
+            intake.problems[name] = problem
+            continue
+        assert source is not None
+        target = package / f"{name}.py"
+        target.write_text(source, encoding="utf-8")
+        os.chmod(target, 0o644)
+        intake.accepted.append(name)
+    return intake

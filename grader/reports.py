@@ -1,0 +1,107 @@
+"""Reports of a graded run: a terminal table for people, Gradescope JSON for tools."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .runner import Run
+from .scoring import Score
+
+
+def _points(value: float) -> str:
+    return f"{round(value, 2):g}"
+
+
+def _one_line(text: str, width: int = 90) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def table(score: Score, run: Run, title: str) -> str:
+    rows = [("task", "points", "passed", "first failure")]
+    for task in score.tasks:
+        rows.append((
+            task.task.title,
+            f"{_points(task.score)}/{_points(task.max_score)}",
+            f"{task.passed}/{len(task.tests)}",
+            _one_line(task.first_failure) or "-",
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [title, ""]
+    for number, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 13)
+    lines.append("")
+    for module, problem in run.intake_problems.items():
+        lines.append(f"! {problem}")
+    lines.append(f"Total: {_points(score.score)}/{_points(score.max_score)}   (seed {run.seed}, {run.duration:.1f} s)")
+    return "\n".join(lines)
+
+
+def gradescope(score: Score, run: Run) -> dict[str, Any]:
+    """The report in Gradescope's ``results.json`` schema."""
+    tests = []
+    for task in score.tasks:
+        if task.problem and not task.tests:
+            tests.append({"name": f"{task.task.title}", "score": 0.0, "max_score": task.max_score,
+                          "status": "failed", "output": task.problem, "visibility": "visible"})
+        for scored in task.tests:
+            outcome = scored.outcome
+            message = task.problem or outcome.message
+            tests.append({
+                "name": f"{task.task.title}: {outcome.name}",
+                "score": scored.points,
+                "max_score": scored.max_points,
+                "status": "passed" if outcome.passed and not task.problem else "failed",
+                "output": "" if outcome.passed else (message or outcome.status),
+                "visibility": "visible",
+            })
+    summary = [f"Score: {_points(score.score)}/{_points(score.max_score)}"]
+    summary += [f"Problem: {p}" for p in run.intake_problems.values()]
+    if run.output.strip():
+        summary.append("Your code printed (first part):\n" + run.output[:4000])
+    return {
+        "score": score.score,
+        "max_score": score.max_score,
+        "execution_time": round(run.duration, 3),
+        "output": "\n".join(summary),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {
+            "seed": run.seed,
+            "grader_version": __version__,
+            "isolation_layers": run.layers,
+            "intake_problems": run.intake_problems,
+        },
+    }
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` completely or not at all."""
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

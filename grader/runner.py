@@ -1,0 +1,154 @@
+"""Run a course's suites against one submission and collect every outcome.
+
+pytest runs here, in the trusted process; the student's code runs only in
+the session's worker. An outcome counts as passed only on an explicit pass
+of the test's call phase with no failing setup or teardown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+from . import intake as intake_module
+from .course import Course
+from .pytest_plugin import SESSION_PLUGIN, SessionProvider, limits_of
+from .session import Session
+
+Kind = Literal["public", "hidden"]
+
+
+@dataclass
+class Outcome:
+    nodeid: str
+    file: str
+    name: str
+    weight: float = 1.0
+    passed: bool = False
+    status: str = "not run"
+    message: str = ""
+    duration: float = 0.0
+
+
+@dataclass
+class Run:
+    outcomes: dict[str, Outcome]
+    collection_errors: dict[str, str]  # test file name -> message
+    seed: int
+    layers: list[str]
+    output: str
+    intake_problems: dict[str, str]
+    duration: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_PREFIXES = ("grader.session.NotImplementedYet: ", "grader.session.StudentError: ", "AssertionError: ")
+
+
+def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
+    longrepr = report.longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None:
+        text = str(crash.message)
+    elif isinstance(longrepr, tuple) and len(longrepr) == 3:
+        text = str(longrepr[2])  # a skip: (file, line, reason)
+    else:
+        text = str(longrepr)
+    for prefix in _PREFIXES:
+        text = text.removeprefix(prefix)
+    return text.strip()[:2000]
+
+
+class Collector:
+    """A pytest plugin that records what happened to every test."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, Outcome] = {}
+        self.collection_errors: dict[str, str] = {}
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            marker = item.get_closest_marker("weight")
+            weight = float(marker.args[0]) if marker and marker.args else 1.0
+            self.outcomes[item.nodeid] = Outcome(item.nodeid, Path(str(item.path)).name, item.name, weight)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors[Path(report.nodeid.split("::")[0]).name] = _message(report)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcome = self.outcomes.get(report.nodeid)
+        if outcome is None:
+            return
+        outcome.duration += report.duration
+        xfail = hasattr(report, "wasxfail")
+        if report.failed:
+            outcome.passed = False
+            outcome.status = "failed" if report.when == "call" else "error"
+            outcome.message = outcome.message or _message(report)
+        elif report.skipped:
+            outcome.passed = False
+            outcome.status = "xfail" if xfail else "skipped"
+            outcome.message = outcome.message or _message(report)
+        elif report.when == "call" and outcome.status == "not run":
+            # only an explicit pass of the call, never an unexpected pass of an xfail, scores
+            outcome.passed = not xfail
+            outcome.status = "xpass" if xfail else "passed"
+
+
+def run_suites(
+    course: Course,
+    submission: Path,
+    kind: Kind = "hidden",
+    *,
+    seed: int,
+    sandbox_mode: Any = "auto",
+    task_ids: list[str] | None = None,
+) -> Run:
+    """Grade ``submission`` with the ``kind`` suites of ``course``."""
+    started = time.monotonic()
+    tasks = [t for t in course.model.tasks if task_ids is None or t.id in task_ids]
+    files = [str(course.suite_file(t, kind)) for t in tasks]
+    taken = intake_module.take(submission, list(course.model.modules), course.model.limits.source_kb)
+    session = Session(taken, limits_of(course.root), sandbox_mode)
+    collector = Collector()
+    # Plugins installed on this machine are not needed and cost seconds to load.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    args = [
+        *files, "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
+        "--rootdir", str(course.root), "-c", str(course.root / "pyproject.toml"),
+        "-o", "addopts=", "--assert=rewrite", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+    ]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            pytest.main(args, plugins=[collector, _Named(SessionProvider(session, seed))])
+    finally:
+        session.close()
+        output = session.output
+        taken.cleanup()
+    return Run(
+        outcomes=collector.outcomes,
+        collection_errors=collector.collection_errors,
+        seed=seed,
+        layers=session.layers,
+        output=output,
+        intake_problems=dict(taken.problems),
+        duration=time.monotonic() - started,
+    )
+
+
+class _Named:
+    """Registers a plugin object under a fixed name so the fixtures can find it."""
+
+    def __init__(self, provider: SessionProvider) -> None:
+        self.provider = provider
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.pluginmanager.register(self.provider, SESSION_PLUGIN)

@@ -1,0 +1,307 @@
+"""Starting, talking to and killing the sandboxed worker process.
+
+Layers, strongest first (``layers`` on a plan lists the active ones):
+
+- bubblewrap, when it is installed and works here: new user, network, mount,
+  PID, IPC and UTS namespaces; the worker runs as an unprivileged user and
+  sees only the system's ``/usr``, the interpreter, NumPy and the submission
+  (read-only), with a private ``/tmp``. The course, the grader and every other
+  file of this machine are simply not there. When the grader dies, so does
+  the sandbox (``--die-with-parent``); killing it ends the whole PID namespace.
+- always: a process of its own in a new session, ``python -I -S`` (no
+  environment variables, no user site, no ``site`` module, so no ``.pth`` or
+  ``sitecustomize``), a scrubbed environment, rlimits set before any student
+  code runs (CPU, address space, file size, open files, core dumps, and the
+  number of processes where that limit means something), a wall-clock limit on
+  every request and output captured up to a cap.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from . import wire
+
+SandboxMode = Literal["auto", "bwrap", "process"]
+SANDBOX_ROOT = "/submission"
+SANDBOX_LIB = "/opt/grader-lib"
+# Hardware settings for OpenBLAS on some processors; not secrets, and numpy may misbehave without them.
+PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_seconds: float = 5
+    import_seconds: float = 10
+    submission_seconds: float = 120
+    cpu_seconds: int = 60
+    memory_mb: int = 1024
+    processes: int = 64
+    file_size_mb: int = 16
+    output_kb: int = 64
+
+
+@dataclass
+class Plan:
+    """How to start a worker: the command (its last argument, the config, comes at start-up)."""
+
+    argv: list[str]
+    config: dict[str, Any]
+    env: dict[str, str]
+    layers: list[str] = field(default_factory=list)
+
+
+class WorkerFailure(Exception):
+    """The worker cannot answer: it timed out, exited, crashed or sent garbage."""
+
+
+def _worker_source() -> str:
+    here = Path(__file__).parent
+    wire_source = (here / "wire.py").read_text(encoding="utf-8")
+    worker_source = (here / "worker_main.py").read_text(encoding="utf-8")
+    return (
+        "import sys, types\n"
+        "for _p in __import__('json').loads(sys.argv[1])['paths']:\n"
+        "    sys.path.append(_p)\n"
+        "_wire = types.ModuleType('_grader_wire')\n"
+        f"exec(compile({wire_source!r}, 'grader-wire', 'exec'), _wire.__dict__)\n"
+        "sys.modules['_grader_wire'] = _wire\n"
+        f"exec(compile({worker_source!r}, 'grader-worker', 'exec'), {{'__name__': '__main__'}})\n"
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _numpy_dirs() -> list[Path]:
+    package = Path(np.__file__).resolve().parent
+    libs = package.parent / "numpy.libs"
+    return [package] + ([libs] if libs.is_dir() else [])
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_works() -> bool:
+    """Whether bubblewrap is installed and can build our sandbox on this machine."""
+    binary = shutil.which("bwrap")
+    if binary is None:
+        return False
+    try:
+        probe = subprocess.run(
+            [*_bwrap_prefix(binary, None), "/bin/true"] if Path("/bin/true").exists() else [binary, "--version"],
+            capture_output=True, timeout=20, env={"PATH": "/usr/bin:/bin"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
+
+
+def _bwrap_prefix(binary: str, submission: Path | None) -> list[str]:
+    argv = [binary, "--unshare-all", "--die-with-parent", "--new-session",
+            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
+            "--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib32", "lib64", "sbin"):
+        path = Path("/") / name
+        if path.is_symlink():
+            argv += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            argv += ["--ro-bind", str(path), str(path)]
+    prefix = Path(sys.base_prefix).resolve()
+    if not str(prefix).startswith("/usr/"):
+        argv += ["--ro-bind", str(prefix), str(prefix)]
+        # the interpreter's own site-packages holds the grader's and every other package: hide it
+        site = prefix / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+        if site.is_dir():
+            argv += ["--tmpfs", str(site)]
+    for directory in _numpy_dirs():
+        argv += ["--ro-bind", str(directory), f"{SANDBOX_LIB}/{directory.name}"]
+    if submission is not None:
+        argv += ["--ro-bind", str(submission), SANDBOX_ROOT]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(64 << 20), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    return argv
+
+
+def _python() -> str:
+    return os.path.realpath(sys.executable)
+
+
+def plan(submission: Path, package: str, limits: Limits, mode: SandboxMode = "auto") -> Plan:
+    """How to start a worker for the package ``submission/package``."""
+    use_bwrap = mode == "bwrap" or (mode == "auto" and bwrap_works())
+    if mode == "bwrap" and not bwrap_works():
+        raise WorkerFailure("bubblewrap was asked for but does not work on this machine")
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "PYTHONHASHSEED": "0",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env.update({k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ})
+    rlimits = {
+        "RLIMIT_CPU": int(limits.cpu_seconds),
+        "RLIMIT_AS": int(limits.memory_mb) << 20,
+        "RLIMIT_FSIZE": int(limits.file_size_mb) << 20,
+        "RLIMIT_NOFILE": 64,
+        "RLIMIT_CORE": 0,
+    }
+    layers = ["separate process", "new session", "python -I -S", "scrubbed environment",
+              "rlimits (cpu, memory, file size, open files)", "wall-clock limit", "output cap"]
+    if os.geteuid() != 0:
+        # as root the process count is not limited by RLIMIT_NPROC; the PID namespace bounds it instead
+        rlimits["RLIMIT_NPROC"] = int(limits.processes)
+        layers[4] = "rlimits (cpu, memory, processes, file size, open files)"
+    if use_bwrap:
+        root = SANDBOX_ROOT
+        paths = [SANDBOX_LIB]
+        prefix = _bwrap_prefix(shutil.which("bwrap") or "bwrap", submission)
+        layers += ["bubblewrap", "unprivileged user", "user namespace", "network namespace",
+                   "mount namespace (course not visible)", "PID namespace"]
+    else:
+        root = str(submission)
+        paths = [str(_numpy_dirs()[0].parent)]
+        prefix = []
+    config = {"package": package, "root": root, "paths": paths, "rlimits": rlimits}
+    argv = [*prefix, _python(), "-I", "-S", "-c", _worker_source()]
+    return Plan(argv=argv, config=config, env=env, layers=layers)
+
+
+class _OutputDrain(threading.Thread):
+    """Reads the worker's stdout and stderr, keeping only the first ``cap`` bytes."""
+
+    def __init__(self, stream: Any, cap: int) -> None:
+        super().__init__(daemon=True)
+        self.stream, self.cap = stream, cap
+        self.kept = bytearray()
+        self.dropped = 0
+
+    def run(self) -> None:
+        try:
+            while True:
+                chunk = self.stream.read1(1 << 16)
+                if not chunk:
+                    break
+                room = self.cap - len(self.kept)
+                self.kept += chunk[: max(room, 0)]
+                self.dropped += max(len(chunk) - max(room, 0), 0)
+        except (OSError, ValueError):
+            pass
+
+    def text(self) -> str:
+        text = self.kept.decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n[... {self.dropped} more bytes of output not kept]"
+        return text
+
+
+class Worker:
+    """One running sandboxed worker and its request pipe."""
+
+    def __init__(self, launch: Plan, output_cap: int) -> None:
+        cmd_read, self._cmd_write = os.pipe()
+        self._reply_read, reply_write = os.pipe()
+        # pass_fds keeps the descriptors' numbers in the child, so the config can name them.
+        config = {**launch.config, "fd_in": cmd_read, "fd_out": reply_write}
+        self.started = time.monotonic()
+        try:
+            self.process = subprocess.Popen(
+                [*launch.argv, json.dumps(config)], env=launch.env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                pass_fds=(cmd_read, reply_write), close_fds=True,
+            )
+        finally:
+            os.close(cmd_read)
+            os.close(reply_write)
+        self._drain = _OutputDrain(self.process.stdout, output_cap)
+        self._drain.start()
+        self.dead = False
+
+    @property
+    def output(self) -> str:
+        return self._drain.text()
+
+    def request(self, message: dict[str, Any], timeout: float, doing: str) -> dict[str, Any]:
+        if self.dead:
+            raise WorkerFailure("the worker is no longer running")
+        deadline = time.monotonic() + timeout
+        try:
+            data = wire.frame(message)
+            while data:
+                if not select.select([], [self._cmd_write], [], max(deadline - time.monotonic(), 0))[1]:
+                    raise TimeoutError
+                data = data[os.write(self._cmd_write, data[: 1 << 16]) :]
+            header = self._read(wire.HEADER.size, deadline)
+            (size,) = wire.HEADER.unpack(header)
+            if size > wire.MAX_MESSAGE:
+                self.kill()
+                raise WorkerFailure(f"sent an answer too large to accept during {doing}")
+            reply = json.loads(self._read(size, deadline))
+        except TimeoutError:
+            self.kill()
+            raise WorkerFailure(f"timed out after {timeout:g} s in {doing}") from None
+        except (EOFError, BrokenPipeError):
+            raise WorkerFailure(f"{self._death()} during {doing}") from None
+        except (ValueError, UnicodeDecodeError):
+            self.kill()
+            raise WorkerFailure(f"sent a garbled answer during {doing}") from None
+        if not isinstance(reply, dict) or not ({"ok"} == set(reply) or {"error"} == set(reply)):
+            self.kill()
+            raise WorkerFailure(f"sent a garbled answer during {doing}")
+        return reply
+
+    def _read(self, size: int, deadline: float) -> bytes:
+        chunks = []
+        while size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self._reply_read], [], [], remaining)[0]:
+                raise TimeoutError
+            chunk = os.read(self._reply_read, min(size, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def _death(self) -> str:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return "stopped answering"
+        self.kill()
+        if code < 0 or code > 128:
+            number = -code if code < 0 else code - 128
+            if number == signal.SIGXCPU:
+                return "used up its CPU time limit"
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = f"signal {number}"
+            return f"crashed ({name})"
+        return f"exited (status {code})"
+
+    def kill(self) -> None:
+        """SIGKILL every process of the worker's session; nothing of it survives."""
+        if not self.dead:
+            self.dead = True
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            for fd in (self._cmd_write, self._reply_read):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self._drain.join(timeout=2)

@@ -1,0 +1,73 @@
+"""Scoring: points per task from ``course.yaml``, spread over the task's tests.
+
+Pure functions of the collected outcomes. A test earns its share only when it
+passed explicitly; a task whose suite did not even collect earns nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .course import Course, Task
+from .runner import Outcome, Run
+
+
+@dataclass
+class ScoredTest:
+    outcome: Outcome
+    points: float
+    max_points: float
+
+
+@dataclass
+class TaskScore:
+    task: Task
+    score: float
+    max_score: float
+    tests: list[ScoredTest] = field(default_factory=list)
+    problem: str = ""  # why the task could not be tested at all
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for t in self.tests if t.outcome.passed)
+
+    @property
+    def first_failure(self) -> str:
+        if self.problem:
+            return self.problem
+        for test in self.tests:
+            if not test.outcome.passed:
+                return f"{test.outcome.name}: {test.outcome.message or test.outcome.status}"
+        return ""
+
+
+@dataclass
+class Score:
+    tasks: list[TaskScore]
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tasks), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tasks), 6)
+
+
+def score_run(course: Course, run: Run) -> Score:
+    tasks = []
+    for task in course.model.tasks:
+        outcomes = [o for o in run.outcomes.values() if o.file == task.tests]
+        problem = run.collection_errors.get(task.tests, "")
+        if not outcomes and not problem:
+            problem = "no tests ran for this task"
+        total_weight = sum(o.weight for o in outcomes)
+        scored = []
+        for outcome in outcomes:
+            share = task.points * outcome.weight / total_weight if total_weight else 0.0
+            earned = share if outcome.passed and not problem else 0.0
+            scored.append(ScoredTest(outcome, round(earned, 6), round(share, 6)))
+        passed_weight = sum(o.weight for o in outcomes if o.passed)
+        earned_total = 0.0 if problem or not total_weight else task.points * passed_weight / total_weight
+        tasks.append(TaskScore(task, round(earned_total, 6), task.points, scored, problem))
+    return Score(tasks)

@@ -1,0 +1,266 @@
+"""The trusted side of the proxy: student objects as seen from the tests.
+
+``Session`` owns the worker of one submission: it starts it on demand, starts
+a fresh one after a crash or a timeout, remembers which modules cannot be
+imported, and enforces the submission's overall time budget. ``Remote`` is a
+student object that stays in the worker; using it sends a request. Answers
+come back as plain data only (see ``grader.wire``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import sandbox, wire
+from .intake import Intake
+
+
+class StudentError(Exception):
+    """Student code raised an exception (or cannot be reached)."""
+
+
+class NotImplementedYet(StudentError):
+    """Student code still raises ``NotImplementedError``."""
+
+
+class Remote:
+    """A student object living in the worker (a module, an instance, a function...)."""
+
+    __slots__ = ("_session", "_id", "_type", "_label", "_generation")
+
+    def __init__(self, session: Session, ident: int, type_name: str, label: str) -> None:
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_id", ident)
+        object.__setattr__(self, "_type", type_name)
+        object.__setattr__(self, "_label", label)
+        object.__setattr__(self, "_generation", session.generation)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._session.request(
+            {"op": "getattr", "obj": self._ident(), "name": name, "q": self._label},
+            f"reading {self._label}.{name}",
+        )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._session.request(
+            {"op": "setattr", "obj": self._ident(), "name": name, "value": self._session.encode(value)},
+            f"setting {self._label}.{name}",
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._session.request(
+            {"op": "call", "obj": self._ident(), "args": self._session.encode(list(args)),
+             "kwargs": self._session.encode(dict(kwargs))},
+            self._label,
+        )
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._session.request(
+            {"op": "getitem", "obj": self._ident(), "key": self._session.encode(key)},
+            f"{self._label}[{key!r}]",
+        )
+
+    def __len__(self) -> int:
+        value = self._session.request({"op": "len", "obj": self._ident()}, f"len({self._label})")
+        if type(value) is not int:
+            raise StudentError(f"len({self._label}) is not an int")
+        return value
+
+    def __iter__(self) -> Iterator[Any]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __repr__(self) -> str:
+        return f"<student {self._type} {self._label}>"
+
+    def _ident(self) -> int:
+        if self._generation != self._session.generation:
+            raise StudentError(f"{self._label} was lost when the worker was restarted")
+        return self._id
+
+
+def type_name(value: Any) -> str:
+    """The student type name of a remote object, or the Python type of plain data."""
+    return value._type if isinstance(value, Remote) else type(value).__name__
+
+
+def student_repr(value: Remote) -> str:
+    """``repr()`` of a student object, computed in the worker."""
+    result = value._session.request({"op": "repr", "obj": value._ident()}, f"repr({value._label})")
+    if type(result) is not str:
+        raise StudentError("__repr__ did not return text")
+    return result
+
+
+def fetch(value: Remote) -> Any:
+    """The plain-data value of a student object (e.g. an array filled in place)."""
+    return value._session.request({"op": "value", "obj": value._ident()}, f"reading {value._label}")
+
+
+@dataclass
+class Session:
+    """The running submission of one student, reached through its worker."""
+
+    intake: Intake
+    limits: sandbox.Limits
+    mode: sandbox.SandboxMode = "auto"
+    generation: int = 0
+    broken_modules: dict[str, str] = field(default_factory=dict)
+    _worker: sandbox.Worker | None = None
+    _modules: dict[str, Remote] = field(default_factory=dict)
+    _deadline: float | None = None
+    _output: list[str] = field(default_factory=list)
+    layers: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._plan = sandbox.plan(self.intake.root, self.intake.package, self.limits, self.mode)
+        self.layers = list(self._plan.layers)
+
+    # -- the worker's life ----------------------------------------------------
+
+    def _ensure_worker(self) -> sandbox.Worker:
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.limits.submission_seconds
+        if self._worker is None or self._worker.dead:
+            if self._worker is not None:
+                self._keep_output(self._worker)
+            self._worker = sandbox.Worker(self._plan, self.limits.output_kb << 10)
+            self.generation += 1
+            self._modules.clear()
+        return self._worker
+
+    def _keep_output(self, worker: sandbox.Worker) -> None:
+        text = worker.output
+        if text:
+            self._output.append(text)
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.kill()
+            self._keep_output(self._worker)
+            self._worker = None
+
+    @property
+    def output(self) -> str:
+        """What the student's code printed (capped), over every worker so far."""
+        texts = list(self._output)
+        if self._worker is not None and self._worker.output:
+            texts.append(self._worker.output)
+        return "\n".join(texts)
+
+    # -- requests -----------------------------------------------------------
+
+    def request(self, message: dict[str, Any], doing: str, timeout: float | None = None) -> Any:
+        worker = self._ensure_worker()
+        assert self._deadline is not None
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise StudentError(f"the submission used up its {self.limits.submission_seconds:g} s time budget")
+        limit = min(timeout or self.limits.call_seconds, left)
+        try:
+            reply = worker.request(message, limit, doing)
+        except sandbox.WorkerFailure as failure:
+            raise StudentError(f"student code {failure}") from None
+        if "error" in reply:
+            raise self._student_error(reply["error"], doing)
+        try:
+            return wire.decode(reply["ok"], self._make_remote)
+        except Exception as error:  # anything malformed is the worker's fault, never a pass
+            worker.kill()
+            raise StudentError(f"student code sent an answer that is not plain data ({error})") from None
+
+    def _make_remote(self, ident: int, type_name: str, label: str) -> Remote:
+        return Remote(self, ident, type_name, label)
+
+    @staticmethod
+    def _student_error(error: Any, doing: str) -> StudentError:
+        if not isinstance(error, dict):
+            return StudentError(f"student code sent a garbled error during {doing}")
+        kind = str(error.get("type", "Exception"))[:100]
+        message = str(error.get("message", ""))[:500]
+        where = str(error.get("where", ""))[:200]
+        at = f" ({where})" if where else ""
+        if error.get("not_implemented"):
+            # name the stub that raised (e.g. Filter.__init__ when the test called Filter(...))
+            function = where.rpartition(" in ")[2] if " in " in where else doing
+            return NotImplementedYet(f"{function} is not implemented yet{at}")
+        if error.get("exit"):
+            return StudentError(f"student code called exit ({message or 'no status'}) during {doing}{at}")
+        detail = f": {message}" if message else ""
+        return StudentError(f"{doing} raised {kind}{detail}{at}")
+
+    def encode(self, value: Any) -> Any:
+        if isinstance(value, Remote):
+            return {"$h": value._ident()}
+        if isinstance(value, (list, tuple)) and any(isinstance(v, Remote) for v in value):
+            items = [self.encode(v) for v in value]
+            return items if isinstance(value, list) else {"$tuple": items}
+        if isinstance(value, dict):
+            return {"$dict": [[str(k), self.encode(v)] for k, v in value.items()]}
+        return wire.encode_plain(value)
+
+    # -- what the tests use ---------------------------------------------------
+
+    def module(self, name: str) -> Remote:
+        if name in self.broken_modules:
+            raise StudentError(self.broken_modules[name])
+        problem = self.intake.problems.get(name)
+        if problem is not None:
+            raise StudentError(problem)
+        self._ensure_worker()
+        if name not in self._modules:
+            try:
+                module = self.request({"op": "import", "module": name}, f"importing {name}.py",
+                                      timeout=self.limits.import_seconds)
+            except NotImplementedYet as error:
+                self.broken_modules[name] = f"{name}.py cannot be imported: {error}"
+                raise StudentError(self.broken_modules[name]) from None
+            except StudentError as error:
+                # A module that fails once fails the same way again: do not pay its time twice.
+                self.broken_modules[name] = f"{name}.py cannot be imported: {error}"
+                raise StudentError(self.broken_modules[name]) from None
+            if not isinstance(module, Remote):
+                raise StudentError(f"importing {name}.py gave no module")
+            self._modules[name] = module
+        return self._modules[name]
+
+    def put(self, value: Any) -> Remote:
+        """A copy of ``value`` that lives in the worker (to observe in-place changes)."""
+        result = self.request({"op": "put", "value": self.encode(value)}, "sending test data")
+        assert isinstance(result, Remote)
+        return result
+
+    def make(self, name: str, *args: Any) -> Remote:
+        """A reference helper object in the worker: an activator or an element-wise op."""
+        result = self.request({"op": "make", "name": name, "args": self.encode(list(args))}, f"creating {name}")
+        assert isinstance(result, Remote)
+        return result
+
+
+class Submission:
+    """What a test sees as the ``submission`` fixture: modules by attribute."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def __getattr__(self, name: str) -> Remote:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._session.module(name)
+
+    def put(self, value: Any) -> Remote:
+        return self._session.put(value)
+
+    def make(self, name: str, *args: Any) -> Remote:
+        return self._session.make(name, *args)
+
+
+def is_array(value: Any) -> bool:
+    return type(value) is np.ndarray

@@ -1,0 +1,216 @@
+"""Hidden tests, task 2b: ConvLayer and its helpers, level by level.
+
+Each helper is tested on its own, so every level a student finishes earns
+its points; ``forward`` is tested last and weighs more. Expected values come
+from ``grader.reference``, computed here, never in the student's process.
+"""
+
+import numpy as np
+import pytest
+
+from grader import reference
+from grader.session import fetch
+from grader.testing import check_array, check_number, random_array
+
+LESSON = {
+    "input": [
+        [[0, 1, 1, 0, 2], [2, 2, 2, 2, 1], [1, 0, 0, 2, 0], [0, 1, 1, 0, 0], [1, 2, 0, 0, 2]],
+        [[1, 0, 2, 2, 0], [0, 0, 0, 2, 0], [1, 2, 1, 2, 1], [1, 0, 0, 0, 0], [1, 2, 1, 1, 1]],
+        [[2, 1, 2, 0, 0], [1, 0, 0, 1, 0], [0, 2, 1, 0, 1], [0, 1, 2, 2, 2], [2, 1, 0, 0, 1]],
+    ],
+    "weights": [
+        [[[-1, 1, 0], [0, 1, 0], [0, 1, 1]], [[-1, -1, 0], [0, 0, 0], [0, -1, 0]],
+         [[0, 0, -1], [0, 1, 0], [1, -1, -1]]],
+        [[[1, 1, -1], [-1, -1, 1], [0, -1, 1]], [[0, 1, 0], [-1, 0, -1], [-1, 1, 0]],
+         [[-1, 0, 0], [-1, 0, 1], [-1, 0, 0]]],
+    ],
+    "biases": [1, 0],
+    "expected": [[[6, 7, 5], [3, -1, -1], [2, -1, 4]], [[2, -5, -8], [1, -4, -4], [0, -5, -5]]],
+}
+
+ACTIVATORS = {
+    "identity": ((), lambda a: a),
+    "relu": ((), reference.relu),
+    "affine": ((0.5, -0.25), reference.affine(0.5, -0.25)),
+}
+
+
+def make_layer(submission, x_shape, filter_hw, filter_number, padding, stride, activator="identity"):
+    depth = 1 if len(x_shape) == 2 else x_shape[0]
+    height, width = x_shape[-2:]
+    args, _ = ACTIVATORS[activator]
+    return submission.conv_layer.ConvLayer(
+        width, height, depth, filter_hw[1], filter_hw[0], filter_number, padding, stride,
+        submission.make(activator, *args), 0.01,
+    )
+
+
+def run_forward(submission, x, weights, biases, padding, stride, activator="identity"):
+    layer = make_layer(submission, x.shape, weights[0].shape[-2:], len(weights), padding, stride, activator)
+    for filter_, w, b in zip(layer.filters, weights, biases):
+        filter_.weights = w
+        filter_.bias = b
+    layer.forward(x)
+    return layer.output_array
+
+
+# --- level 2 of __init__: the output size -----------------------------------
+
+@pytest.mark.parametrize(
+    "input_size, filter_size, padding, stride",
+    [(5, 3, 1, 2), (7, 3, 0, 1), (8, 3, 1, 2), (6, 2, 2, 3), (4, 4, 0, 1), (9, 5, 2, 1)],
+)
+def test_calculate_output_size(submission, input_size, filter_size, padding, stride):
+    got = submission.conv_layer.ConvLayer.calculate_output_size(input_size, filter_size, padding, stride)
+    expected = reference.output_size(input_size, filter_size, padding, stride)
+    check_number(got, expected, f"calculate_output_size({input_size}, {filter_size}, {padding}, {stride})",
+                 integer=True)
+
+
+# --- level 1: the layer's attributes -----------------------------------------
+
+def test_init_keeps_its_arguments(submission):
+    activator = submission.make("identity")
+    layer = submission.conv_layer.ConvLayer(7, 5, 3, 3, 2, 4, 1, 2, activator, 0.05)
+    expected = {"input_width": 7, "input_height": 5, "channel_number": 3, "filter_width": 3,
+                "filter_height": 2, "filter_number": 4, "zero_padding": 1, "stride": 2, "learning_rate": 0.05}
+    for name, value in expected.items():
+        check_number(getattr(layer, name), value, f"layer.{name}")
+
+
+def test_init_sizes_the_output(submission):
+    layer = submission.conv_layer.ConvLayer(7, 5, 3, 3, 2, 4, 1, 2, submission.make("identity"), 0.05)
+    width, height = reference.output_size(7, 3, 1, 2), reference.output_size(5, 2, 1, 2)
+    check_number(layer.output_width, width, "layer.output_width", integer=True)
+    check_number(layer.output_height, height, "layer.output_height", integer=True)
+    check_array(layer.output_array, np.zeros((4, height, width)), "layer.output_array before forward")
+
+
+def test_init_creates_one_filter_per_feature_map(submission):
+    layer = submission.conv_layer.ConvLayer(6, 5, 3, 3, 2, 4, 0, 1, submission.make("identity"), 0.05)
+    filters = list(layer.filters)
+    assert len(filters) == 4, f"layer.filters has {len(filters)} filters; expected filter_number = 4"
+    for index, filter_ in enumerate(filters):
+        shape = filter_.weights.shape
+        assert shape == (3, 2, 3), (
+            f"layer.filters[{index}].weights has shape {shape}; expected (3, 2, 3) = "
+            "(channel_number, filter_height, filter_width)"
+        )
+
+
+# --- level 2 of forward: padding, conv, element_wise_op ---------------------
+
+@pytest.mark.parametrize("ndim", [2, 3])
+@pytest.mark.parametrize("zp", [1, 2])
+def test_padding_adds_rings_of_zeros(submission, rng, ndim, zp):
+    shape = (3, 4, 5)[3 - ndim:]
+    x = random_array(rng, shape)
+    got = submission.conv_layer.padding(x, zp)
+    check_array(got, reference.pad(x, zp), f"padding(array of shape {shape}, {zp})")
+
+
+def test_padding_zero_returns_the_input(submission, rng):
+    x = random_array(rng, (2, 3, 4))
+    check_array(submission.conv_layer.padding(x, 0), x, "padding(x, 0)")
+
+
+def test_padding_keeps_integer_dtype_and_input(submission, rng):
+    x = random_array(rng, (2, 3, 3), integers=True)
+    remote_x = submission.put(x)
+    got = submission.conv_layer.padding(remote_x, 1)
+    check_array(got, reference.pad(x, 1), "padding(integer array, 1)")
+    assert got.dtype.kind == "i", f"padding an integer array gave dtype {got.dtype}; keep the input's dtype"
+    check_array(fetch(remote_x),
+                x, "the input after padding (it must not change)")
+
+
+@pytest.mark.parametrize("ndim", [2, 3])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_get_patch(submission, rng, ndim, stride):
+    height, width = 6 + 2 * stride, 7 + 2 * stride
+    x = random_array(rng, (3, height, width)[3 - ndim:])
+    filter_width, filter_height = 3, 2
+    for i, j in [(0, 0), (1, 2), (2, 1)]:
+        got = submission.conv_layer.get_patch(x, i, j, filter_width, filter_height, stride)
+        expected = reference.patch(x, i, j, filter_width, filter_height, stride)
+        check_array(got, expected, f"get_patch(x of shape {x.shape}, i={i}, j={j}, width=3, height=2, stride={stride})")
+
+
+@pytest.mark.parametrize("depth", [None, 1, 3])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_conv_writes_one_feature_map_in_place(submission, rng, depth, stride):
+    x_shape = (7, 8) if depth is None else (depth, 7, 8)
+    k_shape = (3, 2) if depth is None else (depth, 3, 2)
+    x, kernel = random_array(rng, x_shape), random_array(rng, k_shape)
+    bias = float(np.round(rng.uniform(-1, 1), 3))
+    expected = reference.correlate(x, kernel, stride, bias)
+    output = submission.put(np.zeros(expected.shape))
+    result = submission.conv_layer.conv(x, kernel, output, stride, bias)
+    got = fetch(output)
+    hint = " (conv writes into output_array; it does not return a new array)" if result is not None else ""
+    check_array(got, expected, f"output_array after conv(x {x_shape}, kernel {k_shape}, stride {stride}){hint}")
+
+
+@pytest.mark.parametrize("op", ["double", "square", "negate_plus_one"])
+def test_element_wise_op_changes_the_array_in_place(submission, rng, op):
+    x = random_array(rng, (2, 3, 4))
+    functions = {"double": lambda a: 2 * a, "square": lambda a: a * a, "negate_plus_one": lambda a: 1 - a}
+    remote = submission.put(x.copy())
+    submission.conv_layer.element_wise_op(remote, submission.make(op))
+    got = fetch(remote)
+    check_array(got, functions[op](x), f"the array after element_wise_op(array, {op})")
+
+
+# --- the whole forward pass ---------------------------------------------------
+
+@pytest.mark.weight(2)
+def test_forward_lesson_example(submission):
+    x = np.array(LESSON["input"])
+    weights = [np.array(w, dtype=np.float64) for w in LESSON["weights"]]
+    got = run_forward(submission, x, weights, LESSON["biases"], 1, 2)
+    check_array(got, np.array(LESSON["expected"], dtype=np.float64), "output_array for the lesson's example")
+
+
+FORWARD_CASES = [
+    # (input shape, filter (h, w), filters, padding, stride, activator)
+    ((3, 7, 6), (3, 3), 2, 1, 2, "identity"),
+    ((1, 6, 9), (2, 3), 3, 0, 1, "relu"),
+    ((4, 8, 5), (3, 2), 2, 2, 3, "affine"),
+    ((2, 5, 5), (5, 5), 1, 0, 1, "identity"),
+    ((2, 9, 7), (4, 3), 2, 1, 2, "relu"),
+]
+
+
+@pytest.mark.weight(2)
+@pytest.mark.parametrize("case", range(len(FORWARD_CASES)))
+def test_forward_random(submission, rng, case):
+    x_shape, filter_hw, count, padding, stride, activator = FORWARD_CASES[case]
+    x = random_array(rng, x_shape)
+    weights = [random_array(rng, (x_shape[0], *filter_hw)) for _ in range(count)]
+    biases = [float(np.round(rng.uniform(-1, 1), 3)) for _ in range(count)]
+    got = run_forward(submission, x, weights, biases, padding, stride, activator)
+    expected = reference.forward(x, weights, biases, padding, stride, ACTIVATORS[activator][1])
+    check_array(got, expected, f"output_array (input {x_shape}, filter {filter_hw}, padding {padding}, "
+                               f"stride {stride}, {activator} activator)")
+
+
+def test_forward_on_a_2d_input(submission, rng):
+    x = random_array(rng, (6, 7))
+    weights = [random_array(rng, (1, 3, 3)) for _ in range(2)]
+    got = run_forward(submission, x, weights, [0.5, -0.5], 1, 1)
+    expected = reference.forward(x, weights, [0.5, -0.5], 1, 1)
+    check_array(got, expected, "output_array for a 2-D input of shape (6, 7)")
+
+
+def test_forward_on_integer_input_leaves_it_unchanged(submission, rng):
+    x = random_array(rng, (2, 5, 6), integers=True)
+    weights = [random_array(rng, (2, 3, 3))]
+    layer = make_layer(submission, x.shape, (3, 3), 1, 1, 1)
+    filter_ = layer.filters[0]
+    filter_.weights = weights[0]
+    filter_.bias = 0.25
+    remote_x = submission.put(x.copy())
+    layer.forward(remote_x)
+    check_array(layer.output_array, reference.forward(x, weights, [0.25], 1, 1), "output_array for an integer input")
+    after = fetch(remote_x)
+    check_array(after, x, "the input after forward (it must not change)")
