@@ -19,9 +19,13 @@ class StubError(Exception):
     """The source cannot be turned into stubs (unbalanced or misplaced markers)."""
 
 
-def _function_spans(source: str) -> list[tuple[int, int, str]]:
+def _function_spans(source: str, filename: str) -> list[tuple[int, int, str]]:
     """(first line, last line, qualified name) of every function in ``source``."""
     spans: list[tuple[int, int, str]] = []
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise StubError(f"{filename}:{error.lineno}: the solution is not valid Python: {error.msg}") from None
 
     def visit(node: ast.AST, prefix: str) -> None:
         for child in ast.iter_child_nodes(node):
@@ -32,7 +36,7 @@ def _function_spans(source: str) -> list[tuple[int, int, str]]:
             elif isinstance(child, ast.ClassDef):
                 visit(child, prefix + child.name + ".")
 
-    visit(ast.parse(source), "")
+    visit(tree, "")
     return spans
 
 
@@ -43,7 +47,7 @@ def _enclosing_function(spans: list[tuple[int, int, str]], line: int) -> str | N
 
 def make_stub(source: str, filename: str = "<source>") -> str:
     """The student version of one solution module."""
-    spans = _function_spans(source)
+    spans = _function_spans(source, filename)
     out: list[str] = []
     region_start: int | None = None
     for number, line in enumerate(source.splitlines(keepends=True), start=1):

@@ -87,13 +87,13 @@ def test_init_sizes_the_output(submission):
 
 
 def test_init_creates_one_filter_per_feature_map(submission):
-    layer = submission.conv_layer.ConvLayer(6, 5, 3, 3, 2, 4, 0, 1, submission.make("identity"), 0.05)
+    layer = submission.conv_layer.ConvLayer(6, 5, 3, 4, 2, 4, 0, 1, submission.make("identity"), 0.05)
     filters = list(layer.filters)
     assert len(filters) == 4, f"layer.filters has {len(filters)} filters; expected filter_number = 4"
     for index, filter_ in enumerate(filters):
         shape = filter_.weights.shape
-        assert shape == (3, 2, 3), (
-            f"layer.filters[{index}].weights has shape {shape}; expected (3, 2, 3) = "
+        assert shape == (3, 2, 4), (
+            f"layer.filters[{index}].weights has shape {shape}; expected (3, 2, 4) = "
             "(channel_number, filter_height, filter_width)"
         )
 

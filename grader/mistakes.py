@@ -1,0 +1,47 @@
+"""Known wrong submissions, materialized from the solutions by exact text edits."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .course import Course
+
+CATALOGUE = Path("tests") / "mistakes" / "catalogue.yaml"
+
+
+class CatalogueError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Mistake:
+    name: str
+    about: str
+    edits: list[dict[str, str]]
+    concerns: list[str]
+
+    def concerns_test(self, file: str, test_name: str) -> bool:
+        """Whether the test ``file::test_name`` should fail because of this mistake."""
+        return any(f"{file}::{test_name}".startswith(prefix) for prefix in self.concerns)
+
+
+def load_mistakes(course: Course) -> list[Mistake]:
+    data = yaml.safe_load((course.root / CATALOGUE).read_text(encoding="utf-8")) or {}
+    return [Mistake(name, entry["about"], list(entry["edits"]), list(entry["concerns"])) for name, entry in data.items()]
+
+
+def materialize(course: Course, mistake: Mistake, target: Path) -> Path:
+    """Write the solutions with ``mistake``'s edits into ``target`` (a new folder)."""
+    shutil.copytree(course.source_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
+    for edit in mistake.edits:
+        path = target / f"{edit['module']}.py"
+        text = path.read_text(encoding="utf-8")
+        if text.count(edit["old"]) != 1:
+            raise CatalogueError(f"mistake {mistake.name}: the text to replace is not found exactly once in "
+                                 f"{edit['module']}.py: {edit['old']!r}")
+        path.write_text(text.replace(edit["old"], edit["new"]), encoding="utf-8")
+    return target
