@@ -125,7 +125,9 @@ class Course:
         raise KeyError(task_id)
 
 
-def _key_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], problems: list[str], name: str) -> None:
+def _key_lines(
+    node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], problems: list[str], name: str
+) -> None:
     """Record the line of every key path; report duplicate keys (YAML keeps the last silently)."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -133,7 +135,8 @@ def _key_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ..
         for key_node, value_node in node.value:
             key = key_node.value
             if key in seen:
-                problems.append(f"{name}:{key_node.start_mark.line + 1}: {_format_path(path + (key,))}: key appears twice")
+                line = key_node.start_mark.line + 1
+                problems.append(f"{name}:{line}: {_format_path(path + (key,))}: key appears twice")
             seen.add(key)
             lines[path + (key,)] = key_node.start_mark.line + 1
             _key_lines(value_node, path + (key,), lines, problems, name)
@@ -174,7 +177,8 @@ def parse_course(text: str, root: Path, name: str = COURSE_FILE) -> Course:
         problem = getattr(error, "problem", None) or str(error)
         raise CourseError([f"{where}: not valid YAML: {problem}"]) from None
     if not isinstance(data, dict) or node is None:
-        raise CourseError([f"{name}: the course must be a mapping of keys (title, tasks, ...), got {type(data).__name__}"])
+        kind = type(data).__name__
+        raise CourseError([f"{name}: the course must be a mapping of keys (title, tasks, ...), got {kind}"])
     problems: list[str] = []
     lines: dict[tuple[Any, ...], int] = {}
     _key_lines(node, (), lines, problems, name)

@@ -31,7 +31,9 @@ class Mistake:
 
 def load_mistakes(course: Course) -> list[Mistake]:
     data = yaml.safe_load((course.root / CATALOGUE).read_text(encoding="utf-8")) or {}
-    return [Mistake(name, entry["about"], list(entry["edits"]), list(entry["concerns"])) for name, entry in data.items()]
+    return [
+        Mistake(name, entry["about"], list(entry["edits"]), list(entry["concerns"])) for name, entry in data.items()
+    ]
 
 
 def materialize(course: Course, mistake: Mistake, target: Path) -> Path:

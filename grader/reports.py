@@ -38,7 +38,7 @@ def table(score: Score, run: Run, title: str) -> str:
         if number == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 13)
     lines.append("")
-    for module, problem in run.intake_problems.items():
+    for problem in run.intake_problems.values():
         lines.append(f"! {problem}")
     lines.append(f"Total: {_points(score.score)}/{_points(score.max_score)}   (seed {run.seed}, {run.duration:.1f} s)")
     return "\n".join(lines)

@@ -124,7 +124,8 @@ def run_suites(
     args = [
         *files, "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
         "--rootdir", str(course.root), "-c", str(course.root / "pyproject.toml"),
-        "-o", "addopts=", "--assert=rewrite", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "-o", "addopts=", "--import-mode=importlib", "--assert=rewrite",
+        "-W", "ignore::pytest.PytestAssertRewriteWarning",
     ]
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import resource
 import select
 import shutil
 import signal
@@ -92,7 +91,7 @@ def _numpy_dirs() -> list[Path]:
     return [package] + ([libs] if libs.is_dir() else [])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bwrap_works() -> bool:
     """Whether bubblewrap is installed and can build our sandbox on this machine."""
     binary = shutil.which("bwrap")

@@ -32,6 +32,7 @@ class Remote:
     """A student object living in the worker (a module, an instance, a function...)."""
 
     __slots__ = ("_session", "_id", "_type", "_label", "_generation")
+    _id: int
 
     def __init__(self, session: Session, ident: int, type_name: str, label: str) -> None:
         object.__setattr__(self, "_session", session)
@@ -71,7 +72,7 @@ class Remote:
         value = self._session.request({"op": "len", "obj": self._ident()}, f"len({self._label})")
         if type(value) is not int:
             raise StudentError(f"len({self._label}) is not an int")
-        return value
+        return int(value)
 
     def __iter__(self) -> Iterator[Any]:
         for index in range(len(self)):

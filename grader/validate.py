@@ -37,7 +37,8 @@ def judge_mistake(course: Course, mistake: Mistake, seed: int, sandbox_mode: str
     with tempfile.TemporaryDirectory(prefix="grader-mistake-") as folder:
         path = materialize(course, mistake, Path(folder) / mistake.name)
         score = score_run(course, run_suites(course, path, seed=seed, sandbox_mode=sandbox_mode))
-    unexpected, concerned = [], []
+    unexpected: list[str] = []
+    concerned: list[str] = []
     for task in score.tasks:
         for test in task.tests:
             outcome = test.outcome

@@ -210,6 +210,11 @@ def serve() -> None:
                     "exit": isinstance(error, SystemExit),
                 }
             }
+        for stream in (sys.stdout, sys.stderr):
+            try:  # the student's prints must reach the capture before a kill can lose them
+                stream.flush()
+            except BaseException:  # noqa: B036 - a replaced stream may raise anything
+                pass
         try:
             _send(reply)
         except TypeError:

@@ -117,7 +117,7 @@ def test_mypy_passes_on_exercises_and_solutions():
     ("def f():\n    pass\n    ### END SOLUTION\n", "without"),
     ("def f(:\n    pass\n", "not valid Python"),
     ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "inside a function"),
-    ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    ### END SOLUTION\n", "inside another"),
+    ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n", "inside another"),
 ])
 def test_bad_markers_are_reported(source, problem):
     with pytest.raises(StubError, match=problem):
@@ -125,7 +125,10 @@ def test_bad_markers_are_reported(source, problem):
 
 
 def test_stub_keeps_indentation_and_names_the_function():
-    source = "class A:\n    def f(self) -> int:\n        \"\"\"Doc.\"\"\"\n        ### BEGIN SOLUTION\n        return 1\n        ### END SOLUTION\n"
+    source = (
+        "class A:\n    def f(self) -> int:\n        \"\"\"Doc.\"\"\"\n"
+        "        ### BEGIN SOLUTION\n        return 1\n        ### END SOLUTION\n"
+    )
     stub = make_stub(source)
     assert '        raise NotImplementedError("A.f: your code here")\n' in stub
     assert '"""Doc."""' in stub and "return 1" not in stub

@@ -11,7 +11,8 @@ def test_weights_shape_is_depth_height_width(submission):
     weights = filter_.weights
     assert type(weights) is np.ndarray, "Filter.weights should be a NumPy array"
     assert weights.shape == (2, 3, 5), (
-        f"Filter(width=5, height=3, depth=2).weights has shape {weights.shape}; expected (2, 3, 5) — (depth, height, width)"
+        f"Filter(width=5, height=3, depth=2).weights has shape {weights.shape}; "
+        "expected (2, 3, 5) — (depth, height, width)"
     )
 
 

@@ -1,0 +1,189 @@
+"""End to end: grading submissions through the sandboxed worker."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.course import load_course
+from grader.mistakes import Mistake, load_mistakes, materialize
+from grader.runner import run_suites
+from grader.sandbox import bwrap_works
+from grader.scoring import score_run
+from grader.validate import judge_mistake
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE = load_course(ROOT)
+SEED = 1234
+
+
+def grade(path, **kwargs):
+    run = run_suites(COURSE, Path(path), seed=kwargs.pop("seed", SEED), **kwargs)
+    return score_run(COURSE, run), run
+
+
+def variant(tmp_path, *edits, name="variant"):
+    """The solutions with exact text edits: (module, old, new)."""
+    spec = Mistake(name, "", [{"module": m, "old": o, "new": n} for m, o, n in edits], [])
+    return materialize(COURSE, spec, tmp_path / name)
+
+
+def task_scores(score):
+    return {t.task.id: t.score for t in score.tasks}
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_cli_grades_solutions_full_marks_in_gradescope_schema(tmp_path):
+    report = tmp_path / "results.json"
+    result = cli("grade", "solutions", "--json", str(report))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text())
+    assert data["score"] == data["max_score"] == 100
+    assert {"score", "max_score", "execution_time", "output", "tests", "extra_data"} <= set(data)
+    assert len(data["tests"]) >= 60
+    for test in data["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(test)
+        assert test["status"] == "passed" and test["score"] == test["max_score"]
+    assert data["extra_data"]["seed"] == SEED
+    assert "separate process" in data["extra_data"]["isolation_layers"]
+    assert "Total: 100/100" in result.stdout
+
+
+def test_cli_grades_untouched_stubs_zero_with_exit_status_zero(tmp_path):
+    report = tmp_path / "results.json"
+    result = cli("grade", "exercises", "--json", str(report))
+    assert result.returncode == 0
+    data = json.loads(report.read_text())
+    assert data["score"] == 0 and data["max_score"] == 100
+    assert all(t["status"] == "failed" and t["score"] == 0 for t in data["tests"])
+    assert any("is not implemented yet" in t["output"] for t in data["tests"])
+
+
+def test_unwritable_report_path_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = cli("grade", "solutions", "--json", str(blocker / "results.json"))
+    assert result.returncode == 1
+    assert "cannot write the report" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("mistake", load_mistakes(COURSE), ids=lambda m: m.name)
+def test_each_mistake_loses_points_only_where_it_should(mistake):
+    verdict = judge_mistake(COURSE, mistake, SEED)
+    assert verdict.concerned_failures, "no test catches this mistake"
+    assert verdict.unexpected_failures == []
+    assert 0 < verdict.score.score < verdict.score.max_score
+
+
+def test_there_are_at_least_twelve_mistakes():
+    assert len(load_mistakes(COURSE)) >= 12
+
+
+@pytest.mark.parametrize("style", ["vectorized", "pure_python"])
+def test_correct_submissions_in_other_styles_get_full_marks(style):
+    score, run = grade(ROOT / "tests" / "styles" / style)
+    assert score.score == score.max_score, [t.first_failure for t in score.tasks]
+    if style == "pure_python":
+        assert "forward done" in run.output  # its prints are captured, not lost and not harmful
+
+
+def test_same_seed_same_outcomes_and_seed_changes_cases(tmp_path):
+    wrong = variant(tmp_path, ("conv_layer", "return (input_size - filter_size + 2 * zero_padding) // stride + 1",
+                               "return (input_size - filter_size + 2 * zero_padding) // stride + 1 + (input_size > 8)"))
+    first, _ = grade(wrong, seed=5)
+    second, _ = grade(wrong, seed=5)
+    assert [(t.outcome.nodeid, t.outcome.passed) for task in first.tasks for t in task.tests] == \
+           [(t.outcome.nodeid, t.outcome.passed) for task in second.tasks for t in task.tests]
+
+
+# --- intake -------------------------------------------------------------------
+
+def test_missing_module_costs_only_what_depends_on_it(tmp_path):
+    path = variant(tmp_path)
+    (path / "activators.py").unlink()
+    score, run = grade(path)
+    assert task_scores(score) == {"relu": 0, "filter": 20, "conv_layer": 70}
+    assert "activators.py is missing from the submission" in run.intake_problems["activators"]
+
+
+def test_symlink_non_utf8_syntax_error_and_huge_file_are_refused(tmp_path):
+    path = variant(tmp_path)
+    (path / "activators.py").unlink()
+    (path / "activators.py").symlink_to(ROOT / "solutions" / "activators.py")
+    (path / "filter.py").write_bytes(b"# \xff\xfe not utf-8\n")
+    score, run = grade(path)
+    assert "symbolic link" in run.intake_problems["activators"]
+    assert "not UTF-8" in run.intake_problems["filter"]
+    assert task_scores(score) == {"relu": 0, "filter": 0, "conv_layer": 0}  # conv_layer imports .filter
+
+    (path / "filter.py").write_text("def broken(:\n")
+    _, run = grade(path)
+    assert "syntax error at line 1" in run.intake_problems["filter"]
+    (path / "filter.py").write_text("x = 1\n" * 100_000)
+    _, run = grade(path)
+    assert "the limit is 256 KiB" in run.intake_problems["filter"]
+
+
+# --- faults in student code fail the affected tests, never the grader ------------
+
+def test_exit_during_import_fails_that_module_only(tmp_path):
+    path = variant(tmp_path, ("activators", "from typing import Protocol\n",
+                              "from typing import Protocol\nimport sys\nsys.exit(3)\n"))
+    score, _ = grade(path)
+    assert task_scores(score) == {"relu": 0, "filter": 20, "conv_layer": 70}
+    message = score.tasks[0].first_failure
+    assert "activators.py cannot be imported" in message and "exit" in message
+
+
+def test_hard_exit_in_a_call_fails_that_test_and_grading_goes_on(tmp_path):
+    path = variant(tmp_path, ("activators", "return 1 if output > 0 else 0",
+                              "import os\n        os._exit(7)"))
+    score, _ = grade(path)
+    relu = score.tasks[0]
+    failed = [t.outcome for t in relu.tests if not t.outcome.passed]
+    assert failed and all("backward" in o.name for o in failed)
+    assert "exited (status 7)" in failed[0].message
+    assert task_scores(score)["conv_layer"] == 70
+
+
+def test_an_endless_loop_times_out_with_a_plain_message(tmp_path):
+    path = variant(tmp_path, ("activators", "return 1 if output > 0 else 0", "while True:\n            pass"))
+    score, _ = grade(path)
+    failed = [t.outcome for t in score.tasks[0].tests if not t.outcome.passed]
+    assert failed and "timed out after 5 s in ReluActivator.backward" in failed[0].message
+    assert task_scores(score)["filter"] == 20
+
+
+def test_an_exception_that_claims_a_skip_is_still_a_failure(tmp_path):
+    path = variant(tmp_path, ("activators", "return max(0, weighted_input)",
+                              "import unittest\n        raise unittest.SkipTest('trust me')"))
+    score, _ = grade(path)
+    forward = [t.outcome for t in score.tasks[0].tests if "forward" in t.outcome.name]
+    assert forward and not any(o.passed for o in forward)
+    assert all(o.status == "failed" for o in forward)
+
+
+@pytest.mark.skipif(not bwrap_works() and not os.environ.get("CI"), reason="bubblewrap not available here")
+def test_the_sandbox_hides_the_course_and_the_network(tmp_path):
+    probe = (
+        "import os, socket\n"
+        "        seen = os.path.exists({}) or os.path.exists({})\n"
+        "        try:\n"
+        "            socket.create_connection(('127.0.0.1', 22), timeout=1); net = True\n"
+        "        except OSError:\n"
+        "            net = False\n"
+        "        return 100 if seen or net else (os.getuid() == 0)\n"
+    ).format(repr(str(ROOT / "course.yaml")), repr(str(ROOT / "tests" / "hidden")))
+    path = variant(tmp_path, ("activators", "return 1 if output > 0 else 0", probe))
+    _, run = grade(path)
+    assert "mount namespace (course not visible)" in run.layers
+    backward = [o for o in run.outcomes.values() if "backward_is_zero" in o.name]
+    # 0 means: the course is not visible, no network, and not root
+    assert any(o.passed for o in backward), [o.message for o in backward]
