@@ -187,3 +187,48 @@ def test_the_sandbox_hides_the_course_and_the_network(tmp_path):
     backward = [o for o in run.outcomes.values() if "backward_is_zero" in o.name]
     # 0 means: the course is not visible, no network, and not root
     assert any(o.passed for o in backward), [o.message for o in backward]
+
+
+def test_an_answer_that_lies_in_eq_scores_nothing(tmp_path):
+    liar = (
+        "class Anything(float):\n"
+        "            def __eq__(self, other):\n"
+        "                return True\n"
+        "        return Anything(12345.0)"
+    )
+    path = variant(tmp_path, ("activators", "return max(0, weighted_input)", liar))
+    score, _ = grade(path)
+    forward = [t.outcome for t in score.tasks[0].tests if "forward" in t.outcome.name]
+    assert forward and not any(o.passed for o in forward)
+    assert "should be a number; got a Anything object" in forward[0].message
+
+
+def test_pytest_on_hidden_suites_takes_another_submission():
+    result = subprocess.run([sys.executable, "-m", "pytest", "tests/hidden/test_relu.py", "--submission", "exercises",
+                             "-q", "-p", "no:randomly"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "12 failed" in result.stdout and "passed" not in result.stdout.splitlines()[-1]
+
+
+def test_check_names_the_next_function_to_implement():
+    result = cli("check")
+    assert result.returncode == 0
+    assert "Next: implement ReluActivator.forward." in result.stdout
+    assert "Public score: 0/100" in result.stdout
+    done = cli("check", "solutions")
+    assert "Public score: 100/100" in done.stdout and "Next:" not in done.stdout
+
+
+def test_validate_declares_the_course_sound():
+    result = cli("validate")
+    assert result.returncode == 0, result.stdout
+    assert "The course is sound." in result.stdout
+    assert result.stdout.count("ok  mistake") == len(load_mistakes(COURSE))
+
+
+def test_validate_would_notice_a_mistake_that_no_test_catches():
+    harmless = Mistake("harmless", "changes only a docstring",
+                       [{"module": "filter", "old": '"""Return the bias."""', "new": '"""The bias."""'}],
+                       ["test_filter.py::test_update"])
+    verdict = judge_mistake(COURSE, harmless, SEED)
+    assert not verdict.ok and verdict.concerned_failures == [] and verdict.score.score == 100
