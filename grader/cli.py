@@ -11,7 +11,7 @@ from . import __version__
 from .course import Course, CourseError, load_course
 from .pytest_plugin import DEFAULT_SEED
 from .reports import gradescope, table, write_json
-from .runner import Kind, run_suites
+from .runner import Kind, Run, run_suites
 from .scoring import Score, score_run
 from .stubs import StubError, stale_files, write_stubs
 
@@ -20,7 +20,7 @@ def _course(args: argparse.Namespace) -> Course:
     return load_course(Path(args.course) if args.course else None)
 
 
-def _grade(course: Course, path: Path, kind: Kind, args: argparse.Namespace) -> tuple[Score, object]:
+def _grade(course: Course, path: Path, kind: Kind, args: argparse.Namespace) -> tuple[Score, Run]:
     run = run_suites(course, path, kind, seed=args.seed, sandbox_mode=args.sandbox)
     return score_run(course, run), run
 
@@ -44,10 +44,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     course = _course(args)
     path = Path(args.path)
     score, run = _grade(course, path, "hidden", args)
-    print(table(score, run, f"{course.model.title} — {path}"))  # type: ignore[arg-type]
+    print(table(score, run, f"{course.model.title} — {path}"))
     if args.json:
         try:
-            write_json(Path(args.json), gradescope(score, run))  # type: ignore[arg-type]
+            write_json(Path(args.json), gradescope(score, run))
         except OSError as error:
             print(f"grader: cannot write the report to {args.json}: {error.strerror or error}", file=sys.stderr)
             return 1
@@ -74,7 +74,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                     next_step = found.group(1)
         if task.problem:
             print(f"     ! {task.problem}")
-    for problem in run.intake_problems.values():  # type: ignore[attr-defined]
+    for problem in run.intake_problems.values():
         print(f" ! {problem}")
     print(f"\nPublic score: {score.score:g}/{score.max_score:g}")
     if next_step:

@@ -16,7 +16,6 @@ import pytest
 
 from . import intake as intake_module
 from .course import load_course
-from .sandbox import Limits
 from .session import Session, Submission
 
 DEFAULT_SEED = 1234
@@ -43,11 +42,6 @@ class SessionProvider:
         self.seed = seed
 
 
-def limits_of(root: Path) -> Limits:
-    model = load_course(root).model.limits
-    return Limits(**{name: getattr(model, name) for name in Limits.__dataclass_fields__})
-
-
 @pytest.fixture(scope="session")
 def grader_session(pytestconfig: pytest.Config) -> Iterator[Session]:
     provider = pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN)
@@ -58,7 +52,7 @@ def grader_session(pytestconfig: pytest.Config) -> Iterator[Session]:
     path = pytestconfig.getoption("submission")
     folder = Path(path).resolve() if path else course.source_dir
     taken = intake_module.take(folder, list(course.model.modules), course.model.limits.source_kb)
-    session = Session(taken, limits_of(course.root), pytestconfig.getoption("sandbox"))
+    session = Session(taken, course.model.limits, pytestconfig.getoption("sandbox"))
     try:
         yield session
     finally:

@@ -11,7 +11,7 @@ import contextlib
 import io
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +19,7 @@ import pytest
 
 from . import intake as intake_module
 from .course import Course
-from .pytest_plugin import SESSION_PLUGIN, SessionProvider, limits_of
+from .pytest_plugin import SESSION_PLUGIN, SessionProvider
 from .session import Session
 
 Kind = Literal["public", "hidden"]
@@ -46,7 +46,6 @@ class Run:
     output: str
     intake_problems: dict[str, str]
     duration: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _PREFIXES = ("grader.session.NotImplementedYet: ", "grader.session.StudentError: ", "AssertionError: ")
@@ -117,7 +116,7 @@ def run_suites(
     tasks = [t for t in course.model.tasks if task_ids is None or t.id in task_ids]
     files = [str(course.suite_file(t, kind)) for t in tasks]
     taken = intake_module.take(submission, list(course.model.modules), course.model.limits.source_kb)
-    session = Session(taken, limits_of(course.root), sandbox_mode)
+    session = Session(taken, course.model.limits, sandbox_mode)
     collector = Collector()
     # Plugins installed on this machine are not needed and cost seconds to load.
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"

@@ -35,24 +35,13 @@ from typing import Any, Literal
 import numpy as np
 
 from . import wire
+from .course import Limits
 
 SandboxMode = Literal["auto", "bwrap", "process"]
 SANDBOX_ROOT = "/submission"
 SANDBOX_LIB = "/opt/grader-lib"
 # Hardware settings for OpenBLAS on some processors; not secrets, and numpy may misbehave without them.
 PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-
-
-@dataclass(frozen=True)
-class Limits:
-    call_seconds: float = 5
-    import_seconds: float = 10
-    submission_seconds: float = 120
-    cpu_seconds: int = 60
-    memory_mb: int = 1024
-    processes: int = 64
-    file_size_mb: int = 16
-    output_kb: int = 64
 
 
 @dataclass

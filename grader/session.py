@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from . import sandbox, wire
+from .course import Limits
 from .intake import Intake
 
 
@@ -110,7 +109,7 @@ class Session:
     """The running submission of one student, reached through its worker."""
 
     intake: Intake
-    limits: sandbox.Limits
+    limits: Limits
     mode: sandbox.SandboxMode = "auto"
     generation: int = 0
     broken_modules: dict[str, str] = field(default_factory=dict)
@@ -262,6 +261,3 @@ class Submission:
     def make(self, name: str, *args: Any) -> Remote:
         return self._session.make(name, *args)
 
-
-def is_array(value: Any) -> bool:
-    return type(value) is np.ndarray
