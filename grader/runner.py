@@ -13,13 +13,14 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pytest
 
 from . import intake as intake_module
 from .course import Course
 from .pytest_plugin import SESSION_PLUGIN, SessionProvider
+from .sandbox import SandboxMode
 from .session import Session
 
 Kind = Literal["public", "hidden"]
@@ -108,7 +109,7 @@ def run_suites(
     kind: Kind = "hidden",
     *,
     seed: int,
-    sandbox_mode: Any = "auto",
+    sandbox_mode: SandboxMode = "auto",
     task_ids: list[str] | None = None,
 ) -> Run:
     """Grade ``submission`` with the ``kind`` suites of ``course``."""

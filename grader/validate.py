@@ -16,6 +16,7 @@ from pathlib import Path
 from .course import Course
 from .mistakes import Mistake, load_mistakes, materialize
 from .runner import run_suites
+from .sandbox import SandboxMode
 from .scoring import Score, score_run
 from .stubs import stale_files
 
@@ -33,7 +34,9 @@ class MistakeVerdict:
                 and 0 < self.score.score < self.score.max_score)
 
 
-def judge_mistake(course: Course, mistake: Mistake, seed: int, sandbox_mode: str = "auto") -> MistakeVerdict:
+def judge_mistake(
+    course: Course, mistake: Mistake, seed: int, sandbox_mode: SandboxMode = "auto"
+) -> MistakeVerdict:
     with tempfile.TemporaryDirectory(prefix="grader-mistake-") as folder:
         path = materialize(course, mistake, Path(folder) / mistake.name)
         score = score_run(course, run_suites(course, path, seed=seed, sandbox_mode=sandbox_mode))
