@@ -129,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     except (CourseError, StubError) as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # the grader's own files: a full disk, a missing permission
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"grader: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
         return 130

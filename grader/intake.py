@@ -62,17 +62,30 @@ def _check(path: Path, name: str, max_bytes: int) -> tuple[str | None, str | Non
 
 
 def take(submission: Path, modules: list[str], max_source_kb: int = 256) -> Intake:
-    """Copy ``modules`` of ``submission`` into a new private folder."""
+    """Copy ``modules`` of ``submission`` into a new private folder.
+
+    Raises ``OSError`` with a readable message when the grader cannot write
+    its own copy (a full disk): that is no fault of the submission.
+    """
     root = Path(tempfile.mkdtemp(prefix="grader-sub-"))
-    os.chmod(root, 0o755)  # the sandbox's unprivileged user must be able to read it
-    package = root / PACKAGE
+    intake = Intake(root=root, package=PACKAGE)
+    try:
+        _copy(intake, submission, modules, max_source_kb)
+    except OSError as error:
+        intake.cleanup()
+        raise OSError(error.errno, f"cannot copy the submission for grading ({error.strerror})", str(root)) from None
+    return intake
+
+
+def _copy(intake: Intake, submission: Path, modules: list[str], max_source_kb: int) -> None:
+    os.chmod(intake.root, 0o755)  # the sandbox's unprivileged user must be able to read it
+    package = intake.root / PACKAGE
     package.mkdir(mode=0o755)
     (package / "__init__.py").write_text("", encoding="utf-8")
-    intake = Intake(root=root, package=PACKAGE)
     if not submission.is_dir():
         for name in modules:
             intake.problems[name] = f"the submission {submission} is not a folder"
-        return intake
+        return
     for name in modules:
         source, problem = _check(submission / f"{name}.py", name, max_source_kb * 1024)
         if problem is not None:
@@ -83,4 +96,3 @@ def take(submission: Path, modules: list[str], max_source_kb: int = 256) -> Inta
         target.write_text(source, encoding="utf-8")
         os.chmod(target, 0o644)
         intake.accepted.append(name)
-    return intake

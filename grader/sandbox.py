@@ -8,12 +8,16 @@ Layers, strongest first (``layers`` on a plan lists the active ones):
   (read-only), with a private ``/tmp``. The course, the grader and every other
   file of this machine are simply not there. When the grader dies, so does
   the sandbox (``--die-with-parent``); killing it ends the whole PID namespace.
+- a control group per worker, where the grader may make one (as root):
+  it bounds the number of processes and the memory of everything the
+  submission starts, and lets the grader find and kill all of it.
 - always: a process of its own in a new session, ``python -I -S`` (no
   environment variables, no user site, no ``site`` module, so no ``.pth`` or
   ``sitecustomize``), a scrubbed environment, rlimits set before any student
   code runs (CPU, address space, file size, open files, core dumps, and the
   number of processes where that limit means something), a wall-clock limit on
-  every request and output captured up to a cap.
+  every request, output captured up to a cap, and on every kill a sweep of the
+  process tree (see ``grader.processes``) when there is no control group.
 """
 
 from __future__ import annotations
@@ -28,13 +32,14 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from . import wire
+from . import processes, wire
 from .course import Limits
 
 SandboxMode = Literal["auto", "bwrap", "process"]
@@ -52,6 +57,7 @@ class Plan:
     config: dict[str, Any]
     env: dict[str, str]
     layers: list[str] = field(default_factory=list)
+    cgroup: tuple[int, int] | None = None  # (processes, memory bytes) for a control group per worker
 
 
 class WorkerFailure(Exception):
@@ -94,6 +100,16 @@ def bwrap_works() -> bool:
     except (OSError, subprocess.SubprocessError):
         return False
     return probe.returncode == 0
+
+
+@functools.cache
+def cgroups_work() -> bool:
+    """Whether this process may make the control group of a worker here."""
+    group = processes.Cgroup.create(16, 1 << 30)
+    if group is None:
+        return False
+    group.remove()
+    return True
 
 
 def _bwrap_prefix(binary: str, submission: Path | None) -> list[str]:
@@ -142,10 +158,18 @@ def plan(submission: Path, package: str, limits: Limits, mode: SandboxMode = "au
     }
     layers = ["separate process", "new session", "python -I -S", "scrubbed environment",
               "rlimits (cpu, memory, file size, open files)", "wall-clock limit", "output cap"]
+    cgroup = None
     if os.geteuid() != 0:
-        # as root the process count is not limited by RLIMIT_NPROC; the PID namespace bounds it instead
+        # as root the process count is not limited by RLIMIT_NPROC; the control group bounds it instead
         rlimits["RLIMIT_NPROC"] = int(limits.processes)
         layers[4] = "rlimits (cpu, memory, processes, file size, open files)"
+    if cgroups_work():
+        # RLIMIT_AS bounds each process (a clean MemoryError); the group bounds them all together
+        cgroup = (int(limits.processes), 2 * int(limits.memory_mb) << 20)
+        layers += [f"control group (at most {limits.processes} processes, {2 * limits.memory_mb} MB in all)",
+                   "kill: every process in the control group"]
+    else:
+        layers.append("kill: process tree, with the grader as subreaper")
     if use_bwrap:
         root = SANDBOX_ROOT
         paths = [SANDBOX_LIB]
@@ -158,7 +182,7 @@ def plan(submission: Path, package: str, limits: Limits, mode: SandboxMode = "au
         prefix = []
     config = {"package": package, "root": root, "paths": paths, "rlimits": rlimits}
     argv = [*prefix, _python(), "-I", "-S", "-c", _worker_source()]
-    return Plan(argv=argv, config=config, env=env, layers=layers)
+    return Plan(argv=argv, config=config, env=env, layers=layers, cgroup=cgroup)
 
 
 class _OutputDrain(threading.Thread):
@@ -189,10 +213,19 @@ class _OutputDrain(threading.Thread):
         return text
 
 
+_live_workers: weakref.WeakSet[Worker] = weakref.WeakSet()
+
+
 class Worker:
     """One running sandboxed worker and its request pipe."""
 
     def __init__(self, launch: Plan, output_cap: int) -> None:
+        argv = [*launch.argv]
+        self._cgroup = processes.Cgroup.create(*launch.cgroup) if launch.cgroup else None
+        if self._cgroup is not None:
+            argv = self._cgroup.wrap(argv)
+        else:
+            processes.become_subreaper()
         cmd_read, self._cmd_write = os.pipe()
         self._reply_read, reply_write = os.pipe()
         # pass_fds keeps the descriptors' numbers in the child, so the config can name them.
@@ -200,16 +233,24 @@ class Worker:
         self.started = time.monotonic()
         try:
             self.process = subprocess.Popen(
-                [*launch.argv, json.dumps(config)], env=launch.env, stdin=subprocess.DEVNULL,
+                [*argv, json.dumps(config)], env=launch.env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                 pass_fds=(cmd_read, reply_write), close_fds=True,
             )
+        except BaseException:
+            if self._cgroup is not None:
+                self._cgroup.remove()
+            raise
         finally:
             os.close(cmd_read)
             os.close(reply_write)
+        info = processes.process_info(self.process.pid)
+        self._since = info.start if info else 0
+        _live_workers.add(self)
         self._drain = _OutputDrain(self.process.stdout, output_cap)
         self._drain.start()
         self.dead = False
+        self.survivors = False
 
     @property
     def output(self) -> str:
@@ -264,6 +305,8 @@ class Worker:
             self.kill()
             return "stopped answering"
         self.kill()
+        if self._cgroup is not None and self._cgroup.out_of_memory():
+            return "went over its memory limit"
         if code < 0 or code > 128:
             number = -code if code < 0 else code - 128
             if number == signal.SIGXCPU:
@@ -276,20 +319,30 @@ class Worker:
         return f"exited (status {code})"
 
     def kill(self) -> None:
-        """SIGKILL every process of the worker's session; nothing of it survives."""
-        if not self.dead:
-            self.dead = True
+        """SIGKILL every process the worker started, wherever it went; nothing of it survives."""
+        if self.dead:
+            return
+        self.dead = True
+        _live_workers.discard(self)
+        if self._cgroup is not None:
+            ended = self._cgroup.kill_all()
+        else:
+            others = {w.process.pid for w in list(_live_workers) if not w.dead}
+            ended = processes.sweep(self.process.pid, self._since, others)
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            ended = False
+        self.survivors = not ended
+        for fd in (self._cmd_write, self._reply_read):
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
+                os.close(fd)
+            except OSError:
                 pass
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-            for fd in (self._cmd_write, self._reply_read):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            self._drain.join(timeout=2)
+        self._drain.join(timeout=2)
+        if self._cgroup is not None:
+            self._cgroup.remove()

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,49 @@ def test_unwritable_report_path_is_a_clear_error(tmp_path):
     result = cli("grade", "solutions", "--json", str(blocker / "results.json"))
     assert result.returncode == 1
     assert "cannot write the report" in result.stderr and "Traceback" not in result.stderr
+
+
+def full_disk_command(folder: Path, argv: list[str]) -> list[str]:
+    """``argv`` with a 4 KiB file system on ``folder`` (as root: a private tmpfs), or elsewhere with
+    files limited to 12 KiB, more than a module and less than the report (EFBIG instead of ENOSPC)."""
+    if os.geteuid() == 0 and shutil.which("unshare"):
+        script = 'mount -t tmpfs -o size=4k none "$0" && exec "$@"'
+        return ["unshare", "-m", "sh", "-c", script, str(folder), *argv]
+    limit = ("import resource, os, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (12288, 12288)); "
+             "os.execv(sys.argv[1], sys.argv[1:])")
+    return [sys.executable, "-c", limit, *argv]
+
+
+def test_a_full_disk_leaves_no_report_and_no_partial_file(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    report = disk / "results.json"
+    argv = [sys.executable, "-m", "grader", "grade", "solutions", "--json", str(report)]
+    result = subprocess.run(full_disk_command(disk, argv), cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "cannot write the report" in result.stderr and "Traceback" not in result.stderr
+    assert ("No space left" in result.stderr) or ("too large" in result.stderr.lower()), result.stderr
+    assert list(disk.iterdir()) == [], "a partial report was left behind"
+
+
+def test_a_failed_write_keeps_the_previous_report_whole(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    report = disk / "results.json"
+    report.write_text('{"score": 1}')
+    argv = [sys.executable, "-m", "grader", "grade", "solutions", "--json", str(report)]
+    if os.geteuid() == 0 and shutil.which("unshare"):
+        # the tmpfs would hide the old report: fill a copy of it instead
+        script = 'mount -t tmpfs -o size=4k none "$0" && echo \'{"score": 1}\' > "$0/results.json" && "$@"; ' \
+                 'status=$?; cat "$0/results.json"; ls -A "$0"; exit $status'
+        command = ["unshare", "-m", "sh", "-c", script, str(disk), *argv]
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout.rstrip().endswith('{"score": 1}\nresults.json'), result.stdout[-300:]
+    else:
+        result = subprocess.run(full_disk_command(disk, argv), cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 1, result.stderr
+        assert report.read_text() == '{"score": 1}' and [p.name for p in disk.iterdir()] == ["results.json"]
 
 
 @pytest.mark.parametrize("mistake", load_mistakes(COURSE), ids=lambda m: m.name)
@@ -232,3 +276,12 @@ def test_validate_would_notice_a_mistake_that_no_test_catches():
                        ["test_filter.py::test_update"])
     verdict = judge_mistake(COURSE, harmless, SEED)
     assert not verdict.ok and verdict.concerned_failures == [] and verdict.score.score == 100
+
+
+def test_a_disk_too_full_to_copy_the_submission_is_a_clear_error():
+    limit = ("import resource, os, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024)); "
+             "os.execv(sys.argv[1], sys.argv[1:])")
+    result = subprocess.run([sys.executable, "-c", limit, sys.executable, "-m", "grader", "grade", "solutions"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "cannot copy the submission for grading" in result.stderr and "Traceback" not in result.stderr

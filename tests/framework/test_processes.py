@@ -1,0 +1,158 @@
+"""Ending every process a submission started, and surviving the worker's death."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import processes
+from grader.course import load_course
+from grader.intake import take
+from grader.runner import run_suites
+from grader.sandbox import cgroups_work
+from grader.session import Session, StudentError
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE = load_course(ROOT)
+
+# A parent that leaves a daemon behind: fork, setsid, fork again; the daemon prints its pid and sleeps.
+DAEMON_MAKER = """
+import os, sys, time
+read, write = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.write(write, str(os.getpid()).encode() + b"\\n")
+        time.sleep(120)
+    os._exit(0)
+os.close(write)
+print(os.read(read, 100).decode().strip(), flush=True)
+time.sleep(120)
+"""
+
+
+def alive(pid: int) -> bool:
+    info = processes.process_info(pid)
+    return info is not None and not info.zombie
+
+
+def wait_until_gone(pid: int, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def start_daemon_maker(argv_prefix=()):
+    process = subprocess.Popen([*argv_prefix, sys.executable, "-c", DAEMON_MAKER], stdout=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    daemon = int(process.stdout.readline())
+    info = processes.process_info(process.pid)
+    return process, daemon, info.start if info else 0
+
+
+def test_a_setsid_daemon_survives_a_process_group_kill_but_not_the_sweep():
+    assert processes.become_subreaper()
+    process, daemon, since = start_daemon_maker()
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+        time.sleep(0.1)
+        assert alive(daemon), "the daemon should have escaped the process group (else this test proves nothing)"
+        assert processes.process_info(daemon).ppid == os.getpid(), "as subreaper, the orphan becomes our child"
+        assert processes.sweep(process.pid, since, spare=set())
+        assert wait_until_gone(daemon)
+    finally:
+        for pid in (daemon, process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_the_sweep_spares_the_processes_it_is_told_to_spare():
+    assert processes.become_subreaper()
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    process, daemon, since = start_daemon_maker()
+    try:
+        assert processes.sweep(process.pid, since, spare={bystander.pid})
+        assert wait_until_gone(daemon) and wait_until_gone(process.pid)
+        assert alive(bystander.pid)
+    finally:
+        bystander.kill()
+        bystander.wait()
+        process.wait(timeout=5)
+
+
+@pytest.mark.skipif(not cgroups_work() and not os.environ.get("CI"), reason="no control groups may be made here")
+def test_a_control_group_bounds_the_process_count_and_kills_every_member():
+    group = processes.Cgroup.create(processes=8, memory_bytes=256 << 20)
+    assert group is not None
+    try:
+        forks = "import os, time\nn = 0\nfor _ in range(50):\n    try:\n        pid = os.fork()\n" \
+                "    except OSError:\n        break\n    if pid == 0:\n        os.setsid(); time.sleep(120)\n" \
+                "    n += 1\nprint(n, flush=True)\ntime.sleep(120)\n"
+        process = subprocess.Popen(group.wrap([sys.executable, "-c", forks]), stdout=subprocess.PIPE, text=True,
+                                   start_new_session=True)
+        children = int(process.stdout.readline())
+        assert children < 8, "the pids limit did not stop the forks"
+        members = group.pids()
+        assert process.pid in members and len(members) == children + 1
+        assert group.kill_all()
+        process.wait(timeout=5)
+        assert all(wait_until_gone(pid) for pid in members)
+    finally:
+        group.kill_all()
+        group.remove()
+    assert not any(path.exists() for path in group.dirs.values())
+
+
+def slow_variant(tmp_path: Path, body: str) -> Path:
+    """The solutions with ``Filter.get_bias`` replaced by ``body``."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    for module in COURSE.model.modules:
+        text = (COURSE.source_dir / f"{module}.py").read_text(encoding="utf-8")
+        if module == "filter":
+            text += f"\n\ndef _get_bias(self):\n    {body}\n    return self.bias\n\n\nFilter.get_bias = _get_bias\n"
+        (folder / f"{module}.py").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_worker_killed_from_outside_mid_call_fails_that_call_and_the_next_one_runs(tmp_path):
+    taken = take(slow_variant(tmp_path, "import time; time.sleep(30)"), list(COURSE.model.modules), 256)
+    session = Session(taken, COURSE.model.limits)
+    try:
+        filter_ = session.module("filter").Filter(3, 3, 2)
+        worker = session._worker
+        assert worker is not None
+        killer = threading.Timer(0.5, lambda: os.kill(worker.process.pid, signal.SIGKILL))
+        killer.start()
+        started = time.monotonic()
+        with pytest.raises(StudentError, match=r"^student code crashed \(SIGKILL\) during _get_bias$"):
+            filter_.get_bias()
+        assert time.monotonic() - started < 4, "the death was noticed only at the time limit"
+        killer.join()
+        # grading goes on: a new worker answers the next call
+        assert session.module("filter").Filter(3, 3, 2).get_weights().shape == (2, 3, 3)
+    finally:
+        session.close()
+        taken.cleanup()
+
+
+def test_a_worker_killed_in_one_test_fails_only_the_tests_that_kill_it(tmp_path):
+    folder = slow_variant(tmp_path, "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+    run = run_suites(COURSE, folder, seed=1234)
+    failed = {o.name: o.message for o in run.outcomes.values() if not o.passed}
+    assert failed, "get_bias is tested; its tests must fail"
+    # get_bias is called by its own tests and by forward, nowhere else
+    assert all("bias" in name or "forward" in name for name in failed), failed
+    assert all("crashed (SIGKILL)" in message for message in failed.values()), failed
+    assert sum(o.passed for o in run.outcomes.values()) >= len(run.outcomes) - len(failed) > 50
