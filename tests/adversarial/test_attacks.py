@@ -61,7 +61,10 @@ def materialize(attack: str, dest: Path) -> Path:
         relative = path.relative_to(folder)
         target = dest / relative
         if str(relative) in MODULE_FILES:
-            target.write_text(target.read_text(encoding="utf-8") + path.read_text(encoding="utf-8"), encoding="utf-8")
+            kit = "".join(f"\n\n{(HERE / 'kit' / f'{name}.py').read_text(encoding='utf-8')}"
+                          for name in ATTACKS[attack].get("kit") or [])
+            appended = kit + path.read_text(encoding="utf-8")
+            target.write_text(target.read_text(encoding="utf-8") + appended, encoding="utf-8")
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)

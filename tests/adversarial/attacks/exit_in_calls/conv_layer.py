@@ -2,11 +2,7 @@
 
 # --- the attack, appended to the stub --------------------------------------
 
-import sys as _sys
-
-
-def _attack(*args, **kwargs):
-    _sys.exit(0)
+from .activators import _attack  # the attack lives in activators.py
 
 
 ConvLayer.__init__ = ConvLayer.forward = _attack

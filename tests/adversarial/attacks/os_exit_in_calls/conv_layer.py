@@ -2,11 +2,7 @@
 
 # --- the attack, appended to the stub --------------------------------------
 
-import os as _os
-
-
-def _attack(*args, **kwargs):
-    _os._exit(0)
+from .activators import _attack  # the attack lives in activators.py
 
 
 ConvLayer.__init__ = ConvLayer.forward = _attack

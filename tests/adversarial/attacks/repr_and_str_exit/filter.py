@@ -2,29 +2,7 @@
 
 # --- the attack, appended to the stub --------------------------------------
 
-import os as _os
-
-
-class _Boom(Exception):
-    def __str__(self):
-        _os._exit(0)
-
-    __repr__ = __str__
-
-
-class _Value:
-    def __repr__(self):
-        _os._exit(0)
-
-    __str__ = __repr__
-
-
-def _attack(self=None, *args, **kwargs):
-    if hasattr(self, "__dict__"):
-        self.output_array = _Value()
-    if args and isinstance(args[0], int):
-        raise _Boom()
-    return _Value()
+from .activators import _attack  # the attack lives in activators.py
 
 
 Filter.__init__ = Filter.get_weights = Filter.get_bias = Filter.update = _attack

@@ -2,11 +2,7 @@
 
 # --- the attack, appended to the stub --------------------------------------
 
-import ctypes as _ctypes
-
-
-def _attack(*args, **kwargs):
-    _ctypes.string_at(0)
+from .activators import _attack  # the attack lives in activators.py
 
 
 ConvLayer.__init__ = ConvLayer.forward = _attack

@@ -2,17 +2,7 @@
 
 # --- the attack, appended to the stub --------------------------------------
 
-import threading as _threading
-import time as _time
-
-
-def _attack(self=None, *args, **kwargs):
-    def later():
-        _time.sleep(0.05)
-        if hasattr(self, "__dict__"):
-            self.output_array = "changed after the answer"
-    _threading.Thread(target=later, daemon=True).start()
-    raise NotImplementedError("implemented in a thread")
+from .activators import _attack  # the attack lives in activators.py
 
 
 Filter.__init__ = Filter.get_weights = Filter.get_bias = Filter.update = _attack
