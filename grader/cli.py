@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import re
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
 from .course import Course, CourseError, load_course
+from .feedback import Feedback, markdown
+from .guide import PLAIN, TERMINAL, guide
+from .messages import LANGUAGES
 from .pytest_plugin import DEFAULT_SEED
-from .reports import gradescope, table, write_json
+from .reports import gradescope, table, write_atomically, write_json
 from .runner import Kind, Run, run_suites
 from .scoring import Score, score_run
 from .stubs import StubError, stale_files, write_stubs
@@ -40,47 +44,45 @@ def cmd_stubs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _feedback(course: Course, args: argparse.Namespace) -> Feedback:
+    return Feedback.for_course(course, args.lang)
+
+
+def _write(path: str, writer: Callable[[Path], None], what: str) -> bool:
+    try:
+        writer(Path(path))
+    except OSError as error:
+        print(f"grader: cannot write the {what} to {path}: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     course = _course(args)
+    feedback = _feedback(course, args)
     path = Path(args.path)
     score, run = _grade(course, path, "hidden", args)
-    print(table(score, run, f"{course.model.title} — {path}"))
+    print(table(score, run, f"{course.model.name(feedback.lang)} — {path}", feedback))
+    written = True
     if args.json:
-        try:
-            write_json(Path(args.json), gradescope(score, run))
-        except OSError as error:
-            print(f"grader: cannot write the report to {args.json}: {error.strerror or error}", file=sys.stderr)
-            return 1
-    return 0
-
-
-_NOT_IMPLEMENTED = re.compile(r"^(?:reading |importing )?([\w.]+) is not implemented yet")
+        written &= _write(args.json, lambda p: write_json(p, gradescope(score, run, feedback)), "report")
+    if args.feedback:
+        page = markdown(course, score, run, feedback)
+        written &= _write(args.feedback, lambda p: write_atomically(p, page), "feedback")
+    return 0 if written else 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     course = _course(args)
+    feedback = _feedback(course, args)
     path = Path(args.path) if args.path else course.stubs_dir
     score, run = _grade(course, path, "public", args)
-    print(f"{course.model.title}: public checks of {path}\n")
-    next_step = ""
-    for task in score.tasks:
-        mark = "✓" if task.tests and task.passed == len(task.tests) and not task.problem else "✗"
-        print(f" {mark} {task.task.title}: {task.passed}/{len(task.tests)} checks pass")
-        for test in task.tests:
-            if not test.outcome.passed:
-                print(f"     - {test.outcome.name}: {test.outcome.message or test.outcome.status}")
-                found = _NOT_IMPLEMENTED.search(test.outcome.message)
-                if found and not next_step:
-                    next_step = found.group(1)
-        if task.problem:
-            print(f"     ! {task.problem}")
-    for problem in run.intake_problems.values():
-        print(f" ! {problem}")
-    print(f"\nPublic score: {score.score:g}/{score.max_score:g}")
-    if next_step:
-        print(f"Next: implement {next_step}.")
-    elif score.score == score.max_score:
-        print("All public checks pass. The hidden tests try many more cases: test edge cases yourself too.")
+    coloured = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    print(guide(course, score, run, str(path), feedback, TERMINAL if coloured else PLAIN))
+    if args.feedback:
+        page = markdown(course, score, run, feedback)
+        if not _write(args.feedback, lambda p: write_atomically(p, page), "feedback"):
+            return 1
     return 0
 
 
@@ -98,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def run_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the randomized cases")
+        sub.add_argument("--lang", choices=list(LANGUAGES), help="language of the feedback (default: the course's)")
+        sub.add_argument("--feedback", metavar="FILE", help="write a Markdown feedback page here")
         sub.add_argument("--sandbox", choices=["auto", "bwrap", "process"], default="auto",
                          help="isolation of student code (default: the strongest available)")
 

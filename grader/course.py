@@ -33,13 +33,38 @@ class Suites(_Strict):
     hidden: str
 
 
+Visibility = Literal["visible", "after_due_date", "hidden"]  # as in Gradescope's results schema
+
+
+Titles = str | dict[Literal["en", "zh"], str]  # one title, or one per language
+
+
+def _title_in(title: Titles, lang: str) -> str:
+    if isinstance(title, str):
+        return title
+    return title.get(lang) or title.get("en") or next(iter(title.values()), "")  # type: ignore[call-overload]
+
+
 class Task(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    title: str
+    title: Titles
     points: float = Field(gt=0)
     module: str
     covers: list[str] = Field(min_length=1)
     tests: str = Field(pattern=r"^test_[A-Za-z0-9_]+\.py$")
+    visibility: Visibility = "visible"
+    # per test: the first key that starts the test's name (e.g. `test_forward_random`) decides
+    test_visibility: dict[str, Visibility] = Field(default_factory=dict)
+
+    def name(self, lang: str = "en") -> str:
+        """The task's title in ``lang`` (or in English when it has none in that language)."""
+        return _title_in(self.title, lang)
+
+    def visibility_of(self, test_name: str) -> Visibility:
+        for prefix, visibility in self.test_visibility.items():
+            if test_name.startswith(prefix):
+                return visibility
+        return self.visibility
 
     @field_validator("points", mode="before")
     @classmethod
@@ -70,7 +95,7 @@ class Limits(_Strict):
 
 
 class CourseModel(_Strict):
-    title: str
+    title: Titles
     language: Literal["en", "zh"] = "en"
     source: str
     stubs: str
@@ -78,6 +103,10 @@ class CourseModel(_Strict):
     suites: Suites
     tasks: list[Task] = Field(min_length=1)
     limits: Limits = Limits()
+    hints: str | None = None  # the hints catalogue of known mistakes (see grader.diagnosis)
+
+    def name(self, lang: str = "en") -> str:
+        return _title_in(self.title, lang)
 
     @field_validator("tasks")
     @classmethod
@@ -199,6 +228,8 @@ def parse_course(text: str, root: Path, name: str = COURSE_FILE) -> Course:
             if not suite.is_file():
                 line = lines.get(("tasks", index, "tests"))
                 problems.append(f"{name}:{line}: tasks[{index}].tests: {suite.relative_to(root)} does not exist")
+    if model.hints is not None and not (root / model.hints).is_file():
+        problems.append(f"{name}:{lines.get(('hints',))}: hints: file {model.hints!r} does not exist")
     for key in ("source", "stubs"):
         if not (root / getattr(model, key)).is_dir():
             problems.append(f"{name}:{lines.get((key,))}: {key}: directory {getattr(model, key)!r} does not exist")

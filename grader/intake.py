@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .messages import Text, t
+
 PACKAGE = "submission"
 
 
@@ -22,42 +24,42 @@ PACKAGE = "submission"
 class Intake:
     root: Path  # holds the package folder ``PACKAGE``
     package: str
-    problems: dict[str, str] = field(default_factory=dict)  # module name -> message
+    problems: dict[str, Text] = field(default_factory=dict)  # module name -> message
     accepted: list[str] = field(default_factory=list)
 
     def cleanup(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _check(path: Path, name: str, max_bytes: int) -> tuple[str | None, str | None]:
+def _check(path: Path, name: str, max_bytes: int) -> tuple[str | None, Text | None]:
     """(source, None) when acceptable, else (None, problem)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
-        return None, f"{name}.py is missing from the submission"
+        return None, t("intake.missing", module=name)
     except OSError as error:
-        return None, f"{name}.py cannot be read ({error.strerror})"
+        return None, t("intake.unreadable", module=name, reason=error.strerror)
     if stat.S_ISLNK(info.st_mode):
-        return None, f"{name}.py is a symbolic link; submit the file itself"
+        return None, t("intake.symlink", module=name)
     if not stat.S_ISREG(info.st_mode):
-        return None, f"{name}.py is not a regular file"
+        return None, t("intake.not_regular", module=name)
     if info.st_size > max_bytes:
-        return None, f"{name}.py is {info.st_size // 1024} KiB; the limit is {max_bytes // 1024} KiB"
+        return None, t("intake.too_large", module=name, size=info.st_size // 1024, limit=max_bytes // 1024)
     try:
         with open(path, "rb") as handle:  # no O_NOFOLLOW race matters: checked a regular file above
             raw = handle.read(max_bytes + 1)
     except OSError as error:
-        return None, f"{name}.py cannot be read ({error.strerror})"
+        return None, t("intake.unreadable", module=name, reason=error.strerror)
     try:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        return None, f"{name}.py is not UTF-8 text (bad byte at offset {error.start})"
+        return None, t("intake.not_utf8", module=name, offset=error.start)
     try:
         compile(source, f"{name}.py", "exec", dont_inherit=True)
     except SyntaxError as error:
-        return None, f"{name}.py has a syntax error at line {error.lineno}: {error.msg}"
+        return None, t("intake.syntax", module=name, line=error.lineno, error=error.msg)
     except (ValueError, RecursionError, MemoryError) as error:
-        return None, f"{name}.py cannot be compiled ({type(error).__name__})"
+        return None, t("intake.compile", module=name, error=type(error).__name__)
     return source, None
 
 
@@ -84,7 +86,7 @@ def _copy(intake: Intake, submission: Path, modules: list[str], max_source_kb: i
     (package / "__init__.py").write_text("", encoding="utf-8")
     if not submission.is_dir():
         for name in modules:
-            intake.problems[name] = f"the submission {submission} is not a folder"
+            intake.problems[name] = t("intake.not_folder", path=str(submission))
         return
     for name in modules:
         source, problem = _check(submission / f"{name}.py", name, max_source_kb * 1024)

@@ -23,6 +23,8 @@ class Mistake:
     about: str
     edits: list[dict[str, str]]
     concerns: list[str]
+    hint: str = ""  # the diagnosis the feedback must give (an id of the course's hints catalogue)
+    also: tuple[str, ...] = ()  # other diagnoses that are true of it as well
 
     def concerns_test(self, file: str, test_name: str) -> bool:
         """Whether the test ``file::test_name`` should fail because of this mistake."""
@@ -32,7 +34,9 @@ class Mistake:
 def load_mistakes(course: Course) -> list[Mistake]:
     data = yaml.safe_load((course.root / CATALOGUE).read_text(encoding="utf-8")) or {}
     return [
-        Mistake(name, entry["about"], list(entry["edits"]), list(entry["concerns"])) for name, entry in data.items()
+        Mistake(name, entry["about"], list(entry["edits"]), list(entry["concerns"]), str(entry.get("hint", "")),
+                tuple(entry.get("also", ())))
+        for name, entry in data.items()
     ]
 
 

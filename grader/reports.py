@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .feedback import Feedback, diagnosed, first_failure, visibility
+from .messages import t
 from .runner import Run
 from .scoring import Score
 
@@ -22,14 +24,16 @@ def _one_line(text: str, width: int = 90) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def table(score: Score, run: Run, title: str) -> str:
+def table(score: Score, run: Run, title: str, feedback: Feedback | None = None) -> str:
+    feedback = feedback or Feedback()
     rows = [("task", "points", "passed", "first failure")]
     for task in score.tasks:
+        failure, _ = first_failure(feedback, task)
         rows.append((
-            task.task.title,
+            task.task.name(feedback.lang),
             f"{_points(task.score)}/{_points(task.max_score)}",
             f"{task.passed}/{len(task.tests)}",
-            _one_line(task.first_failure) or "-",
+            _one_line(failure) or "-",
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [title, ""]
@@ -39,33 +43,38 @@ def table(score: Score, run: Run, title: str) -> str:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 13)
     lines.append("")
     for problem in run.intake_problems.values():
-        lines.append(f"! {problem}")
+        lines.append(f"! {feedback.say(problem)}")
     lines.append(f"Total: {_points(score.score)}/{_points(score.max_score)}   (seed {run.seed}, {run.duration:.1f} s)")
     return "\n".join(lines)
 
 
-def gradescope(score: Score, run: Run) -> dict[str, Any]:
-    """The report in Gradescope's ``results.json`` schema."""
+def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict[str, Any]:
+    """The report in Gradescope's ``results.json`` schema; each test's ``output`` as ``feedback`` explains it."""
+    feedback = feedback or Feedback()
+    say = feedback.say
     tests = []
+    any_hidden = False
     for task in score.tasks:
         if task.problem and not task.tests:
-            tests.append({"name": f"{task.task.title}", "score": 0.0, "max_score": task.max_score,
-                          "status": "failed", "output": task.problem, "visibility": "visible"})
+            tests.append({"name": f"{task.task.name(feedback.lang)}", "score": 0.0, "max_score": task.max_score,
+                          "status": "failed", "output": task.problem, "visibility": task.task.visibility})
         for scored in task.tests:
             outcome = scored.outcome
-            message = task.problem or outcome.message
+            seen = visibility(task.task, outcome)
+            any_hidden = any_hidden or seen == "hidden"
             tests.append({
-                "name": f"{task.task.title}: {outcome.name}",
+                "name": f"{task.task.name(feedback.lang)}: {outcome.name}",
                 "score": scored.points,
                 "max_score": scored.max_points,
                 "status": "passed" if outcome.passed and not task.problem else "failed",
-                "output": "" if outcome.passed else (message or outcome.status),
-                "visibility": "visible",
+                "output": feedback.explain(task, scored),
+                "visibility": seen,
             })
-    summary = [f"Score: {_points(score.score)}/{_points(score.max_score)}"]
-    summary += [f"Problem: {p}" for p in run.intake_problems.values()]
-    if run.output.strip():
-        summary.append("Your code printed (first part):\n" + run.output[:4000])
+    summary = [say(t("report.score", score=_points(score.score), max_score=_points(score.max_score)))]
+    summary += [say(t("report.problem", problem=p)) for p in run.intake_problems.values()]
+    if run.output.strip() and not any_hidden:
+        # what the code printed may echo a hidden test's input: shown only when no test is hidden
+        summary.append(say(t("report.printed")) + "\n" + run.output[:4000])
     return {
         "score": score.score,
         "max_score": score.max_score,
@@ -78,8 +87,11 @@ def gradescope(score: Score, run: Run) -> dict[str, Any]:
         "extra_data": {
             "seed": run.seed,
             "grader_version": __version__,
+            "language": feedback.lang,
             "isolation_layers": run.layers,
-            "intake_problems": run.intake_problems,
+            "intake_problems": {name: str(problem) for name, problem in run.intake_problems.items()},
+            "diagnosed_mistakes": diagnosed(score),
+            "student_output": run.output[:4000],
         },
     }
 

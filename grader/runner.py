@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,9 +20,11 @@ import pytest
 
 from . import intake as intake_module
 from .course import Course
+from .diagnosis import Finding, Mismatch
+from .messages import Text
 from .pytest_plugin import SESSION_PLUGIN, SessionProvider
 from .sandbox import SandboxMode
-from .session import Session
+from .session import Session, StudentError
 
 Kind = Literal["public", "hidden"]
 
@@ -36,6 +39,7 @@ class Outcome:
     status: str = "not run"
     message: str = ""
     duration: float = 0.0
+    finding: Finding | None = None  # why it failed, as data, when the test said so
 
 
 @dataclass
@@ -45,11 +49,12 @@ class Run:
     seed: int
     layers: list[str]
     output: str
-    intake_problems: dict[str, str]
+    intake_problems: dict[str, Text]
     duration: float = 0.0
 
 
-_PREFIXES = ("grader.session.NotImplementedYet: ", "grader.session.StudentError: ", "AssertionError: ")
+_PREFIXES = ("grader.session.NotImplementedYet: ", "grader.session.StudentError: ", "grader.diagnosis.Mismatch: ",
+             "AssertionError: ")
 
 
 def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
@@ -64,6 +69,15 @@ def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
     for prefix in _PREFIXES:
         text = text.removeprefix(prefix)
     return text.strip()[:2000]
+
+
+def finding_of(error: BaseException) -> Finding | None:
+    """The structured reason of a failed check or of an error in student code."""
+    if isinstance(error, Mismatch):
+        return error.finding
+    if isinstance(error, StudentError):
+        return Finding(error.text, error.hidden, error.mistake)
+    return None
 
 
 class Collector:
@@ -82,6 +96,13 @@ class Collector:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.collection_errors[Path(report.nodeid.split("::")[0]).name] = _message(report)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None]:
+        yield
+        outcome = self.outcomes.get(item.nodeid)
+        if call.excinfo is not None and outcome is not None and outcome.finding is None:
+            outcome.finding = finding_of(call.excinfo.value)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         outcome = self.outcomes.get(report.nodeid)
@@ -125,7 +146,7 @@ def run_suites(
         *files, "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
         "--rootdir", str(course.root), "-c", str(course.root / "pyproject.toml"),
         "-o", "addopts=", "--import-mode=importlib", "--assert=rewrite",
-        "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "-W", "ignore::pytest.PytestAssertRewriteWarning", "--tb=line",  # only the crash line is used
     ]
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

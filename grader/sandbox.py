@@ -41,6 +41,7 @@ import numpy as np
 
 from . import processes, wire
 from .course import Limits
+from .messages import Text, t
 
 SandboxMode = Literal["auto", "bwrap", "process"]
 SANDBOX_ROOT = "/submission"
@@ -62,6 +63,10 @@ class Plan:
 
 class WorkerFailure(Exception):
     """The worker cannot answer: it timed out, exited, crashed or sent garbage."""
+
+    def __init__(self, text: Text | str) -> None:
+        super().__init__(str(text))
+        self.text = text if isinstance(text, Text) else None
 
 
 def _worker_source() -> str:
@@ -258,7 +263,7 @@ class Worker:
 
     def request(self, message: dict[str, Any], timeout: float, doing: str) -> dict[str, Any]:
         if self.dead:
-            raise WorkerFailure("the worker is no longer running")
+            raise WorkerFailure(t("worker.gone"))
         deadline = time.monotonic() + timeout
         try:
             data = wire.frame(message)
@@ -270,19 +275,20 @@ class Worker:
             (size,) = wire.HEADER.unpack(header)
             if size > wire.MAX_MESSAGE:
                 self.kill()
-                raise WorkerFailure(f"sent an answer too large to accept during {doing}")
+                raise WorkerFailure(t("worker.too_large", doing=doing))
             reply = json.loads(self._read(size, deadline))
         except TimeoutError:
             self.kill()
-            raise WorkerFailure(f"timed out after {timeout:g} s in {doing}") from None
+            raise WorkerFailure(t("worker.timeout", seconds=timeout, doing=doing)) from None
         except (EOFError, BrokenPipeError):
-            raise WorkerFailure(f"{self._death()} during {doing}") from None
+            code, params = self._death()
+            raise WorkerFailure(t(code, doing=doing, **params)) from None
         except (ValueError, UnicodeDecodeError):
             self.kill()
-            raise WorkerFailure(f"sent a garbled answer during {doing}") from None
+            raise WorkerFailure(t("worker.garbled", doing=doing)) from None
         if not isinstance(reply, dict) or not ({"ok"} == set(reply) or {"error"} == set(reply)):
             self.kill()
-            raise WorkerFailure(f"sent a garbled answer during {doing}")
+            raise WorkerFailure(t("worker.garbled", doing=doing))
         return reply
 
     def _read(self, size: int, deadline: float) -> bytes:
@@ -298,25 +304,26 @@ class Worker:
             size -= len(chunk)
         return b"".join(chunks)
 
-    def _death(self) -> str:
+    def _death(self) -> tuple[str, dict[str, Any]]:
+        """How the worker died: a message code and its parameters."""
         try:
             code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.kill()
-            return "stopped answering"
+            return "worker.silent", {}
         self.kill()
         if self._cgroup is not None and self._cgroup.out_of_memory():
-            return "went over its memory limit"
+            return "worker.memory", {}
         if code < 0 or code > 128:
             number = -code if code < 0 else code - 128
             if number == signal.SIGXCPU:
-                return "used up its CPU time limit"
+                return "worker.cpu", {}
             try:
                 name = signal.Signals(number).name
             except ValueError:
                 name = f"signal {number}"
-            return f"crashed ({name})"
-        return f"exited (status {code})"
+            return "worker.crashed", {"signal": name}
+        return "worker.exited", {"status": code}
 
     def kill(self) -> None:
         """SIGKILL every process the worker started, wherever it went; nothing of it survives."""

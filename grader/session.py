@@ -17,10 +17,21 @@ from typing import Any
 from . import sandbox, wire
 from .course import Limits
 from .intake import Intake
+from .messages import Text, t
 
 
 class StudentError(Exception):
-    """Student code raised an exception (or cannot be reached)."""
+    """Student code raised an exception (or cannot be reached).
+
+    ``text`` is the message; ``hidden`` the same without anything the student's
+    code put in it (an exception's message may echo a hidden test's input).
+    """
+
+    def __init__(self, text: Text, hidden: Text | None = None) -> None:
+        super().__init__(str(text))
+        self.text = text
+        self.hidden = hidden or text
+        self.mistake: str | None = None  # set by a test that recognises a known mistake in the error
 
 
 class NotImplementedYet(StudentError):
@@ -70,7 +81,7 @@ class Remote:
     def __len__(self) -> int:
         value = self._session.request({"op": "len", "obj": self._ident()}, f"len({self._label})")
         if type(value) is not int:
-            raise StudentError(f"len({self._label}) is not an int")
+            raise StudentError(t("session.len", label=self._label))
         return int(value)
 
     def __iter__(self) -> Iterator[Any]:
@@ -82,7 +93,7 @@ class Remote:
 
     def _ident(self) -> int:
         if self._generation != self._session.generation:
-            raise StudentError(f"{self._label} was lost when the worker was restarted")
+            raise StudentError(t("session.lost", label=self._label))
         return self._id
 
 
@@ -95,7 +106,7 @@ def student_repr(value: Remote) -> str:
     """``repr()`` of a student object, computed in the worker."""
     result = value._session.request({"op": "repr", "obj": value._ident()}, f"repr({value._label})")
     if type(result) is not str:
-        raise StudentError("__repr__ did not return text")
+        raise StudentError(t("session.repr"))
     return result
 
 
@@ -112,7 +123,7 @@ class Session:
     limits: Limits
     mode: sandbox.SandboxMode = "auto"
     generation: int = 0
-    broken_modules: dict[str, str] = field(default_factory=dict)
+    broken_modules: dict[str, StudentError] = field(default_factory=dict)
     _worker: sandbox.Worker | None = None
     _modules: dict[str, Remote] = field(default_factory=dict)
     _deadline: float | None = None
@@ -162,19 +173,19 @@ class Session:
         assert self._deadline is not None
         left = self._deadline - time.monotonic()
         if left <= 0:
-            raise StudentError(f"the submission used up its {self.limits.submission_seconds:g} s time budget")
+            raise StudentError(t("session.budget", seconds=self.limits.submission_seconds))
         limit = min(timeout or self.limits.call_seconds, left)
         try:
             reply = worker.request(message, limit, doing)
         except sandbox.WorkerFailure as failure:
-            raise StudentError(f"student code {failure}") from None
+            raise StudentError(failure.text or t("worker.garbled", doing=doing)) from None
         if "error" in reply:
             raise self._student_error(reply["error"], doing)
         try:
             return wire.decode(reply["ok"], self._make_remote)
-        except Exception as error:  # anything malformed is the worker's fault, never a pass
+        except Exception:  # anything malformed is the worker's fault, never a pass
             worker.kill()
-            raise StudentError(f"student code sent an answer that is not plain data ({error})") from None
+            raise StudentError(t("session.not_plain")) from None
 
     def _make_remote(self, ident: int, type_name: str, label: str) -> Remote:
         return Remote(self, ident, type_name, label)
@@ -182,7 +193,7 @@ class Session:
     @staticmethod
     def _student_error(error: Any, doing: str) -> StudentError:
         if not isinstance(error, dict):
-            return StudentError(f"student code sent a garbled error during {doing}")
+            return StudentError(t("worker.garbled", doing=doing))
         kind = str(error.get("type", "Exception"))[:100]
         message = str(error.get("message", ""))[:500]
         where = str(error.get("where", ""))[:200]
@@ -190,11 +201,14 @@ class Session:
         if error.get("not_implemented"):
             # name the stub that raised (e.g. Filter.__init__ when the test called Filter(...))
             function = where.rpartition(" in ")[2] if " in " in where else doing
-            return NotImplementedYet(f"{function} is not implemented yet{at}")
+            return NotImplementedYet(t("session.not_implemented", function=function, at=at))
         if error.get("exit"):
-            return StudentError(f"student code called exit ({message or 'no status'}) during {doing}{at}")
-        detail = f": {message}" if message else ""
-        return StudentError(f"{doing} raised {kind}{detail}{at}")
+            status = message[:20] or "-"
+            return StudentError(t("session.exit", status=status, doing=doing, at=at))
+        bare = t("session.raised_bare", doing=doing, kind=kind, at=at)
+        if not message:
+            return StudentError(bare)
+        return StudentError(t("session.raised", doing=doing, kind=kind, detail=message, at=at), bare)
 
     def encode(self, value: Any) -> Any:
         if isinstance(value, Remote):
@@ -210,7 +224,8 @@ class Session:
 
     def module(self, name: str) -> Remote:
         if name in self.broken_modules:
-            raise StudentError(self.broken_modules[name])
+            known = self.broken_modules[name]
+            raise StudentError(known.text, known.hidden)  # a fresh one: re-raising would pile up tracebacks
         problem = self.intake.problems.get(name)
         if problem is not None:
             raise StudentError(problem)
@@ -221,10 +236,11 @@ class Session:
                                       timeout=self.limits.import_seconds)
             except StudentError as error:
                 # A module that fails once fails the same way again: do not pay its time twice.
-                self.broken_modules[name] = f"{name}.py cannot be imported: {error}"
-                raise StudentError(self.broken_modules[name]) from None
+                self.broken_modules[name] = StudentError(t("session.import", module=name, reason=error.text),
+                                                         t("session.import", module=name, reason=error.hidden))
+                raise StudentError(self.broken_modules[name].text, self.broken_modules[name].hidden) from None
             if not isinstance(module, Remote):
-                raise StudentError(f"importing {name}.py gave no module")
+                raise StudentError(t("session.no_module", module=name))
             self._modules[name] = module
         return self._modules[name]
 

@@ -1,51 +1,160 @@
 """Helpers for the course's test suites: checks that explain what is wrong.
 
-A check raises ``AssertionError`` with a message in terms of the lesson; it
-only ever looks at plain data that came back from the worker.
+A check raises ``Mismatch`` (an ``AssertionError``) carrying a ``Finding``:
+the message with its details, a variant without any input or expected value
+(for tests whose visibility is hidden), and the known mistake the answer
+matches, if any (see ``grader.diagnosis``). Checks only ever look at plain
+data that came back from the worker.
+
+``what`` names the value in code terms (``padding(x, 1)``, ``layer.output_array``),
+so it reads the same in every language; for hidden tests only its ``subject``
+is shown, by default ``what`` with its arguments elided.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from .session import Remote, type_name
+from .diagnosis import Finding, Mismatch, Suspect, matching_mistake
+from .messages import Text, t
+from .session import Remote, StudentError, type_name
+
+Suspects = Mapping[str, Suspect] | Iterable[tuple[str, Suspect]] | None
 
 
 def describe(value: Any) -> str:
+    """A short, language-neutral description of an answer."""
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape} and dtype {value.dtype}"
+        return f"ndarray shape {value.shape} dtype {value.dtype}"
     if isinstance(value, Remote):
-        return f"a {type_name(value)} object"
-    return f"{type_name(value)} {value!r}"
+        return f"<{type_name(value)} object>"
+    text = repr(value)
+    return f"{type_name(value)} {text if len(text) <= 60 else text[:57] + '...'}"
 
 
-def check_array(got: Any, expected: np.ndarray, what: str, *, atol: float = 1e-6, show_values: bool = True) -> None:
-    """``got`` is a NumPy array of ``expected``'s shape whose values match."""
-    if type(got) is not np.ndarray:
-        raise AssertionError(f"{what} should be a NumPy array; got {describe(got)}")
+def subject_of(what: str) -> str:
+    """``what`` without its arguments and context: ``padding(x, 1), x.shape = (2, 3)`` gives ``padding(…)``."""
+    head = what.split(",")[0]
+    return head[: head.index("(")] + "(…)" if "(" in head else head
+
+
+def fail(text: Text, hidden: Text, got: Any = None, suspects: Suspects = None) -> Mismatch:
+    return Mismatch(Finding(text, hidden, matching_mistake(got, suspects)))
+
+
+def _check_type(got: Any, ok: bool, kind: str, what: str, subject: str, suspects: Suspects) -> None:
+    if not ok:
+        raise fail(t("check.type", what=what, kind=t(kind), got=describe(got)),
+                   t("check.type.hidden", what=subject, kind=t(kind), got=type_name(got)), got, suspects)
+
+
+def check_array(got: Any, expected: np.ndarray, what: str, *, subject: str | None = None,
+                suspects: Suspects = None, atol: float = 1e-6, integer: bool = False) -> None:
+    """``got`` is a NumPy array of ``expected``'s shape whose values match (integers if ``integer``)."""
+    subject = subject or subject_of(what)
+    _check_type(got, type(got) is np.ndarray, "kind.array", what, subject, suspects)
     if got.shape != expected.shape:
-        raise AssertionError(f"{what} has shape {got.shape}; expected {expected.shape}")
+        raise fail(t("check.shape", what=what, got=got.shape, expected=expected.shape),
+                   t("check.shape.hidden", what=subject), got, suspects)
     if got.dtype.kind not in "biuf":
-        raise AssertionError(f"{what} has dtype {got.dtype}; expected numbers")
+        raise fail(t("check.dtype", what=what, got=got.dtype), t("check.dtype", what=subject, got=got.dtype),
+                   got, suspects)
     close = np.isclose(got.astype(np.float64), expected.astype(np.float64), rtol=1e-6, atol=atol)
     if not close.all():
         where = tuple(int(i) for i in np.argwhere(~close)[0])
-        wrong = int((~close).sum())
-        detail = f": expected {expected[where]!r}, got {got[where]!r}" if show_values else ""
-        raise AssertionError(f"{what} differs at index {list(where)}{detail} ({wrong} of {close.size} values differ)")
+        text = t("check.values", what=what, index=list(where), expected=_plain(expected[where]),
+                 got=_plain(got[where]), count=int((~close).sum()), total=close.size)
+        raise fail(text, t("check.values.hidden", what=subject), got, suspects)
+    if integer and got.dtype.kind not in "iu":
+        raise fail(t("check.integer_dtype", what=what, got=got.dtype),
+                   t("check.integer_dtype", what=subject, got=got.dtype), got, suspects)
 
 
-def check_number(got: Any, expected: float, what: str, *, integer: bool = False) -> None:
+def check_number(got: Any, expected: float, what: str, *, integer: bool = False, subject: str | None = None,
+                 suspects: Suspects = None) -> None:
     """``got`` is a number (an ``int`` when ``integer``) equal to ``expected``."""
+    subject = subject or subject_of(what)
     if integer:
-        if type(got) is not int and not isinstance(got, np.integer):
-            raise AssertionError(f"{what} should be an int; got {describe(got)}")
-    elif type(got) not in (int, float, bool) and not isinstance(got, (np.integer, np.floating, np.bool_)):
-        raise AssertionError(f"{what} should be a number; got {describe(got)}")
+        _check_type(got, type(got) is int or isinstance(got, np.integer), "kind.int", what, subject, suspects)
+    else:
+        numeric = type(got) in (int, float, bool) or isinstance(got, (np.integer, np.floating, np.bool_))
+        _check_type(got, numeric, "kind.number", what, subject, suspects)
     if not np.isclose(float(got), float(expected), rtol=1e-9, atol=1e-12):
-        raise AssertionError(f"{what} is {got!r}; expected {expected!r}")
+        raise fail(t("check.number", what=what, got=_plain(got), expected=_plain(expected)),
+                   t("check.number.hidden", what=subject), got, suspects)
+
+
+def check_unchanged(after: Any, before: np.ndarray, what: str, *, suspects: Suspects = None) -> None:
+    """The input array ``before`` was handed to ``what`` and came back as ``after``: it must not change."""
+    if type(after) is not np.ndarray or after.shape != before.shape or not np.array_equal(after, before):
+        text = t("check.unchanged", what=what)
+        raise fail(text, t("check.unchanged", what=subject_of(what)), after, suspects)
+
+
+def check_shape(got: Any, shape: tuple[int, ...], what: str, *, suspects: Suspects = None) -> None:
+    """``got`` is a NumPy array of the given shape."""
+    subject = subject_of(what)
+    _check_type(got, type(got) is np.ndarray, "kind.array", what, subject, suspects)
+    if got.shape != shape:
+        raise fail(t("check.shape", what=what, got=got.shape, expected=shape),
+                   t("check.shape.hidden", what=subject), got, suspects)
+
+
+def check_count(got: int, expected: int, what: str) -> None:
+    if got != expected:
+        raise fail(t("check.count", what=what, got=got, expected=expected),
+                   t("check.count", what=subject_of(what), got=got, expected=expected))
+
+
+def check_range(got: np.ndarray, start: float, stop: float, what: str, *, suspects: Suspects = None) -> None:
+    """Every value of ``got`` lies in ``[start, stop)``."""
+    if got.size and (got.min() < start or got.max() >= stop):
+        text = t("check.range", what=what, low=_plain(got.min()), high=_plain(got.max()), start=start, stop=stop)
+        raise fail(text, t("check.range.hidden", what=subject_of(what), start=start, stop=stop), got, suspects)
+
+
+def check_spread(got: np.ndarray, min_std: float, what: str) -> None:
+    if got.std() <= min_std:
+        raise fail(t("check.spread", what=what), t("check.spread", what=subject_of(what)))
+
+
+def check_differ(first: np.ndarray, second: np.ndarray, what: str) -> None:
+    if np.array_equal(first, second):
+        raise fail(t("check.same_twice", what=what), t("check.same_twice", what=subject_of(what)))
+
+
+def check_repr(text: Any, what: str) -> None:
+    if type(text) is not str or not text or " object at 0x" in text:
+        shown = describe(text)
+        raise fail(t("check.repr", what=what, got=shown), t("check.repr", what=subject_of(what), got=shown))
+
+
+def _plain(value: Any) -> Any:
+    """A number as a student would write it: 3, -1.5, True."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value) if not np.signbit(value) or value != 0 else 0
+    return round(value, 6) if isinstance(value, float) else value
+
+
+@contextmanager
+def diagnosing(suspects: Callable[[], Suspects]) -> Iterator[None]:
+    """Inside: an exception from student code is matched (by its message) against ``suspects()``.
+
+    ``suspects`` is called only when there is an exception, so it may probe the submission.
+    """
+    try:
+        yield
+    except StudentError as error:
+        detail = error.text.params.get("detail", "") if error.text.code == "session.raised" else ""
+        if detail and error.mistake is None:
+            error.mistake = matching_mistake(detail, suspects())
+        raise
 
 
 def random_array(rng: np.random.Generator, shape: tuple[int, ...], integers: bool = False) -> np.ndarray:

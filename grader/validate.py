@@ -56,7 +56,7 @@ def judge_mistake(
 def validate(course: Course, args: argparse.Namespace) -> int:
     problems: list[str] = []
     seed, mode = args.seed, args.sandbox
-    print(f"Validating {course.model.title} (seed {seed})")
+    print(f"Validating {course.model.name()} (seed {seed})")
     stale = stale_files(course.source_dir, course.stubs_dir)
     if stale:
         problems.append(f"{course.model.stubs}/ is out of date ({', '.join(stale)}): run `grader stubs`")

@@ -18,10 +18,14 @@ def test_the_course_loads():
 
 
 @pytest.mark.parametrize("old, new, expected", [
-    ("points: 10", "points: ten", "course.yaml:16: tasks[0].points: Input should be a valid number (got 'ten')"),
-    ('    title: "Task 1', '    titel: "Task 1', "tasks[0].titel: unknown key"),
-    ('    title: "Task 1: ReluActivator"\n', "", "tasks[0].title: required key is missing"),
-    ("language: en", "language: fr", "course.yaml:3: language: Input should be 'en' or 'zh'"),
+    ("points: 10", "points: ten", "course.yaml:22: tasks[0].points: Input should be a valid number (got 'ten')"),
+    ('    title: {en: "Task 1', '    titel: {en: "Task 1', "tasks[0].titel: unknown key"),
+    ('    title: {en: "Task 1: ReluActivator", zh: "任务 1：ReluActivator"}\n', "",
+     "tasks[0].title: required key is missing"),
+    ("language: en", "language: fr", "course.yaml:5: language: Input should be 'en' or 'zh'"),
+    ('    title: {en: "Task 1', '    title: {fr: "Task 1', "tasks[0].title"),
+    ("hints: tests/hints.yaml", "hints: tests/gone.yaml", "hints: file 'tests/gone.yaml' does not exist"),
+    ("      test_forward_random: hidden", "      test_forward_random: secret", "test_visibility.test_forward_random"),
     ("memory_mb: 1024", "memory_mb: -3", "limits.memory_mb: Input should be greater than or equal to 64"),
     ("id: filter", "id: relu", "tasks: task ids must be unique; repeated: relu"),
     ("tests: test_relu.py", "tests: test_gone.py", "tasks[0].tests: tests/hidden/test_gone.py does not exist"),

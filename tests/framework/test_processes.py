@@ -136,7 +136,7 @@ def test_a_worker_killed_from_outside_mid_call_fails_that_call_and_the_next_one_
         killer = threading.Timer(0.5, lambda: os.kill(worker.process.pid, signal.SIGKILL))
         killer.start()
         started = time.monotonic()
-        with pytest.raises(StudentError, match=r"^student code crashed \(SIGKILL\) during _get_bias$"):
+        with pytest.raises(StudentError, match=r"^your code crashed \(SIGKILL\) during _get_bias$"):
             filter_.get_bias()
         assert time.monotonic() - started < 4, "the death was noticed only at the time limit"
         killer.join()

@@ -8,9 +8,17 @@ from ``grader.reference``, computed here, never in the student's process.
 import numpy as np
 import pytest
 
-from grader import reference
+from grader import reference, suspects
 from grader.session import fetch
-from grader.testing import check_array, check_number, random_array
+from grader.testing import (
+    check_array,
+    check_count,
+    check_number,
+    check_shape,
+    check_unchanged,
+    diagnosing,
+    random_array,
+)
 
 LESSON = {
     "input": [
@@ -50,8 +58,19 @@ def run_forward(submission, x, weights, biases, padding, stride, activator="iden
     for filter_, w, b in zip(layer.filters, weights, biases):
         filter_.weights = w
         filter_.bias = b
-    layer.forward(x)
+    out_shape = (len(weights), reference.output_size(x.shape[-2], weights[0].shape[-2], padding, stride),
+                 reference.output_size(x.shape[-1], weights[0].shape[-1], padding, stride))
+    with diagnosing(lambda: suspects.forward_error(layer, submission.conv_layer, x, padding, stride,
+                                                   weights[0].shape[-2:], out_shape)):
+        layer.forward(x)
     return layer.output_array
+
+
+def check_forward(got, x, weights, biases, padding, stride, activator, what):
+    activation = ACTIVATORS[activator][1]
+    expected = reference.forward(x, weights, biases, padding, stride, activation)
+    check_array(got, expected, what, subject="layer.output_array",
+                suspects=suspects.forward(x, weights, biases, padding, stride, activation))
 
 
 # --- level 2 of __init__: the output size -----------------------------------
@@ -64,7 +83,7 @@ def test_calculate_output_size(submission, input_size, filter_size, padding, str
     got = submission.conv_layer.ConvLayer.calculate_output_size(input_size, filter_size, padding, stride)
     expected = reference.output_size(input_size, filter_size, padding, stride)
     check_number(got, expected, f"calculate_output_size({input_size}, {filter_size}, {padding}, {stride})",
-                 integer=True)
+                 integer=True, suspects=suspects.output_size(input_size, filter_size, padding, stride))
 
 
 # --- level 1: the layer's attributes -----------------------------------------
@@ -79,23 +98,25 @@ def test_init_keeps_its_arguments(submission):
 
 
 def test_init_sizes_the_output(submission):
-    layer = submission.conv_layer.ConvLayer(7, 5, 3, 3, 2, 4, 1, 2, submission.make("identity"), 0.05)
-    width, height = reference.output_size(7, 3, 1, 2), reference.output_size(5, 2, 1, 2)
-    check_number(layer.output_width, width, "layer.output_width", integer=True)
-    check_number(layer.output_height, height, "layer.output_height", integer=True)
-    check_array(layer.output_array, np.zeros((4, height, width)), "layer.output_array before forward")
+    # sizes chosen so that every known mistake of the formula gives a different answer
+    layer = submission.conv_layer.ConvLayer(9, 5, 3, 3, 2, 4, 2, 1, submission.make("identity"), 0.05)
+    width, height = reference.output_size(9, 3, 2, 1), reference.output_size(5, 2, 2, 1)
+    sizes = (9, 5, 3, 2, 2, 1)
+    check_number(layer.output_width, width, "layer.output_width", integer=True,
+                 suspects=suspects.output_sizes(*sizes, axis="width"))
+    check_number(layer.output_height, height, "layer.output_height", integer=True,
+                 suspects=suspects.output_sizes(*sizes, axis="height"))
+    check_array(layer.output_array, np.zeros((4, height, width)), "layer.output_array",
+                suspects=suspects.output_array_shape(4, height, width))
 
 
 def test_init_creates_one_filter_per_feature_map(submission):
     layer = submission.conv_layer.ConvLayer(6, 5, 3, 4, 2, 4, 0, 1, submission.make("identity"), 0.05)
     filters = list(layer.filters)
-    assert len(filters) == 4, f"layer.filters has {len(filters)} filters; expected filter_number = 4"
+    check_count(len(filters), 4, "layer.filters")
     for index, filter_ in enumerate(filters):
-        shape = filter_.weights.shape
-        assert shape == (3, 2, 4), (
-            f"layer.filters[{index}].weights has shape {shape}; expected (3, 2, 4) = "
-            "(channel_number, filter_height, filter_width)"
-        )
+        check_shape(filter_.weights, (3, 2, 4), f"layer.filters[{index}].weights",
+                    suspects=suspects.filter_weights(4, 2, 3))
 
 
 # --- level 2 of forward: padding, conv, element_wise_op ---------------------
@@ -106,7 +127,8 @@ def test_padding_adds_rings_of_zeros(submission, rng, ndim, zp):
     shape = (3, 4, 5)[3 - ndim:]
     x = random_array(rng, shape)
     got = submission.conv_layer.padding(x, zp)
-    check_array(got, reference.pad(x, zp), f"padding(array of shape {shape}, {zp})")
+    check_array(got, reference.pad(x, zp), f"padding(x, {zp}), x.shape = {shape}",
+                subject="padding(x, zp)", suspects=suspects.padding(x, zp))
 
 
 def test_padding_zero_returns_the_input(submission, rng):
@@ -118,10 +140,9 @@ def test_padding_keeps_integer_dtype_and_input(submission, rng):
     x = random_array(rng, (2, 3, 3), integers=True)
     remote_x = submission.put(x)
     got = submission.conv_layer.padding(remote_x, 1)
-    check_array(got, reference.pad(x, 1), "padding(integer array, 1)")
-    assert got.dtype.kind == "i", f"padding an integer array gave dtype {got.dtype}; keep the input's dtype"
-    check_array(fetch(remote_x),
-                x, "the input after padding (it must not change)")
+    check_unchanged(fetch(remote_x), x, "padding(x, 1)", suspects=suspects.input_modified())
+    check_array(got, reference.pad(x, 1), "padding(x, 1), x.dtype = int", integer=True,
+                suspects=suspects.padding(x, 1))
 
 
 @pytest.mark.parametrize("ndim", [2, 3])
@@ -133,7 +154,9 @@ def test_get_patch(submission, rng, ndim, stride):
     for i, j in [(0, 0), (1, 2), (2, 1)]:
         got = submission.conv_layer.get_patch(x, i, j, filter_width, filter_height, stride)
         expected = reference.patch(x, i, j, filter_width, filter_height, stride)
-        check_array(got, expected, f"get_patch(x of shape {x.shape}, i={i}, j={j}, width=3, height=2, stride={stride})")
+        check_array(got, expected, f"get_patch(x, {i}, {j}, 3, 2, {stride}), x.shape = {x.shape}",
+                    subject="get_patch(x, i, j, 3, 2, stride)",
+                    suspects=suspects.get_patch(x, i, j, filter_width, filter_height, stride))
 
 
 @pytest.mark.parametrize("depth", [None, 1, 3])
@@ -144,11 +167,14 @@ def test_conv_writes_one_feature_map_in_place(submission, rng, depth, stride):
     x, kernel = random_array(rng, x_shape), random_array(rng, k_shape)
     bias = float(np.round(rng.uniform(-1, 1), 3))
     expected = reference.correlate(x, kernel, stride, bias)
-    output = submission.put(np.zeros(expected.shape))
-    result = submission.conv_layer.conv(x, kernel, output, stride, bias)
-    got = fetch(output)
-    hint = " (conv writes into output_array; it does not return a new array)" if result is not None else ""
-    check_array(got, expected, f"output_array after conv(x {x_shape}, kernel {k_shape}, stride {stride}){hint}")
+    before = np.zeros(expected.shape)
+    output, remote_x = submission.put(before), submission.put(x.copy())
+    submission.conv_layer.conv(remote_x, kernel, output, stride, bias)
+    what = f"output_array ← conv(x, kernel, output_array, {stride}, {bias}), x.shape = {x_shape}"
+    check_unchanged(fetch(remote_x), x, "conv(x, kernel, output_array, stride, bias)",
+                    suspects=suspects.input_modified())
+    check_array(fetch(output), expected, what, subject="output_array ← conv(…)",
+                suspects=suspects.conv(x, kernel, stride, bias, before))
 
 
 @pytest.mark.parametrize("op", ["double", "square", "negate_plus_one"])
@@ -157,8 +183,8 @@ def test_element_wise_op_changes_the_array_in_place(submission, rng, op):
     functions = {"double": lambda a: 2 * a, "square": lambda a: a * a, "negate_plus_one": lambda a: 1 - a}
     remote = submission.put(x.copy())
     submission.conv_layer.element_wise_op(remote, submission.make(op))
-    got = fetch(remote)
-    check_array(got, functions[op](x), f"the array after element_wise_op(array, {op})")
+    check_array(fetch(remote), functions[op](x), f"array ← element_wise_op(array, {op})",
+                suspects=suspects.element_wise_op(x))
 
 
 # --- the whole forward pass ---------------------------------------------------
@@ -168,7 +194,9 @@ def test_forward_lesson_example(submission):
     x = np.array(LESSON["input"])
     weights = [np.array(w, dtype=np.float64) for w in LESSON["weights"]]
     got = run_forward(submission, x, weights, LESSON["biases"], 1, 2)
-    check_array(got, np.array(LESSON["expected"], dtype=np.float64), "output_array for the lesson's example")
+    check_array(got, np.array(LESSON["expected"], dtype=np.float64),
+                "layer.output_array ← layer.forward(x), the lesson's x",
+                suspects=suspects.forward(x, weights, LESSON["biases"], 1, 2, ACTIVATORS["identity"][1]))
 
 
 FORWARD_CASES = [
@@ -189,17 +217,17 @@ def test_forward_random(submission, rng, case):
     weights = [random_array(rng, (x_shape[0], *filter_hw)) for _ in range(count)]
     biases = [float(np.round(rng.uniform(-1, 1), 3)) for _ in range(count)]
     got = run_forward(submission, x, weights, biases, padding, stride, activator)
-    expected = reference.forward(x, weights, biases, padding, stride, ACTIVATORS[activator][1])
-    check_array(got, expected, f"output_array (input {x_shape}, filter {filter_hw}, padding {padding}, "
-                               f"stride {stride}, {activator} activator)")
+    check_forward(got, x, weights, biases, padding, stride, activator,
+                  f"layer.output_array ← layer.forward(x), x.shape = {x_shape}, {count} filters {filter_hw}, "
+                  f"P = {padding}, S = {stride}, {activator}")
 
 
 def test_forward_on_a_2d_input(submission, rng):
     x = random_array(rng, (6, 7))
     weights = [random_array(rng, (1, 3, 3)) for _ in range(2)]
     got = run_forward(submission, x, weights, [0.5, -0.5], 1, 1)
-    expected = reference.forward(x, weights, [0.5, -0.5], 1, 1)
-    check_array(got, expected, "output_array for a 2-D input of shape (6, 7)")
+    check_forward(got, x, weights, [0.5, -0.5], 1, 1, "identity",
+                  "layer.output_array ← layer.forward(x), x.shape = (6, 7)")
 
 
 def test_forward_on_integer_input_leaves_it_unchanged(submission, rng):
@@ -210,7 +238,8 @@ def test_forward_on_integer_input_leaves_it_unchanged(submission, rng):
     filter_.weights = weights[0]
     filter_.bias = 0.25
     remote_x = submission.put(x.copy())
-    layer.forward(remote_x)
-    check_array(layer.output_array, reference.forward(x, weights, [0.25], 1, 1), "output_array for an integer input")
-    after = fetch(remote_x)
-    check_array(after, x, "the input after forward (it must not change)")
+    with diagnosing(lambda: suspects.forward_error(layer, submission.conv_layer, x, 1, 1, (3, 3), (1, 5, 6))):
+        layer.forward(remote_x)
+    check_unchanged(fetch(remote_x), x, "layer.forward(x)", suspects=suspects.input_modified())
+    check_forward(layer.output_array, x, weights, [0.25], 1, 1, "identity",
+                  "layer.output_array ← layer.forward(x), x.dtype = int")

@@ -1,0 +1,157 @@
+"""Feedback for students: each failed test explained, in their language, as its visibility allows.
+
+One renderer serves every report: the terminal table, ``grader check``, the
+Gradescope ``output`` fields and the Markdown feedback page, so they always
+say the same thing. Pure functions of the score, the run and the course.
+
+Visibility (from ``course.yaml``, as in Gradescope's schema):
+- ``visible``: the full message (where the answer first differs, expected and
+  got) and the hint;
+- ``after_due_date``: the same in the Gradescope report, which shows it only
+  after the due date; the Markdown page, read at once, withholds the details;
+- ``hidden``: never an input, an expected value, the student's own values or
+  their exception messages; the Markdown page counts hidden tests and gives
+  the hints they found, without names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import __version__
+from .course import Course, Task, Visibility
+from .diagnosis import Hint, load_hints
+from .messages import Language, Text, render, t
+from .runner import Outcome, Run
+from .scoring import Score, ScoredTest, TaskScore
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """How to explain results: the language and the course's hints."""
+
+    lang: Language = "en"
+    hints: dict[str, Hint] = field(default_factory=dict)
+
+    @classmethod
+    def for_course(cls, course: Course, lang: Language | None = None) -> Feedback:
+        hints = load_hints(course.root / course.model.hints) if course.model.hints else {}
+        return cls(lang or course.model.language, hints)
+
+    def say(self, text: Text | str) -> str:
+        return render(text, self.lang)
+
+    def hint(self, outcome: Outcome) -> str:
+        """The hint for the mistake this failure matches, or ''."""
+        mistake = outcome.finding.mistake if outcome.finding else None
+        if outcome.passed or mistake not in self.hints:
+            return ""
+        assert mistake is not None
+        return self.say(t("hint", hint=self.hints[mistake].hint[self.lang]))
+
+    def message(self, outcome: Outcome, visibility: Visibility) -> str:
+        """Why the test failed ('' if it passed), without the hint."""
+        if outcome.passed:
+            return ""
+        if outcome.finding is not None:
+            return self.say(outcome.finding.hidden if visibility == "hidden" else outcome.finding.text)
+        if outcome.status in ("skipped", "xfail"):
+            return self.say(t("report.skipped"))
+        if outcome.status == "not run":
+            return self.say(t("report.not_run"))
+        # a failure the test did not explain (an error in the test itself): its text may hold data
+        return self.say(t("report.failed")) if visibility == "hidden" else (outcome.message or outcome.status)
+
+    def explain(self, task: TaskScore, scored: ScoredTest) -> str:
+        """The full text of one test's result: message and hint (Gradescope's per-test ``output``)."""
+        if task.problem:
+            return task.problem
+        outcome = scored.outcome
+        return "\n".join(p for p in (self.message(outcome, visibility(task.task, outcome)), self.hint(outcome)) if p)
+
+
+def visibility(task: Task, outcome: Outcome) -> Visibility:
+    return task.visibility_of(outcome.name)
+
+
+def first_failure(feedback: Feedback, task: TaskScore) -> tuple[str, str]:
+    """The first failed test of a task as (what failed, hint), for short reports."""
+    if task.problem:
+        return task.problem, ""
+    for scored in task.tests:
+        outcome = scored.outcome
+        if not outcome.passed:
+            seen = visibility(task.task, outcome)
+            name = feedback.say(t("report.hidden_test")) if seen == "hidden" else outcome.name
+            return f"{name}: {feedback.message(outcome, seen)}", feedback.hint(outcome)
+    return "", ""
+
+
+def diagnosed(score: Score) -> list[str]:
+    """The known mistakes found, most frequent first (each once)."""
+    counts: dict[str, int] = {}
+    for task in score.tasks:
+        for scored in task.tests:
+            finding = scored.outcome.finding
+            if not scored.outcome.passed and finding is not None and finding.mistake:
+                counts[finding.mistake] = counts.get(finding.mistake, 0) + 1
+    return sorted(counts, key=lambda m: -counts[m])
+
+
+def _points(value: float) -> str:
+    return f"{round(value, 2):g}"
+
+
+def markdown(course: Course, score: Score, run: Run, feedback: Feedback) -> str:
+    """The feedback page of one submission: summary, tasks, what to fix, with hints."""
+    say = feedback.say
+    lines = [f"# {say(t('feedback.title', title=course.model.name(feedback.lang)))}", ""]
+    lines.append(f"**{say(t('report.score', score=_points(score.score), max_score=_points(score.max_score)))}**")
+    lines.append("")
+    for problem in run.intake_problems.values():
+        lines.append(f"- {say(t('report.problem', problem=problem))}")
+    if run.intake_problems:
+        lines.append("")
+    lines += [f"## {say(t('feedback.tasks'))}", "",
+              f"| {say(t('feedback.task'))} | {say(t('feedback.points'))} | {say(t('feedback.tests'))} |",
+              "| --- | --- | --- |"]
+    for task in score.tasks:
+        lines.append(f"| {task.task.name(feedback.lang)} | {_points(task.score)}/{_points(task.max_score)} "
+                     f"| {task.passed}/{len(task.tests)} |")
+    lines.append("")
+    failures: list[str] = []
+    given: list[str] = []  # hints already on the page
+    for task in score.tasks:
+        if task.problem:
+            failures.append(f"- **{task.task.name(feedback.lang)}**: {task.problem}")
+            continue
+        hidden = [s for s in task.tests if visibility(task.task, s.outcome) == "hidden"]
+        for scored in task.tests:
+            outcome = scored.outcome
+            seen = visibility(task.task, outcome)
+            if outcome.passed or seen == "hidden":
+                continue
+            if seen == "after_due_date":
+                failures.append(f"- `{outcome.name}`: {say(t('report.after_due'))}")
+                continue
+            failures.append(f"- `{outcome.name}`: {feedback.message(outcome, seen)}")
+            hint = feedback.hint(outcome)
+            if hint and hint not in given:  # each hint once: the first test that needs it carries it
+                given.append(hint)
+                failures.append(f"  - {hint}")
+        if hidden:
+            passed = sum(1 for s in hidden if s.outcome.passed)
+            summary = say(t("report.hidden_summary", passed=passed, total=len(hidden)))
+            failures.append(f"- **{task.task.name(feedback.lang)}**: {summary}")
+            for scored in hidden:
+                hint = feedback.hint(scored.outcome)
+                if hint and hint not in given:
+                    given.append(hint)
+                    failures.append(f"  - {hint}")
+    lines += [f"## {say(t('feedback.failures'))}", ""]
+    if score.score == score.max_score and not failures:
+        lines.append(say(t("feedback.all_pass")))
+    else:
+        lines += failures
+    lines += ["", f"_{say(t('feedback.seed', seed=run.seed, version=__version__))}_", ""]
+    return "\n".join(lines)

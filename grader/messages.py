@@ -1,0 +1,252 @@
+"""Every student-facing sentence, in English and Chinese.
+
+A message is a ``Text``: a code and its parameters, rendered late, in the
+language the report asks for. A parameter may itself be a ``Text``. Codes
+ending in ``.hidden`` are the variants shown for tests whose visibility hides
+their data: they name what failed, never an input or an expected value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Language = Literal["en", "zh"]
+LANGUAGES: tuple[Language, ...] = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class Text:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: Language = "en") -> str:
+        return render(self, lang)
+
+    def __str__(self) -> str:
+        return render(self, "en")
+
+
+def t(code: str, **params: Any) -> Text:
+    return Text(code, params)
+
+
+def render(text: Text | str, lang: Language = "en") -> str:
+    if isinstance(text, str):
+        return text
+    templates = CATALOGUE.get(text.code)
+    if templates is None:
+        raise KeyError(f"no message {text.code!r}")
+    params = {k: render(v, lang) if isinstance(v, Text) else v for k, v in text.params.items()}
+    return templates[lang].format(**params)
+
+
+CATALOGUE: dict[str, dict[Language, str]] = {
+    # --- the worker: how student code failed to answer --------------------------
+    "worker.timeout": {
+        "en": "your code timed out after {seconds:g} s in {doing}",
+        "zh": "你的代码在 {doing} 中运行超过 {seconds:g} 秒，已被终止",
+    },
+    "worker.memory": {
+        "en": "your code went over its memory limit during {doing}",
+        "zh": "你的代码在 {doing} 中超出了内存限制",
+    },
+    "worker.cpu": {
+        "en": "your code used up its CPU time limit during {doing}",
+        "zh": "你的代码在 {doing} 中用完了 CPU 时间限制",
+    },
+    "worker.crashed": {
+        "en": "your code crashed ({signal}) during {doing}",
+        "zh": "你的代码在 {doing} 中崩溃了（{signal}）",
+    },
+    "worker.exited": {
+        "en": "your code exited (status {status}) during {doing}",
+        "zh": "你的代码在 {doing} 中退出了（状态码 {status}）",
+    },
+    "worker.silent": {
+        "en": "your code stopped answering during {doing}",
+        "zh": "你的代码在 {doing} 中不再响应",
+    },
+    "worker.garbled": {
+        "en": "your code sent a garbled answer during {doing}",
+        "zh": "你的代码在 {doing} 中返回了无法识别的数据",
+    },
+    "worker.too_large": {
+        "en": "your code sent an answer too large to accept during {doing}",
+        "zh": "你的代码在 {doing} 中返回的数据过大，无法接收",
+    },
+    "worker.gone": {
+        "en": "your code's process is no longer running",
+        "zh": "运行你的代码的进程已经结束",
+    },
+    # --- the session: what student code did ------------------------------------------
+    "session.budget": {
+        "en": "the submission used up its {seconds:g} s time budget",
+        "zh": "这份提交用完了总共 {seconds:g} 秒的运行时间",
+    },
+    "session.lost": {
+        "en": "{label} was lost when your code's process was restarted",
+        "zh": "运行你的代码的进程重启后，{label} 已不存在",
+    },
+    "session.not_plain": {
+        "en": "your code sent an answer that is not plain data",
+        "zh": "你的代码返回的不是普通数据（数值、列表或数组）",
+    },
+    "session.len": {
+        "en": "len({label}) is not an int",
+        "zh": "len({label}) 返回的不是整数",
+    },
+    "session.repr": {
+        "en": "__repr__ did not return text",
+        "zh": "__repr__ 返回的不是字符串",
+    },
+    "session.not_implemented": {
+        "en": "{function} is not implemented yet{at}",
+        "zh": "{function} 还没有实现{at}",
+    },
+    "session.exit": {
+        "en": "your code called exit ({status}) during {doing}{at}",
+        "zh": "你的代码在 {doing} 中调用了 exit（{status}）{at}",
+    },
+    "session.raised": {
+        "en": "{doing} raised {kind}: {detail}{at}",
+        "zh": "{doing} 抛出了 {kind}：{detail}{at}",
+    },
+    "session.raised.hidden": {
+        "en": "{doing} raised {kind}{at}",
+        "zh": "{doing} 抛出了 {kind}{at}",
+    },
+    "session.raised_bare": {
+        "en": "{doing} raised {kind}{at}",
+        "zh": "{doing} 抛出了 {kind}{at}",
+    },
+    "session.import": {
+        "en": "{module}.py cannot be imported: {reason}",
+        "zh": "无法导入 {module}.py：{reason}",
+    },
+    "session.no_module": {
+        "en": "importing {module}.py gave no module",
+        "zh": "导入 {module}.py 没有得到模块",
+    },
+    # --- intake: the files themselves -------------------------------------------------
+    "intake.missing": {"en": "{module}.py is missing from the submission", "zh": "提交中缺少 {module}.py"},
+    "intake.unreadable": {"en": "{module}.py cannot be read ({reason})", "zh": "无法读取 {module}.py（{reason}）"},
+    "intake.symlink": {
+        "en": "{module}.py is a symbolic link; submit the file itself",
+        "zh": "{module}.py 是符号链接，请提交文件本身",
+    },
+    "intake.not_regular": {"en": "{module}.py is not a regular file", "zh": "{module}.py 不是普通文件"},
+    "intake.too_large": {
+        "en": "{module}.py is {size} KiB; the limit is {limit} KiB",
+        "zh": "{module}.py 有 {size} KiB，超过了 {limit} KiB 的上限",
+    },
+    "intake.not_utf8": {
+        "en": "{module}.py is not UTF-8 text (bad byte at offset {offset})",
+        "zh": "{module}.py 不是 UTF-8 文本（第 {offset} 个字节无法解码）",
+    },
+    "intake.syntax": {
+        "en": "{module}.py has a syntax error at line {line}: {error}",
+        "zh": "{module}.py 第 {line} 行有语法错误：{error}",
+    },
+    "intake.compile": {"en": "{module}.py cannot be compiled ({error})", "zh": "{module}.py 无法编译（{error}）"},
+    "intake.not_folder": {
+        "en": "the submission {path} is not a folder",
+        "zh": "提交的 {path} 不是文件夹",
+    },
+    # --- checks: what is wrong with an answer ----------------------------------------
+    "kind.array": {"en": "a NumPy array", "zh": "NumPy 数组"},
+    "kind.int": {"en": "an int", "zh": "整数（int）"},
+    "kind.number": {"en": "a number", "zh": "数值"},
+    "check.type": {
+        "en": "{what} should be {kind}; got {got}",
+        "zh": "{what} 应该是{kind}，实际得到的是 {got}",
+    },
+    "check.type.hidden": {
+        "en": "{what} should be {kind}; got {got}",
+        "zh": "{what} 应该是{kind}，实际得到的是 {got}",
+    },
+    "check.shape": {
+        "en": "{what} has shape {got}; expected {expected}",
+        "zh": "{what} 的形状是 {got}，应为 {expected}",
+    },
+    "check.shape.hidden": {"en": "{what} has the wrong shape", "zh": "{what} 的形状不对"},
+    "check.dtype": {
+        "en": "{what} has dtype {got}; expected numbers",
+        "zh": "{what} 的 dtype 是 {got}，应为数值类型",
+    },
+    "check.integer_dtype": {
+        "en": "{what} has dtype {got}; an integer input must give integers (keep the input's dtype)",
+        "zh": "{what} 的 dtype 是 {got}；整数输入应得到整数结果（保持输入的 dtype）",
+    },
+    "check.values": {
+        "en": "{what} differs at index {index}: expected {expected}, got {got} ({count} of {total} values differ)",
+        "zh": "{what} 在下标 {index} 处不对：应为 {expected}，实际是 {got}（{total} 个值中有 {count} 个不对）",
+    },
+    "check.values.hidden": {"en": "{what} gives wrong values", "zh": "{what} 算出的数值不对"},
+    "check.number": {"en": "{what} is {got}; expected {expected}", "zh": "{what} 的值是 {got}，应为 {expected}"},
+    "check.number.hidden": {"en": "{what} gives a wrong value", "zh": "{what} 的值不对"},
+    "check.unchanged": {
+        "en": "{what} changed its input array; it must leave it as it was",
+        "zh": "{what} 修改了输入的数组；输入必须保持原样",
+    },
+    "check.count": {
+        "en": "{what} has {got} items; expected {expected}",
+        "zh": "{what} 有 {got} 个元素，应为 {expected} 个",
+    },
+    "check.range": {
+        "en": "{what} go from {low} to {high}; they should lie in [{start}, {stop})",
+        "zh": "{what} 的取值范围是 {low} 到 {high}，应在 [{start}, {stop}) 之内",
+    },
+    "check.range.hidden": {
+        "en": "{what} lie outside [{start}, {stop})",
+        "zh": "{what} 超出了 [{start}, {stop}) 的范围",
+    },
+    "check.spread": {
+        "en": "{what} are not spread out: draw them uniformly at random",
+        "zh": "{what} 几乎都一样：应当均匀地随机取值",
+    },
+    "check.same_twice": {
+        "en": "{what} are the same for two new objects: draw them at random",
+        "zh": "两个新对象的 {what} 完全相同：应当随机取值",
+    },
+    "check.repr": {
+        "en": "{what} looks like {got}; show the weights and the bias",
+        "zh": "{what} 的结果是 {got}；请显示权重和偏置项",
+    },
+    # --- reports ------------------------------------------------------------------------
+    "hint": {"en": "Hint: {hint}", "zh": "提示：{hint}"},
+    "report.score": {"en": "Score: {score}/{max_score}", "zh": "得分：{score}/{max_score}"},
+    "report.problem": {"en": "Problem: {problem}", "zh": "问题：{problem}"},
+    "report.printed": {"en": "Your code printed (first part):", "zh": "你的代码的输出（开头部分）："},
+    "report.passed": {"en": "passed", "zh": "通过"},
+    "report.failed": {"en": "failed", "zh": "未通过"},
+    "report.hidden_test": {"en": "a hidden test", "zh": "一个隐藏测试"},
+    "report.hidden_summary": {
+        "en": "Hidden tests: {passed} of {total} pass.",
+        "zh": "隐藏测试：{total} 个中通过 {passed} 个。",
+    },
+    "report.after_due": {
+        "en": "Details of this test are shown after the due date.",
+        "zh": "这个测试的详细信息将在截止日期之后显示。",
+    },
+    "report.not_run": {"en": "not run", "zh": "未运行"},
+    "report.skipped": {"en": "skipped: a skip counts as a failure", "zh": "被跳过：跳过按未通过计"},
+    "feedback.title": {"en": "Feedback: {title}", "zh": "反馈：{title}"},
+    "feedback.tasks": {"en": "Tasks", "zh": "任务"},
+    "feedback.task": {"en": "Task", "zh": "任务"},
+    "feedback.points": {"en": "Points", "zh": "得分"},
+    "feedback.tests": {"en": "Tests passed", "zh": "通过的测试"},
+    "feedback.failures": {"en": "What to fix", "zh": "需要改正的地方"},
+    "feedback.all_pass": {"en": "Every test passes. Well done!", "zh": "所有测试都通过了，做得好！"},
+    "feedback.seed": {"en": "Seed {seed}; grader {version}.", "zh": "随机种子 {seed}；评分程序 {version}。"},
+    # --- grader check ---------------------------------------------------------------------
+    "check_cmd.title": {"en": "{title}: public checks of {path}", "zh": "{title}：对 {path} 的公开检查"},
+    "check_cmd.task": {"en": "{title}: {passed}/{total} checks pass", "zh": "{title}：通过 {passed}/{total} 项检查"},
+    "check_cmd.score": {"en": "Public score: {score}/{max_score}", "zh": "公开测试得分：{score}/{max_score}"},
+    "check_cmd.next": {"en": "Next: implement {function}.", "zh": "下一步：实现 {function}。"},
+    "check_cmd.fix": {"en": "Next: fix {test}.", "zh": "下一步：修正 {test}。"},
+    "check_cmd.done": {
+        "en": "All public checks pass. The hidden tests try many more cases: test edge cases yourself too.",
+        "zh": "公开检查全部通过。隐藏测试会尝试更多情况，请自己也测试一些边界情况。",
+    },
+}
