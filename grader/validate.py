@@ -3,17 +3,19 @@
 - ``course.yaml`` is valid and ``exercises/`` is in sync with ``solutions/``;
 - the solutions get full marks; the stubs get 0, every hidden test failing;
 - every known mistake loses points on the tests that concern it, keeps all
-  the others, and so scores strictly between 0 and full marks.
+  the others, and so scores strictly between 0 and full marks; and the
+  feedback names it (its ``hint``) and no mistake it does not make.
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import Course
+from .feedback import diagnosed
 from .mistakes import Mistake, load_mistakes, materialize
 from .runner import run_suites
 from .sandbox import SandboxMode
@@ -27,11 +29,18 @@ class MistakeVerdict:
     score: Score
     unexpected_failures: list[str]  # tests outside the mistake's concern that failed
     concerned_failures: list[str]
+    diagnosed: list[str] = field(default_factory=list)  # the mistakes the feedback named
+
+    @property
+    def diagnosis_ok(self) -> bool:
+        if not self.mistake.hint:
+            return True
+        return self.mistake.hint in self.diagnosed and set(self.diagnosed) <= {self.mistake.hint, *self.mistake.also}
 
     @property
     def ok(self) -> bool:
         return (not self.unexpected_failures and bool(self.concerned_failures)
-                and 0 < self.score.score < self.score.max_score)
+                and 0 < self.score.score < self.score.max_score and self.diagnosis_ok)
 
 
 def judge_mistake(
@@ -50,7 +59,7 @@ def judge_mistake(
             label = f"{outcome.file}::{outcome.name}"
             (concerned if mistake.concerns_test(outcome.file, outcome.name) else unexpected).append(
                 f"{label}: {outcome.message}")
-    return MistakeVerdict(mistake, score, unexpected, concerned)
+    return MistakeVerdict(mistake, score, unexpected, concerned, diagnosed(score))
 
 
 def validate(course: Course, args: argparse.Namespace) -> int:
@@ -79,6 +88,8 @@ def validate(course: Course, args: argparse.Namespace) -> int:
               f"({len(verdict.concerned_failures)} tests catch it)")
         if not verdict.ok:
             detail = "; ".join(verdict.unexpected_failures[:3]) or "no test catches it"
+            if not verdict.diagnosis_ok:
+                detail = f"the feedback names {verdict.diagnosed or 'nothing'}, not {mistake.hint}"
             problems.append(f"mistake {mistake.name}: {detail}")
     if problems:
         print("\nThe course is NOT sound:")

@@ -237,3 +237,12 @@ def test_check_guides_in_chinese_with_the_hint_of_the_first_failure(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "提示：" + HINTS["kernel_flipped"].hint["zh"] in done.stdout
     assert "公开测试得分：" in done.stdout and "下一步：修正 test_conv。" in done.stdout
+
+
+def test_validate_notices_a_mistake_whose_feedback_names_another():
+    from grader.validate import judge_mistake
+
+    wrong = MISTAKES["kernel_flipped"]
+    mislabelled = Mistake(wrong.name, wrong.about, wrong.edits, wrong.concerns, hint="bias_missing")
+    verdict = judge_mistake(COURSE, mislabelled, SEED)
+    assert verdict.diagnosed == ["kernel_flipped"] and not verdict.diagnosis_ok and not verdict.ok
