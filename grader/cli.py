@@ -86,6 +86,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade_all(args: argparse.Namespace) -> int:
+    from .batch import discover, grade_all, results
+    from .exports import write_grades_csv
+
+    course = _course(args)
+    feedback = _feedback(course, args)
+    folder, out = Path(args.folder), Path(args.out)
+    try:
+        entries = discover(folder)
+    except FileNotFoundError as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return 2
+    print(f"{course.model.name(feedback.lang)}: {len(entries)} submissions in {folder}", file=sys.stderr)
+    outcome = grade_all(course, folder, out, seed=args.seed, jobs=args.jobs, force=args.force, feedback=feedback,
+                        sandbox_mode=args.sandbox, progress_stream=sys.stderr)
+    reports = list(results(out, [e.student for e in entries]))
+    write_grades_csv(course, out, reports)
+    print(f"graded {len(outcome.graded)}, up to date {len(outcome.skipped)}, could not grade {len(outcome.failed)} "
+          f"in {outcome.seconds:.1f} s; grades in {out / 'grades.csv'}")
+    for student, reason in sorted(outcome.failed.items()):
+        print(f"  ! {student}: {reason}")
+    return 1 if outcome.failed else 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate
 
@@ -119,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", help="folder to check (default: the course's exercises/)")
     run_options(check)
     check.set_defaults(func=cmd_check)
+
+    batch = commands.add_parser("grade-all", help="grade a folder of submissions (one sub-folder per student)")
+    batch.add_argument("folder", help="a folder holding one submission folder per student, named by student id")
+    batch.add_argument("--out", required=True, help="where results, feedback, grades.csv and report.html go")
+    batch.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
+    batch.add_argument("--force", action="store_true", help="regrade every submission, even those up to date")
+    run_options(batch)
+    batch.set_defaults(func=cmd_grade_all)
 
     validate = commands.add_parser("validate", help="check that the course is sound")
     run_options(validate)

@@ -91,6 +91,7 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
             "isolation_layers": run.layers,
             "intake_problems": {name: str(problem) for name, problem in run.intake_problems.items()},
             "diagnosed_mistakes": diagnosed(score),
+            "tasks": {task.task.id: {"score": task.score, "max_score": task.max_score} for task in score.tasks},
             "student_output": run.output[:4000],
         },
     }

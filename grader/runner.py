@@ -124,6 +124,18 @@ class Collector:
             outcome.status = "xpass" if xfail else "passed"
 
 
+def pytest_args(course: Course, files: list[str]) -> list[str]:
+    """How the grader runs pytest: the course's own config only, no plugins of this machine, no cache."""
+    # Plugins installed on this machine are not needed and cost seconds to load.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return [
+        *files, "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
+        "--rootdir", str(course.root), "-c", str(course.root / "pyproject.toml"),
+        "-o", "addopts=", "--import-mode=importlib", "--assert=rewrite",
+        "-W", "ignore::pytest.PytestAssertRewriteWarning", "--tb=line",  # only the crash line is used
+    ]
+
+
 def run_suites(
     course: Course,
     submission: Path,
@@ -140,17 +152,9 @@ def run_suites(
     taken = intake_module.take(submission, list(course.model.modules), course.model.limits.source_kb)
     session = Session(taken, course.model.limits, sandbox_mode)
     collector = Collector()
-    # Plugins installed on this machine are not needed and cost seconds to load.
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    args = [
-        *files, "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
-        "--rootdir", str(course.root), "-c", str(course.root / "pyproject.toml"),
-        "-o", "addopts=", "--import-mode=importlib", "--assert=rewrite",
-        "-W", "ignore::pytest.PytestAssertRewriteWarning", "--tb=line",  # only the crash line is used
-    ]
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main(args, plugins=[collector, _Named(SessionProvider(session, seed))])
+            pytest.main(pytest_args(course, files), plugins=[collector, _Named(SessionProvider(session, seed))])
     finally:
         session.close()
         output = session.output

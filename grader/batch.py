@@ -1,0 +1,345 @@
+"""``grader grade-all``: a whole class, graded in parallel, resumable, into the instructors' tools.
+
+The local executor collects the hidden suites once, in one pytest session,
+then forks a child per submission from that warm process (NumPy, the grader
+and the collected tests already loaded). Each child grades one submission
+with the same sandboxed worker as ``grader grade`` and writes that student's
+``feedback.md`` and then ``results.json`` atomically; ``results.json`` is the
+commit mark. It records a fingerprint of everything the grade depends on
+(the submission's modules, the course, the seed, the grader), so a re-run
+grades only what is missing or changed. A child that dies, hangs or is
+attacked costs only its own submission; the batch goes on.
+
+Outputs in OUT: ``<student>/results.json`` (Gradescope schema),
+``<student>/feedback.md``, ``grades.csv``, ``report.html`` and, on request,
+an nbgrader gradebook (see ``grader.exports``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import io
+import json
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import pytest
+
+from . import __version__
+from . import intake as intake_module
+from .course import Course
+from .feedback import Feedback, markdown
+from .pytest_plugin import SESSION_PLUGIN, SessionProvider
+from .reports import gradescope, write_atomically, write_json
+from .runner import Collector, Outcome, Run, pytest_args
+from .sandbox import SandboxMode
+from .scoring import score_run
+from .session import Session
+
+RESULTS = "results.json"
+FEEDBACK = "feedback.md"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student's submission: ``student`` is the folder's name."""
+
+    student: str
+    path: Path
+
+
+@dataclass
+class Progress:
+    """Counts and rate, drawn as a bar on a terminal and as plain lines elsewhere."""
+
+    total: int
+    stream: TextIO
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+    failed: int = 0
+    _last_line: float = 0.0
+    _closed: bool = False  # the last plain line is out
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.done / elapsed if elapsed > 0 else 0.0
+
+    def advance(self, ok: bool) -> None:
+        self.done += 1
+        self.failed += 0 if ok else 1
+        self.draw()
+
+    def draw(self, final: bool = False) -> None:
+        rate = self.rate
+        left = (self.total - self.done) / rate if rate else 0.0
+        text = f"graded {self.done}/{self.total}  {rate:.1f}/s  ~{left:.0f} s left"
+        if self.failed:
+            text += f"  ({self.failed} could not be graded)"
+        if self.stream.isatty():
+            width = 24
+            filled = int(width * self.done / self.total) if self.total else width
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text}\033[K" + ("\n" if final else ""))
+            self.stream.flush()
+        elif not self._closed and (final or time.monotonic() - self._last_line >= 2 or self.done == self.total):
+            self._last_line = time.monotonic()
+            self._closed = self.done == self.total
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+
+@dataclass
+class BatchResult:
+    graded: list[str]  # students graded in this run
+    skipped: list[str]  # up to date from an earlier run
+    failed: dict[str, str]  # students that could not be graded, and why
+    seconds: float
+
+
+def discover(folder: Path) -> list[Entry]:
+    """The submissions in ``folder``: one sub-folder per student, named by the student's id."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder of submissions")
+    entries = [Entry(p.name, p) for p in sorted(folder.iterdir())
+               if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")]
+    return entries
+
+
+def course_fingerprint(course: Course) -> str:
+    """What every grade depends on besides the submission: the course, its hidden suites, the grader."""
+    digest = hashlib.sha256(__version__.encode())
+    paths = [course.root / "course.yaml", *sorted(course.suite_dir("hidden").rglob("*.py"))]
+    if course.model.hints:
+        paths.append(course.root / course.model.hints)
+    paths += sorted(Path(__file__).parent.glob("*.py"))
+    for path in paths:
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(course_print: str, entry: Entry, modules: list[str], seed: int) -> str:
+    """The grade's inputs: the course, the seed, and the bytes (or absence) of each module file."""
+    digest = hashlib.sha256(f"{course_print}\0{seed}".encode())
+    for name in modules:
+        path = entry.path / f"{name}.py"
+        digest.update(name.encode())
+        try:
+            digest.update(b"L" + os.readlink(path).encode() if path.is_symlink() else b"F" + path.read_bytes())
+        except OSError as error:
+            digest.update(f"E{error.errno}".encode())
+    return digest.hexdigest()
+
+
+def up_to_date(folder: Path, expected: str) -> bool:
+    try:
+        data = json.loads((folder / RESULTS).read_text(encoding="utf-8"))
+        return bool(data["extra_data"]["fingerprint"] == expected)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _clean_partial(folder: Path) -> None:
+    """Remove temporary files of a write that was interrupted (they start with a dot)."""
+    if folder.is_dir():
+        for leftover in folder.glob(".*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def write_student(out: Path, student: str, report: dict[str, Any], page: str) -> None:
+    """The student's outputs: feedback first, then results.json, the mark that the student is done."""
+    folder = out / student
+    write_atomically(folder / FEEDBACK, page)
+    write_json(folder / RESULTS, report)
+
+
+def grade_run(course: Course, run: Run, feedback: Feedback, print_: str) -> tuple[dict[str, Any], str]:
+    """The Gradescope report (with the fingerprint) and the feedback page of one graded run."""
+    score = score_run(course, run)
+    report = gradescope(score, run, feedback)
+    report["extra_data"]["fingerprint"] = print_
+    return report, markdown(course, score, run, feedback)
+
+
+# --- the local executor: fork from a warm, collected pytest session -----------------------
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+class _WarmLoop:
+    """A pytest plugin that replaces the test loop: collected once, run once per submission in a fork."""
+
+    def __init__(self, batch: LocalBatch, collector: Collector) -> None:
+        self.batch, self.collector = batch, collector
+        self.template: dict[str, Outcome] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        self.template = {k: Outcome(o.nodeid, o.file, o.name, o.weight) for k, o in self.collector.outcomes.items()}
+        if self.collector.collection_errors:
+            self.batch.collection_errors = dict(self.collector.collection_errors)
+            return True
+        self.batch.loop(lambda entry, print_: self._child(session, entry, print_))
+        return True
+
+    def _child(self, session: pytest.Session, entry: Entry, print_: str) -> int:
+        """In a forked child: grade ``entry`` with the collected items, write its outputs."""
+        batch = self.batch
+        started = time.monotonic()
+        self.collector.outcomes = {k: Outcome(o.nodeid, o.file, o.name, o.weight) for k, o in self.template.items()}
+        taken = intake_module.take(entry.path, list(batch.course.model.modules), batch.course.model.limits.source_kb)
+        student = Session(taken, batch.course.model.limits, batch.sandbox_mode)
+        session.config.pluginmanager.register(SessionProvider(student, batch.seed), SESSION_PLUGIN)
+        items = session.items
+        try:
+            for index, item in enumerate(items):
+                following = items[index + 1] if index + 1 < len(items) else None
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+        finally:
+            student.close()
+            taken.cleanup()
+        run = Run(self.collector.outcomes, {}, batch.seed, student.layers, student.output, dict(taken.problems),
+                  time.monotonic() - started)
+        report, page = grade_run(batch.course, run, batch.feedback, print_)
+        write_student(batch.out, entry.student, report, page)
+        return 0
+
+
+@dataclass
+class LocalBatch:
+    """Grades submissions on this machine, ``jobs`` at a time, each in a child forked from a warm parent."""
+
+    course: Course
+    out: Path
+    seed: int
+    jobs: int
+    feedback: Feedback
+    sandbox_mode: SandboxMode = "auto"
+    progress: Progress | None = None
+    todo: list[tuple[Entry, str]] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    graded: list[str] = field(default_factory=list)
+    collection_errors: dict[str, str] = field(default_factory=dict)
+
+    def run(self, todo: list[tuple[Entry, str]]) -> None:
+        self.todo = todo
+        if not todo:
+            return
+        collector = Collector()
+        files = [str(self.course.suite_file(t, "hidden")) for t in self.course.model.tasks]
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            pytest.main(pytest_args(self.course, files), plugins=[collector, _WarmLoop(self, collector)])
+        if self.collection_errors:
+            problems = "; ".join(f"{name}: {message}" for name, message in self.collection_errors.items())
+            raise RuntimeError(f"the hidden suites cannot be collected: {problems}")
+
+    def loop(self, grade: Callable[[Entry, str], int]) -> None:
+        """Fork a child per submission, ``jobs`` at a time; a child's death costs only its submission."""
+        limits = self.course.model.limits
+        patience = limits.submission_seconds + limits.import_seconds * len(self.course.model.modules) + 60
+        running: dict[int, tuple[Entry, float]] = {}
+        queue = list(self.todo)
+        try:
+            while queue or running:
+                while queue and len(running) < self.jobs:
+                    entry, print_ = queue.pop(0)
+                    _clean_partial(self.out / entry.student)
+                    pid = os.fork()
+                    if pid == 0:  # the child: grade, write, leave without running the parent's cleanup
+                        code = 1
+                        try:
+                            _die_with_parent()
+                            os.setpgid(0, 0)
+                            code = grade(entry, print_)
+                        except BaseException as error:  # noqa: B036 - report anything, then leave
+                            with contextlib.suppress(BaseException):
+                                os.write(2, f"grader: {entry.student}: {type(error).__name__}: {error}\n".encode())
+                        finally:
+                            os._exit(code)
+                    running[pid] = (entry, time.monotonic())
+                self._reap(running, patience)
+        except BaseException:
+            for pid in running:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+            raise
+
+    def _reap(self, running: dict[int, tuple[Entry, float]], patience: float) -> None:
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid == 0:
+            now = time.monotonic()
+            for late, (_, since) in list(running.items()):
+                if now - since > patience:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(late, signal.SIGKILL)
+            time.sleep(0.005)
+            return
+        if pid not in running:
+            return  # an orphan of a student's process handed to us as subreaper: already gone
+        entry, _ = running.pop(pid)
+        ok = os.waitstatus_to_exitcode(status) == 0 and (self.out / entry.student / RESULTS).is_file()
+        if ok:
+            self.graded.append(entry.student)
+        else:
+            code = os.waitstatus_to_exitcode(status)
+            self.failed[entry.student] = f"the grading process ended with status {code}"
+        if self.progress:
+            self.progress.advance(ok)
+
+
+# --- the whole job --------------------------------------------------------------------
+
+
+def plan(course: Course, entries: list[Entry], out: Path, seed: int, force: bool) -> tuple[list[tuple[Entry, str]],
+                                                                                         list[str]]:
+    """Which submissions need grading (with their fingerprints), and which are up to date."""
+    course_print = course_fingerprint(course)
+    modules = list(course.model.modules)
+    todo, skipped = [], []
+    for entry in entries:
+        print_ = fingerprint(course_print, entry, modules, seed)
+        if not force and up_to_date(out / entry.student, print_):
+            skipped.append(entry.student)
+        else:
+            todo.append((entry, print_))
+    return todo, skipped
+
+
+def grade_all(course: Course, folder: Path, out: Path, *, seed: int, jobs: int | None = None, force: bool = False,
+              feedback: Feedback | None = None, sandbox_mode: SandboxMode = "auto",
+              progress_stream: TextIO | None = None) -> BatchResult:
+    """Grade every submission in ``folder`` into ``out``; see the module's docstring."""
+    started = time.monotonic()
+    feedback = feedback or Feedback.for_course(course)
+    entries = discover(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    todo, skipped = plan(course, entries, out, seed, force)
+    progress = Progress(len(todo), progress_stream) if progress_stream is not None else None
+    batch = LocalBatch(course, out, seed, max(1, jobs or os.cpu_count() or 1), feedback, sandbox_mode, progress)
+    batch.run(todo)
+    if progress and todo:
+        progress.draw(final=True)
+    return BatchResult(batch.graded, skipped, batch.failed, time.monotonic() - started)
+
+
+def results(out: Path, students: list[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """Each student's report in ``out`` (None where there is none)."""
+    for student in students:
+        try:
+            yield student, json.loads((out / student / RESULTS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            yield student, None

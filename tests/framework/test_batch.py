@@ -1,0 +1,159 @@
+"""grader grade-all: a class graded in parallel, resumable, each student on their own."""
+
+import csv
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.batch import RESULTS, grade_all
+from grader.course import load_course
+from grader.mistakes import load_mistakes, materialize
+from grader.runner import run_suites
+from grader.sandbox import bwrap_works
+from grader.scoring import score_run
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE = load_course(ROOT)
+MISTAKES = {m.name: m for m in load_mistakes(COURSE)}
+ATTACKS = ROOT / "tests" / "adversarial" / "attacks"
+SEED = 1234
+# Attacks that loop cost the submission budget: keep it small here.
+TIGHT = dataclasses.replace(COURSE, model=COURSE.model.model_copy(update={"limits": COURSE.model.limits.model_copy(
+    update={"call_seconds": 1.5, "import_seconds": 3.0, "submission_seconds": 10.0})}))
+
+
+def attack(name: str, dest: Path) -> Path:
+    """An attack of tests/adversarial laid over the stubs (module files are appended)."""
+    shutil.copytree(COURSE.stubs_dir, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    for path in (ATTACKS / name).iterdir():
+        target = dest / path.name
+        target.write_text(target.read_text() + path.read_text() if target.exists() else path.read_text())
+    return dest
+
+
+def make_class(folder: Path, correct: int = 2) -> dict[str, Path]:
+    folder.mkdir()
+    students = {}
+    for index in range(correct):
+        students[f"ok{index}"] = Path(shutil.copytree(COURSE.source_dir, folder / f"ok{index}"))
+    for name in ("kernel_flipped", "bias_missing"):
+        students[name] = materialize(COURSE, MISTAKES[name], folder / name)
+    students["stubs"] = Path(shutil.copytree(COURSE.stubs_dir, folder / "stubs"))
+    missing = Path(shutil.copytree(COURSE.source_dir, folder / "missing"))
+    (missing / "filter.py").unlink()
+    students["missing"] = missing
+    return students
+
+
+def cli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, **kwargs)
+
+
+def test_a_class_is_graded_and_every_output_agrees(tmp_path):
+    students = make_class(tmp_path / "class")
+    out = tmp_path / "out"
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(out), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    assert f"graded {len(students)}, up to date 0, could not grade 0" in done.stdout
+    rows = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open())}
+    assert set(rows) == set(students)
+    for student in students:
+        report = json.loads((out / student / RESULTS).read_text())
+        assert (out / student / "feedback.md").read_text().startswith("# Feedback: ")
+        row = rows[student]
+        assert float(row["score"]) == pytest.approx(report["score"])
+        for task in COURSE.model.tasks:
+            assert float(row[task.id]) == pytest.approx(report["extra_data"]["tasks"][task.id]["score"])
+        # the same score as grading that one submission alone
+        alone = score_run(COURSE, run_suites(COURSE, students[student], seed=SEED))
+        assert report["score"] == pytest.approx(alone.score), student
+    assert rows["ok0"]["score"] == "100" and rows["stubs"]["score"] == "0"
+    assert json.loads((out / "kernel_flipped" / RESULTS).read_text())["extra_data"]["diagnosed_mistakes"] == [
+        "kernel_flipped"]
+
+
+def test_resuming_grades_only_what_is_missing_or_changed(tmp_path):
+    make_class(tmp_path / "class")
+    out = tmp_path / "out"
+    first = cli("grade-all", str(tmp_path / "class"), "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    stamps = {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"*/{RESULTS}")}
+    (tmp_path / "class" / "bias_missing" / "conv_layer.py").write_text(
+        (COURSE.source_dir / "conv_layer.py").read_text())  # the student fixed it
+    again = cli("grade-all", str(tmp_path / "class"), "--out", str(out))
+    assert "graded 1, up to date 5," in again.stdout
+    for student, stamp in stamps.items():
+        changed = (out / student / RESULTS).stat().st_mtime_ns != stamp
+        assert changed == (student == "bias_missing"), student
+    assert json.loads((out / "bias_missing" / RESULTS).read_text())["score"] == 100
+    forced = cli("grade-all", str(tmp_path / "class"), "--out", str(out), "--force")
+    assert "graded 6, up to date 0," in forced.stdout
+    assert {r["student"]: r["score"] for r in csv.DictReader((out / "grades.csv").open())}["bias_missing"] == "100"
+
+
+def test_a_batch_killed_with_sigkill_loses_nothing_and_redoes_nothing(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for index in range(24):
+        shutil.copytree(COURSE.source_dir, folder / f"s{index:02}")
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "grader", "grade-all", str(folder), "--out", str(out),
+                                "--jobs", "1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob(f"*/{RESULTS}"))) < 4 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done = sorted(p.parent.name for p in out.glob(f"*/{RESULTS}"))
+    assert 4 <= len(done) < 24, "the kill should land mid-batch"
+    for student in done:  # every report present is whole
+        assert json.loads((out / student / RESULTS).read_text())["score"] == 100
+    stamps = {s: (out / s / RESULTS).stat().st_mtime_ns for s in done}
+    again = cli("grade-all", str(folder), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert f"graded {24 - len(done)}, up to date {len(done)}," in again.stdout
+    assert all((out / s / RESULTS).stat().st_mtime_ns == stamps[s] for s in done)
+    assert sorted(p.parent.name for p in out.glob(f"*/{RESULTS}")) == [f"s{i:02}" for i in range(24)]
+    assert not [p for p in out.rglob(".*")], "temporary files of interrupted writes are left"
+
+
+@pytest.mark.skipif(not bwrap_works() and not os.environ.get("CI"), reason="the attacks run only inside bubblewrap")
+def test_hostile_submissions_do_not_touch_their_classmates(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for index in range(3):
+        shutil.copytree(COURSE.source_dir, folder / f"ok{index}")
+    for name in ("kill_the_parent", "loop_in_calls_ignoring_sigterm", "output_flood", "fork_bomb_of_sleepers",
+                 "write_outside_the_sandbox", "report_rewriting_daemon"):
+        attack(name, folder / name)
+    out = tmp_path / "out"
+    result = grade_all(TIGHT, folder, out, seed=SEED, jobs=3)
+    assert not result.failed
+    scores = {p.parent.name: json.loads(p.read_text())["score"] for p in out.glob(f"*/{RESULTS}")}
+    assert scores == {"ok0": 100, "ok1": 100, "ok2": 100, "kill_the_parent": 0, "loop_in_calls_ignoring_sigterm": 0,
+                      "output_flood": 0, "fork_bomb_of_sleepers": 0, "write_outside_the_sandbox": 0,
+                      "report_rewriting_daemon": 0}
+    time.sleep(1)  # the daemon would have rewritten a report by now
+    assert all(json.loads((out / f"ok{i}" / RESULTS).read_text())["score"] == 100 for i in range(3))
+    assert json.loads((out / "report_rewriting_daemon" / RESULTS).read_text())["score"] == 0
+
+
+def test_the_same_class_always_gets_the_same_grades(tmp_path):
+    make_class(tmp_path / "class")
+    out = tmp_path / "out"
+    grade_all(COURSE, tmp_path / "class", out, seed=SEED, jobs=2)
+    first = (out / "kernel_flipped" / RESULTS).read_text()
+    grade_all(COURSE, tmp_path / "class", out, seed=SEED, jobs=1, force=True)
+    again = (out / "kernel_flipped" / RESULTS).read_text()
+    strip = lambda text: {k: v for k, v in json.loads(text).items() if k != "execution_time"}  # noqa: E731
+    assert strip(first)["tests"] == strip(again)["tests"] and strip(first)["score"] == strip(again)["score"]
