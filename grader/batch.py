@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import hashlib
 import io
 import json
 import os
+import select
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -39,7 +41,7 @@ from .feedback import Feedback, markdown
 from .pytest_plugin import SESSION_PLUGIN, SessionProvider
 from .reports import gradescope, write_atomically, write_json
 from .runner import Collector, Outcome, Run, pytest_args
-from .sandbox import SandboxMode
+from .sandbox import SandboxMode, WorkerFailure, Zygote, zygotes_work
 from .scoring import score_run
 from .session import Session
 
@@ -193,16 +195,16 @@ class _WarmLoop:
         if self.collector.collection_errors:
             self.batch.collection_errors = dict(self.collector.collection_errors)
             return True
-        self.batch.loop(lambda entry, print_: self._child(session, entry, print_))
+        self.batch.loop(lambda entry, print_, zygote: self._child(session, entry, print_, zygote))
         return True
 
-    def _child(self, session: pytest.Session, entry: Entry, print_: str) -> int:
+    def _child(self, session: pytest.Session, entry: Entry, print_: str, zygote: Zygote | None) -> int:
         """In a forked child: grade ``entry`` with the collected items, write its outputs."""
         batch = self.batch
         started = time.monotonic()
         self.collector.outcomes = {k: Outcome(o.nodeid, o.file, o.name, o.weight) for k, o in self.template.items()}
         taken = intake_module.take(entry.path, list(batch.course.model.modules), batch.course.model.limits.source_kb)
-        student = Session(taken, batch.course.model.limits, batch.sandbox_mode)
+        student = Session(taken, batch.course.model.limits, batch.sandbox_mode, zygote=zygote)
         session.config.pluginmanager.register(SessionProvider(student, batch.seed), SESSION_PLUGIN)
         items = session.items
         try:
@@ -247,50 +249,84 @@ class LocalBatch:
             problems = "; ".join(f"{name}: {message}" for name, message in self.collection_errors.items())
             raise RuntimeError(f"the hidden suites cannot be collected: {problems}")
 
-    def loop(self, grade: Callable[[Entry, str], int]) -> None:
-        """Fork a child per submission, ``jobs`` at a time; a child's death costs only its submission."""
+    def loop(self, grade: Callable[[Entry, str, Zygote | None], int]) -> None:
+        """Fork a child per submission, ``jobs`` at a time; a child's death costs only its submission.
+
+        Each running child has a slot, and each slot a zygote (where the machine
+        allows them) that only that child uses: its workers start warm.
+        """
         limits = self.course.model.limits
         patience = limits.submission_seconds + limits.import_seconds * len(self.course.model.modules) + 60
-        running: dict[int, tuple[Entry, float]] = {}
+        running: dict[int, tuple[Entry, float, int]] = {}
         queue = list(self.todo)
+        use_zygotes = zygotes_work(self.sandbox_mode)
+        # Keep the warm parent's objects out of the children's garbage collections: a collection would
+        # touch (and so copy) every page the child shares with the parent.
+        gc.collect()
+        gc.freeze()
+        zygotes: dict[int, Zygote | None] = {slot: None for slot in range(self.jobs)}
         try:
             while queue or running:
                 while queue and len(running) < self.jobs:
                     entry, print_ = queue.pop(0)
+                    slot = min(set(zygotes) - {s for _, _, s in running.values()})
+                    zygote = zygotes[slot]
+                    if use_zygotes and (zygote is None or not zygote.alive()):
+                        if zygote is not None:
+                            zygote.close()
+                        zygote = zygotes[slot] = self._zygote()
                     _clean_partial(self.out / entry.student)
                     pid = os.fork()
                     if pid == 0:  # the child: grade, write, leave without running the parent's cleanup
                         code = 1
                         try:
+                            gc.disable()  # a short life: collecting would cost more than the garbage
                             _die_with_parent()
                             os.setpgid(0, 0)
-                            code = grade(entry, print_)
+                            code = grade(entry, print_, zygote)
                         except BaseException as error:  # noqa: B036 - report anything, then leave
                             with contextlib.suppress(BaseException):
                                 os.write(2, f"grader: {entry.student}: {type(error).__name__}: {error}\n".encode())
                         finally:
                             os._exit(code)
-                    running[pid] = (entry, time.monotonic())
+                    running[pid] = (entry, time.monotonic(), slot)
                 self._reap(running, patience)
         except BaseException:
             for pid in running:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGKILL)
             raise
+        finally:
+            for zygote in zygotes.values():
+                if zygote is not None:
+                    zygote.close()
 
-    def _reap(self, running: dict[int, tuple[Entry, float]], patience: float) -> None:
-        pid, status = os.waitpid(-1, os.WNOHANG)
-        if pid == 0:
+    def _zygote(self) -> Zygote | None:
+        try:
+            return Zygote(self.course.model.limits, self.sandbox_mode)
+        except (WorkerFailure, OSError):
+            return None  # the workers of this slot start cold, as `grader grade` does
+
+    def _reap(self, running: dict[int, tuple[Entry, float, int]], patience: float) -> None:
+        """Wait for a child to end (killing any that outlived ``patience``), and account for it."""
+        pidfds = {os.pidfd_open(pid): pid for pid in running}
+        try:
+            oldest = min(since for _, since, _ in running.values())
+            wait = max(0.0, min(1.0, oldest + patience - time.monotonic()))
+            ready = select.select(list(pidfds), [], [], wait)[0]
+        finally:
+            for fd in pidfds:
+                os.close(fd)
+        if not ready:
             now = time.monotonic()
-            for late, (_, since) in list(running.items()):
+            for late, (_, since, _) in list(running.items()):
                 if now - since > patience:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(late, signal.SIGKILL)
-            time.sleep(0.005)
             return
-        if pid not in running:
-            return  # an orphan of a student's process handed to us as subreaper: already gone
-        entry, _ = running.pop(pid)
+        pid = pidfds[ready[0]]
+        _, status = os.waitpid(pid, 0)
+        entry, _, _ = running.pop(pid)
         ok = os.waitstatus_to_exitcode(status) == 0 and (self.out / entry.student / RESULTS).is_file()
         if ok:
             self.graded.append(entry.student)

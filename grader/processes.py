@@ -52,6 +52,7 @@ class Cgroup:
 
     dirs: dict[str, Path]
     version: int
+    oom_base: int = 0
 
     @classmethod
     def create(cls, processes: int, memory_bytes: int) -> Cgroup | None:
@@ -114,13 +115,13 @@ class Cgroup:
             found |= _read_pids(path / "cgroup.procs")
         return found
 
-    def kill_all(self, patience: float = 5.0) -> bool:
-        """SIGKILL every member until none is left; False if some survive ``patience`` seconds."""
-        if self.version == 2 and _write(self.dirs["pids"] / "cgroup.kill", "1"):
-            pass
+    def kill_all(self, patience: float = 5.0, spare: frozenset[int] = frozenset()) -> bool:
+        """SIGKILL every member but ``spare`` until none is left; False if some survive ``patience`` seconds."""
+        if not spare and self.version == 2:
+            _write(self.dirs["pids"] / "cgroup.kill", "1")
         deadline = time.monotonic() + patience
         while True:
-            members = self.pids()
+            members = self.pids() - spare
             if not members:
                 return True
             if time.monotonic() > deadline:
@@ -129,18 +130,25 @@ class Cgroup:
                 _kill(pid)
             time.sleep(0.005)
 
-    def out_of_memory(self) -> bool:
-        """Whether the kernel killed a member for going over the memory limit."""
+    def _oom_kills(self) -> int:
         path = self.dirs.get("memory")
         if path is None:
-            return False
+            return 0
         name = "memory.oom_control" if self.version == 1 else "memory.events"
         try:
             lines = (path / name).read_text(encoding="ascii").splitlines()
         except OSError:
-            return False
+            return 0
         counts = dict(line.split()[:2] for line in lines if len(line.split()) >= 2)
-        return counts.get("oom_kill", "0") != "0"
+        return int(counts.get("oom_kill", "0"))
+
+    def mark(self) -> None:
+        """Start counting memory kills afresh (a group reused for another worker)."""
+        self.oom_base = self._oom_kills()
+
+    def out_of_memory(self) -> bool:
+        """Whether the kernel killed a member for going over the memory limit (since ``mark``)."""
+        return self._oom_kills() > self.oom_base
 
     def remove(self) -> None:
         for path in self.dirs.values():

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import numpy.random  # noqa: F401 - loaded once here, not in every forked grading child
 import pytest
 
 from . import intake as intake_module

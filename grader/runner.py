@@ -124,6 +124,12 @@ class Collector:
             outcome.status = "xpass" if xfail else "passed"
 
 
+# pytest's own plugins that grading does not use; several wrap every test phase, which costs time per test
+_UNUSED_PLUGINS = ("logging", "warnings", "faulthandler", "stepwise", "junitxml", "doctest", "pastebin",
+                   "threadexception", "unraisableexception", "setuponly", "setupplan", "debugging", "tmpdir",
+                   "recwarn", "legacypath", "nose", "unittest")
+
+
 def pytest_args(course: Course, files: list[str]) -> list[str]:
     """How the grader runs pytest: the course's own config only, no plugins of this machine, no cache."""
     # Plugins installed on this machine are not needed and cost seconds to load.
@@ -133,6 +139,8 @@ def pytest_args(course: Course, files: list[str]) -> list[str]:
         "--rootdir", str(course.root), "-c", str(course.root / "pyproject.toml"),
         "-o", "addopts=", "--import-mode=importlib", "--assert=rewrite",
         "-W", "ignore::pytest.PytestAssertRewriteWarning", "--tb=line",  # only the crash line is used
+        # no output capture: nothing here prints for people, and capturing costs time per test
+        "-s", *[arg for name in _UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
     ]
 
 

@@ -28,6 +28,7 @@ import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -146,8 +147,8 @@ def _python() -> str:
     return os.path.realpath(sys.executable)
 
 
-def plan(submission: Path, package: str, limits: Limits, mode: SandboxMode = "auto") -> Plan:
-    """How to start a worker for the package ``submission/package``."""
+def plan(submission: Path | None, package: str, limits: Limits, mode: SandboxMode = "auto") -> Plan:
+    """How to start a worker for the package ``submission/package`` (None: a zygote, sources come later)."""
     use_bwrap = mode == "bwrap" or (mode == "auto" and bwrap_works())
     if mode == "bwrap" and not bwrap_works():
         raise WorkerFailure("bubblewrap was asked for but does not work on this machine")
@@ -182,7 +183,7 @@ def plan(submission: Path, package: str, limits: Limits, mode: SandboxMode = "au
         layers += ["bubblewrap", "unprivileged user", "user namespace", "network namespace",
                    "mount namespace (course not visible)", "PID namespace"]
     else:
-        root = str(submission)
+        root = str(submission) if submission is not None else SANDBOX_ROOT
         paths = [str(_numpy_dirs()[0].parent)]
         prefix = []
     config = {"package": package, "root": root, "paths": paths, "rlimits": rlimits}
@@ -221,8 +222,33 @@ class _OutputDrain(threading.Thread):
 _live_workers: weakref.WeakSet[Worker] = weakref.WeakSet()
 
 
+class _Spawned:
+    """A worker started as our own child process."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.popen, self.pid = process, process.pid
+
+    def wait(self, timeout: float) -> int:
+        return self.popen.wait(timeout=timeout)
+
+
+class _Forked:
+    """A worker forked by a zygote: only the zygote can tell how it ended."""
+
+    def __init__(self, zygote: Zygote, serial: int, pid: int) -> None:
+        self.zygote, self.serial, self.pid = zygote, serial, pid
+
+    def wait(self, timeout: float) -> int:
+        status = self.zygote.exit_status(self.serial, timeout)
+        if status is None:
+            raise subprocess.TimeoutExpired("worker", timeout)
+        return status
+
+
 class Worker:
     """One running sandboxed worker and its request pipe."""
+
+    process: _Spawned | _Forked
 
     def __init__(self, launch: Plan, output_cap: int) -> None:
         argv = [*launch.argv]
@@ -237,7 +263,7 @@ class Worker:
         config = {**launch.config, "fd_in": cmd_read, "fd_out": reply_write}
         self.started = time.monotonic()
         try:
-            self.process = subprocess.Popen(
+            popen = subprocess.Popen(
                 [*argv, json.dumps(config)], env=launch.env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                 pass_fds=(cmd_read, reply_write), close_fds=True,
@@ -249,10 +275,46 @@ class Worker:
         finally:
             os.close(cmd_read)
             os.close(reply_write)
-        info = processes.process_info(self.process.pid)
+        self.process = _Spawned(popen)
+        self._own_group = True
+        self._spare: frozenset[int] = frozenset()
+        info = processes.process_info(popen.pid)
         self._since = info.start if info else 0
+        self._start(popen.stdout, output_cap)
+
+    @classmethod
+    def forked(cls, zygote: Zygote, output_cap: int) -> Worker:
+        """A worker forked by ``zygote``: it and all it starts share the zygote's control group."""
+        self = cls.__new__(cls)
+        group = zygote.group
+        group.mark()
+        cmd_read, self._cmd_write = os.pipe()
+        self._reply_read, reply_write = os.pipe()
+        output_read, output_write = os.pipe()
+        self.started = time.monotonic()
+        try:
+            serial, pid = zygote.fork([cmd_read, reply_write, output_write])
+        except BaseException:
+            group.kill_all(spare=zygote.base)
+            for fd in (self._cmd_write, self._reply_read, output_read):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (cmd_read, reply_write, output_write):
+                os.close(fd)
+        self._cgroup = group
+        self._own_group = False
+        self._spare = zygote.base  # the zygote and bubblewrap stay; everything else in the group is the worker's
+        self.process = _Forked(zygote, serial, pid)
+        self._since = 0
+        self._start(open(output_read, "rb"), output_cap)
+        return self
+
+    def _start(self, stream: Any, output_cap: int) -> None:
+        os.set_blocking(self._cmd_write, False)
+        self._pending = bytearray()
         _live_workers.add(self)
-        self._drain = _OutputDrain(self.process.stdout, output_cap)
+        self._drain = _OutputDrain(stream, output_cap)
         self._drain.start()
         self.dead = False
         self.survivors = False
@@ -268,9 +330,11 @@ class Worker:
         try:
             data = wire.frame(message)
             while data:
-                if not select.select([], [self._cmd_write], [], max(deadline - time.monotonic(), 0))[1]:
-                    raise TimeoutError
-                data = data[os.write(self._cmd_write, data[: 1 << 16]) :]
+                try:  # non-blocking: a worker that stops reading can never stall the grader
+                    data = data[os.write(self._cmd_write, data[: 1 << 16]) :]
+                except BlockingIOError:
+                    if not select.select([], [self._cmd_write], [], max(deadline - time.monotonic(), 0))[1]:
+                        raise TimeoutError from None
             header = self._read(wire.HEADER.size, deadline)
             (size,) = wire.HEADER.unpack(header)
             if size > wire.MAX_MESSAGE:
@@ -292,17 +356,18 @@ class Worker:
         return reply
 
     def _read(self, size: int, deadline: float) -> bytes:
-        chunks = []
-        while size:
+        """``size`` bytes of the reply stream; reads ahead what is there, so a frame costs one read."""
+        while len(self._pending) < size:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([self._reply_read], [], [], remaining)[0]:
                 raise TimeoutError
-            chunk = os.read(self._reply_read, min(size, 1 << 20))
+            chunk = os.read(self._reply_read, max(size - len(self._pending), 1 << 16))
             if not chunk:
                 raise EOFError
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+            self._pending += chunk
+        data = bytes(self._pending[:size])
+        del self._pending[:size]
+        return data
 
     def _death(self) -> tuple[str, dict[str, Any]]:
         """How the worker died: a message code and its parameters."""
@@ -332,7 +397,7 @@ class Worker:
         self.dead = True
         _live_workers.discard(self)
         if self._cgroup is not None:
-            ended = self._cgroup.kill_all()
+            ended = self._cgroup.kill_all(spare=self._spare)
         else:
             others = {w.process.pid for w in list(_live_workers) if not w.dead}
             ended = processes.sweep(self.process.pid, self._since, others)
@@ -343,7 +408,7 @@ class Worker:
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            ended = False
+            ended = ended and isinstance(self.process, _Forked)  # its zygote may be gone; the group is empty
         self.survivors = not ended
         for fd in (self._cmd_write, self._reply_read):
             try:
@@ -351,5 +416,98 @@ class Worker:
             except OSError:
                 pass
         self._drain.join(timeout=2)
-        if self._cgroup is not None:
+        if self._cgroup is not None and self._own_group:
             self._cgroup.remove()
+
+
+class Zygote:
+    """A sandboxed process with NumPy loaded that forks workers: one submission at a time.
+
+    Needs a control group (to find each worker's pid and move it into a group
+    of its own before it runs anything) and is started like any worker, but
+    without a submission: the worker receives the sources over its pipe.
+    """
+
+    def __init__(self, limits: Limits, mode: SandboxMode = "auto", timeout: float = 30.0) -> None:
+        launch = plan(None, "submission", limits, mode)
+        if launch.cgroup is None:
+            raise WorkerFailure("a zygote needs control groups")
+        self.rlimits = launch.config["rlimits"]
+        self.layers = [*launch.layers, "warm start: forked from a sandboxed zygote, one submission at a time"]
+        # One group for the zygote (with bubblewrap) and its one worker at a time: the worker's limits plus
+        # room for the zygote. Moving each worker into a group of its own would cost a kernel RCU wait.
+        processes_limit, memory = launch.cgroup
+        group = processes.Cgroup.create(processes_limit + 3, memory + (256 << 20))
+        if group is None:
+            raise WorkerFailure("no control group for a zygote could be made")
+        self.group = group
+        self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        config = {**launch.config, "zygote": True, "control_fd": theirs.fileno()}
+        try:
+            self.popen = subprocess.Popen(
+                group.wrap([*launch.argv, json.dumps(config)]), env=launch.env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                pass_fds=(theirs.fileno(),), close_fds=True,
+            )
+        finally:
+            theirs.close()
+        self.serial = 0
+        self.exits: dict[int, int] = {}
+        try:
+            self._receive(time.monotonic() + timeout)
+        except WorkerFailure:
+            self.close()
+            raise
+        self.base = frozenset(group.pids())
+
+    def _receive(self, deadline: float) -> dict[str, Any]:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.control], [], [], remaining)[0]:
+                raise WorkerFailure(t("worker.silent", doing="starting a worker"))
+            data = self.control.recv(1 << 16)
+            if not data:
+                raise WorkerFailure(t("worker.gone"))
+            message = dict(json.loads(data))
+            if "exit" in message:
+                self.exits[int(message["exit"])] = int(message["status"])
+            return message
+
+    def fork(self, fds: list[int], timeout: float = 10.0) -> tuple[int, int]:
+        """Fork a worker with ``fds`` as (commands, replies, output); returns (serial, pid on this machine)."""
+        self.serial += 1
+        request = {"serial": self.serial, "rlimits": self.rlimits}
+        socket.send_fds(self.control, [json.dumps(request).encode()], fds)
+        deadline = time.monotonic() + timeout
+        while self._receive(deadline).get("forked") != self.serial:
+            pass
+        newborn = self.group.pids() - self.base
+        if len(newborn) != 1:
+            raise WorkerFailure(t("worker.garbled", doing="starting a worker"))
+        return self.serial, newborn.pop()
+
+    def exit_status(self, serial: int, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        while serial not in self.exits:
+            try:
+                self._receive(deadline)
+            except (WorkerFailure, OSError, ValueError):
+                return None
+        return self.exits.pop(serial)
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None and self.group.pids() >= self.base
+
+    def close(self) -> None:
+        self.group.kill_all()
+        try:
+            self.popen.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.group.remove()
+        self.control.close()
+
+
+def zygotes_work(mode: SandboxMode) -> bool:
+    """Whether workers can be forked from zygotes here: bubblewrap and control groups are both needed."""
+    return mode != "process" and bwrap_works() and cgroups_work()

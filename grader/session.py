@@ -54,10 +54,17 @@ class Remote:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        return self._session.request(
+        key = (self._ident(), name)
+        if self._type == "module" and key in self._session.module_attributes:
+            # a module's classes and functions are looked up once per worker: tests reach them constantly
+            return self._session.module_attributes[key]
+        value = self._session.request(
             {"op": "getattr", "obj": self._ident(), "name": name, "q": self._label},
             f"reading {self._label}.{name}",
         )
+        if self._type == "module" and isinstance(value, Remote):
+            self._session.module_attributes[key] = value
+        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._session.request(
@@ -129,10 +136,12 @@ class Session:
     _deadline: float | None = None
     _output: list[str] = field(default_factory=list)
     layers: list[str] = field(default_factory=list)
+    zygote: sandbox.Zygote | None = None  # start workers as forks of this warm process (one at a time)
+    module_attributes: dict[tuple[int, str], Remote] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._plan = sandbox.plan(self.intake.root, self.intake.package, self.limits, self.mode)
-        self.layers = list(self._plan.layers)
+        self.layers = list(self.zygote.layers if self.zygote else self._plan.layers)
 
     # -- the worker's life ----------------------------------------------------
 
@@ -142,10 +151,31 @@ class Session:
         if self._worker is None or self._worker.dead:
             if self._worker is not None:
                 self._keep_output(self._worker)
-            self._worker = sandbox.Worker(self._plan, self.limits.output_kb << 10)
             self.generation += 1
             self._modules.clear()
+            self.module_attributes.clear()
+            if self.zygote is not None:
+                self._worker = self._forked_worker(self.zygote)
+            else:
+                self._worker = sandbox.Worker(self._plan, self.limits.output_kb << 10)
         return self._worker
+
+    def _forked_worker(self, zygote: sandbox.Zygote) -> sandbox.Worker:
+        """A worker from the zygote, given this submission's sources (checked by intake) first."""
+        try:
+            worker = sandbox.Worker.forked(zygote, self.limits.output_kb << 10)
+        except sandbox.WorkerFailure as failure:
+            raise StudentError(failure.text or t("worker.gone")) from None
+        package = self.intake.root / self.intake.package
+        sources = {name: (package / f"{name}.py").read_text(encoding="utf-8") for name in self.intake.accepted}
+        try:
+            reply = worker.request({"op": "install", "sources": sources}, self.limits.import_seconds, "starting")
+        except sandbox.WorkerFailure as failure:
+            raise StudentError(failure.text or t("worker.gone")) from None
+        if "error" in reply:
+            worker.kill()
+            raise StudentError(t("worker.garbled", doing="starting"))
+        return worker
 
     def _keep_output(self, worker: sandbox.Worker) -> None:
         text = worker.output

@@ -3,8 +3,9 @@
 A message is an 8-byte big-endian length followed by that many bytes of
 UTF-8 JSON. Values that JSON cannot carry are tagged objects:
 
-- ``{"$nd": <base64 of .npy bytes>}``: a NumPy array (numeric or bool dtypes only,
-  read back with ``allow_pickle=False``);
+- ``{"$nd": <base64 of the raw bytes>, "dt": <dtype>, "sh": <shape>}``: a NumPy
+  array (numeric or bool dtypes only; the bytes must fit the dtype and shape;
+  never pickled);
 - ``{"$np": <dtype>, "v": <value>}``: a NumPy scalar;
 - ``{"$tuple": [...]}``: a tuple (a JSON list is a Python list);
 - ``{"$h": <id>, "t": <type name>, "q": <qualified name>}``: a handle to an
@@ -18,7 +19,6 @@ and nothing of the grader.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import struct
 from typing import Any
@@ -39,22 +39,34 @@ def frame(payload: Any) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
-def array_to_wire(array: np.ndarray) -> dict[str, str]:
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
-    return {"$nd": base64.b64encode(buffer.getvalue()).decode("ascii")}
+def array_to_wire(array: np.ndarray) -> dict[str, Any]:
+    plain = np.asarray(array)  # a base ndarray: its own bytes (in C order), whatever a subclass claims
+    return {"$nd": base64.b64encode(plain.tobytes()).decode("ascii"), "dt": plain.dtype.str, "sh": list(plain.shape)}
 
 
-def array_from_wire(text: Any) -> np.ndarray:
-    if not isinstance(text, str):
-        raise WireError("array payload is not text")
+def array_from_wire(value: dict[str, Any]) -> np.ndarray:
+    """An array from its raw bytes, dtype and shape, each checked: numeric dtypes only, sizes that agree."""
+    text, dtype_text, shape = value.get("$nd"), value.get("dt"), value.get("sh")
+    if not isinstance(text, str) or not isinstance(dtype_text, str) or not isinstance(shape, list):
+        raise WireError("malformed array")
     try:
-        array = np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
-    except Exception as error:  # malformed .npy of any kind
-        raise WireError(f"unreadable array: {type(error).__name__}") from None
-    if type(array) is not np.ndarray or array.dtype.kind not in NUMERIC_KINDS:
-        raise WireError(f"array of unsupported dtype {array.dtype}")
-    return array
+        dtype = np.dtype(dtype_text)
+    except (TypeError, ValueError):
+        raise WireError(f"array of unknown dtype {dtype_text[:20]!r}") from None
+    if dtype.kind not in NUMERIC_KINDS or dtype.fields is not None or dtype.shape != ():
+        raise WireError(f"array of unsupported dtype {dtype}")
+    if len(shape) > 32 or not all(type(n) is int and 0 <= n for n in shape):
+        raise WireError("array of invalid shape")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise WireError("unreadable array") from None
+    count = 1
+    for n in shape:
+        count *= n
+    if count * dtype.itemsize != len(raw):
+        raise WireError("array bytes do not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
 def decode(value: Any, make_handle: Any = None, depth: int = 0) -> Any:
@@ -66,8 +78,8 @@ def decode(value: Any, make_handle: Any = None, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [decode(v, make_handle, depth + 1) for v in value]
     if isinstance(value, dict):
-        if "$nd" in value and len(value) == 1:
-            return array_from_wire(value["$nd"])
+        if "$nd" in value and set(value) == {"$nd", "dt", "sh"}:
+            return array_from_wire(value)
         if "$np" in value and set(value) == {"$np", "v"}:
             dtype = np.dtype(str(value["$np"]))
             if dtype.kind not in NUMERIC_KINDS:

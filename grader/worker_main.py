@@ -6,22 +6,36 @@ started with ``python -I -S``, because the sandbox cannot read the grader's
 files. It answers one request at a time: import a student module, get or set
 an attribute, call, index, fetch a value. Objects stay here behind handles;
 only plain data (see ``grader.wire``) goes back.
+
+As a *zygote* (``"zygote"`` in the config) it imports NumPy once, then forks
+one worker per request on its control socket; the grader sends the
+submission's sources to that worker, which imports them from memory. The
+zygote makes itself non-dumpable (no one of its user may trace it or read its
+memory) and empties ``/tmp`` before every fork, after the grader has killed
+the previous worker and everything it started: one submission at a time.
 """
 
 from __future__ import annotations
 
+import ctypes
 import importlib
+import importlib.abc
+import importlib.util
 import json
 import os
 import resource
+import select
+import shutil
+import signal
+import socket
 import sys
 from typing import Any
 
 import _grader_wire as wire  # type: ignore[import-not-found]  # installed by the bootstrap
 
 CONFIG = json.loads(sys.argv[1])
-FD_IN: int = CONFIG["fd_in"]
-FD_OUT: int = CONFIG["fd_out"]
+FD_IN: int = CONFIG.get("fd_in", -1)
+FD_OUT: int = CONFIG.get("fd_out", -1)
 PACKAGE: str = CONFIG["package"]
 ROOT: str = CONFIG["root"]
 
@@ -38,15 +52,19 @@ def _limit_resources() -> None:
                 resource.setrlimit(limit, (value, hard))
 
 
+_pending = bytearray()
+
+
 def _read_exact(size: int) -> bytes:
-    chunks = []
-    while size:
-        chunk = os.read(FD_IN, min(size, 1 << 20))
+    """``size`` bytes of the request stream, reading ahead what is there (a request costs one read)."""
+    while len(_pending) < size:
+        chunk = os.read(FD_IN, max(size - len(_pending), 1 << 16))
         if not chunk:
             raise EOFError
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
+        _pending.extend(chunk)
+    data = bytes(_pending[:size])
+    del _pending[:size]
+    return data
 
 
 def _receive() -> Any:
@@ -154,6 +172,9 @@ def _text(error: BaseException) -> str:
 
 def _handle_request(request: dict[str, Any]) -> Any:
     op = request["op"]
+    if op == "install":
+        _install(request["sources"])
+        return None
     if op == "import":
         module = importlib.import_module(f"{PACKAGE}.{request['module']}")
         return _handle(module, request["module"])
@@ -190,6 +211,112 @@ def _handle_request(request: dict[str, Any]) -> Any:
     raise ValueError(f"unknown request {op!r}")
 
 
+class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the submission's modules from their sources, as files under ``ROOT`` would be."""
+
+    def __init__(self, sources: dict[str, str]) -> None:
+        self.sources = sources
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:  # type: ignore[override]
+        if fullname == PACKAGE:
+            return importlib.util.spec_from_loader(fullname, self, is_package=True)
+        parent, _, name = fullname.rpartition(".")
+        if parent == PACKAGE and name in self.sources:
+            return importlib.util.spec_from_loader(fullname, self, origin=f"{ROOT}/{PACKAGE}/{name}.py")
+        return None
+
+    def create_module(self, spec: Any) -> None:  # type: ignore[override]
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        if module.__name__ == PACKAGE:
+            module.__path__ = []
+            return
+        name = module.__name__.rpartition(".")[2]
+        module.__file__ = f"{ROOT}/{PACKAGE}/{name}.py"
+        exec(compile(self.sources[name], module.__file__, "exec", dont_inherit=True), module.__dict__)
+
+
+def _install(sources: dict[str, str]) -> None:
+    sys.meta_path.insert(0, _Sources(dict(sources)))
+
+
+def _empty(folder: str) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def zygote() -> None:
+    """Fork one worker per request; report each worker's end (see the module's docstring)."""
+    global FD_IN, FD_OUT
+    import numpy  # noqa: F401 - the point of a zygote: every worker starts with NumPy loaded
+
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+    control = socket.socket(fileno=CONFIG["control_fd"])
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    for ignored in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(ignored, signal.SIG_IGN)
+    serial: dict[int, int] = {}
+    control.send(json.dumps({"ready": os.getpid()}).encode())
+    while True:
+        ready = select.select([control.fileno(), wake_read], [], [])[0]
+        if wake_read in ready:
+            os.read(wake_read, 4096)
+            while True:
+                try:
+                    pid, status = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid == 0:
+                    break
+                if pid in serial:
+                    control.send(json.dumps({"exit": serial.pop(pid), "status": os.waitstatus_to_exitcode(status)})
+                                 .encode())
+        if control.fileno() in ready:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
+            if not message:
+                os._exit(0)
+            request = json.loads(message)
+            _empty("/tmp")
+            _empty("/dev/shm")
+            pid = os.fork()
+            if pid == 0:
+                signal.set_wakeup_fd(-1)
+                for restored in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                    signal.signal(restored, signal.SIG_DFL)
+                for fd in (control.fileno(), wake_read, wake_write):
+                    os.close(fd)
+                FD_IN, FD_OUT, output = fds
+                os.dup2(output, 1)
+                os.dup2(output, 2)
+                os.close(output)
+                os.setsid()
+                try:  # if memory runs out, the kernel should pick this worker, never the zygote
+                    with open("/proc/self/oom_score_adj", "w") as adjust:
+                        adjust.write("1000")
+                except OSError:
+                    pass
+                CONFIG["rlimits"] = request["rlimits"]
+                serve()
+            for fd in fds:
+                os.close(fd)
+            serial[pid] = request["serial"]
+            control.send(json.dumps({"forked": request["serial"], "pid": pid}).encode())
+
+
 def serve() -> None:
     _limit_resources()
     sys.path.insert(0, ROOT)
@@ -222,4 +349,7 @@ def serve() -> None:
                              "where": "", "not_implemented": False, "exit": False}})
 
 
-serve()
+if CONFIG.get("zygote"):
+    zygote()
+else:
+    serve()
