@@ -201,6 +201,7 @@ class ProcessInfo:
     session: int
     start: int  # clock ticks after boot
     zombie: bool
+    stopped: bool = False
 
 
 def process_info(pid: int) -> ProcessInfo | None:
@@ -212,7 +213,8 @@ def process_info(pid: int) -> ProcessInfo | None:
     # the command name (field 2) may hold spaces and parentheses: split after its last ')'
     fields = stat[stat.rfind(")") + 2 :].split()
     try:
-        return ProcessInfo(pid, int(fields[1]), int(fields[3]), int(fields[19]), fields[0] in ("Z", "X"))
+        return ProcessInfo(pid, int(fields[1]), int(fields[3]), int(fields[19]), fields[0] in ("Z", "X"),
+                           fields[0] in ("T", "t"))
     except (IndexError, ValueError):
         return None
 

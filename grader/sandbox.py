@@ -473,7 +473,7 @@ class Zygote:
                 self.exits[int(message["exit"])] = int(message["status"])
             return message
 
-    def fork(self, fds: list[int], timeout: float = 10.0) -> tuple[int, int]:
+    def fork(self, fds: list[int], timeout: float = 5.0) -> tuple[int, int]:
         """Fork a worker with ``fds`` as (commands, replies, output); returns (serial, pid on this machine)."""
         self.serial += 1
         request = {"serial": self.serial, "rlimits": self.rlimits}
@@ -496,7 +496,11 @@ class Zygote:
         return self.exits.pop(serial)
 
     def alive(self) -> bool:
-        return self.popen.poll() is None and self.group.pids() >= self.base
+        """Running and not stopped: a worker may have killed or stopped it (SIGSTOP)."""
+        if self.popen.poll() is not None or not self.group.pids() >= self.base:
+            return False
+        states = [processes.process_info(pid) for pid in self.base]
+        return all(info is not None and not info.zombie and not info.stopped for info in states)
 
     def close(self) -> None:
         self.group.kill_all()

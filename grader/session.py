@@ -164,8 +164,11 @@ class Session:
         """A worker from the zygote, given this submission's sources (checked by intake) first."""
         try:
             worker = sandbox.Worker.forked(zygote, self.limits.output_kb << 10)
-        except sandbox.WorkerFailure as failure:
-            raise StudentError(failure.text or t("worker.gone")) from None
+        except (sandbox.WorkerFailure, OSError):
+            # the zygote was stopped or killed (perhaps by an earlier submission): start cold instead
+            self.zygote = None
+            self.layers = list(self._plan.layers)
+            return sandbox.Worker(self._plan, self.limits.output_kb << 10)
         package = self.intake.root / self.intake.package
         sources = {name: (package / f"{name}.py").read_text(encoding="utf-8") for name in self.intake.accepted}
         try:

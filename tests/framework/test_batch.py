@@ -157,3 +157,25 @@ def test_the_same_class_always_gets_the_same_grades(tmp_path):
     again = (out / "kernel_flipped" / RESULTS).read_text()
     strip = lambda text: {k: v for k, v in json.loads(text).items() if k != "execution_time"}  # noqa: E731
     assert strip(first)["tests"] == strip(again)["tests"] and strip(first)["score"] == strip(again)["score"]
+
+
+def test_a_submission_cannot_reach_the_next_one_through_the_shared_zygote(tmp_path):
+    """One slot grades these in turn: the first stops its zygote, the third leaves a note in /tmp."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    stop = Path(shutil.copytree(COURSE.stubs_dir, folder / "a_stops_its_zygote"))
+    with (stop / "activators.py").open("a") as module:
+        module.write("\nimport os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\n")
+    shutil.copytree(COURSE.source_dir, folder / "b_correct")
+    note = Path(shutil.copytree(COURSE.stubs_dir, folder / "c_leaves_a_note"))
+    with (note / "activators.py").open("a") as module:
+        module.write("\nopen('/tmp/PWNED-note', 'w').write('answers')\nopen('/dev/shm/PWNED-note', 'w').close()\n")
+    reader = Path(shutil.copytree(COURSE.source_dir, folder / "d_reads_the_note"))
+    with (reader / "activators.py").open("a") as module:
+        module.write("\nimport os\nassert not os.path.exists('/tmp/PWNED-note')\n"
+                     "assert not os.path.exists('/dev/shm/PWNED-note')\n")
+    out = tmp_path / "out"
+    result = grade_all(COURSE, folder, out, seed=SEED, jobs=1)
+    assert not result.failed
+    scores = {p.parent.name: json.loads(p.read_text())["score"] for p in out.glob(f"*/{RESULTS}")}
+    assert scores == {"a_stops_its_zygote": 0, "b_correct": 100, "c_leaves_a_note": 0, "d_reads_the_note": 100}
