@@ -87,6 +87,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
+    from . import class_report
     from .batch import discover, grade_all, results
     from .exports import write_grades_csv
 
@@ -103,8 +104,9 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
                         sandbox_mode=args.sandbox, progress_stream=sys.stderr)
     reports = list(results(out, [e.student for e in entries]))
     write_grades_csv(course, out, reports)
+    write_atomically(out / "report.html", class_report.render(course, reports, feedback.hints))
     print(f"graded {len(outcome.graded)}, up to date {len(outcome.skipped)}, could not grade {len(outcome.failed)} "
-          f"in {outcome.seconds:.1f} s; grades in {out / 'grades.csv'}")
+          f"in {outcome.seconds:.1f} s; grades in {out / 'grades.csv'}, class report in {out / 'report.html'}")
     for student, reason in sorted(outcome.failed.items()):
         print(f"  ! {student}: {reason}")
     return 1 if outcome.failed else 0

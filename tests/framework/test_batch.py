@@ -179,3 +179,30 @@ def test_a_submission_cannot_reach_the_next_one_through_the_shared_zygote(tmp_pa
     assert not result.failed
     scores = {p.parent.name: json.loads(p.read_text())["score"] for p in out.glob(f"*/{RESULTS}")}
     assert scores == {"a_stops_its_zygote": 0, "b_correct": 100, "c_leaves_a_note": 0, "d_reads_the_note": 100}
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="no Chromium here (.ci/run installs it)")
+def test_the_class_report_renders_its_charts_in_a_browser(tmp_path):
+    students = make_class(tmp_path / "class")
+    out = tmp_path / "out"
+    assert cli("grade-all", str(tmp_path / "class"), "--out", str(out)).returncode == 0
+    page = (out / "report.html").read_text()
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page, "self-contained"
+    assert CHROMIUM is not None, "CI must have Chromium"
+    dom = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+         "--disable-background-networking", "--disable-component-update", f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=3000", "--dump-dom", (out / "report.html").as_uri()],
+        capture_output=True, text=True, timeout=120).stdout
+    body = dom[dom.index("<body"):dom.index(">", dom.index("<body"))]
+    tests = len(json.loads((out / "ok0" / RESULTS).read_text())["tests"])
+    reports = [json.loads((out / s / RESULTS).read_text()) for s in students]
+    mistakes = {m for report in reports for m in report["extra_data"]["diagnosed_mistakes"]}
+    # drawn: each non-empty score bin (of ten), 3 tasks, every test, each diagnosed mistake, the slowest ones
+    bins = {min(9, int(10 * report["score"] / COURSE.max_score)) for report in reports}
+    expected = len(bins) + len(COURSE.model.tasks) + tests + len(mistakes) + min(10, len(students))
+    assert 'data-charts="5"' in body, body
+    assert f'data-bars="{expected}"' in body, body

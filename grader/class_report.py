@@ -1,0 +1,149 @@
+"""``report.html``: the class at a glance, one self-contained page with charts (inline SVG, no network).
+
+Built from the per-student ``results.json`` files of a batch: the score
+histogram, each task's mean score, each test's pass rate, the mistakes the
+feedback diagnosed most often, and the slowest submissions. A few lines of
+script record, once the browser has laid the page out, how many bars were
+drawn (``data-bars`` on ``<body>``): tests use it to prove the page renders.
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from .course import Course
+from .diagnosis import Hint
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    text: str  # shown at the end of the bar
+
+
+def _bars_svg(title: str, bars: list[Bar], maximum: float, css_class: str = "") -> str:
+    """A horizontal bar chart; ``maximum`` is the value of a full-length bar."""
+    label_width, bar_width, row = 300, 380, 22
+    height = row * len(bars) + 10
+    parts = [f'<figure><figcaption>{html.escape(title)}</figcaption>'
+             f'<svg class="chart {css_class}" role="img" aria-label="{html.escape(title)}" '
+             f'width="{label_width + bar_width + 90}" height="{height}" xmlns="http://www.w3.org/2000/svg">']
+    for index, bar in enumerate(bars):
+        y = 5 + index * row
+        length = 0.0 if maximum <= 0 else max(0.0, min(1.0, bar.value / maximum)) * bar_width
+        label = bar.label if len(bar.label) <= 44 else bar.label[:43] + "…"
+        parts.append(f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end">{html.escape(label)}</text>')
+        parts.append(f'<rect class="track" x="{label_width}" y="{y + 3}" width="{bar_width}" height="{row - 6}"/>')
+        parts.append(f'<rect class="bar" x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 6}">'
+                     f'<title>{html.escape(bar.label)}: {html.escape(bar.text)}</title></rect>')
+        parts.append(f'<text x="{label_width + bar_width + 6}" y="{y + 15}">{html.escape(bar.text)}</text>')
+    parts.append("</svg></figure>")
+    return "".join(parts)
+
+
+def _histogram_svg(scores: list[float], maximum: float) -> str:
+    """Scores in ten bins of equal width, as columns."""
+    bins = [0] * 10
+    for score in scores:
+        index = min(9, int(10 * score / maximum)) if maximum > 0 else 0
+        bins[index] += 1
+    tallest = max(bins) or 1
+    width, height, column = 560, 200, 52
+    parts = [f'<figure><figcaption>Score distribution ({len(scores)} submissions)</figcaption>'
+             f'<svg class="chart histogram" role="img" aria-label="score histogram" width="{width}" '
+             f'height="{height + 48}" xmlns="http://www.w3.org/2000/svg">']
+    for index, count in enumerate(bins):
+        x = 20 + index * column
+        bar_height = height * count / tallest
+        low, high = maximum * index / 10, maximum * (index + 1) / 10
+        top = height - bar_height + 20  # room above the tallest column for its count
+        parts.append(f'<rect class="bar" x="{x}" y="{top:.1f}" width="{column - 8}" '
+                     f'height="{bar_height:.1f}"><title>{low:g}–{high:g}: {count}</title></rect>')
+        parts.append(f'<text x="{x + (column - 8) / 2}" y="{top - 5:.1f}" text-anchor="middle">{count}</text>')
+        parts.append(f'<text x="{x + (column - 8) / 2}" y="{height + 36}" text-anchor="middle">{low:g}</text>')
+    parts.append("</svg></figure>")
+    return "".join(parts)
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+figure { margin: 1rem 0; } figcaption { font-weight: 600; margin-bottom: .4rem; }
+svg.chart text { font-size: 12px; fill: #333; }
+svg.chart rect.track { fill: #eef1f5; } svg.chart rect.bar { fill: #3b6fb6; }
+svg.mistakes rect.bar { fill: #c0504d; } svg.slowest rect.bar { fill: #8064a2; }
+.summary { display: flex; gap: 2rem; } .summary div { font-size: 1.1rem; }
+.summary b { display: block; font-size: 1.6rem; } p.note { color: #666; font-size: .9rem; }
+"""
+
+SCRIPT = """
+window.addEventListener('load', function () {
+  var drawn = Array.prototype.filter.call(document.querySelectorAll('svg.chart rect.bar'),
+    function (bar) { return bar.getBBox().height > 0; });
+  document.body.setAttribute('data-bars', String(drawn.length));
+  document.body.setAttribute('data-charts', String(document.querySelectorAll('svg.chart').length));
+});
+"""
+
+
+def render(course: Course, reports: list[tuple[str, dict[str, Any] | None]], hints: dict[str, Hint]) -> str:
+    graded = [(student, report) for student, report in reports if report is not None]
+    missing = [student for student, report in reports if report is None]
+    maximum = course.max_score
+    scores = [float(report["score"]) for _, report in graded]
+    sections = [f"<h1>{html.escape(course.model.name())}: class report</h1>"]
+    mean = statistics.fmean(scores) if scores else 0.0
+    median = statistics.median(scores) if scores else 0.0
+    full = sum(1 for s in scores if s >= maximum)
+    sections.append(
+        '<div class="summary">'
+        f"<div><b>{len(graded)}</b>graded</div><div><b>{mean:.1f}</b>mean score</div>"
+        f"<div><b>{median:.1f}</b>median</div><div><b>{full}</b>full marks</div>"
+        f"<div><b>{len(missing)}</b>not graded</div></div>")
+    sections.append(_histogram_svg(scores, maximum))
+
+    task_bars = []
+    for task in course.model.tasks:
+        values = [float(r["extra_data"].get("tasks", {}).get(task.id, {}).get("score", 0)) for _, r in graded]
+        average = statistics.fmean(values) if values else 0.0
+        task_bars.append(Bar(task.name(), average, f"{average:.1f} / {task.points:g}"))
+    sections.append("<h2>Tasks</h2>" + _bars_svg("Mean score per task (of its points)", [
+        Bar(b.label, b.value / t.points if t.points else 0, b.text) for b, t in zip(task_bars, course.model.tasks)
+    ], 1.0, "tasks"))
+
+    passes: dict[str, list[int]] = {}
+    for _, report in graded:
+        for test in report.get("tests", []):
+            # "Task 1: ReluActivator: test_x" -> "test_x"
+            counts = passes.setdefault(str(test.get("name", "?")).rpartition(": ")[2], [0, 0])
+            counts[0] += test.get("status") == "passed"
+            counts[1] += 1
+    test_bars = [Bar(name, done / total, f"{100 * done / total:.0f}%") for name, (done, total) in passes.items()]
+    test_bars.sort(key=lambda bar: bar.value)
+    sections.append("<h2>Tests</h2>" + _bars_svg("Pass rate per test, hardest first", test_bars, 1.0, "tests"))
+
+    mistakes: dict[str, int] = {}
+    for _, report in graded:
+        for mistake in report.get("extra_data", {}).get("diagnosed_mistakes", []):
+            mistakes[mistake] = mistakes.get(mistake, 0) + 1
+    common = sorted(mistakes.items(), key=lambda item: -item[1])[:10]
+    mistake_bars = [Bar(hints[m].title["en"] if m in hints else m, n, f"{n} of {len(graded)}") for m, n in common]
+    sections.append("<h2>Mistakes</h2>" + (_bars_svg("Most frequent diagnosed mistakes", mistake_bars,
+                                                       float(common[0][1]) if common else 1.0, "mistakes")
+                                           if mistake_bars else '<p class="note">No known mistake was diagnosed.</p>'))
+
+    slow = sorted(graded, key=lambda item: -float(item[1].get("execution_time", 0)))[:10]
+    slowest = max((float(r.get("execution_time", 0)) for _, r in slow), default=0.0)
+    times = [(student, float(report.get("execution_time", 0))) for student, report in slow]
+    sections.append("<h2>Slowest submissions</h2>" + _bars_svg(
+        "Grading time (seconds)", [Bar(s, seconds, f"{seconds:.2f} s") for s, seconds in times], slowest or 1.0,
+        "slowest"))
+    if missing:
+        sections.append("<h2>Not graded</h2><p>" + ", ".join(html.escape(s) for s in missing) + "</p>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(course.model.name())}: class report</title><style>{STYLE}</style>"
+            f"<script>{SCRIPT}</script></head><body>{''.join(sections)}</body></html>\n")
