@@ -26,6 +26,7 @@ import json
 import os
 import select
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -357,19 +358,77 @@ def plan(course: Course, entries: list[Entry], out: Path, seed: int, force: bool
 
 def grade_all(course: Course, folder: Path, out: Path, *, seed: int, jobs: int | None = None, force: bool = False,
               feedback: Feedback | None = None, sandbox_mode: SandboxMode = "auto",
-              progress_stream: TextIO | None = None) -> BatchResult:
-    """Grade every submission in ``folder`` into ``out``; see the module's docstring."""
+              progress_stream: TextIO | None = None, scheduler: str | None = None) -> BatchResult:
+    """Grade every submission in ``folder`` into ``out``; see the module's docstring.
+
+    With ``scheduler`` (a Dask distributed scheduler's address) the submissions
+    are graded on that cluster's workers instead of here; the outputs are the same.
+    """
     started = time.monotonic()
     feedback = feedback or Feedback.for_course(course)
     entries = discover(folder)
     out.mkdir(parents=True, exist_ok=True)
     todo, skipped = plan(course, entries, out, seed, force)
     progress = Progress(len(todo), progress_stream) if progress_stream is not None else None
-    batch = LocalBatch(course, out, seed, max(1, jobs or os.cpu_count() or 1), feedback, sandbox_mode, progress)
-    batch.run(todo)
+    if scheduler is not None:
+        graded, failed = _grade_on_dask(scheduler, course, todo, out, seed, feedback.lang, sandbox_mode, progress)
+    else:
+        batch = LocalBatch(course, out, seed, max(1, jobs or os.cpu_count() or 1), feedback, sandbox_mode, progress)
+        batch.run(todo)
+        graded, failed = batch.graded, batch.failed
     if progress and todo:
         progress.draw(final=True)
-    return BatchResult(batch.graded, skipped, batch.failed, time.monotonic() - started)
+    return BatchResult(graded, skipped, failed, time.monotonic() - started)
+
+
+# --- beyond one machine: Dask distributed ----------------------------------------------------
+
+
+_on_worker = threading.Lock()  # pytest runs in-process and is not thread-safe: one grading at a time per process
+
+
+def grade_on_worker(course_root: str, path: str, seed: int, lang: str, sandbox_mode: SandboxMode,
+                    print_: str) -> tuple[dict[str, Any], str]:
+    """A Dask task: grade one submission (as ``grader grade`` does) and return its report and feedback page.
+
+    Needs the grader installed on the worker and the course and the submission
+    at the same paths as on the client (a shared file system).
+    """
+    from .course import load_course
+    from .runner import run_suites
+
+    course = load_course(Path(course_root))
+    feedback = Feedback.for_course(course, lang)  # type: ignore[arg-type]
+    with _on_worker:
+        run = run_suites(course, Path(path), seed=seed, sandbox_mode=sandbox_mode)
+    return grade_run(course, run, feedback, print_)
+
+
+def _grade_on_dask(scheduler: str, course: Course, todo: list[tuple[Entry, str]], out: Path, seed: int, lang: str,
+                   sandbox_mode: SandboxMode, progress: Progress | None) -> tuple[list[str], dict[str, str]]:
+    """Submit every grading to the cluster; write each student's outputs here as soon as they arrive."""
+    from distributed import Client, as_completed  # only for this executor
+
+    graded: list[str] = []
+    failed: dict[str, str] = {}
+    with Client(scheduler) as client:  # type: ignore[no-untyped-call]
+        futures = {}
+        for entry, print_ in todo:
+            _clean_partial(out / entry.student)
+            future = client.submit(grade_on_worker, str(course.root), str(entry.path.resolve()), seed, lang,
+                                   sandbox_mode, print_, key=f"grade-{entry.student}-{print_[:12]}", pure=False)
+            futures[future] = entry
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            entry = futures[future]
+            try:
+                report, page = future.result()
+                write_student(out, entry.student, report, page)
+                graded.append(entry.student)
+            except Exception as error:  # one student's failure never stops the batch
+                failed[entry.student] = f"{type(error).__name__}: {error}"
+            if progress:
+                progress.advance(entry.student in graded)
+    return graded, failed
 
 
 def results(out: Path, students: list[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:

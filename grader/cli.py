@@ -89,7 +89,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_grade_all(args: argparse.Namespace) -> int:
     from . import class_report
     from .batch import discover, grade_all, results
-    from .exports import write_grades_csv
+    from .exports import write_grades_csv, write_nbgrader
 
     course = _course(args)
     feedback = _feedback(course, args)
@@ -100,11 +100,19 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
         print(f"grader: {error}", file=sys.stderr)
         return 2
     print(f"{course.model.name(feedback.lang)}: {len(entries)} submissions in {folder}", file=sys.stderr)
+    if args.executor == "dask" and not args.scheduler:
+        print("grader: --executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)", file=sys.stderr)
+        return 2
     outcome = grade_all(course, folder, out, seed=args.seed, jobs=args.jobs, force=args.force, feedback=feedback,
-                        sandbox_mode=args.sandbox, progress_stream=sys.stderr)
+                        sandbox_mode=args.sandbox, progress_stream=sys.stderr,
+                        scheduler=args.scheduler if args.executor == "dask" else None)
     reports = list(results(out, [e.student for e in entries]))
     write_grades_csv(course, out, reports)
     write_atomically(out / "report.html", class_report.render(course, reports, feedback.hints))
+    if args.nbgrader_db:
+        assignment = args.nbgrader_assignment or folder.resolve().name
+        recorded = write_nbgrader(course, args.nbgrader_db, assignment, reports)
+        print(f"recorded {recorded} students in the nbgrader gradebook {args.nbgrader_db} (assignment {assignment})")
     print(f"graded {len(outcome.graded)}, up to date {len(outcome.skipped)}, could not grade {len(outcome.failed)} "
           f"in {outcome.seconds:.1f} s; grades in {out / 'grades.csv'}, class report in {out / 'report.html'}")
     for student, reason in sorted(outcome.failed.items()):
@@ -151,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", required=True, help="where results, feedback, grades.csv and report.html go")
     batch.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     batch.add_argument("--force", action="store_true", help="regrade every submission, even those up to date")
+    batch.add_argument("--executor", choices=["local", "dask"], default="local",
+                       help="local: forked from a warm process here (default); dask: on a Dask distributed cluster")
+    batch.add_argument("--scheduler", metavar="ADDRESS", help="the Dask scheduler, with --executor dask")
+    batch.add_argument("--nbgrader-db", metavar="URL", help="also record the grades in this nbgrader gradebook "
+                       "(e.g. sqlite:///gradebook.db; needs nbgrader installed, and `alembic` on PATH for a new one)")
+    batch.add_argument("--nbgrader-assignment", metavar="NAME",
+                       help="the assignment's name in the gradebook (default: the submissions folder's name)")
     run_options(batch)
     batch.set_defaults(func=cmd_grade_all)
 

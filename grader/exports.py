@@ -46,3 +46,37 @@ def write_grades_csv(course: Course, out: Path, reports: list[tuple[str, dict[st
 
 def _cell(value: Any) -> Any:
     return f"{value:g}" if isinstance(value, float) else value
+
+
+NOTEBOOK = "submission"  # the one notebook of the nbgrader assignment; each task is one of its grade cells
+
+
+def write_nbgrader(course: Course, url: str, assignment: str, reports: list[tuple[str, dict[str, Any] | None]]) -> int:
+    """Record every graded student's task scores in the nbgrader gradebook at ``url``; returns how many.
+
+    The assignment gets one notebook whose grade cells are the course's tasks
+    (``max_score`` = the task's points), so ``nbgrader export`` and the
+    formgrader show per-task and total scores. Re-running updates in place.
+    """
+    from nbgrader.api import Gradebook  # type: ignore[import-untyped,unused-ignore]  # slow: only on request
+
+    recorded = 0
+    with Gradebook(url) as gradebook:
+        gradebook.update_or_create_assignment(assignment)
+        gradebook.update_or_create_notebook(NOTEBOOK, assignment)
+        for task in course.model.tasks:
+            gradebook.update_or_create_grade_cell(task.id, NOTEBOOK, assignment, max_score=task.points,
+                                                  cell_type="code")
+        for student, report in reports:
+            if report is None:
+                continue
+            tasks = report.get("extra_data", {}).get("tasks", {})
+            gradebook.update_or_create_student(student)
+            gradebook.update_or_create_submission(assignment, student)
+            for task in course.model.tasks:
+                grade = gradebook.find_grade(task.id, NOTEBOOK, assignment, student)
+                grade.auto_score = float(tasks.get(task.id, {}).get("score", 0.0))
+                grade.manual_score = None
+            recorded += 1
+        gradebook.db.commit()
+    return recorded

@@ -206,3 +206,53 @@ def test_the_class_report_renders_its_charts_in_a_browser(tmp_path):
     expected = len(bins) + len(COURSE.model.tasks) + tests + len(mistakes) + min(10, len(students))
     assert 'data-charts="5"' in body, body
     assert f'data-bars="{expected}"' in body, body
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+@pytest.mark.skipif(not _installed("nbgrader") and not os.environ.get("CI"), reason="nbgrader is not installed")
+def test_the_nbgrader_gradebook_agrees_with_the_reports(tmp_path):
+    make_class(tmp_path / "ps1")
+    out, database = tmp_path / "out", f"sqlite:///{tmp_path / 'gradebook.db'}"
+    done = cli("grade-all", str(tmp_path / "ps1"), "--out", str(out), "--nbgrader-db", database)
+    assert done.returncode == 0, done.stderr
+    assert "recorded 6 students in the nbgrader gradebook" in done.stdout
+    # nbgrader's own command reads the gradebook back
+    exported = tmp_path / "export.csv"
+    nbgrader = subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--CourseDirectory.db_url={database}",
+                               f"--to={exported}"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert nbgrader.returncode == 0, nbgrader.stderr
+    rows = {row["student_id"]: row for row in csv.DictReader(exported.open())}
+    ours = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open())}
+    assert set(rows) == set(ours) == {p.name for p in (tmp_path / "ps1").iterdir()}
+    for student, row in rows.items():
+        report = json.loads((out / student / RESULTS).read_text())
+        assert row["assignment"] == "ps1"
+        assert float(row["score"]) == pytest.approx(report["score"]) == pytest.approx(float(ours[student]["score"]))
+        assert float(row["max_score"]) == COURSE.max_score
+    # a re-run updates the gradebook in place
+    again = cli("grade-all", str(tmp_path / "ps1"), "--out", str(out), "--nbgrader-db", database, "--force")
+    assert again.returncode == 0 and "recorded 6 students" in again.stdout
+
+
+@pytest.mark.skipif(not _installed("distributed") and not os.environ.get("CI"), reason="dask is not installed")
+def test_a_dask_cluster_grades_with_the_same_outputs(tmp_path):
+    from distributed import LocalCluster
+
+    make_class(tmp_path / "class")
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    assert cli("grade-all", str(tmp_path / "class"), "--out", str(local)).returncode == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        done = cli("grade-all", str(tmp_path / "class"), "--out", str(remote), "--executor", "dask",
+                   "--scheduler", cluster.scheduler_address)
+    assert done.returncode == 0, done.stderr
+    assert (remote / "grades.csv").read_text() == (local / "grades.csv").read_text()
+    for folder in (tmp_path / "class").iterdir():
+        mine, theirs = (json.loads((base / folder.name / RESULTS).read_text()) for base in (local, remote))
+        assert mine["tests"] == theirs["tests"] and mine["score"] == theirs["score"], folder.name
+        assert (local / folder.name / "feedback.md").read_text() == (remote / folder.name / "feedback.md").read_text()
+    assert cli("grade-all", str(tmp_path / "class"), "--out", str(remote), "--executor", "dask").returncode == 2
