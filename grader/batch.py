@@ -237,6 +237,7 @@ class LocalBatch:
     failed: dict[str, str] = field(default_factory=dict)
     graded: list[str] = field(default_factory=list)
     collection_errors: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False
 
     def run(self, todo: list[tuple[Entry, str]]) -> None:
         self.todo = todo
@@ -246,6 +247,8 @@ class LocalBatch:
         files = [str(self.course.suite_file(t, "hidden")) for t in self.course.model.tasks]
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(pytest_args(self.course, files), plugins=[collector, _WarmLoop(self, collector)])
+        if self.interrupted:  # pytest swallows Ctrl-C inside its loop: pass it on
+            raise KeyboardInterrupt
         if self.collection_errors:
             problems = "; ".join(f"{name}: {message}" for name, message in self.collection_errors.items())
             raise RuntimeError(f"the hidden suites cannot be collected: {problems}")
@@ -292,7 +295,8 @@ class LocalBatch:
                             os._exit(code)
                     running[pid] = (entry, time.monotonic(), slot)
                 self._reap(running, patience)
-        except BaseException:
+        except BaseException as error:
+            self.interrupted = isinstance(error, KeyboardInterrupt)
             for pid in running:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGKILL)

@@ -103,9 +103,17 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     if args.executor == "dask" and not args.scheduler:
         print("grader: --executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)", file=sys.stderr)
         return 2
-    outcome = grade_all(course, folder, out, seed=args.seed, jobs=args.jobs, force=args.force, feedback=feedback,
-                        sandbox_mode=args.sandbox, progress_stream=sys.stderr,
-                        scheduler=args.scheduler if args.executor == "dask" else None)
+    try:
+        outcome = grade_all(course, folder, out, seed=args.seed, jobs=args.jobs, force=args.force, feedback=feedback,
+                            sandbox_mode=args.sandbox, progress_stream=sys.stderr,
+                            scheduler=args.scheduler if args.executor == "dask" else None)
+    except KeyboardInterrupt:
+        reports = list(results(out, [e.student for e in entries]))
+        write_grades_csv(course, out, reports)
+        done = sum(1 for _, report in reports if report is not None)
+        print(f"\ngrader: interrupted; {done} of {len(entries)} students have results in {out} (grades.csv "
+              "holds them); run the same command again to grade the rest", file=sys.stderr)
+        return 130
     reports = list(results(out, [e.student for e in entries]))
     write_grades_csv(course, out, reports)
     write_atomically(out / "report.html", class_report.render(course, reports, feedback.hints))

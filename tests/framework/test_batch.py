@@ -256,3 +256,26 @@ def test_a_dask_cluster_grades_with_the_same_outputs(tmp_path):
         assert mine["tests"] == theirs["tests"] and mine["score"] == theirs["score"], folder.name
         assert (local / folder.name / "feedback.md").read_text() == (remote / folder.name / "feedback.md").read_text()
     assert cli("grade-all", str(tmp_path / "class"), "--out", str(remote), "--executor", "dask").returncode == 2
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_what_is_done(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for index in range(24):
+        shutil.copytree(COURSE.source_dir, folder / f"s{index:02}")
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "grader", "grade-all", str(folder), "--out", str(out),
+                                "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob(f"*/{RESULTS}"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted;" in stderr and "Traceback" not in stderr
+    done = {p.parent.name for p in out.glob(f"*/{RESULTS}")}
+    rows = {row["student"]: row["status"] for row in csv.DictReader((out / "grades.csv").open())}
+    assert {s for s, status in rows.items() if status == "graded"} == done and len(rows) == 24
+    again = cli("grade-all", str(folder), "--out", str(out))
+    assert f"graded {24 - len(done)}, up to date {len(done)}," in again.stdout
