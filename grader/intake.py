@@ -1,9 +1,11 @@
-"""Intake: copy the expected files of a submission into a fresh private folder.
+"""Intake: take the expected files of a submission, checked, into the grader's hands.
 
 Only the course's modules are taken, each checked here, in the trusted
 process, without running it: a regular file (no symlink), not too large,
 UTF-8, valid Python. A module that fails a check is left out and its problem
-is recorded; the other modules are still graded.
+is recorded; the other modules are still graded. The sources are kept in
+memory; they are written to a fresh private folder only for a worker that
+reads files (a worker forked from a zygote receives them over its pipe).
 """
 
 from __future__ import annotations
@@ -22,13 +24,24 @@ PACKAGE = "submission"
 
 @dataclass
 class Intake:
-    root: Path  # holds the package folder ``PACKAGE``
+    """The accepted sources of a submission, and the private folder they are written to when a worker needs files."""
+
     package: str
     problems: dict[str, Text] = field(default_factory=dict)  # module name -> message
     accepted: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # module name -> checked source text
+    _root: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        """The private folder holding the package folder ``PACKAGE`` (written on first use)."""
+        if self._root is None:
+            self._root = _write(self)
+        return self._root
 
     def cleanup(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
 
 
 def _check(path: Path, name: str, max_bytes: int) -> tuple[str | None, Text | None]:
@@ -64,37 +77,40 @@ def _check(path: Path, name: str, max_bytes: int) -> tuple[str | None, Text | No
 
 
 def take(submission: Path, modules: list[str], max_source_kb: int = 256) -> Intake:
-    """Copy ``modules`` of ``submission`` into a new private folder.
-
-    Raises ``OSError`` with a readable message when the grader cannot write
-    its own copy (a full disk): that is no fault of the submission.
-    """
-    root = Path(tempfile.mkdtemp(prefix="grader-sub-"))
-    intake = Intake(root=root, package=PACKAGE)
-    try:
-        _copy(intake, submission, modules, max_source_kb)
-    except OSError as error:
-        intake.cleanup()
-        raise OSError(error.errno, f"cannot copy the submission for grading ({error.strerror})", str(root)) from None
-    return intake
-
-
-def _copy(intake: Intake, submission: Path, modules: list[str], max_source_kb: int) -> None:
-    os.chmod(intake.root, 0o755)  # the sandbox's unprivileged user must be able to read it
-    package = intake.root / PACKAGE
-    package.mkdir(mode=0o755)
-    (package / "__init__.py").write_text("", encoding="utf-8")
+    """Read and check ``modules`` of ``submission``; nothing of it runs (see the module's docstring)."""
+    intake = Intake(package=PACKAGE)
     if not submission.is_dir():
         for name in modules:
             intake.problems[name] = t("intake.not_folder", path=str(submission))
-        return
+        return intake
     for name in modules:
         source, problem = _check(submission / f"{name}.py", name, max_source_kb * 1024)
         if problem is not None:
             intake.problems[name] = problem
             continue
         assert source is not None
-        target = package / f"{name}.py"
-        target.write_text(source, encoding="utf-8")
-        os.chmod(target, 0o644)
+        intake.sources[name] = source
         intake.accepted.append(name)
+    return intake
+
+
+def _write(intake: Intake) -> Path:
+    """Copy the accepted sources into a new private folder, readable by the sandbox's unprivileged user.
+
+    Raises ``OSError`` with a readable message when the grader cannot write
+    its own copy (a full disk): that is no fault of the submission.
+    """
+    root = Path(tempfile.mkdtemp(prefix="grader-sub-"))
+    try:
+        os.chmod(root, 0o755)
+        package = root / intake.package
+        package.mkdir(mode=0o755)
+        (package / "__init__.py").write_text("", encoding="utf-8")
+        for name, source in intake.sources.items():
+            target = package / f"{name}.py"
+            target.write_text(source, encoding="utf-8")
+            os.chmod(target, 0o644)
+    except OSError as error:
+        shutil.rmtree(root, ignore_errors=True)
+        raise OSError(error.errno, f"cannot copy the submission for grading ({error.strerror})", str(root)) from None
+    return root

@@ -70,6 +70,7 @@ class WorkerFailure(Exception):
         self.text = text if isinstance(text, Text) else None
 
 
+@functools.cache
 def _worker_source() -> str:
     here = Path(__file__).parent
     wire_source = (here / "wire.py").read_text(encoding="utf-8")

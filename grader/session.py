@@ -140,8 +140,15 @@ class Session:
     module_attributes: dict[tuple[int, str], Remote] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._plan = sandbox.plan(self.intake.root, self.intake.package, self.limits, self.mode)
+        self._cold: sandbox.Plan | None = None
         self.layers = list(self.zygote.layers if self.zygote else self._plan.layers)
+
+    @property
+    def _plan(self) -> sandbox.Plan:
+        """How to start a worker cold, from the submission's files (written on first need)."""
+        if self._cold is None:
+            self._cold = sandbox.plan(self.intake.root, self.intake.package, self.limits, self.mode)
+        return self._cold
 
     # -- the worker's life ----------------------------------------------------
 
@@ -169,10 +176,9 @@ class Session:
             self.zygote = None
             self.layers = list(self._plan.layers)
             return sandbox.Worker(self._plan, self.limits.output_kb << 10)
-        package = self.intake.root / self.intake.package
-        sources = {name: (package / f"{name}.py").read_text(encoding="utf-8") for name in self.intake.accepted}
         try:
-            reply = worker.request({"op": "install", "sources": sources}, self.limits.import_seconds, "starting")
+            reply = worker.request({"op": "install", "sources": self.intake.sources}, self.limits.import_seconds,
+                                   "starting")
         except sandbox.WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.gone")) from None
         if "error" in reply:
