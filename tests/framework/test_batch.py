@@ -133,16 +133,18 @@ def test_hostile_submissions_do_not_touch_their_classmates(tmp_path):
     folder.mkdir()
     for index in range(3):
         shutil.copytree(COURSE.source_dir, folder / f"ok{index}")
-    for name in ("kill_the_parent", "loop_in_calls_ignoring_sigterm", "output_flood", "fork_bomb_of_sleepers",
-                 "write_outside_the_sandbox", "report_rewriting_daemon"):
+    attacks = ("kill_the_parent", "loop_in_calls_ignoring_sigterm", "output_flood", "fork_bomb_of_sleepers",
+               "write_outside_the_sandbox", "report_rewriting_daemon", "fork_bomb", "memory_bomb",
+               "read_proc_for_secrets", "loopback_and_outside_sockets", "search_disk_for_solutions")
+    for name in attacks:
         attack(name, folder / name)
     out = tmp_path / "out"
     result = grade_all(TIGHT, folder, out, seed=SEED, jobs=3)
     assert not result.failed
     scores = {p.parent.name: json.loads(p.read_text())["score"] for p in out.glob(f"*/{RESULTS}")}
-    assert scores == {"ok0": 100, "ok1": 100, "ok2": 100, "kill_the_parent": 0, "loop_in_calls_ignoring_sigterm": 0,
-                      "output_flood": 0, "fork_bomb_of_sleepers": 0, "write_outside_the_sandbox": 0,
-                      "report_rewriting_daemon": 0}
+    assert scores == {"ok0": 100, "ok1": 100, "ok2": 100, **{name: 0 for name in attacks}}
+    layers = json.loads((out / "ok0" / RESULTS).read_text())["extra_data"]["isolation_layers"]
+    assert any(layer.startswith("warm start") for layer in layers), "the batch should have used its zygotes"
     time.sleep(1)  # the daemon would have rewritten a report by now
     assert all(json.loads((out / f"ok{i}" / RESULTS).read_text())["score"] == 100 for i in range(3))
     assert json.loads((out / "report_rewriting_daemon" / RESULTS).read_text())["score"] == 0
