@@ -269,9 +269,15 @@ class LocalBatch:
         gc.collect()
         gc.freeze()
         zygotes: dict[int, Zygote | None] = {slot: None for slot in range(self.jobs)}
+        # Ctrl-C and SIGTERM only set a flag here, checked between steps: never half a fork's bookkeeping.
+        stop: list[int] = []
+        handlers = {sig: signal.signal(sig, lambda number, _: stop.append(number))
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             while queue or running:
-                while queue and len(running) < self.jobs:
+                if stop:
+                    raise KeyboardInterrupt
+                while queue and len(running) < self.jobs and not stop:
                     entry, print_ = queue.pop(0)
                     slot = min(set(zygotes) - {s for _, _, s in running.values()})
                     zygote = zygotes[slot]
@@ -284,9 +290,11 @@ class LocalBatch:
                     if pid == 0:  # the child: grade, write, leave without running the parent's cleanup
                         code = 1
                         try:
+                            for sig in handlers:  # the parent decides when to stop
+                                signal.signal(sig, signal.SIG_IGN)
+                            os.setpgid(0, 0)
                             gc.disable()  # a short life: collecting would cost more than the garbage
                             _die_with_parent()
-                            os.setpgid(0, 0)
                             code = grade(entry, print_, zygote)
                         except BaseException as error:  # noqa: B036 - report anything, then leave
                             with contextlib.suppress(BaseException):
@@ -302,6 +310,8 @@ class LocalBatch:
                     os.killpg(pid, signal.SIGKILL)
             raise
         finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
             for zygote in zygotes.values():
                 if zygote is not None:
                     zygote.close()
