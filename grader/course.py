@@ -30,7 +30,7 @@ class _Strict(BaseModel):
 
 class Suites(_Strict):
     public: str
-    hidden: str
+    hidden: str | None = None  # a released student bundle has none
 
 
 Visibility = Literal["visible", "after_due_date", "hidden"]  # as in Gradescope's results schema
@@ -97,7 +97,7 @@ class Limits(_Strict):
 class CourseModel(_Strict):
     title: Titles
     language: Literal["en", "zh"] = "en"
-    source: str
+    source: str | None = None  # the solutions; a released bundle or autograder has none
     stubs: str
     modules: list[str] = Field(min_length=1)
     suites: Suites
@@ -131,6 +131,8 @@ class Course:
 
     @property
     def source_dir(self) -> Path:
+        if self.model.source is None:
+            raise CourseError([f"{COURSE_FILE}: this course has no `source` (solutions) here"])
         return self.root / self.model.source
 
     @property
@@ -138,7 +140,10 @@ class Course:
         return self.root / self.model.stubs
 
     def suite_dir(self, kind: Literal["public", "hidden"]) -> Path:
-        return self.root / (self.model.suites.public if kind == "public" else self.model.suites.hidden)
+        folder = self.model.suites.public if kind == "public" else self.model.suites.hidden
+        if folder is None:
+            raise CourseError([f"{COURSE_FILE}: this course has no {kind} suites here"])
+        return self.root / folder
 
     def suite_file(self, task: Task, kind: Literal["public", "hidden"]) -> Path:
         return self.suite_dir(kind) / task.tests
@@ -222,8 +227,9 @@ def parse_course(text: str, root: Path, name: str = COURSE_FILE) -> Course:
     if problems:
         raise CourseError(problems)
     course = Course(root, model)
+    kinds = ("public", "hidden") if model.suites.hidden is not None else ("public",)
     for index, task in enumerate(model.tasks):
-        for kind in ("public", "hidden"):
+        for kind in kinds:
             suite = course.suite_file(task, kind)  # type: ignore[arg-type]
             if not suite.is_file():
                 line = lines.get(("tasks", index, "tests"))
@@ -231,7 +237,7 @@ def parse_course(text: str, root: Path, name: str = COURSE_FILE) -> Course:
     if model.hints is not None and not (root / model.hints).is_file():
         problems.append(f"{name}:{lines.get(('hints',))}: hints: file {model.hints!r} does not exist")
     for key in ("source", "stubs"):
-        if not (root / getattr(model, key)).is_dir():
+        if getattr(model, key) is not None and not (root / getattr(model, key)).is_dir():
             problems.append(f"{name}:{lines.get((key,))}: {key}: directory {getattr(model, key)!r} does not exist")
     if problems:
         raise CourseError(problems)

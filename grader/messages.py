@@ -149,6 +149,14 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "{module}.py 第 {line} 行有语法错误：{error}",
     },
     "intake.compile": {"en": "{module}.py cannot be compiled ({error})", "zh": "{module}.py 无法编译（{error}）"},
+    "intake.notebook": {
+        "en": "the notebook {path} cannot be read ({error})",
+        "zh": "无法读取 notebook {path}（{error}）",
+    },
+    "intake.notebook_missing": {
+        "en": "{path} has no answer cell for {module}.py (a code cell whose nbgrader grade_id is {module})",
+        "zh": "{path} 中没有 {module}.py 的答题单元（nbgrader grade_id 为 {module} 的代码单元）",
+    },
     "intake.not_folder": {
         "en": "the submission {path} is not a folder",
         "zh": "提交的 {path} 不是文件夹",

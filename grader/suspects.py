@@ -15,9 +15,22 @@ from typing import Any
 
 import numpy as np
 
-from . import reference
 from .diagnosis import Suspect, same
-from .reference import Array
+
+try:
+    from . import reference
+except ImportError:  # the student bundle carries no reference implementation: no suspects, no hints
+    reference = None  # type: ignore[assignment]
+
+Array = Any
+
+
+def _needs_reference(function: Callable[..., Pairs]) -> Callable[..., Pairs]:
+    """Without the reference (in the student bundle) this mistake cannot be computed: no suspects."""
+    def checked(*args: Any, **kwargs: Any) -> Pairs:
+        return function(*args, **kwargs) if reference is not None else []
+    checked.__doc__ = function.__doc__
+    return checked
 
 Pairs = list[tuple[str, Suspect]]
 
@@ -33,6 +46,7 @@ def output_size(input_size: int, filter_size: int, zero_padding: int, stride: in
     ]
 
 
+@_needs_reference
 def output_sizes(width: int, height: int, filter_width: int, filter_height: int, padding: int, stride: int,
                  axis: str) -> Pairs:
     """For ``output_width`` (``axis="width"``) or ``output_height``: the other axis's formula."""
@@ -67,6 +81,7 @@ def relu_backward(output: float) -> Pairs:
     return [("relu_at_zero", 1)] if output == 0 else []
 
 
+@_needs_reference
 def padding(x: Array, zp: int) -> Pairs:
     pairs: Pairs = [("padding_missing", x)]
     if x.ndim == 3:
@@ -79,6 +94,7 @@ def padding(x: Array, zp: int) -> Pairs:
     return pairs
 
 
+@_needs_reference
 def get_patch(x: Array, i: int, j: int, width: int, height: int, stride: int) -> Pairs:
     return [
         ("stride_ignored", reference.patch(x, i, j, width, height, 1)),
@@ -101,6 +117,7 @@ def _swapped(full: Array) -> Array | None:
     return np.swapaxes(full, -1, -2)
 
 
+@_needs_reference
 def conv(x: Array, kernel: Array, stride: int, bias: float, output_before: Array) -> Pairs:
     """For ``conv`` writing one feature map (``output_before`` is the array handed in)."""
     expected = reference.correlate(x, kernel, stride, bias)
@@ -116,6 +133,7 @@ def conv(x: Array, kernel: Array, stride: int, bias: float, output_before: Array
     return [(m, value) for m, value in candidates if value is not None]
 
 
+@_needs_reference
 def forward(x: Array, weights: Sequence[Array], biases: Sequence[float], zero_padding: int, stride: int,
             activation: Callable[[Array], Array]) -> Pairs:
     """For ``ConvLayer.forward``: the layer's output under each mistake."""
@@ -161,6 +179,7 @@ def _unpadded(x: Array, weights: Sequence[Array], biases: Sequence[float], strid
     return activation(out)
 
 
+@_needs_reference
 def forward_error(layer: Any, conv_layer: Any, x: Array, zero_padding: int, stride: int,
                   filter_hw: tuple[int, int], output_shape: tuple[int, ...]) -> Pairs:
     """For an exception in ``forward``: windows running off an unpadded input do not fit the kernel.
