@@ -128,6 +128,15 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     return 1 if outcome.failed else 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release import release
+
+    course = _course(args)
+    for path in release(course, Path(args.out), args.assignment, args.notebook):
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate
 
@@ -176,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the assignment's name in the gradebook (default: the submissions folder's name)")
     run_options(batch)
     batch.set_defaults(func=cmd_grade_all)
+
+    publish = commands.add_parser("release", help="build student.zip, autograder.zip and the nbgrader notebook")
+    publish.add_argument("--out", required=True, help="folder to write the artefacts into")
+    publish.add_argument("--assignment", default="conv_forward", help="the nbgrader assignment's name")
+    publish.add_argument("--notebook", default="conv_layer", help="the nbgrader notebook's name")
+    publish.set_defaults(func=cmd_release)
 
     validate = commands.add_parser("validate", help="check that the course is sound")
     run_options(validate)

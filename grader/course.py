@@ -53,7 +53,7 @@ class Task(_Strict):
     covers: list[str] = Field(min_length=1)
     tests: str = Field(pattern=r"^test_[A-Za-z0-9_]+\.py$")
     visibility: Visibility = "visible"
-    # per test: the first key that starts the test's name (e.g. `test_forward_random`) decides
+    # per test: the first key that starts the test's name (e.g. `test_padding`) decides
     test_visibility: dict[str, Visibility] = Field(default_factory=dict)
 
     def name(self, lang: str = "en") -> str:
