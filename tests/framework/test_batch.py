@@ -100,20 +100,26 @@ def test_resuming_grades_only_what_is_missing_or_changed(tmp_path):
     assert {r["student"]: r["score"] for r in csv.DictReader((out / "grades.csv").open())}["bias_missing"] == "100"
 
 
-def test_a_batch_killed_with_sigkill_loses_nothing_and_redoes_nothing(tmp_path):
+def batch_under_way(tmp_path: Path, reports: int) -> tuple[subprocess.Popen, Path, Path]:
+    """A CLI batch of 24 correct submissions, one at a time, once ``reports`` students are done."""
     folder = tmp_path / "class"
     folder.mkdir()
     for index in range(24):
         shutil.copytree(COURSE.source_dir, folder / f"s{index:02}")
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "grader", "grade-all", str(folder), "--out", str(out),
-                                "--jobs", "1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     deadline = time.monotonic() + 120
-    while len(list(out.glob(f"*/{RESULTS}"))) < 4 and time.monotonic() < deadline and process.poll() is None:
+    while len(list(out.glob(f"*/{RESULTS}"))) < reports and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)
+    return process, folder, out
+
+
+def test_a_batch_killed_with_sigkill_loses_nothing_and_redoes_nothing(tmp_path):
+    process, folder, out = batch_under_way(tmp_path, 4)
     os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    process.communicate()
     done = sorted(p.parent.name for p in out.glob(f"*/{RESULTS}"))
     assert 4 <= len(done) < 24, "the kill should land mid-batch"
     for student in done:  # every report present is whole
@@ -261,17 +267,7 @@ def test_a_dask_cluster_grades_with_the_same_outputs(tmp_path):
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_what_is_done(tmp_path):
-    folder = tmp_path / "class"
-    folder.mkdir()
-    for index in range(24):
-        shutil.copytree(COURSE.source_dir, folder / f"s{index:02}")
-    out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "grader", "grade-all", str(folder), "--out", str(out),
-                                "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
-    deadline = time.monotonic() + 120
-    while len(list(out.glob(f"*/{RESULTS}"))) < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    process, folder, out = batch_under_way(tmp_path, 3)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
