@@ -99,10 +99,6 @@ class Cgroup:
             group.dirs["memory"] = parent / name
         return group
 
-    @property
-    def controllers(self) -> list[str]:
-        return sorted(self.dirs)
-
     def wrap(self, argv: list[str]) -> list[str]:
         """``argv`` preceded by a shell that joins the group, then becomes ``argv`` (same pid)."""
         procs = sorted({str(path / "cgroup.procs") for path in self.dirs.values()})

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from .course import Course
+from .reports import write_atomically
 
 # The grader's modules a student bundle leaves out: the reference is an answer key; the rest is instructor work.
 NOT_FOR_STUDENTS = {"reference.py", "batch.py", "class_report.py", "exports.py", "release.py", "mistakes.py",
@@ -75,13 +76,10 @@ def _add_tree(bundle: zipfile.ZipFile, folder: Path, prefix: str, skip: set[str]
 
 
 def _write_zip(target: Path, fill: Any) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         fill(bundle)
-    temporary = target.with_name(f".{target.name}.partial")
-    temporary.write_bytes(buffer.getvalue())
-    temporary.replace(target)
+    write_atomically(target, buffer.getvalue())
     return target
 
 
@@ -306,8 +304,6 @@ def source_notebook(course: Course, lesson: dict[str, Any]) -> dict[str, Any]:
 
 
 def release(course: Course, out: Path, assignment: str, notebook: str) -> list[Path]:
-    from .reports import write_atomically
-
     lesson = _lesson(course)
     target = out / "nbgrader" / "source" / assignment / f"{notebook}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)

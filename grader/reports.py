@@ -97,8 +97,8 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
     }
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` completely or not at all."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` completely or not at all."""
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -106,8 +106,9 @@ def write_atomically(path: Path, text: str) -> None:
     os.umask(mask)
     try:
         os.fchmod(handle, 0o666 & ~mask)  # as an ordinary new file would be, not mkstemp's 0600
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)

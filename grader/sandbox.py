@@ -318,7 +318,6 @@ class Worker:
         self._drain = _OutputDrain(stream, output_cap)
         self._drain.start()
         self.dead = False
-        self.survivors = False
 
     @property
     def output(self) -> str:
@@ -398,10 +397,10 @@ class Worker:
         self.dead = True
         _live_workers.discard(self)
         if self._cgroup is not None:
-            ended = self._cgroup.kill_all(spare=self._spare)
+            self._cgroup.kill_all(spare=self._spare)
         else:
             others = {w.process.pid for w in list(_live_workers) if not w.dead}
-            ended = processes.sweep(self.process.pid, self._since, others)
+            processes.sweep(self.process.pid, self._since, others)
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -409,8 +408,7 @@ class Worker:
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            ended = ended and isinstance(self.process, _Forked)  # its zygote may be gone; the group is empty
-        self.survivors = not ended
+            pass  # a forked worker's zygote may be gone; either way the group or the sweep has emptied
         for fd in (self._cmd_write, self._reply_read):
             try:
                 os.close(fd)
