@@ -31,6 +31,15 @@ class TaskScore:
     def passed(self) -> int:
         return sum(1 for t in self.tests if t.outcome.passed)
 
+    @property
+    def first_failure(self) -> str:
+        if self.problem:
+            return self.problem
+        for test in self.tests:
+            if not test.outcome.passed:
+                return f"{test.outcome.name}: {test.outcome.message or test.outcome.status}"
+        return ""
+
 
 @dataclass
 class Score:
