@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +63,7 @@ def write_nbgrader(course: Course, url: str, assignment: str, reports: list[tupl
     """
     from nbgrader.api import Gradebook  # type: ignore[import-untyped,unused-ignore]  # slow: only on request
 
+    _alembic_on_path()
     recorded = 0
     with Gradebook(url) as gradebook:
         gradebook.update_or_create_assignment(assignment)
@@ -80,3 +84,13 @@ def write_nbgrader(course: Course, url: str, assignment: str, reports: list[tupl
             recorded += 1
         gradebook.db.commit()
     return recorded
+
+
+def _alembic_on_path() -> None:
+    """nbgrader runs the ``alembic`` command to create a gradebook: find it beside this interpreter if need be.
+
+    pip puts it in the interpreter's own bin folder, which a version manager's shims may not cover yet.
+    """
+    if shutil.which("alembic") is None:
+        here = str(Path(sys.executable).parent)
+        os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
