@@ -132,8 +132,35 @@ jobs:
 """
 
 
+def suspects_book(course: Course) -> str:
+    """Run the public suites (on the solutions) and record every reference-based suspect they ask for."""
+    from . import suspects
+    from .runner import run_suites
+
+    calls: dict[str, suspects.Pairs] = {}
+    originals = {name: getattr(suspects, name) for name in dir(suspects)
+                 if getattr(getattr(suspects, name), "__wrapped_reference__", False)}
+
+    def recording(name: str, function: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            pairs = function(*args, **kwargs)
+            calls[suspects.call_key(name, (*args, *sorted(kwargs.items())))] = pairs
+            return pairs
+        return call
+
+    try:
+        for name, function in originals.items():
+            setattr(suspects, name, recording(name, function))
+        run_suites(course, course.source_dir, "public", seed=0)
+    finally:
+        for name, function in originals.items():
+            setattr(suspects, name, function)
+    return suspects.record_book(calls)
+
+
 def student_zip(course: Course, target: Path) -> Path:
     root = course.root
+    book = suspects_book(course)
 
     def fill(bundle: zipfile.ZipFile) -> None:
         bundle.writestr("README.md", STUDENT_README.format(title=course.model.name()))
@@ -147,6 +174,7 @@ def student_zip(course: Course, target: Path) -> Path:
         if course.model.hints:
             bundle.write(root / course.model.hints, course.model.hints)
         _add_tree(bundle, Path(__file__).parent, "grader", NOT_FOR_STUDENTS)
+        bundle.writestr("grader/suspects_book.json", book)
 
     return _write_zip(target, fill)
 

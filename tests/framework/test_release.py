@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from grader.course import load_course
 from grader.runner import run_suites
@@ -98,6 +99,14 @@ def test_the_student_bundle_works_in_a_fresh_virtual_environment(released, tmp_p
     demo = subprocess.run([str(python), "-m", "exercises.demo"], cwd=bundle, capture_output=True, text=True,
                           timeout=120, env=clean)
     assert '[3,3,[6,7,5,3,-1,-1,2,-1,4]]' in demo.stdout
+    # without the reference, the hints for the public checks come from the suspects recorded at release
+    layer = bundle / "exercises" / "conv_layer.py"
+    layer.write_text(layer.read_text().replace("np.sum(patch * kernel_array) + bias",
+                                               "np.sum(patch * kernel_array[..., ::-1, ::-1]) + bias"))
+    flipped = subprocess.run([str(grader), "check"], cwd=bundle, capture_output=True, text=True, timeout=300,
+                             env=clean)
+    hint = yaml.safe_load((ROOT / "tests" / "hints.yaml").read_text())["kernel_flipped"]["hint"]["en"]
+    assert f"Hint: {hint}" in flipped.stdout, flipped.stdout
 
 
 # --- the Gradescope autograder ---------------------------------------------------------
