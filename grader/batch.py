@@ -106,12 +106,24 @@ class BatchResult:
     seconds: float
 
 
+SUBMISSION_FILES = (".zip", ".ipynb")
+
+
 def discover(folder: Path) -> list[Entry]:
-    """The submissions in ``folder``: one sub-folder per student, named by the student's id."""
+    """The submissions in ``folder``, one per student, named by the student's id.
+
+    A student's submission is a folder (``<id>/``), a zip archive (``<id>.zip``) or a notebook (``<id>.ipynb``).
+    """
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder of submissions")
-    entries = [Entry(p.name, p) for p in sorted(folder.iterdir())
-               if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")]
+    entries = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_symlink():
+            continue
+        if path.is_dir():
+            entries.append(Entry(path.name, path))
+        elif path.is_file() and path.suffix in SUBMISSION_FILES:
+            entries.append(Entry(path.stem, path))
     return entries
 
 
@@ -128,14 +140,17 @@ def course_fingerprint(course: Course) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(course_print: str, entry: Entry, modules: list[str], seed: int) -> str:
-    """The grade's inputs: the course, the seed, and the bytes (or absence) of each module file."""
+def fingerprint(course_print: str, entry: Entry, seed: int, limit: int = 2000) -> str:
+    """The grade's inputs: the course, the seed, and every file of the submission (names and bytes)."""
     digest = hashlib.sha256(f"{course_print}\0{seed}".encode())
-    for name in modules:
-        path = entry.path / f"{name}.py"
-        digest.update(name.encode())
+    paths = [entry.path] if entry.path.is_file() else sorted(entry.path.rglob("*"))[:limit]
+    for path in paths:
+        digest.update(str(path.relative_to(entry.path.parent)).encode() + b"\0")
         try:
-            digest.update(b"L" + os.readlink(path).encode() if path.is_symlink() else b"F" + path.read_bytes())
+            if path.is_symlink():
+                digest.update(b"L" + os.readlink(path).encode())
+            elif path.is_file():
+                digest.update(b"F" + path.read_bytes())
         except OSError as error:
             digest.update(f"E{error.errno}".encode())
     return digest.hexdigest()
@@ -359,10 +374,9 @@ def plan(course: Course, entries: list[Entry], out: Path, seed: int, force: bool
                                                                                          list[str]]:
     """Which submissions need grading (with their fingerprints), and which are up to date."""
     course_print = course_fingerprint(course)
-    modules = list(course.model.modules)
     todo, skipped = [], []
     for entry in entries:
-        print_ = fingerprint(course_print, entry, modules, seed)
+        print_ = fingerprint(course_print, entry, seed)
         if not force and up_to_date(out / entry.student, print_):
             skipped.append(entry.student)
         else:

@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,15 +133,48 @@ def _notebook_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[d
     return sources, None
 
 
+def _zip_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[dict[str, str], Text | None]:
+    """The modules of a zip archive, read in memory (nothing is extracted): for each, the shallowest member
+    named ``<module>.py``, or else a notebook's answer cells. Oversized members and broken archives are refused.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist()[:1000] if not m.is_dir()]
+            found: dict[str, zipfile.ZipInfo] = {}
+            for member in sorted(members, key=lambda m: m.filename.count("/")):
+                base = member.filename.rpartition("/")[2]
+                if base.endswith(".py") and base[:-3] in modules and base[:-3] not in found:
+                    found[base[:-3]] = member
+            notebooks = [m for m in members if m.filename.endswith(".ipynb")]
+            if not found and len(notebooks) == 1 and notebooks[0].file_size <= max_bytes * len(modules):
+                with tempfile.TemporaryDirectory(prefix="grader-zip-") as folder:
+                    copy = Path(folder) / "notebook.ipynb"
+                    copy.write_bytes(archive.read(notebooks[0]))
+                    return _notebook_sources(copy, modules, max_bytes)
+            sources = {}
+            for name, member in found.items():
+                if member.file_size > max_bytes:
+                    return {}, t("intake.too_large", module=name, size=member.file_size // 1024,
+                                 limit=max_bytes // 1024)
+                sources[name] = archive.read(member).decode("utf-8")
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, RuntimeError, ValueError, EOFError) as error:
+        return {}, t("intake.archive", path=path.name, error=type(error).__name__)
+    return sources, None
+
+
 def take(submission: Path, modules: list[str], max_source_kb: int = 256) -> Intake:
     """Read and check ``modules`` of ``submission``; nothing of it runs (see the module's docstring)."""
     intake = Intake(package=PACKAGE)
     submission = locate(submission, modules)
-    if submission.suffix == ".ipynb" and submission.is_file() and not submission.is_symlink():
-        sources, problem = _notebook_sources(submission, modules, max_source_kb * 1024)
+    packed = submission.suffix in (".ipynb", ".zip") and submission.is_file() and not submission.is_symlink()
+    if packed:
+        reader = _zip_sources if submission.suffix == ".zip" else _notebook_sources
+        sources, problem = reader(submission, modules, max_source_kb * 1024)
         for name in modules:
             if problem is not None:
                 intake.problems[name] = problem
+            elif name not in sources and submission.suffix == ".zip":
+                intake.problems[name] = t("intake.missing", module=name)
             elif name not in sources:
                 intake.problems[name] = t("intake.notebook_missing", module=name, path=submission.name)
             else:

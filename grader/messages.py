@@ -149,6 +149,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "{module}.py 第 {line} 行有语法错误：{error}",
     },
     "intake.compile": {"en": "{module}.py cannot be compiled ({error})", "zh": "{module}.py 无法编译（{error}）"},
+    "intake.archive": {
+        "en": "the archive {path} cannot be read ({error})",
+        "zh": "无法读取压缩包 {path}（{error}）",
+    },
     "intake.notebook": {
         "en": "the notebook {path} cannot be read ({error})",
         "zh": "无法读取 notebook {path}（{error}）",

@@ -277,3 +277,35 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_is_done(tmp_path):
     assert {s for s, status in rows.items() if status == "graded"} == done and len(rows) == 24
     again = cli("grade-all", str(folder), "--out", str(out))
     assert f"graded {24 - len(done)}, up to date {len(done)}," in again.stdout
+
+
+def test_zips_and_notebooks_are_students_too_and_nothing_is_extracted(tmp_path):
+    import zipfile
+
+    from grader.release import source_notebook
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "zipped.zip", "w") as archive:  # modules one level down, as students zip them
+        for module in COURSE.model.modules:
+            archive.write(COURSE.source_dir / f"{module}.py", f"my work/{module}.py")
+        archive.writestr("../../escaped.py", "print('never written anywhere')\n")
+    lesson = {"input": [[[0]]], "weights": [[[[0]]]], "biases": [0], "expected": [[[0]]]}
+    (folder / "notebook.ipynb").write_text(json.dumps(source_notebook(COURSE, lesson)))
+    (folder / "broken.zip").write_bytes(b"PK\x03\x04 this is no archive")
+    nested = folder / "nested"
+    shutil.copytree(COURSE.source_dir, nested / "exercises")
+    out = tmp_path / "out"
+    done = cli("grade-all", str(folder), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    scores = {p.parent.name: json.loads(p.read_text())["score"] for p in out.glob(f"*/{RESULTS}")}
+    assert scores == {"zipped": 100, "notebook": 100, "broken": 0, "nested": 100}
+    broken = json.loads((out / "broken" / RESULTS).read_text())
+    assert "the archive broken.zip cannot be read" in broken["output"]
+    assert not list(tmp_path.rglob("escaped.py")) and not list(Path("/tmp").glob("escaped.py"))
+    # a change one level down in a folder is a change: that student is graded again
+    layer = nested / "exercises" / "conv_layer.py"
+    layer.write_text(layer.read_text().replace("np.sum(patch * kernel_array) + bias", "np.sum(patch * kernel_array)"))
+    again = cli("grade-all", str(folder), "--out", str(out))
+    assert "graded 1, up to date 3," in again.stdout
+    assert json.loads((out / "nested" / RESULTS).read_text())["score"] < 100
