@@ -113,10 +113,18 @@ def _notebook_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[d
         size, limit = os.lstat(path).st_size, max_bytes * len(modules)
         if size > limit:
             return {}, t("intake.too_large", module=path.stem, size=size // 1024, limit=limit // 1024)
-        notebook = json.loads(path.read_bytes().decode("utf-8"))
-        cells = notebook["cells"]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        data = path.read_bytes()
+    except OSError as error:
         return {}, t("intake.notebook", path=path.name, error=type(error).__name__)
+    return _notebook_cells(data, path.name, modules)
+
+
+def _notebook_cells(data: bytes, name: str, modules: list[str]) -> tuple[dict[str, str], Text | None]:
+    """The answer cells of the notebook ``data`` (named ``name`` in messages), as module sources."""
+    try:
+        cells = json.loads(data.decode("utf-8"))["cells"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        return {}, t("intake.notebook", path=name, error=type(error).__name__)
     parts: dict[str, list[str]] = {}
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -147,10 +155,7 @@ def _zip_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[dict[s
                     found[base[:-3]] = member
             notebooks = [m for m in members if m.filename.endswith(".ipynb")]
             if not found and len(notebooks) == 1 and notebooks[0].file_size <= max_bytes * len(modules):
-                with tempfile.TemporaryDirectory(prefix="grader-zip-") as folder:
-                    copy = Path(folder) / "notebook.ipynb"
-                    copy.write_bytes(archive.read(notebooks[0]))
-                    return _notebook_sources(copy, modules, max_bytes)
+                return _notebook_cells(archive.read(notebooks[0]), notebooks[0].filename, modules)
             sources = {}
             for name, member in found.items():
                 if member.file_size > max_bytes:
