@@ -83,7 +83,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         page = markdown(course, score, run, feedback)
         if not _write(args.feedback, lambda p: write_atomically(p, page), "feedback"):
             return 1
-    return 0
+    # a failing check fails the command, so a CI run (GitHub Classroom) stays red until the work is right
+    return 0 if score.score == score.max_score and not run.intake_problems else 1
 
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
@@ -166,7 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_options(grade)
     grade.set_defaults(func=cmd_grade)
 
-    check = commands.add_parser("check", help="run the public checks (default: on exercises/)")
+    check = commands.add_parser(
+        "check", help="run the public checks (default: on exercises/)",
+        description="Run the public checks, task by task, with hints and the next step. Exit status: 0 when "
+                    "every check passes, 1 while any fails (or a report cannot be written), 2 for a broken course.")
     check.add_argument("path", nargs="?", help="folder to check (default: the course's exercises/)")
     run_options(check)
     check.set_defaults(func=cmd_check)

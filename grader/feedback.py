@@ -98,7 +98,8 @@ def diagnosed(score: Score) -> list[str]:
     return sorted(counts, key=lambda m: -counts[m])
 
 
-def _points(value: float) -> str:
+def points(value: float) -> str:
+    """A score as people read it: at most two decimals (``6.67``, ``100``); reports for tools keep all of them."""
     return f"{round(value, 2):g}"
 
 
@@ -106,7 +107,7 @@ def markdown(course: Course, score: Score, run: Run, feedback: Feedback) -> str:
     """The feedback page of one submission: summary, tasks, what to fix, with hints."""
     say = feedback.say
     lines = [f"# {say(t('feedback.title', title=course.model.name(feedback.lang)))}", ""]
-    lines.append(f"**{say(t('report.score', score=_points(score.score), max_score=_points(score.max_score)))}**")
+    lines.append(f"**{say(t('report.score', score=points(score.score), max_score=points(score.max_score)))}**")
     lines.append("")
     for problem in run.intake_problems.values():
         lines.append(f"- {say(t('report.problem', problem=problem))}")
@@ -116,7 +117,7 @@ def markdown(course: Course, score: Score, run: Run, feedback: Feedback) -> str:
               f"| {say(t('feedback.task'))} | {say(t('feedback.points'))} | {say(t('feedback.tests'))} |",
               "| --- | --- | --- |"]
     for task in score.tasks:
-        lines.append(f"| {task.task.name(feedback.lang)} | {_points(task.score)}/{_points(task.max_score)} "
+        lines.append(f"| {task.task.name(feedback.lang)} | {points(task.score)}/{points(task.max_score)} "
                      f"| {task.passed}/{len(task.tests)} |")
     lines.append("")
     failures: list[str] = []

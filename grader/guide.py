@@ -1,65 +1,112 @@
 """``grader check``: the student's guide through the public checks.
 
 Tasks in the lesson's order, what passes, the hint for each failure, the
-public score so far, and the next step: the first function (in the order the
-lesson writes them, from ``covers`` in ``course.yaml``) that is still a stub,
-or else the first failing check to fix. Colours and symbols on a terminal,
-plain ASCII when piped.
+public score so far, and the next step (see ``next_step``): in the first task
+that still fails, the function to fix, or else the next stub to implement (in
+the order the lesson writes them, ``covers`` in ``course.yaml``). Colours and
+symbols on a terminal, words when piped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .course import Course
-from .feedback import Feedback, visibility
-from .messages import t
-from .runner import Run
+from .course import Course, Task
+from .feedback import Feedback, points, visibility
+from .messages import Language, Text, t
+from .runner import Outcome, Run
 from .scoring import Score
 
 
 @dataclass(frozen=True)
 class Style:
-    passed: str
-    failed: str
-    colour: bool
+    colour: bool  # ANSI colours and the symbols ✓ and ✗; else words in the student's language
 
     def paint(self, text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.colour else text
 
+    def mark(self, passed: bool, feedback: Feedback) -> str:
+        if self.colour:
+            return self.paint("✓", "32") if passed else self.paint("✗", "31")
+        return feedback.say(t("check_cmd.ok" if passed else "check_cmd.fail"))
 
-TERMINAL = Style("✓", "✗", True)
-PLAIN = Style("ok", "FAIL", False)
+
+TERMINAL = Style(True)
+PLAIN = Style(False)
 
 
-def not_implemented(score: Score) -> set[str]:
-    """The functions that raised NotImplementedError somewhere in the run."""
-    found = set()
+def _stub(outcome: Outcome) -> str:
+    """The function whose stub this failure ran into, or ''."""
+    finding = outcome.finding
+    if finding is not None and finding.text.code == "session.not_implemented":
+        return str(finding.text.params.get("function", ""))
+    return ""
+
+
+def _short(name: str) -> str:
+    """``ConvLayer.__init__`` -> ``init``, ``get_patch`` -> ``get_patch``: how test names mention a function."""
+    return name.rpartition(".")[2].strip("_")
+
+
+def _covered(task: Task, name: str) -> str:
+    """The entry of the task's ``covers`` that ``name`` (a qualified name from student code) is, or ''."""
+    for entry in task.covers:
+        if name == entry or entry.endswith("." + name) or name.endswith("." + entry):
+            return entry
+    return ""
+
+
+def culprit(task: Task, outcome: Outcome) -> str:
+    """The function to change for a failed check: where the student's code raised, when that is one of the
+    task's functions; else the function the test's name speaks of; else the task's first function."""
+    finding = outcome.finding
+    raised_in = str(finding.text.params.get("function", "")) if finding is not None else ""
+    if raised_in and _covered(task, raised_in):
+        return _covered(task, raised_in)
+    words = outcome.name.split("[")[0].removeprefix("test_")
+    named = [entry for entry in task.covers if f"_{_short(entry)}_" in f"_{words}_"]
+    return max(named, key=lambda entry: len(_short(entry))) if named else task.covers[0]
+
+
+def _unreadable_module(outcome: Outcome) -> str:
+    """The module this failure could not even import (a syntax error, a missing file...), or ''."""
+    finding = outcome.finding
+    if finding is not None and (finding.text.code == "session.import" or finding.text.code.startswith("intake.")):
+        return str(finding.text.params.get("module", ""))
+    return ""
+
+
+def next_step(score: Score, lang: Language = "en") -> Text | None:
+    """What to do next: in the first task (in the lesson's order) that still fails, fix the function of its
+    first failing check, or, when only stubs are left there, implement the first of them (in ``covers`` order).
+    Checks come after the checks of what they rely on, so the first failure is the one to fix first.
+    """
     for task in score.tasks:
-        for scored in task.tests:
-            finding = scored.outcome.finding
-            if finding is not None and finding.text.code == "session.not_implemented":
-                found.add(str(finding.text.params.get("function", "")))
-    return found
-
-
-def next_function(course: Course, score: Score) -> str:
-    stubs = not_implemented(score)
-    for task in course.model.tasks:
-        for name in task.covers:
-            if any(name == s or name.endswith("." + s) or s.endswith("." + name) for s in stubs):
-                return name
-    return sorted(stubs)[0] if stubs else ""
+        failures = [scored.outcome for scored in task.tests if not scored.outcome.passed]
+        if task.problem:
+            return t("check_cmd.fix_task", task=task.task.name(lang))
+        if not failures:
+            continue
+        wrong = [outcome for outcome in failures if not _stub(outcome)]
+        if wrong and _unreadable_module(wrong[0]):
+            return t("check_cmd.fix_module", module=_unreadable_module(wrong[0]))
+        if wrong:
+            return t("check_cmd.fix", function=culprit(task.task, wrong[0]), test=wrong[0].name)
+        stubs = {_stub(outcome) for outcome in failures}
+        for entry in task.task.covers:
+            if any(_covered(task.task, stub) == entry for stub in stubs):
+                return t("check_cmd.next", function=entry)
+        return t("check_cmd.next", function=sorted(stubs)[0])
+    return None
 
 
 def guide(course: Course, score: Score, run: Run, path: str, feedback: Feedback, style: Style) -> str:
     say = feedback.say
     title = course.model.name(feedback.lang)
     lines = [style.paint(say(t("check_cmd.title", title=title, path=path)), "1"), ""]
-    first_fix = ""
     for task in score.tasks:
         complete = bool(task.tests) and task.passed == len(task.tests) and not task.problem
-        mark = style.paint(style.passed, "32") if complete else style.paint(style.failed, "31")
+        mark = style.mark(complete, feedback)
         counts = t("check_cmd.task", title=task.task.name(feedback.lang), passed=task.passed, total=len(task.tests))
         lines.append(f" {mark} {say(counts)}")
         if task.problem:
@@ -73,15 +120,12 @@ def guide(course: Course, score: Score, run: Run, path: str, feedback: Feedback,
             hint = feedback.hint(outcome)
             if hint:
                 lines.append("       " + style.paint(hint, "33"))
-            first_fix = first_fix or outcome.name
     for problem in run.intake_problems.values():
         lines.append(f" ! {say(problem)}")
-    lines += ["", say(t("check_cmd.score", score=f"{score.score:g}", max_score=f"{score.max_score:g}"))]
-    function = next_function(course, score)
-    if function:
-        lines.append(style.paint(say(t("check_cmd.next", function=function)), "1"))
-    elif first_fix:
-        lines.append(style.paint(say(t("check_cmd.fix", test=first_fix)), "1"))
-    elif score.score == score.max_score:
+    lines += ["", say(t("check_cmd.score", score=points(score.score), max_score=points(score.max_score)))]
+    step = next_step(score, feedback.lang)
+    if step is not None:
+        lines.append(style.paint(say(step), "1"))
+    elif not run.intake_problems and score.score == score.max_score:
         lines.append(style.paint(say(t("check_cmd.done")), "32"))
     return "\n".join(lines)

@@ -100,6 +100,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "__repr__ did not return text",
         "zh": "__repr__ 返回的不是字符串",
     },
+    "session.at": {"en": " ({place} in {function})", "zh": "（{place}，{function} 中）"},
     "session.not_implemented": {
         "en": "{function} is not implemented yet{at}",
         "zh": "{function} 还没有实现{at}",
@@ -108,6 +109,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "your code called exit ({status}) during {doing}{at}",
         "zh": "你的代码在 {doing} 中调用了 exit（{status}）{at}",
     },
+    "call.with": {"en": "{call} with {details}", "zh": "{call}（其中 {details}）"},
     "session.raised": {
         "en": "{doing} raised {kind}: {detail}{at}",
         "zh": "{doing} 抛出了 {kind}：{detail}{at}",
@@ -186,10 +188,6 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "{what} has dtype {got}; expected numbers",
         "zh": "{what} 的 dtype 是 {got}，应为数值类型",
     },
-    "check.integer_dtype": {
-        "en": "{what} has dtype {got}; an integer input must give integers (keep the input's dtype)",
-        "zh": "{what} 的 dtype 是 {got}；整数输入应得到整数结果（保持输入的 dtype）",
-    },
     "check.values": {
         "en": "{what} differs at index {index}: expected {expected}, got {got} ({count} of {total} values differ)",
         "zh": "{what} 在下标 {index} 处不对：应为 {expected}，实际是 {got}（{total} 个值中有 {count} 个不对）",
@@ -256,7 +254,17 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "check_cmd.task": {"en": "{title}: {passed}/{total} checks pass", "zh": "{title}：通过 {passed}/{total} 项检查"},
     "check_cmd.score": {"en": "Public score: {score}/{max_score}", "zh": "公开测试得分：{score}/{max_score}"},
     "check_cmd.next": {"en": "Next: implement {function}.", "zh": "下一步：实现 {function}。"},
-    "check_cmd.fix": {"en": "Next: fix {test}.", "zh": "下一步：修正 {test}。"},
+    "check_cmd.fix": {"en": "Next: fix {function} ({test} fails).", "zh": "下一步：修正 {function}（{test} 未通过）。"},
+    "check_cmd.fix_module": {
+        "en": "Next: fix {module}.py so that it can be imported (see above).",
+        "zh": "下一步：修正 {module}.py，使它能够被导入（见上文）。",
+    },
+    "check_cmd.fix_task": {
+        "en": "Next: the checks of {task} could not run (see above).",
+        "zh": "下一步：{task} 的检查无法运行（见上文）。",
+    },
+    "check_cmd.ok": {"en": "ok", "zh": "通过"},
+    "check_cmd.fail": {"en": "FAIL", "zh": "未通过"},
     "check_cmd.done": {
         "en": "All public checks pass. The hidden tests try many more cases: test edge cases yourself too.",
         "zh": "公开检查全部通过。隐藏测试会尝试更多情况，请自己也测试一些边界情况。",

@@ -25,6 +25,7 @@ class Mistake:
     concerns: list[str]
     hint: str = ""  # the diagnosis the feedback must give (an id of the course's hints catalogue)
     also: tuple[str, ...] = ()  # other diagnoses that are true of it as well
+    public: bool = True  # the public checks must catch it too (lose points, give the hint)
 
     def concerns_test(self, file: str, test_name: str) -> bool:
         """Whether the test ``file::test_name`` should fail because of this mistake."""
@@ -35,7 +36,7 @@ def load_mistakes(course: Course) -> list[Mistake]:
     data = yaml.safe_load((course.root / CATALOGUE).read_text(encoding="utf-8")) or {}
     return [
         Mistake(name, entry["about"], list(entry["edits"]), list(entry["concerns"]), str(entry.get("hint", "")),
-                tuple(entry.get("also", ())))
+                tuple(entry.get("also", ())), bool(entry.get("public", True)))
         for name, entry in data.items()
     ]
 

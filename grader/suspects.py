@@ -20,6 +20,7 @@ import numpy as np
 
 from . import wire
 from .diagnosis import Suspect, same
+from .session import fetch
 
 try:
     from . import reference
@@ -89,13 +90,16 @@ def record_book(calls: dict[str, Pairs]) -> str:
 
 def output_size(input_size: int, filter_size: int, zero_padding: int, stride: int) -> Pairs:
     exact = (input_size - filter_size + 2 * zero_padding) / stride + 1
-    return [
-        ("output_size_float", lambda got: isinstance(got, float) and math.isclose(got, exact)),
+    right = (input_size - filter_size + 2 * zero_padding) // stride + 1
+    wrong = [
         ("output_size_without_2p", (input_size - filter_size) // stride + 1),
         ("output_size_without_2p", (input_size - filter_size + zero_padding) // stride + 1),
         ("output_size_formula", (input_size - filter_size + 2 * zero_padding) // stride),
         ("output_size_formula", input_size - filter_size + 2 * zero_padding + 1),
     ]
+    # a mistake that happens to give the right size here cannot explain a wrong answer (a float, say)
+    return [("output_size_float", lambda got: isinstance(got, float) and math.isclose(got, exact)),
+            *[(mistake, value) for mistake, value in wrong if value != right]]
 
 
 @_needs_reference
@@ -113,8 +117,8 @@ def output_array_shape(filters: int, out_height: int, out_width: int) -> Pairs:
 
 
 def filter_weights(width: int, height: int, depth: int) -> Pairs:
-    return [("filter_shape_order", lambda got: got.shape in {(width, height, depth), (depth, width, height)}
-             and got.shape != (depth, height, width))]
+    wrong = {(width, height, depth), (depth, width, height), (height, width, depth)} - {(depth, height, width)}
+    return [("filter_shape_order", lambda got: got.shape in wrong)]
 
 
 def initial_weights() -> Pairs:
@@ -169,13 +173,47 @@ def _swapped(full: Array) -> Array | None:
     return np.swapaxes(full, -1, -2)
 
 
+def _multiplied_in_place(padded: Array, kernels: Sequence[Array], biases: Sequence[float], stride: int,
+                         shape: tuple[int, ...]) -> Array | None:
+    """Feature maps computed with ``patch *= kernel``: each window is multiplied into the input itself, so
+    overlapping windows (and the following filters) read changed values. None where NumPy would refuse."""
+    x = np.array(padded, dtype=np.float64)
+    out = np.zeros(shape)
+    try:
+        for f, (kernel, bias) in enumerate(zip(kernels, biases)):
+            kernel = np.asarray(kernel, dtype=np.float64)
+            for i, j in np.ndindex(shape[-2:]):
+                window = reference.patch(x, i, j, kernel.shape[-1], kernel.shape[-2], stride)
+                window *= kernel
+                out[f, i, j] = window.sum() + bias
+    except ValueError:
+        return None
+    return out
+
+
+def window_swapped(kernel_shape: tuple[int, ...]) -> Pairs:
+    """For an exception: windows of width x height laid over a height x width kernel (a non-square one)."""
+    height, width = kernel_shape[-2:]
+    if height == width:
+        return []
+    inner = f"{width},{height}) ({height},{width})"
+    return [("width_height_swapped", lambda detail: "could not be broadcast" in str(detail) and inner in str(detail))]
+
+
+def only_3d(works_in_3d: Callable[[], bool]) -> Pairs:
+    """For an exception on a 2-D input: ``works_in_3d`` probes the same call with the input as ``(1, H, W)``."""
+    return [("input_2d", lambda detail: works_in_3d())]
+
+
 @_needs_reference
 def conv(x: Array, kernel: Array, stride: int, bias: float, output_before: Array) -> Pairs:
     """For ``conv`` writing one feature map (``output_before`` is the array handed in)."""
     expected = reference.correlate(x, kernel, stride, bias)
     depth = 1 if np.ndim(kernel) == 2 else kernel.shape[0]
+    modified = _multiplied_in_place(x, [kernel], [bias], stride, (1, *expected.shape))
     candidates: list[tuple[str, Array | None]] = [
         ("output_not_in_place", output_before),
+        ("input_modified", None if modified is None else modified[0]),
         ("kernel_flipped", reference.correlate(x, kernel[..., ::-1, ::-1], stride, bias)),
         ("stride_ignored", _cropped(reference.correlate(x, kernel, 1, bias), expected.shape)),
         ("bias_missing", expected - bias),
@@ -201,8 +239,13 @@ def forward(x: Array, weights: Sequence[Array], biases: Sequence[float], zero_pa
     raw = run(activation=lambda a: a)
     unbiased = run(biases=[0.0] * len(biases), activation=lambda a: a)
     bias_column = np.asarray(biases, dtype=np.float64)[:, None, None]
+    modified = _multiplied_in_place(reference.pad(reference.as_3d(np.asarray(x)), zero_padding),
+                                    [reference.as_3d(np.asarray(w)) for w in weights], biases, stride, expected.shape)
+    transposed = (expected.shape[0], expected.shape[2], expected.shape[1])
     candidates: list[tuple[str, Array | None]] = [
         ("output_not_in_place", activation(np.zeros_like(expected))),
+        ("input_modified", None if modified is None else activation(modified)),
+        ("width_height_swapped", (lambda got: np.shape(got) == transposed) if transposed != expected.shape else None),
         ("padding_missing", unpadded),
         ("kernel_flipped", run(weights=[np.asarray(w)[..., ::-1, ::-1] for w in weights])),
         ("stride_ignored", _cropped(run(stride=1), expected.shape)),
@@ -232,30 +275,48 @@ def _unpadded(x: Array, weights: Sequence[Array], biases: Sequence[float], strid
 
 
 @_needs_reference
-def forward_error(layer: Any, conv_layer: Any, x: Array, zero_padding: int, stride: int,
-                  filter_hw: tuple[int, int], output_shape: tuple[int, ...]) -> Pairs:
-    """For an exception in ``forward``: windows running off an unpadded input do not fit the kernel.
+def forward_error(submission: Any, layer: Any, x: Array, zero_padding: int, stride: int,
+                  filter_hw: tuple[int, int], output_shape: tuple[int, ...], expected: Array | None = None) -> Pairs:
+    """For an exception in ``forward``, by probing the student's own code (``submission`` and its ``layer``
+    are proxies):
 
-    Claimed only when the helpers it would otherwise come from work: the
-    layer's output has the right shape, and the student's own ``padding`` and
-    ``get_patch`` give the right answers on this input. ``layer`` and
-    ``conv_layer`` are the student's layer and module (proxies).
+    - windows running off an unpadded input do not fit the kernel: claimed only
+      when the helpers it would otherwise come from work (the layer's output has
+      the right shape; the student's ``padding``, ``get_patch`` and ``conv`` give
+      the right answers on this input);
+    - windows of width x height over a height x width kernel;
+    - a 2-D input (one channel) breaks code that the same input as ``(1, H, W)``
+      does not (needs ``expected``, the right output).
     """
+    pairs = window_swapped(filter_hw)
+    if expected is not None and np.ndim(x) == 2:
+        def works_in_3d() -> bool:
+            layer.forward(np.asarray(x)[np.newaxis])
+            return same(layer.output_array, expected)
+        pairs += only_3d(works_in_3d)
     if zero_padding == 0:
-        return []
+        return pairs
     try:
         height, width = filter_hw
+        conv_layer = submission.conv_layer
+        padded = reference.pad(reference.as_3d(np.asarray(x, dtype=np.float64)), zero_padding)
+        kernel = np.arange(padded.shape[0] * height * width, dtype=np.float64).reshape(-1, height, width)
+        expected_map = reference.correlate(padded, kernel, stride, 0.5)
         helpers_work = (
             np.shape(layer.output_array) == output_shape
             and same(conv_layer.padding(x, zero_padding), reference.pad(x, zero_padding))
             and same(conv_layer.get_patch(x, 1, 0, width, height, stride),
                      reference.patch(x, 1, 0, width, height, stride))
         )
+        if helpers_work:
+            output = submission.put(np.zeros(expected_map.shape))
+            conv_layer.conv(padded, kernel, output, stride, 0.5)
+            helpers_work = same(fetch(output), expected_map)
     except Exception:  # a helper that fails cannot clear forward's name
-        return []
+        return pairs
     if not helpers_work:
-        return []
-    return [("padding_missing", lambda detail: "could not be broadcast" in str(detail))]
+        return pairs
+    return [*pairs, ("padding_missing", lambda detail: "could not be broadcast" in str(detail))]
 
 
 def element_wise_op(before: Array) -> Pairs:

@@ -53,8 +53,8 @@ def _check_type(got: Any, ok: bool, kind: str, what: str, subject: str, suspects
 
 
 def check_array(got: Any, expected: np.ndarray, what: str, *, subject: str | None = None,
-                suspects: Suspects = None, atol: float = 1e-6, integer: bool = False) -> None:
-    """``got`` is a NumPy array of ``expected``'s shape whose values match (integers if ``integer``)."""
+                suspects: Suspects = None, atol: float = 1e-6) -> None:
+    """``got`` is a NumPy array of ``expected``'s shape whose values match, whatever its numeric dtype."""
     subject = subject or subject_of(what)
     _check_type(got, type(got) is np.ndarray, "kind.array", what, subject, suspects)
     if got.shape != expected.shape:
@@ -69,9 +69,6 @@ def check_array(got: Any, expected: np.ndarray, what: str, *, subject: str | Non
         text = t("check.values", what=what, index=list(where), expected=_plain(expected[where]),
                  got=_plain(got[where]), count=int((~close).sum()), total=close.size)
         raise fail(text, t("check.values.hidden", what=subject), got, suspects)
-    if integer and got.dtype.kind not in "iu":
-        raise fail(t("check.integer_dtype", what=what, got=got.dtype),
-                   t("check.integer_dtype", what=subject, got=got.dtype), got, suspects)
 
 
 def check_number(got: Any, expected: float, what: str, *, integer: bool = False, subject: str | None = None,

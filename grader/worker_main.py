@@ -21,6 +21,7 @@ import ctypes
 import importlib
 import importlib.abc
 import importlib.util
+import inspect
 import json
 import os
 import resource
@@ -170,6 +171,16 @@ def _text(error: BaseException) -> str:
     except BaseException:  # a hostile __str__
         text = "<unprintable>"
     return text[:500]
+
+
+def _parameter_names(target: Any) -> list[str]:
+    """The names of a callable's positional parameters (``self`` left out), to say on what a call failed."""
+    try:
+        signature = inspect.signature(target)
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        return [str(p.name)[:40] for p in signature.parameters.values() if p.kind in kinds][:20]
+    except BaseException:  # noqa: B036 - a hostile __signature__ may raise anything: then no names
+        return []
 
 
 def _handle_request(request: dict[str, Any]) -> Any:
@@ -339,6 +350,8 @@ def serve() -> None:
                     "exit": isinstance(error, SystemExit),
                 }
             }
+            if request.get("op") == "call":
+                reply["error"]["params"] = _parameter_names(objects.get(request.get("obj")))
         for stream in (sys.stdout, sys.stderr):
             try:  # the student's prints must reach the capture before a kill can lose them
                 stream.flush()

