@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.course import load_course  # noqa: E402
-from grader.mistakes import load_mistakes, materialize  # noqa: E402
+from grader.authoring.mistakes import load_mistakes, materialize  # noqa: E402
+from grader.model.course import load_course  # noqa: E402
 
 
 def make_class(folder: Path, size: int) -> list[Path]:

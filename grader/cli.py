@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
-from .course import Course, CourseError, load_course
-from .feedback import Feedback, markdown
-from .guide import PLAIN, TERMINAL, guide
-from .messages import LANGUAGES
-from .pytest_plugin import DEFAULT_SEED
-from .reports import gradescope, table, write_atomically, write_json
-from .runner import Kind, Run, run_suites
-from .scoring import Score, score_run
-from .stubs import StubError, stale_files, write_stubs
+from .model.course import Course, CourseError, load_course
+from .model.files import write_atomically, write_json
+from .model.messages import LANGUAGES
+from .model.results import Kind, Run
+from .rendering.feedback import Feedback, markdown
+from .rendering.guide import PLAIN, TERMINAL, guide
+from .rendering.reports import gradescope, table
+from .rendering.scoring import Score, score_run
+from .running.pipeline import run_suites
+from .running.plugin import DEFAULT_SEED
 
 
 def _course(args: argparse.Namespace) -> Course:
@@ -30,6 +32,8 @@ def _grade(course: Course, path: Path, kind: Kind, args: argparse.Namespace) -> 
 
 
 def cmd_stubs(args: argparse.Namespace) -> int:
+    from .authoring.stubs import stale_files, write_stubs
+
     course = _course(args)
     if args.check:
         stale = stale_files(course.source_dir, course.stubs_dir)
@@ -88,9 +92,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
-    from . import class_report
-    from .batch import discover, grade_all, results
-    from .exports import write_grades_csv, write_nbgrader
+    from .classwork import class_report
+    from .classwork.batch import discover, grade_all, results
+    from .classwork.exports import write_grades_csv, write_nbgrader
 
     course = _course(args)
     feedback = _feedback(course, args)
@@ -130,7 +134,7 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from .release import release
+    from .authoring.release import release
 
     course = _course(args)
     for path in release(course, Path(args.out), args.assignment, args.notebook):
@@ -139,9 +143,14 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate
+    from .authoring.validate import validate
 
     return validate(_course(args), args)
+
+
+def _has(package: str) -> bool:
+    """Whether this installation holds ``grader.<package>`` (a student bundle leaves the instructors' out)."""
+    return importlib.util.find_spec(f"{__package__}.{package}") is not None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,10 +166,6 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--sandbox", choices=["auto", "bwrap", "process"], default="auto",
                          help="isolation of student code (default: the strongest available)")
 
-    stubs = commands.add_parser("stubs", help="generate the student package from the solutions")
-    stubs.add_argument("--check", action="store_true", help="only report whether it is up to date")
-    stubs.set_defaults(func=cmd_stubs)
-
     grade = commands.add_parser("grade", help="grade one submission with the hidden suites")
     grade.add_argument("path", help="a folder laid out like exercises/")
     grade.add_argument("--json", metavar="FILE", help="write a Gradescope results.json here")
@@ -174,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", help="folder to check (default: the course's exercises/)")
     run_options(check)
     check.set_defaults(func=cmd_check)
+
+    if not _has("classwork") or not _has("authoring"):
+        return parser  # a student bundle: the instructors' tools are not part of it
+
+    stubs = commands.add_parser("stubs", help="generate the student package from the solutions")
+    stubs.add_argument("--check", action="store_true", help="only report whether it is up to date")
+    stubs.set_defaults(func=cmd_stubs)
 
     batch = commands.add_parser("grade-all", help="grade a folder of submissions (one sub-folder per student)")
     batch.add_argument("folder", help="a folder holding one submission folder per student, named by student id")
@@ -206,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (CourseError, StubError) as error:
+    except CourseError as error:  # the course itself is broken (course.yaml, solution markers...)
         print(f"grader: {error}", file=sys.stderr)
         return 2
     except OSError as error:  # the grader's own files: a full disk, a missing permission

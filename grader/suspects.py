@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from . import wire
-from .diagnosis import Suspect, same
-from .session import fetch
+from .kit.diagnosis import Suspect, same
+from .running.session import fetch
+from .trust import wire
 
 try:
     from . import reference

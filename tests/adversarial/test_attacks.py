@@ -28,12 +28,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader import processes
-from grader.course import load_course
-from grader.reports import gradescope, write_json
-from grader.runner import run_suites
-from grader.sandbox import bubblewrap, bwrap_works, cgroups_work
-from grader.scoring import score_run
+from grader.model.course import load_course
+from grader.model.files import write_json
+from grader.rendering.reports import gradescope
+from grader.rendering.scoring import score_run
+from grader.running.pipeline import run_suites
+from grader.trust import processes
+from grader.trust.sandbox import bubblewrap, bwrap_works, cgroups_work
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

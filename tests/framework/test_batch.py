@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import RESULTS, grade_all
-from grader.course import load_course
-from grader.mistakes import load_mistakes, materialize
-from grader.runner import run_suites
-from grader.sandbox import bwrap_works
-from grader.scoring import score_run
+from grader.authoring.mistakes import load_mistakes, materialize
+from grader.classwork.batch import RESULTS, grade_all
+from grader.model.course import load_course
+from grader.rendering.scoring import score_run
+from grader.running.pipeline import run_suites
+from grader.trust.sandbox import bwrap_works
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course(ROOT)
@@ -282,7 +282,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_is_done(tmp_path):
 def test_zips_and_notebooks_are_students_too_and_nothing_is_extracted(tmp_path):
     import zipfile
 
-    from grader.release import source_notebook
+    from grader.authoring.release import source_notebook
 
     folder = tmp_path / "class"
     folder.mkdir()

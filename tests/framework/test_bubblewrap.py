@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import sandbox
-from grader.course import load_course
-from grader.mistakes import Mistake, materialize
-from grader.runner import run_suites
+from grader.authoring.mistakes import Mistake, materialize
+from grader.model.course import load_course
+from grader.running.pipeline import run_suites
+from grader.trust import sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course(ROOT)

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.course import load_course
-from grader.guide import next_step
-from grader.messages import render
-from grader.mistakes import Mistake, load_mistakes, materialize
-from grader.runner import run_suites
-from grader.scoring import score_run
-from grader.session import Remote, describe_call
+from grader.authoring.mistakes import Mistake, load_mistakes, materialize
+from grader.model.course import load_course
+from grader.model.messages import render
+from grader.rendering.guide import next_step
+from grader.rendering.scoring import score_run
+from grader.running.pipeline import run_suites
+from grader.running.session import Remote, describe_call
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course(ROOT)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import CourseError, load_course, parse_course
+from grader.model.course import CourseError, load_course, parse_course
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = (ROOT / "course.yaml").read_text()

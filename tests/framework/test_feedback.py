@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import load_course
-from grader.diagnosis import load_hints, matching_mistake
-from grader.feedback import Feedback, diagnosed, markdown, visibility
-from grader.messages import CATALOGUE, LANGUAGES, render, t
-from grader.mistakes import Mistake, load_mistakes, materialize
-from grader.reports import gradescope
-from grader.runner import run_suites
-from grader.scoring import score_run
+from grader.authoring.mistakes import Mistake, load_mistakes, materialize
+from grader.kit.diagnosis import matching_mistake
+from grader.model.course import load_course
+from grader.model.hints import load_hints
+from grader.model.messages import CATALOGUE, LANGUAGES, render, t
+from grader.rendering.feedback import Feedback, diagnosed, markdown, visibility
+from grader.rendering.reports import gradescope
+from grader.rendering.scoring import score_run
+from grader.running.pipeline import run_suites
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course(ROOT)
@@ -240,7 +241,7 @@ def test_check_guides_in_chinese_with_the_hint_of_the_first_failure(tmp_path):
 
 
 def test_validate_notices_a_mistake_whose_feedback_names_another():
-    from grader.validate import judge_mistake
+    from grader.authoring.validate import judge_mistake
 
     wrong = MISTAKES["kernel_flipped"]
     mislabelled = Mistake(wrong.name, wrong.about, wrong.edits, wrong.concerns, hint="bias_missing")

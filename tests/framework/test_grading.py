@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import load_course
-from grader.mistakes import Mistake, load_mistakes, materialize
-from grader.runner import run_suites
-from grader.sandbox import bwrap_works
-from grader.scoring import score_run
-from grader.validate import judge_mistake
+from grader.authoring.mistakes import Mistake, load_mistakes, materialize
+from grader.authoring.validate import judge_mistake
+from grader.model.course import load_course
+from grader.rendering.scoring import score_run
+from grader.running.pipeline import run_suites
+from grader.trust.sandbox import bwrap_works
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course(ROOT)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from grader import processes
-from grader.course import load_course
-from grader.intake import take
-from grader.runner import run_suites
-from grader.sandbox import cgroups_work
-from grader.session import Session, StudentError
+from grader.model.course import load_course
+from grader.running.intake import take
+from grader.running.pipeline import run_suites
+from grader.running.session import Session, StudentError
+from grader.trust import processes
+from grader.trust.sandbox import cgroups_work
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course(ROOT)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.course import load_course
-from grader.runner import run_suites
-from grader.scoring import score_run
-from grader.stubs import solution_regions
+from grader.authoring.stubs import solution_regions
+from grader.model.course import load_course
+from grader.rendering.scoring import score_run
+from grader.running.pipeline import run_suites
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course(ROOT)
@@ -203,7 +203,7 @@ def test_the_bundles_depend_on_what_the_grader_depends_on():
 
     from packaging.requirements import Requirement
 
-    from grader.release import RUNTIME
+    from grader.authoring.release import RUNTIME
 
     declared = {str(Requirement(r)) for r in requires("convgrader") or [] if "extra ==" not in r}
     assert {str(Requirement(r)) for r in RUNTIME} == declared

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.stubs import StubError, make_stub, solution_regions, stale_files
+from grader.authoring.stubs import StubError, make_stub, solution_regions, stale_files
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ import base64
 import numpy as np
 import pytest
 
-from grader import wire
+from grader.trust import wire
 
 
 @pytest.mark.parametrize("array", [

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 from grader import reference, suspects
-from grader.diagnosis import same
-from grader.session import fetch
-from grader.testing import (
+from grader.kit import (
     check_array,
     check_count,
     check_number,
     check_shape,
     check_unchanged,
     diagnosing,
+    fetch,
     random_array,
+    same,
 )
 
 LESSON = {

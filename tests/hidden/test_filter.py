@@ -3,8 +3,16 @@
 import numpy as np
 
 from grader import suspects
-from grader.session import student_repr
-from grader.testing import check_array, check_differ, check_number, check_range, check_repr, check_shape, check_spread
+from grader.kit import (
+    check_array,
+    check_differ,
+    check_number,
+    check_range,
+    check_repr,
+    check_shape,
+    check_spread,
+    student_repr,
+)
 
 
 def test_weights_shape_is_depth_height_width(submission):

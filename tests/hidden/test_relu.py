@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader import suspects
-from grader.testing import check_number
+from grader.kit import check_number
 
 
 @pytest.fixture

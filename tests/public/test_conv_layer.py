@@ -9,9 +9,7 @@ Inputs are chosen so that each known mistake gives an answer of its own.
 import numpy as np
 
 from grader import suspects
-from grader.diagnosis import same
-from grader.session import fetch
-from grader.testing import check_array, check_number, check_unchanged, diagnosing
+from grader.kit import check_array, check_number, check_unchanged, diagnosing, fetch, same
 
 
 def test_calculate_output_size(submission):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from grader import suspects
-from grader.testing import check_array, check_number, check_range, check_shape
+from grader.kit import check_array, check_number, check_range, check_shape
 
 
 def test_weights_shape(submission):

@@ -1,7 +1,7 @@
 """Public checks, task 1: ReluActivator. Run them with `grader check`."""
 
 from grader import suspects
-from grader.testing import check_number
+from grader.kit import check_number
 
 
 def test_forward_positive(submission):

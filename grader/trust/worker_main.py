@@ -1,11 +1,11 @@
 """The program that runs inside the sandbox and hosts the student's code.
 
-It is not imported by the grader: ``grader.sandbox`` sends its text (with
-``grader.wire`` as a module named ``_grader_wire``) to a fresh interpreter
+It is not imported by the grader: ``grader.trust.sandbox`` sends its text (with
+``grader.trust.wire`` as a module named ``_grader_wire``) to a fresh interpreter
 started with ``python -I -S``, because the sandbox cannot read the grader's
 files. It answers one request at a time: import a student module, get or set
 an attribute, call, index, fetch a value. Objects stay here behind handles;
-only plain data (see ``grader.wire``) goes back.
+only plain data (see ``grader.trust.wire``) goes back.
 
 As a *zygote* (``"zygote"`` in the config) it imports NumPy once, then forks
 one worker per request on its control socket; the grader sends the

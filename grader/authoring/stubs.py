@@ -11,12 +11,17 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model.course import CourseError
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 
 
-class StubError(Exception):
+class StubError(CourseError):
     """The source cannot be turned into stubs (unbalanced or misplaced markers)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__([problem])
 
 
 def _function_spans(source: str, filename: str) -> list[tuple[int, int, str]]:

@@ -14,8 +14,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from .course import Course
-from .diagnosis import Hint
+from ..model.course import Course
+from ..model.hints import Hint
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What went wrong in a failed test, as data: a finding, and the known mistake it matches.
 
 A check that fails compares the student's answer with what each *suspect*
-(a known mistake of the lesson, computed by ``grader.suspects`` on the same
+(a known mistake of the lesson, computed by the unit's predictions on the same
 input) would have produced. The first suspect that matches names the mistake;
 its hint comes from the course's hints catalogue. All of this happens in the
 trusted process, on plain data.
@@ -10,26 +10,14 @@ trusted process, on plain data.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from .messages import LANGUAGES, Language, Text
+from ..model.results import Finding
 
 # A suspect is the value a mistake would give, or a test of the answer.
 Suspect = Any | Callable[[Any], bool]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Why a test failed: the full message, the one safe for hidden tests, and the mistake if known."""
-
-    text: Text
-    hidden: Text
-    mistake: str | None = None
 
 
 class Mismatch(AssertionError):
@@ -75,30 +63,3 @@ def matching_mistake(got: Any, suspects: Mapping[str, Suspect] | Iterable[tuple[
     return found.pop() if len(found) == 1 else None
 
 
-@dataclass(frozen=True)
-class Hint:
-    id: str
-    title: dict[Language, str]
-    hint: dict[Language, str]
-
-
-class HintsError(ValueError):
-    pass
-
-
-def load_hints(path: Path) -> dict[str, Hint]:
-    """The course's hints catalogue: ``id: {title: {en, zh}, hint: {en, zh}}``."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise HintsError(f"{path}: cannot be read ({error})") from None
-    if not isinstance(data, dict):
-        raise HintsError(f"{path}: expected a mapping of hint ids")
-    hints = {}
-    for ident, entry in data.items():
-        try:
-            hints[ident] = Hint(ident, {lang: str(entry["title"][lang]) for lang in LANGUAGES},
-                                {lang: str(entry["hint"][lang]) for lang in LANGUAGES})
-        except (KeyError, TypeError):
-            raise HintsError(f"{path}: {ident} needs title and hint, each in {' and '.join(LANGUAGES)}") from None
-    return hints

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import __version__
-from .course import Course, Task, Visibility
-from .diagnosis import Hint, load_hints
-from .messages import Language, Text, render, t
-from .runner import Outcome, Run
+from .. import __version__
+from ..model.course import Course, Task, Visibility
+from ..model.hints import Hint, load_hints
+from ..model.messages import Language, Text, render, t
+from ..model.results import Outcome, Run
 from .scoring import Score, ScoredTest, TaskScore
 
 

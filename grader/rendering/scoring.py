@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .course import Course, Task
-from .runner import Outcome, Run
+from ..model.course import Course, Task
+from ..model.results import Outcome, Run
 
 
 @dataclass

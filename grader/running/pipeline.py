@@ -12,48 +12,19 @@ import io
 import os
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import pytest
 
+from ..model.course import Course
+from ..model.results import Finding, Kind, Outcome, Run
+from ..trust.sandbox import SandboxMode
 from . import intake as intake_module
-from .course import Course
-from .diagnosis import Finding, Mismatch
-from .messages import Text
-from .pytest_plugin import SESSION_PLUGIN, SessionProvider
-from .sandbox import SandboxMode
+from .plugin import SESSION_PLUGIN, SessionProvider
 from .session import Session, StudentError
 
-Kind = Literal["public", "hidden"]
-
-
-@dataclass
-class Outcome:
-    nodeid: str
-    file: str
-    name: str
-    weight: float = 1.0
-    passed: bool = False
-    status: str = "not run"
-    message: str = ""
-    duration: float = 0.0
-    finding: Finding | None = None  # why it failed, as data, when the test said so
-
-
-@dataclass
-class Run:
-    outcomes: dict[str, Outcome]
-    collection_errors: dict[str, str]  # test file name -> message
-    seed: int
-    layers: list[str]
-    output: str
-    intake_problems: dict[str, Text]
-    duration: float = 0.0
-
-
-_PREFIXES = ("grader.session.NotImplementedYet: ", "grader.session.StudentError: ", "grader.diagnosis.Mismatch: ",
+_PREFIXES = ("grader.running.session.NotImplementedYet: ", "grader.running.session.StudentError: ",
+             "grader.kit.diagnosis.Mismatch: ",
              "AssertionError: ")
 
 
@@ -73,8 +44,9 @@ def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
 
 def finding_of(error: BaseException) -> Finding | None:
     """The structured reason of a failed check or of an error in student code."""
-    if isinstance(error, Mismatch):
-        return error.finding
+    finding = getattr(error, "finding", None)  # a failed check of the test kit carries its finding
+    if isinstance(error, AssertionError) and isinstance(finding, Finding):
+        return finding
     if isinstance(error, StudentError):
         return Finding(error.text, error.hidden, error.mistake)
     return None

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .course import Course, Task
+from ..model.course import Course, Task
+from ..model.messages import Language, Text, t
+from ..model.results import Outcome, Run
 from .feedback import Feedback, points, visibility
-from .messages import Language, Text, t
-from .runner import Outcome, Run
 from .scoring import Score
 
 

@@ -3,7 +3,7 @@
 A check raises ``Mismatch`` (an ``AssertionError``) carrying a ``Finding``:
 the message with its details, a variant without any input or expected value
 (for tests whose visibility is hidden), and the known mistake the answer
-matches, if any (see ``grader.diagnosis``). Checks only ever look at plain
+matches, if any (see ``grader.kit.diagnosis``). Checks only ever look at plain
 data that came back from the worker.
 
 ``what`` names the value in code terms (``padding(x, 1)``, ``layer.output_array``),
@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from .diagnosis import Finding, Mismatch, Suspect, matching_mistake
-from .messages import Text, t
-from .session import Remote, StudentError, type_name
+from ..model.messages import Text, t
+from ..model.results import Finding
+from ..running.session import Remote, StudentError, type_name
+from .diagnosis import Mismatch, Suspect, matching_mistake
 
 Suspects = Mapping[str, Suspect] | Iterable[tuple[str, Suspect]] | None
 

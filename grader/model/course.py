@@ -103,7 +103,7 @@ class CourseModel(_Strict):
     suites: Suites
     tasks: list[Task] = Field(min_length=1)
     limits: Limits = Limits()
-    hints: str | None = None  # the hints catalogue of known mistakes (see grader.diagnosis)
+    hints: str | None = None  # the hints catalogue of known mistakes (see grader.model.hints)
 
     def name(self, lang: str = "en") -> str:
         return _title_in(self.title, lang)

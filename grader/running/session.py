@@ -4,7 +4,7 @@
 a fresh one after a crash or a timeout, remembers which modules cannot be
 imported, and enforces the submission's overall time budget. ``Remote`` is a
 student object that stays in the worker; using it sends a request. Answers
-come back as plain data only (see ``grader.wire``).
+come back as plain data only (see ``grader.trust.wire``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from . import sandbox, wire
-from .course import Limits
+from ..model.course import Limits
+from ..model.messages import Text, t
+from ..trust import sandbox, wire
 from .intake import Intake
-from .messages import Text, t
 
 
 class StudentError(Exception):

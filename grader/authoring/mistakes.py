@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .course import Course
+from ..model.course import Course
 
 CATALOGUE = Path("tests") / "mistakes" / "catalogue.yaml"
 

@@ -18,7 +18,7 @@ Layers, strongest first (``layers`` on a plan lists the active ones):
   code runs (CPU, address space, file size, open files, core dumps, and the
   number of processes where that limit means something), a wall-clock limit on
   every request, output captured up to a cap, and on every kill a sweep of the
-  process tree (see ``grader.processes``) when there is no control group.
+  process tree (see ``grader.trust.processes``) when there is no control group.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..model.course import Limits
+from ..model.messages import Text, t
 from . import processes, wire
-from .course import Limits
-from .messages import Text, t
 
 SandboxMode = Literal["auto", "bwrap", "process"]
 SANDBOX_ROOT = "/submission"

@@ -12,7 +12,7 @@ attacked costs only its own submission; the batch goes on.
 
 Outputs in OUT: ``<student>/results.json`` (Gradescope schema),
 ``<student>/feedback.md``, ``grades.csv``, ``report.html`` and, on request,
-an nbgrader gradebook (see ``grader.exports``).
+an nbgrader gradebook (see ``grader.classwork.exports``).
 """
 
 from __future__ import annotations
@@ -35,16 +35,18 @@ from typing import Any, TextIO
 
 import pytest
 
-from . import __version__
-from . import intake as intake_module
-from .course import Course
-from .feedback import Feedback, markdown
-from .pytest_plugin import SESSION_PLUGIN, SessionProvider
-from .reports import gradescope, write_atomically, write_json
-from .runner import Collector, Outcome, Run, pytest_args
-from .sandbox import SandboxMode, WorkerFailure, Zygote, zygotes_work
-from .scoring import score_run
-from .session import Session
+from .. import __version__
+from ..model.course import Course
+from ..model.files import write_atomically, write_json
+from ..model.results import Outcome, Run
+from ..rendering.feedback import Feedback, markdown
+from ..rendering.reports import gradescope
+from ..rendering.scoring import score_run
+from ..running import intake as intake_module
+from ..running.pipeline import Collector, pytest_args
+from ..running.plugin import SESSION_PLUGIN, SessionProvider
+from ..running.session import Session
+from ..trust.sandbox import SandboxMode, WorkerFailure, Zygote, zygotes_work
 
 RESULTS = "results.json"
 FEEDBACK = "feedback.md"
@@ -133,7 +135,7 @@ def course_fingerprint(course: Course) -> str:
     paths = [course.root / "course.yaml", *sorted(course.suite_dir("hidden").rglob("*.py"))]
     if course.model.hints:
         paths.append(course.root / course.model.hints)
-    paths += sorted(Path(__file__).parent.glob("*.py"))
+    paths += sorted(Path(__file__).resolve().parents[1].rglob("*.py"))  # the whole grader
     for path in paths:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())
@@ -422,8 +424,8 @@ def grade_on_worker(course_root: str, path: str, seed: int, lang: str, sandbox_m
     Needs the grader installed on the worker and the course and the submission
     at the same paths as on the client (a shared file system).
     """
-    from .course import load_course
-    from .runner import run_suites
+    from ..model.course import load_course
+    from ..running.pipeline import run_suites
 
     course = load_course(Path(course_root))
     feedback = Feedback.for_course(course, lang)  # type: ignore[arg-type]

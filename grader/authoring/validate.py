@@ -16,12 +16,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import Course
-from .feedback import diagnosed, points
+from ..model.course import Course
+from ..rendering.feedback import diagnosed, points
+from ..rendering.scoring import Score, score_run
+from ..running.pipeline import run_suites
+from ..trust.sandbox import SandboxMode
 from .mistakes import Mistake, load_mistakes, materialize
-from .runner import run_suites
-from .sandbox import SandboxMode
-from .scoring import Score, score_run
 from .stubs import stale_files
 
 

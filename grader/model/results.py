@@ -1,0 +1,47 @@
+"""What a graded run produced, as plain data: the types that scoring and every report read.
+
+Running a submission (``grader.running``) fills these in; rendering
+(``grader.rendering``) reads them and never needs to know how they were made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .messages import Text
+
+Kind = Literal["public", "hidden"]  # which suites of a unit ran
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why a test failed: the full message, the one safe for hidden tests, and the known mistake if any."""
+
+    text: Text
+    hidden: Text
+    mistake: str | None = None
+
+
+@dataclass
+class Outcome:
+    nodeid: str
+    file: str
+    name: str
+    weight: float = 1.0
+    passed: bool = False
+    status: str = "not run"
+    message: str = ""
+    duration: float = 0.0
+    finding: Finding | None = None  # why it failed, as data, when the test said so
+
+
+@dataclass
+class Run:
+    outcomes: dict[str, Outcome]
+    collection_errors: dict[str, str]  # test file name -> message
+    seed: int
+    layers: list[str]
+    output: str
+    intake_problems: dict[str, Text]
+    duration: float = 0.0
