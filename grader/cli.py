@@ -1,4 +1,8 @@
-"""The ``grader`` command: stubs, check, grade, validate."""
+"""The ``grader`` command: check, grade, and the instructors' grade-all, stubs, release, validate.
+
+Every command that works on one unit takes ``--unit ID`` (default: the
+course's only unit, or the one marked ``default: true``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
-from .model.course import Course, CourseError, load_course
+from .model.course import Course, CourseError, Unit, load_course
 from .model.files import write_atomically, write_json
 from .model.messages import LANGUAGES
 from .model.results import Kind, Run
@@ -26,9 +30,13 @@ def _course(args: argparse.Namespace) -> Course:
     return load_course(Path(args.course) if args.course else None)
 
 
-def _grade(course: Course, path: Path, kind: Kind, args: argparse.Namespace) -> tuple[Score, Run]:
-    run = run_suites(course, path, kind, seed=args.seed, sandbox_mode=args.sandbox)
-    return score_run(course, run), run
+def _unit(args: argparse.Namespace) -> Unit:
+    return _course(args).unit(args.unit)
+
+
+def _grade(unit: Unit, path: Path, kind: Kind, args: argparse.Namespace) -> tuple[Score, Run]:
+    run = run_suites(unit, path, kind, seed=args.seed, sandbox_mode=args.sandbox)
+    return score_run(unit, run), run
 
 
 def cmd_stubs(args: argparse.Namespace) -> int:
@@ -48,8 +56,8 @@ def cmd_stubs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _feedback(course: Course, args: argparse.Namespace) -> Feedback:
-    return Feedback.for_course(course, args.lang)
+def _feedback(unit: Unit, args: argparse.Namespace) -> Feedback:
+    return Feedback.for_unit(unit, args.lang)
 
 
 def _write(path: str, writer: Callable[[Path], None], what: str) -> bool:
@@ -62,29 +70,29 @@ def _write(path: str, writer: Callable[[Path], None], what: str) -> bool:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    course = _course(args)
-    feedback = _feedback(course, args)
+    unit = _unit(args)
+    feedback = _feedback(unit, args)
     path = Path(args.path)
-    score, run = _grade(course, path, "hidden", args)
-    print(table(score, run, f"{course.model.name(feedback.lang)} — {path}", feedback))
+    score, run = _grade(unit, path, "hidden", args)
+    print(table(score, run, f"{unit.name(feedback.lang)} — {path}", feedback))
     written = True
     if args.json:
         written &= _write(args.json, lambda p: write_json(p, gradescope(score, run, feedback)), "report")
     if args.feedback:
-        page = markdown(course, score, run, feedback)
+        page = markdown(unit, score, run, feedback)
         written &= _write(args.feedback, lambda p: write_atomically(p, page), "feedback")
     return 0 if written else 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    course = _course(args)
-    feedback = _feedback(course, args)
-    path = Path(args.path) if args.path else course.stubs_dir
-    score, run = _grade(course, path, "public", args)
+    unit = _unit(args)
+    feedback = _feedback(unit, args)
+    path = Path(args.path) if args.path else unit.stubs_dir
+    score, run = _grade(unit, path, "public", args)
     coloured = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-    print(guide(course, score, run, str(path), feedback, TERMINAL if coloured else PLAIN))
+    print(guide(unit, score, run, str(path), feedback, TERMINAL if coloured else PLAIN))
     if args.feedback:
-        page = markdown(course, score, run, feedback)
+        page = markdown(unit, score, run, feedback)
         if not _write(args.feedback, lambda p: write_atomically(p, page), "feedback"):
             return 1
     # a failing check fails the command, so a CI run (GitHub Classroom) stays red until the work is right
@@ -96,35 +104,35 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     from .classwork.batch import discover, grade_all, results
     from .classwork.exports import write_grades_csv, write_nbgrader
 
-    course = _course(args)
-    feedback = _feedback(course, args)
+    unit = _unit(args)
+    feedback = _feedback(unit, args)
     folder, out = Path(args.folder), Path(args.out)
     try:
         entries = discover(folder)
     except FileNotFoundError as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2
-    print(f"{course.model.name(feedback.lang)}: {len(entries)} submissions in {folder}", file=sys.stderr)
+    print(f"{unit.name(feedback.lang)}: {len(entries)} submissions in {folder}", file=sys.stderr)
     if args.executor == "dask" and not args.scheduler:
         print("grader: --executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)", file=sys.stderr)
         return 2
     try:
-        outcome = grade_all(course, folder, out, seed=args.seed, jobs=args.jobs, force=args.force, feedback=feedback,
+        outcome = grade_all(unit, folder, out, seed=args.seed, jobs=args.jobs, force=args.force, feedback=feedback,
                             sandbox_mode=args.sandbox, progress_stream=sys.stderr,
                             scheduler=args.scheduler if args.executor == "dask" else None)
     except KeyboardInterrupt:
         reports = list(results(out, [e.student for e in entries]))
-        write_grades_csv(course, out, reports)
+        write_grades_csv(unit, out, reports)
         done = sum(1 for _, report in reports if report is not None)
         print(f"\ngrader: interrupted; {done} of {len(entries)} students have results in {out} (grades.csv "
               "holds them); run the same command again to grade the rest", file=sys.stderr)
         return 130
     reports = list(results(out, [e.student for e in entries]))
-    write_grades_csv(course, out, reports)
-    write_atomically(out / "report.html", class_report.render(course, reports, feedback.hints))
+    write_grades_csv(unit, out, reports)
+    write_atomically(out / "report.html", class_report.render(unit, reports, feedback.hints))
     if args.nbgrader_db:
         assignment = args.nbgrader_assignment or folder.resolve().name
-        recorded = write_nbgrader(course, args.nbgrader_db, assignment, reports)
+        recorded = write_nbgrader(unit, args.nbgrader_db, assignment, reports)
         print(f"recorded {recorded} students in the nbgrader gradebook {args.nbgrader_db} (assignment {assignment})")
     print(f"graded {len(outcome.graded)}, up to date {len(outcome.skipped)}, could not grade {len(outcome.failed)} "
           f"in {outcome.seconds:.1f} s; grades in {out / 'grades.csv'}, class report in {out / 'report.html'}")
@@ -136,8 +144,8 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     from .authoring.release import release
 
-    course = _course(args)
-    for path in release(course, Path(args.out), args.assignment, args.notebook):
+    unit = _unit(args)
+    for path in release(unit, Path(args.out), args.assignment, args.notebook):
         print(f"wrote {path}")
     return 0
 
@@ -145,7 +153,9 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .authoring.validate import validate
 
-    return validate(_course(args), args)
+    course = _course(args)
+    units = [course.unit(args.unit)] if args.unit else course.units
+    return validate(units, args.seed, args.sandbox)
 
 
 def _has(package: str) -> bool:
@@ -159,7 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--course", help="folder holding course.yaml (default: found from here upwards)")
     commands = parser.add_subparsers(dest="command", required=True)
 
+    def unit_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--unit", metavar="ID", help="the unit (default: the only one, or the default one)")
+
     def run_options(sub: argparse.ArgumentParser) -> None:
+        unit_option(sub)
         sub.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the randomized cases")
         sub.add_argument("--lang", choices=list(LANGUAGES), help="language of the feedback (default: the course's)")
         sub.add_argument("--feedback", metavar="FILE", help="write a Markdown feedback page here")
@@ -204,12 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     publish = commands.add_parser("release", help="build student.zip, autograder.zip and the nbgrader notebook")
     publish.add_argument("--out", required=True, help="folder to write the artefacts into")
-    publish.add_argument("--assignment", default="conv_forward", help="the nbgrader assignment's name")
-    publish.add_argument("--notebook", default="conv_layer", help="the nbgrader notebook's name")
+    publish.add_argument("--assignment", help="the nbgrader assignment's name (default: the unit's notebook's)")
+    publish.add_argument("--notebook", help="the nbgrader notebook's name (default: the unit's notebook's)")
+    unit_option(publish)
     publish.set_defaults(func=cmd_release)
 
-    validate = commands.add_parser("validate", help="check that the course is sound")
-    run_options(validate)
+    validate = commands.add_parser("validate", help="check that the course is sound (every unit, or --unit ID)")
+    validate.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the randomized cases")
+    validate.add_argument("--sandbox", choices=["auto", "bwrap", "process"], default="auto",
+                          help="isolation of student code (default: the strongest available)")
+    validate.add_argument("--unit", metavar="ID", help="validate this unit only (default: every unit)")
     validate.set_defaults(func=cmd_validate)
     return parser
 

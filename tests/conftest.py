@@ -1,1 +1,1 @@
-pytest_plugins = ["grader.running.plugin"]
+pytest_plugins = ["grader.kit.plugin"]

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from ..model.course import Course
-
-CATALOGUE = Path("tests") / "mistakes" / "catalogue.yaml"
+from ..model.course import CourseError, Unit
 
 
 class CatalogueError(Exception):
@@ -32,8 +30,17 @@ class Mistake:
         return any(f"{file}::{test_name}".startswith(prefix) for prefix in self.concerns)
 
 
-def load_mistakes(course: Course) -> list[Mistake]:
-    data = yaml.safe_load((course.root / CATALOGUE).read_text(encoding="utf-8")) or {}
+def load_mistakes(unit: Unit) -> list[Mistake]:
+    """The unit's known mistakes (``mistakes`` in course.yaml; none when it names no catalogue)."""
+    path = unit.path(unit.model.mistakes)
+    if path is None:
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise CourseError([f"{path}: the mistakes catalogue cannot be read ({error})"]) from None
+    if not isinstance(data, dict):
+        raise CourseError([f"{path}: the mistakes catalogue must map each mistake's name to its entry"])
     return [
         Mistake(name, entry["about"], list(entry["edits"]), list(entry["concerns"]), str(entry.get("hint", "")),
                 tuple(entry.get("also", ())), bool(entry.get("public", True)))
@@ -41,9 +48,9 @@ def load_mistakes(course: Course) -> list[Mistake]:
     ]
 
 
-def materialize(course: Course, mistake: Mistake, target: Path) -> Path:
+def materialize(unit: Unit, mistake: Mistake, target: Path) -> Path:
     """Write the solutions with ``mistake``'s edits into ``target`` (a new folder)."""
-    shutil.copytree(course.source_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(unit.source_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
     for edit in mistake.edits:
         path = target / f"{edit['module']}.py"
         text = path.read_text(encoding="utf-8")

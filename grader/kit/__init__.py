@@ -5,7 +5,8 @@ raise a ``Mismatch`` carrying a finding; ``diagnosing`` to name a known
 mistake behind an exception; ``same`` and ``matching_mistake`` for
 predictions; ``fetch`` and ``student_repr`` to read what stays in the worker.
 The fixtures a suite asks for by name (``submission``, ``rng``,
-``predictions``, ``reference``, ``unit_data``) come from ``grader.running.plugin``.
+``predictions``, ``reference``, ``unit_data``) come from ``grader.kit.plugin``,
+which a course's ``tests/conftest.py`` names in ``pytest_plugins``.
 """
 
 from ..running.session import StudentError, fetch, student_repr
@@ -25,10 +26,24 @@ from .checks import (
     random_array,
     subject_of,
 )
-from .diagnosis import Mismatch, Suspect, matching_mistake, same
+from .diagnosis import (
+    Anything,
+    FloatNear,
+    MaxAbsIn,
+    MessageHas,
+    Mismatch,
+    Predicate,
+    ShapeIn,
+    Suspect,
+    matching_mistake,
+    probe,
+    same,
+)
+from .predictions import Predictions
 
 __all__ = [
-    "Mismatch", "StudentError", "Suspect", "check_array", "check_count", "check_differ", "check_number",
+    "Anything", "FloatNear", "MaxAbsIn", "MessageHas", "Mismatch", "Predicate", "Predictions", "ShapeIn",
+    "StudentError", "Suspect", "probe", "check_array", "check_count", "check_differ", "check_number",
     "check_range", "check_repr", "check_shape", "check_spread", "check_unchanged", "describe", "diagnosing", "fail",
     "fetch", "matching_mistake", "random_array", "same", "student_repr", "subject_of",
 ]

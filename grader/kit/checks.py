@@ -6,7 +6,7 @@ the message with its details, a variant without any input or expected value
 matches, if any (see ``grader.kit.diagnosis``). Checks only ever look at plain
 data that came back from the worker.
 
-``what`` names the value in code terms (``padding(x, 1)``, ``layer.output_array``),
+``what`` names the value in code terms (``clip(x, 0, 1)``, ``scaler.factor``),
 so it reads the same in every language; for hidden tests only its ``subject``
 is shown, by default ``what`` with its arguments elided.
 """
@@ -38,7 +38,7 @@ def describe(value: Any) -> str:
 
 
 def subject_of(what: str) -> str:
-    """``what`` without its arguments and context: ``padding(x, 1), x.shape = (2, 3)`` gives ``padding(…)``."""
+    """``what`` without its arguments and context: ``total(x), x.shape = (2, 3)`` gives ``total(…)``."""
     head = what.split(",")[0]
     return head[: head.index("(")] + "(…)" if "(" in head else head
 

@@ -63,3 +63,110 @@ def matching_mistake(got: Any, suspects: Mapping[str, Suspect] | Iterable[tuple[
     return found.pop() if len(found) == 1 else None
 
 
+
+
+# --- predicates: a suspect that is a test of the answer, kept as data so a recorded book can hold it ------------
+
+
+class Predicate:
+    """A test of the answer, named and with plain arguments (so the student bundle's book can replay it)."""
+
+    kind = ""
+
+    def arguments(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def __call__(self, got: Any) -> bool:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and repr(self.arguments()) == repr(other.arguments())  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.kind, repr(self.arguments())))
+
+
+class ShapeIn(Predicate):
+    """The answer is an array of one of these shapes."""
+
+    kind = "shape_in"
+
+    def __init__(self, *shapes: Any) -> None:
+        self.shapes = [tuple(int(n) for n in shape) for shape in shapes]
+
+    def arguments(self) -> tuple[Any, ...]:
+        return tuple(list(shape) for shape in self.shapes)
+
+    def __call__(self, got: Any) -> bool:
+        return isinstance(got, np.ndarray) and tuple(got.shape) in self.shapes
+
+
+class FloatNear(Predicate):
+    """The answer is a float (not an int) close to this value."""
+
+    kind = "float_near"
+
+    def __init__(self, value: float) -> None:
+        self.value = float(value)
+
+    def arguments(self) -> tuple[Any, ...]:
+        return (self.value,)
+
+    def __call__(self, got: Any) -> bool:
+        return isinstance(got, float) and bool(np.isclose(got, self.value, rtol=1e-9, atol=1e-12))
+
+
+class MaxAbsIn(Predicate):
+    """The answer is an array whose largest magnitude lies in ``(low, high]``."""
+
+    kind = "max_abs_in"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = float(low), float(high)
+
+    def arguments(self) -> tuple[Any, ...]:
+        return (self.low, self.high)
+
+    def __call__(self, got: Any) -> bool:
+        if not isinstance(got, np.ndarray) or got.size == 0 or got.dtype.kind not in "biuf":
+            return False
+        largest = float(np.abs(got).max())
+        return self.low < largest <= self.high
+
+
+class MessageHas(Predicate):
+    """An exception's message holds every one of these pieces (for ``diagnosing``)."""
+
+    kind = "message_has"
+
+    def __init__(self, *parts: str) -> None:
+        self.parts = [str(part) for part in parts]
+
+    def arguments(self) -> tuple[Any, ...]:
+        return tuple(self.parts)
+
+    def __call__(self, got: Any) -> bool:
+        return isinstance(got, str) and all(part in got for part in self.parts)
+
+
+class Anything(Predicate):
+    """Any answer: for a mistake that a check has already recognised (say, an input changed in place)."""
+
+    kind = "anything"
+
+    def arguments(self) -> tuple[Any, ...]:
+        return ()
+
+    def __call__(self, got: Any) -> bool:
+        return True
+
+
+PREDICATES: dict[str, type[Predicate]] = {kind.kind: kind for kind in (ShapeIn, FloatNear, MaxAbsIn, MessageHas,
+                                                                        Anything)}
+
+
+def probe(mistake: str, check: Callable[[], bool]) -> list[tuple[str, Suspect]]:
+    """A suspect that asks the student's own code (``check``, called only when a test fails) rather than
+    comparing values: e.g. whether the same call works on the input as ``(1, H, W)`` when it failed on ``(H, W)``.
+    Test logic, not data: a recorded book never holds it, so write it in the test that uses it."""
+    return [(mistake, lambda got: check())]

@@ -45,6 +45,13 @@ def _title_in(title: Titles, lang: str) -> str:
     return title.get(lang) or title.get("en") or next(iter(title.values()), "")  # type: ignore[call-overload]
 
 
+class TaskNotebook(_Strict):
+    """A task in the nbgrader notebook: the Markdown before its answer cell, and its test cell's source."""
+
+    text: str
+    tests: str
+
+
 class Task(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: Titles
@@ -55,6 +62,7 @@ class Task(_Strict):
     visibility: Visibility = "visible"
     # per test: the first key that starts the test's name (e.g. `test_padding`) decides
     test_visibility: dict[str, Visibility] = Field(default_factory=dict)
+    notebook: TaskNotebook | None = None  # the task in the nbgrader notebook (see grader.authoring.release)
 
     def name(self, lang: str = "en") -> str:
         """The task's title in ``lang`` (or in English when it has none in that language)."""
@@ -94,16 +102,40 @@ class Limits(_Strict):
         return value
 
 
-class CourseModel(_Strict):
+class Notebook(_Strict):
+    """The unit as an nbgrader assignment: its names, and the Markdown that opens the notebook."""
+
+    assignment: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    intro: str | None = None
+
+
+class UnitModel(_Strict):
+    """One lesson: its modules, tasks and suites, and the course content it brings (paths from the course root).
+
+    ``code`` is the unit's trusted course code, a package with ``reference`` and
+    ``predictions`` modules that its suites reach through fixtures; it never
+    reaches students. A released bundle carries ``book`` instead: the
+    predictions its public suites asked for, recorded at release.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: Titles
-    language: Literal["en", "zh"] = "en"
-    source: str | None = None  # the solutions; a released bundle or autograder has none
-    stubs: str
+    default: bool = False
     modules: list[str] = Field(min_length=1)
+    demo: str | None = None  # a module of the student package that runs the lesson's own test
     suites: Suites
     tasks: list[Task] = Field(min_length=1)
-    limits: Limits = Limits()
     hints: str | None = None  # the hints catalogue of known mistakes (see grader.model.hints)
+    mistakes: str | None = None  # the known wrong submissions, as edits of the solutions
+    styles: str | None = None  # correct submissions written otherwise, one folder each: they must get full marks
+    code: str | None = None
+    book: str | None = None
+    helpers: str | None = None  # Python sent into the sandbox: objects suites create there (submission.helper)
+    data: str | None = None  # JSON: the ``unit_data`` fixture, and $placeholders of the notebook's test cells
+    readme: str | None = None  # the student bundle's README (Markdown)
+    notebook: Notebook | None = None
+    limits: Limits | None = None  # this unit's own limits, instead of the course's
 
     def name(self, lang: str = "en") -> str:
         return _title_in(self.title, lang)
@@ -120,6 +152,29 @@ class CourseModel(_Strict):
         if unknown:
             raise ValueError(f"tasks name modules not listed in `modules`: {', '.join(unknown)}")
         return tasks
+
+
+class CourseModel(_Strict):
+    title: Titles
+    language: Literal["en", "zh"] = "en"
+    source: str | None = None  # the solutions; a released bundle or autograder has none
+    stubs: str
+    limits: Limits = Limits()
+    units: list[UnitModel] = Field(min_length=1)
+
+    def name(self, lang: str = "en") -> str:
+        return _title_in(self.title, lang)
+
+    @field_validator("units")
+    @classmethod
+    def _distinct(cls, units: list[UnitModel]) -> list[UnitModel]:
+        ids = [unit.id for unit in units]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"unit ids must be unique; repeated: {', '.join(duplicates)}")
+        if sum(unit.default for unit in units) > 1:
+            raise ValueError("at most one unit may be the default")
+        return units
 
 
 @dataclass(frozen=True)
@@ -139,21 +194,96 @@ class Course:
     def stubs_dir(self) -> Path:
         return self.root / self.model.stubs
 
+    @property
+    def units(self) -> list[Unit]:
+        return [Unit(self, model) for model in self.model.units]
+
+    def unit(self, unit_id: str | None = None) -> Unit:
+        """The unit ``unit_id``; without one, the course's only unit or the one marked default."""
+        units = self.units
+        if unit_id is None:
+            defaults = [u for u in units if u.model.default]
+            if len(units) == 1 or defaults:
+                return defaults[0] if defaults else units[0]
+            raise CourseError([f"{COURSE_FILE}: this course has {len(units)} units and none is the default: "
+                               f"choose one with --unit ({', '.join(u.id for u in units)})"])
+        for unit in units:
+            if unit.id == unit_id:
+                return unit
+        raise CourseError([f"{COURSE_FILE}: no unit {unit_id!r}; the units are {', '.join(u.id for u in units)}"])
+
+    def unit_of(self, path: Path) -> Unit | None:
+        """The unit whose suites hold the test file ``path``."""
+        resolved = path.resolve()
+        for unit in self.units:
+            for kind in ("public", "hidden"):
+                folder = unit.model.suites.public if kind == "public" else unit.model.suites.hidden
+                if folder is not None and resolved.is_relative_to((self.root / folder).resolve()):
+                    return unit
+        return None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of a course (a lesson), with the paths of what it brings resolved from the course root."""
+
+    course: Course
+    model: UnitModel
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def root(self) -> Path:
+        return self.course.root
+
+    @property
+    def tasks(self) -> list[Task]:
+        return self.model.tasks
+
+    @property
+    def modules(self) -> list[str]:
+        return self.model.modules
+
+    @property
+    def limits(self) -> Limits:
+        return self.model.limits or self.course.model.limits
+
+    @property
+    def language(self) -> Literal["en", "zh"]:
+        return self.course.model.language
+
+    @property
+    def source_dir(self) -> Path:
+        return self.course.source_dir
+
+    @property
+    def stubs_dir(self) -> Path:
+        return self.course.stubs_dir
+
+    @property
+    def max_score(self) -> float:
+        return sum(task.points for task in self.tasks)
+
+    def name(self, lang: str = "en") -> str:
+        return self.model.name(lang)
+
+    def path(self, relative: str | None) -> Path | None:
+        """A path of ``course.yaml`` (relative to the course root), or None when the unit has none."""
+        return None if relative is None else self.root / relative
+
     def suite_dir(self, kind: Literal["public", "hidden"]) -> Path:
         folder = self.model.suites.public if kind == "public" else self.model.suites.hidden
         if folder is None:
-            raise CourseError([f"{COURSE_FILE}: this course has no {kind} suites here"])
+            raise CourseError([f"{COURSE_FILE}: unit {self.id} has no {kind} suites here"])
         return self.root / folder
 
     def suite_file(self, task: Task, kind: Literal["public", "hidden"]) -> Path:
         return self.suite_dir(kind) / task.tests
 
-    @property
-    def max_score(self) -> float:
-        return sum(task.points for task in self.model.tasks)
-
     def task(self, task_id: str) -> Task:
-        for task in self.model.tasks:
+        for task in self.tasks:
             if task.id == task_id:
                 return task
         raise KeyError(task_id)
@@ -200,6 +330,45 @@ def _describe(error: dict[str, Any]) -> str:
     return message
 
 
+# the unit's files and folders that course.yaml names, by key: what each must be
+_UNIT_FILES = {"hints": "file", "mistakes": "file", "helpers": "file", "data": "file", "readme": "file",
+               "book": "file", "styles": "directory", "code": "package"}
+
+
+def _missing_files(unit: Unit, at: tuple[Any, ...], lines: dict[tuple[Any, ...], int], name: str) -> list[str]:
+    """One line for each file or folder a unit names that is not there (with its key path and line)."""
+    problems = []
+
+    def check(key_path: tuple[Any, ...], relative: str | None, kind: str) -> None:
+        if relative is None:
+            return
+        path = unit.root / relative
+        ok = {"file": path.is_file(), "directory": path.is_dir(),
+              "package": (path / "__init__.py").is_file()}[kind]
+        if not ok:
+            what = "a package (a folder with __init__.py)" if kind == "package" else f"a {kind}"
+            line = lines.get(at + key_path) or lines.get(at)
+            problems.append(f"{name}:{line}: {_format_path(at + key_path)}: {relative!r} is not {what}")
+
+    model = unit.model
+    for key, kind in _UNIT_FILES.items():
+        check((key,), getattr(model, key), kind)
+    if model.notebook is not None:
+        check(("notebook", "intro"), model.notebook.intro, "file")
+    kinds = ("public", "hidden") if model.suites.hidden is not None else ("public",)
+    for index, task in enumerate(model.tasks):
+        for kind in kinds:
+            suite = unit.suite_file(task, kind)  # type: ignore[arg-type]
+            if not suite.is_file():
+                line = lines.get(at + ("tasks", index, "tests"))
+                problems.append(f"{name}:{line}: {_format_path(at + ('tasks', index, 'tests'))}: "
+                                f"{suite.relative_to(unit.root)} does not exist")
+        if task.notebook is not None:
+            check(("tasks", index, "notebook", "text"), task.notebook.text, "file")
+            check(("tasks", index, "notebook", "tests"), task.notebook.tests, "file")
+    return problems
+
+
 def parse_course(text: str, root: Path, name: str = COURSE_FILE) -> Course:
     """Validate ``text`` as a course rooted at ``root``; raises ``CourseError``."""
     try:
@@ -212,7 +381,7 @@ def parse_course(text: str, root: Path, name: str = COURSE_FILE) -> Course:
         raise CourseError([f"{where}: not valid YAML: {problem}"]) from None
     if not isinstance(data, dict) or node is None:
         kind = type(data).__name__
-        raise CourseError([f"{name}: the course must be a mapping of keys (title, tasks, ...), got {kind}"])
+        raise CourseError([f"{name}: the course must be a mapping of keys (title, units, ...), got {kind}"])
     problems: list[str] = []
     lines: dict[tuple[Any, ...], int] = {}
     _key_lines(node, (), lines, problems, name)
@@ -227,15 +396,8 @@ def parse_course(text: str, root: Path, name: str = COURSE_FILE) -> Course:
     if problems:
         raise CourseError(problems)
     course = Course(root, model)
-    kinds = ("public", "hidden") if model.suites.hidden is not None else ("public",)
-    for index, task in enumerate(model.tasks):
-        for kind in kinds:
-            suite = course.suite_file(task, kind)  # type: ignore[arg-type]
-            if not suite.is_file():
-                line = lines.get(("tasks", index, "tests"))
-                problems.append(f"{name}:{line}: tasks[{index}].tests: {suite.relative_to(root)} does not exist")
-    if model.hints is not None and not (root / model.hints).is_file():
-        problems.append(f"{name}:{lines.get(('hints',))}: hints: file {model.hints!r} does not exist")
+    for unit_index, unit in enumerate(course.units):
+        problems += _missing_files(unit, ("units", unit_index), lines, name)
     for key in ("source", "stubs"):
         if getattr(model, key) is not None and not (root / getattr(model, key)).is_dir():
             problems.append(f"{name}:{lines.get((key,))}: {key}: directory {getattr(model, key)!r} does not exist")
@@ -259,6 +421,7 @@ def load_course(root: Path | None = None) -> Course:
 
 
 def find_course_root(start: Path | None = None) -> Path:
+    """The nearest folder holding course.yaml, from ``start`` (default: here) upwards; else the grader's checkout."""
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         if (candidate / COURSE_FILE).is_file():

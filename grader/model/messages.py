@@ -220,8 +220,8 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "两个新对象的 {what} 完全相同：应当随机取值",
     },
     "check.repr": {
-        "en": "{what} looks like {got}; show the weights and the bias",
-        "zh": "{what} 的结果是 {got}；请显示权重和偏置项",
+        "en": "{what} looks like {got}; make it show the object's values",
+        "zh": "{what} 的结果是 {got}；请让它显示对象里的数值",
     },
     # --- reports ------------------------------------------------------------------------
     "hint": {"en": "Hint: {hint}", "zh": "提示：{hint}"},

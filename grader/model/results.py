@@ -45,3 +45,4 @@ class Run:
     output: str
     intake_problems: dict[str, Text]
     duration: float = 0.0
+    unit: str = ""  # the id of the unit whose suites ran

@@ -2,7 +2,7 @@
 
 One renderer serves every report: the terminal table, ``grader check``, the
 Gradescope ``output`` fields and the Markdown feedback page, so they always
-say the same thing. Pure functions of the score, the run and the course.
+say the same thing. Pure functions of the score, the run and the unit.
 
 Visibility (from ``course.yaml``, as in Gradescope's schema):
 - ``visible``: the full message (where the answer first differs, expected and
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import __version__
-from ..model.course import Course, Task, Visibility
+from ..model.course import Task, Unit, Visibility
 from ..model.hints import Hint, load_hints
 from ..model.messages import Language, Text, render, t
 from ..model.results import Outcome, Run
@@ -28,15 +28,15 @@ from .scoring import Score, ScoredTest, TaskScore
 
 @dataclass(frozen=True)
 class Feedback:
-    """How to explain results: the language and the course's hints."""
+    """How to explain results: the language and the unit's hints."""
 
     lang: Language = "en"
     hints: dict[str, Hint] = field(default_factory=dict)
 
     @classmethod
-    def for_course(cls, course: Course, lang: Language | None = None) -> Feedback:
-        hints = load_hints(course.root / course.model.hints) if course.model.hints else {}
-        return cls(lang or course.model.language, hints)
+    def for_unit(cls, unit: Unit, lang: Language | None = None) -> Feedback:
+        path = unit.path(unit.model.hints)
+        return cls(lang or unit.language, load_hints(path) if path is not None else {})
 
     def say(self, text: Text | str) -> str:
         return render(text, self.lang)
@@ -103,10 +103,10 @@ def points(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
-def markdown(course: Course, score: Score, run: Run, feedback: Feedback) -> str:
+def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     """The feedback page of one submission: summary, tasks, what to fix, with hints."""
     say = feedback.say
-    lines = [f"# {say(t('feedback.title', title=course.model.name(feedback.lang)))}", ""]
+    lines = [f"# {say(t('feedback.title', title=unit.name(feedback.lang)))}", ""]
     lines.append(f"**{say(t('report.score', score=points(score.score), max_score=points(score.max_score)))}**")
     lines.append("")
     for problem in run.intake_problems.values():

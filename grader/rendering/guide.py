@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model.course import Course, Task
+from ..model.course import Task, Unit
 from ..model.messages import Language, Text, t
 from ..model.results import Outcome, Run
 from .feedback import Feedback, points, visibility
@@ -44,7 +44,7 @@ def _stub(outcome: Outcome) -> str:
 
 
 def _short(name: str) -> str:
-    """``ConvLayer.__init__`` -> ``init``, ``get_patch`` -> ``get_patch``: how test names mention a function."""
+    """``Scaler.__init__`` -> ``init``, ``map_each`` -> ``map_each``: how test names mention a function."""
     return name.rpartition(".")[2].strip("_")
 
 
@@ -100,9 +100,9 @@ def next_step(score: Score, lang: Language = "en") -> Text | None:
     return None
 
 
-def guide(course: Course, score: Score, run: Run, path: str, feedback: Feedback, style: Style) -> str:
+def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, style: Style) -> str:
     say = feedback.say
-    title = course.model.name(feedback.lang)
+    title = unit.name(feedback.lang)
     lines = [style.paint(say(t("check_cmd.title", title=title, path=path)), "1"), ""]
     for task in score.tasks:
         complete = bool(task.tests) and task.passed == len(task.tests) and not task.problem

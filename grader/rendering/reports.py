@@ -78,6 +78,7 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
         "tests": tests,
         "extra_data": {
             "seed": run.seed,
+            "unit": run.unit,
             "grader_version": __version__,
             "language": feedback.lang,
             "isolation_layers": run.layers,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model.course import Course, Task
+from ..model.course import Task, Unit
 from ..model.results import Outcome, Run
 
 
@@ -54,9 +54,9 @@ class Score:
         return round(sum(t.max_score for t in self.tasks), 6)
 
 
-def score_run(course: Course, run: Run) -> Score:
+def score_run(unit: Unit, run: Run) -> Score:
     tasks = []
-    for task in course.model.tasks:
+    for task in unit.tasks:
         outcomes = [o for o in run.outcomes.values() if o.file == task.tests]
         problem = run.collection_errors.get(task.tests, "")
         if not outcomes and not problem:

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
-from ..model.course import Course
+from ..model.course import Unit
 from ..model.results import Finding, Kind, Outcome, Run
-from ..trust.sandbox import SandboxMode
+from ..trust.sandbox import SandboxMode, Zygote
 from . import intake as intake_module
-from .plugin import SESSION_PLUGIN, SessionProvider
+from .course_code import load_code
+from .plugin import CONTEXT_PLUGIN, GradingContext
 from .session import Session, StudentError
 
 _PREFIXES = ("grader.running.session.NotImplementedYet: ", "grader.running.session.StudentError: ",
@@ -100,61 +102,88 @@ class Collector:
 _UNUSED_PLUGINS = ("logging", "warnings", "faulthandler", "stepwise", "junitxml", "doctest", "pastebin",
                    "threadexception", "unraisableexception", "setuponly", "setupplan", "debugging", "tmpdir",
                    "recwarn", "legacypath", "nose", "unittest")
+# The grader's own pytest configuration: a course's may say anything (or be missing, as in a fixture course).
+_INI = Path(__file__).with_name("pytest.ini")
 
 
-def pytest_args(course: Course, files: list[str]) -> list[str]:
-    """How the grader runs pytest: the course's own config only, no plugins of this machine, no cache."""
-    # Plugins installed on this machine are not needed and cost seconds to load.
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+def pytest_args(unit: Unit, files: list[str]) -> list[str]:
+    """How the grader runs pytest: its own configuration, no plugins of this machine, no cache."""
     return [
-        *files, "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
-        "--rootdir", str(course.root), "-c", str(course.root / "pyproject.toml"),
-        "-o", "addopts=", "--import-mode=importlib", "--assert=rewrite",
+        *files, "-q", "--no-header", "--disable-plugin-autoload", "-p", "no:cacheprovider", "-p", "no:randomly",
+        "--rootdir", str(unit.root), "-c", str(_INI), "--import-mode=importlib", "--assert=rewrite",
         "-W", "ignore::pytest.PytestAssertRewriteWarning", "--tb=line",  # only the crash line is used
         # no output capture: nothing here prints for people, and capturing costs time per test
         "-s", *[arg for name in _UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
     ]
 
 
+def helpers_of(unit: Unit) -> str | None:
+    """The source of the unit's worker-side helpers, sent into every worker (see ``Session``)."""
+    path = unit.path(unit.model.helpers)
+    return path.read_text(encoding="utf-8") if path is not None else None
+
+
+@contextlib.contextmanager
+def open_submission(unit: Unit, submission: Path, sandbox_mode: SandboxMode = "auto", zygote: Zygote | None = None,
+                    helpers: str | None = None) -> Iterator[Session]:
+    """The pipeline's first steps, the same for every way of grading: intake (nothing of the submission runs),
+    then a session whose worker starts on first use; closed, with every process of it, on the way out."""
+    taken = intake_module.take(submission, list(unit.modules), unit.limits.source_kb)
+    session = Session(taken, unit.limits, sandbox_mode, zygote=zygote,
+                      helpers=helpers if helpers is not None else helpers_of(unit))
+    try:
+        yield session
+    finally:
+        session.close()
+        taken.cleanup()
+
+
+def collect_run(collector: Collector, session: Session, seed: int, started: float, unit: Unit) -> Run:
+    """What a graded run produced, once the session is closed (its output is complete only then)."""
+    return Run(
+        outcomes=collector.outcomes,
+        collection_errors=collector.collection_errors,
+        seed=seed,
+        layers=session.layers,
+        output=session.output,
+        intake_problems=dict(session.intake.problems),
+        duration=time.monotonic() - started,
+        unit=unit.id,
+    )
+
+
 def run_suites(
-    course: Course,
+    unit: Unit,
     submission: Path,
     kind: Kind = "hidden",
     *,
     seed: int,
     sandbox_mode: SandboxMode = "auto",
     task_ids: list[str] | None = None,
+    record: dict[str, Any] | None = None,
+    code: ModuleType | None = None,
 ) -> Run:
-    """Grade ``submission`` with the ``kind`` suites of ``course``."""
+    """Grade ``submission`` with the ``kind`` suites of ``unit``.
+
+    ``record`` collects the predictions the suites ask for (a release records the public suites'); ``code`` is
+    the unit's course code when the caller has it loaded already.
+    """
     started = time.monotonic()
-    tasks = [t for t in course.model.tasks if task_ids is None or t.id in task_ids]
-    files = [str(course.suite_file(t, kind)) for t in tasks]
-    taken = intake_module.take(submission, list(course.model.modules), course.model.limits.source_kb)
-    session = Session(taken, course.model.limits, sandbox_mode)
+    tasks = [t for t in unit.tasks if task_ids is None or t.id in task_ids]
+    files = [str(unit.suite_file(t, kind)) for t in tasks]
     collector = Collector()
-    try:
+    with open_submission(unit, submission, sandbox_mode) as session:
+        context = GradingContext(unit, session, seed, code if code is not None else load_code(unit), record)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main(pytest_args(course, files), plugins=[collector, _Named(SessionProvider(session, seed))])
-    finally:
-        session.close()
-        output = session.output
-        taken.cleanup()
-    return Run(
-        outcomes=collector.outcomes,
-        collection_errors=collector.collection_errors,
-        seed=seed,
-        layers=session.layers,
-        output=output,
-        intake_problems=dict(taken.problems),
-        duration=time.monotonic() - started,
-    )
+            pytest.main(pytest_args(unit, files), plugins=[collector, _Registers(context)])
+    return collect_run(collector, session, seed, started, unit)
 
 
-class _Named:
-    """Registers a plugin object under a fixed name so the fixtures can find it."""
+class _Registers:
+    """Registers the grading context under the name the fixtures look for."""
 
-    def __init__(self, provider: SessionProvider) -> None:
-        self.provider = provider
+    def __init__(self, context: GradingContext) -> None:
+        self.context = context
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        config.pluginmanager.register(self.provider, SESSION_PLUGIN)
+        config.pluginmanager.register(self.context, CONTEXT_PLUGIN)

@@ -1,26 +1,32 @@
-"""The pytest side of the grader: the ``submission`` and ``rng`` fixtures.
+"""The pytest side of running a submission: the grader's options, and the fixtures a grading needs.
 
-Loaded by the course's ``tests/conftest.py``. Run directly (``pytest
-tests/hidden``), the suites test ``solutions/`` through the same sandboxed
-worker as ``grader grade``; ``--submission PATH`` tests another folder.
+A course's ``tests/conftest.py`` loads the test kit's plugin (``grader.kit.plugin``),
+which carries these. Run by the grader (``grader grade``, ``grade-all``, ...),
+the pipeline registers a ``GradingContext`` for the one submission at hand.
+Run directly (``pytest tests/<unit>/hidden``), each unit's suites test
+``solutions/`` through the same sandboxed worker; ``--submission PATH`` tests
+another folder.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 import numpy.random  # noqa: F401 - loaded once here, not in every forked grading child
 import pytest
 
-from ..model.course import load_course
-from . import intake as intake_module
+from ..model.course import Unit, find_course_root, load_course
+from .course_code import load_code
 from .session import Session, Submission
 
 DEFAULT_SEED = 1234
-SESSION_PLUGIN = "grader-session"
+CONTEXT_PLUGIN = "grader-context"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,46 +41,71 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "weight(n): this test counts n times within its task")
 
 
-class SessionProvider:
-    """Registered by the grader's runner to hand an existing session to the fixtures."""
+@dataclass(eq=False)  # registered with pytest as a plugin object: it must stay hashable
+class GradingContext:
+    """One submission being graded in one unit: what the fixtures hand the suites.
 
-    def __init__(self, session: Session, seed: int) -> None:
-        self.session = session
-        self.seed = seed
+    ``recorder``, when set, collects every prediction the suites ask for (a release records the public suites').
+    """
+
+    unit: Unit
+    session: Session
+    seed: int
+    code: ModuleType | None = None
+    recorder: dict[str, Any] | None = None
 
 
 @pytest.fixture(scope="session")
-def grader_session(pytestconfig: pytest.Config) -> Iterator[Session]:
-    provider = pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN)
-    if isinstance(provider, SessionProvider):
-        yield provider.session
+def grader_contexts(pytestconfig: pytest.Config) -> Iterator[Callable[[Path], GradingContext]]:
+    """The grading context of a test file: the grader's own, or one per unit for a direct pytest run."""
+    given = pytestconfig.pluginmanager.get_plugin(CONTEXT_PLUGIN)
+    if isinstance(given, GradingContext):
+        yield lambda path: given
         return
-    course = load_course(pytestconfig.rootpath)
-    path = pytestconfig.getoption("submission")
-    folder = Path(path).resolve() if path else course.source_dir
-    taken = intake_module.take(folder, list(course.model.modules), course.model.limits.source_kb)
-    session = Session(taken, course.model.limits, pytestconfig.getoption("sandbox"))
+    from .pipeline import open_submission  # a direct run only: the grader registers its context instead
+
+    opened: dict[tuple[Path, str], tuple[GradingContext, Any]] = {}
+
+    def context_of(path: Path) -> GradingContext:
+        course = load_course(find_course_root(path.parent))  # the nearest course.yaml above the test file
+        unit = course.unit_of(path)
+        if unit is None:
+            raise pytest.UsageError(f"{path} is not in the suites of any unit of {course.root / 'course.yaml'}")
+        key = (course.root, unit.id)
+        if key not in opened:
+            option = pytestconfig.getoption("submission")
+            folder = Path(option).resolve() if option else unit.source_dir
+            manager = open_submission(unit, folder, pytestconfig.getoption("sandbox"))
+            session = manager.__enter__()
+            context = GradingContext(unit, session, int(pytestconfig.getoption("grader_seed")), load_code(unit))
+            opened[key] = (context, manager)
+        return opened[key][0]
+
     try:
-        yield session
+        yield context_of
     finally:
-        session.close()
-        taken.cleanup()
+        for _, manager in opened.values():
+            manager.__exit__(None, None, None)
 
 
 @pytest.fixture
-def submission(grader_session: Session) -> Submission:
-    """The student's package: ``submission.conv_layer.ConvLayer(...)`` runs in the sandbox."""
-    return Submission(grader_session)
-
-
-def seed_of(config: pytest.Config) -> int:
-    provider = config.pluginmanager.get_plugin(SESSION_PLUGIN)
-    if isinstance(provider, SessionProvider):
-        return provider.seed
-    return int(config.getoption("grader_seed"))
+def grading(request: pytest.FixtureRequest, grader_contexts: Callable[[Path], GradingContext]) -> GradingContext:
+    return grader_contexts(Path(str(request.path)))
 
 
 @pytest.fixture
-def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+def submission(grading: GradingContext) -> Submission:
+    """The student's package: ``submission.<module>.<name>(...)`` runs in the sandbox."""
+    return Submission(grading.session)
+
+
+@pytest.fixture
+def unit(grading: GradingContext) -> Unit:
+    """The unit whose suites these are."""
+    return grading.unit
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest, grading: GradingContext) -> np.random.Generator:
     """Random numbers for this test, reproducible from the run's seed and the test's id."""
-    return np.random.default_rng([seed_of(request.config), zlib.crc32(request.node.nodeid.encode())])
+    return np.random.default_rng([grading.seed, zlib.crc32(request.node.nodeid.encode())])

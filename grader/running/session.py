@@ -203,6 +203,7 @@ class Session:
     _output: list[str] = field(default_factory=list)
     layers: list[str] = field(default_factory=list)
     zygote: sandbox.Zygote | None = None  # start workers as forks of this warm process (one at a time)
+    helpers: str | None = None  # the unit's helper module, sent into every worker it starts
     module_attributes: dict[tuple[int, str], Remote] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -231,7 +232,18 @@ class Session:
                 self._worker = self._forked_worker(self.zygote)
             else:
                 self._worker = sandbox.Worker(self._plan, self.limits.output_kb << 10)
+            if self.helpers is not None:
+                self._install_helpers(self._worker)
         return self._worker
+
+    def _install_helpers(self, worker: sandbox.Worker) -> None:
+        try:
+            reply = worker.request({"op": "helpers", "source": self.helpers}, self.limits.import_seconds, "starting")
+        except sandbox.WorkerFailure as failure:
+            raise StudentError(failure.text or t("worker.gone")) from None
+        if "error" in reply:  # the course's helpers run before any student code: the student broke nothing yet
+            worker.kill()
+            raise StudentError(t("worker.garbled", doing="starting"))
 
     def _forked_worker(self, zygote: sandbox.Zygote) -> sandbox.Worker:
         """A worker from the zygote, given this submission's sources (checked by intake) first."""
@@ -366,10 +378,11 @@ class Session:
             object.__setattr__(result, "_shape", tuple(value.shape))
         return result
 
-    def make(self, name: str, *args: Any) -> Remote:
-        """A reference helper object in the worker: an activator or an element-wise op."""
-        result = self.request({"op": "make", "name": name, "args": self.encode(list(args))}, f"creating {name}")
-        assert isinstance(result, Remote)
+    def helper(self, name: str) -> Remote:
+        """One of the unit's helpers in the worker (a class, a function...), to call or hand to student code."""
+        result = self.request({"op": "helper", "name": name}, f"reading the helper {name}")
+        if not isinstance(result, Remote):
+            raise StudentError(t("worker.garbled", doing=f"reading the helper {name}"))
         return result
 
 
@@ -387,6 +400,7 @@ class Submission:
     def put(self, value: Any) -> Remote:
         return self._session.put(value)
 
-    def make(self, name: str, *args: Any) -> Remote:
-        return self._session.make(name, *args)
+    def helper(self, name: str) -> Remote:
+        """The unit's helper ``name`` in the worker (``helpers`` in course.yaml): ``submission.helper("Offset")(1)``."""
+        return self._session.helper(name)
 

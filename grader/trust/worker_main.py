@@ -80,48 +80,18 @@ def _send(payload: Any) -> None:
         data = data[written:]
 
 
-# --- reference objects the tests may hand to student code ------------------
+# --- the unit's helpers: objects its suites create here (activators, operations...) -------------------
+
+HELPERS: dict[str, Any] = {}
 
 
-class IdentityActivator:
-    def forward(self, weighted_input: Any) -> Any:
-        return weighted_input
+def _install_helpers(source: str) -> None:
+    """The unit's helper module (course code, sent by the grader): its public names become available."""
+    namespace: dict[str, Any] = {"__name__": "_grader_helpers"}
+    exec(compile(source, "grader-helpers", "exec", dont_inherit=True), namespace)
+    HELPERS.clear()
+    HELPERS.update({name: value for name, value in namespace.items() if not name.startswith("_")})
 
-    def backward(self, output: Any) -> Any:
-        return 1
-
-
-class ReluActivator:
-    """The grader's own ReLU, handed to student layers (the student's is tested on its own)."""
-
-    def forward(self, weighted_input: Any) -> Any:
-        return weighted_input * (weighted_input > 0)
-
-    def backward(self, output: Any) -> Any:
-        return int(output > 0)
-
-
-class AffineActivator:
-    """A custom activator ``f(x) = a * x + b``: catches code that assumes ReLU or identity."""
-
-    def __init__(self, a: float, b: float) -> None:
-        self.a, self.b = a, b
-
-    def forward(self, weighted_input: Any) -> Any:
-        return self.a * weighted_input + self.b
-
-    def backward(self, output: Any) -> Any:
-        return self.a
-
-
-BUILTINS: dict[str, Any] = {
-    "identity": IdentityActivator,
-    "relu": ReluActivator,
-    "affine": AffineActivator,
-    "double": lambda: (lambda x: 2 * x),
-    "square": lambda: (lambda x: x * x),
-    "negate_plus_one": lambda: (lambda x: 1 - x),
-}
 
 # --- handles ----------------------------------------------------------------
 
@@ -191,8 +161,11 @@ def _handle_request(request: dict[str, Any]) -> Any:
     if op == "import":
         module = importlib.import_module(f"{PACKAGE}.{request['module']}")
         return _handle(module, request["module"])
-    if op == "make":
-        return _handle(BUILTINS[request["name"]](*_in(request.get("args", []))), request["name"])
+    if op == "helpers":
+        _install_helpers(str(request["source"]))
+        return None
+    if op == "helper":
+        return _handle(HELPERS[str(request["name"])], str(request["name"]))
     if op == "put":
         return _handle(_in(request["value"]))
     target = objects[request["obj"]]

@@ -12,7 +12,6 @@ poisoned) and prove, for a few attacks, that they do succeed where their
 defence is missing, so that a pass here means the defence worked.
 """
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -28,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.model.course import load_course
+from grader.model.course import Unit, load_course
 from grader.model.files import write_json
 from grader.rendering.reports import gradescope
 from grader.rendering.scoring import score_run
@@ -38,17 +37,18 @@ from grader.trust.sandbox import bubblewrap, bwrap_works, cgroups_work
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-COURSE = load_course(ROOT)
+COURSE = load_course(ROOT).unit("conv")  # the attacks are written against the conv unit's modules
 ATTACKS: dict = yaml.safe_load((HERE / "attacks.yaml").read_text(encoding="utf-8"))
 SEED = 1234
 # Tight limits: a looping attack then costs about 12 s instead of the course's 120 s.
-LIMITS = COURSE.model.limits.model_copy(update={
+LIMITS = COURSE.limits.model_copy(update={
     "call_seconds": 1.5, "import_seconds": 3.0, "submission_seconds": 12.0, "memory_mb": 512,
 })
-TIGHT = dataclasses.replace(COURSE, model=COURSE.model.model_copy(update={"limits": LIMITS}))
+TIGHT = Unit(COURSE.course, COURSE.model.model_copy(update={"limits": LIMITS}))
 BOUND_SECONDS = LIMITS.submission_seconds + 3 * LIMITS.import_seconds + 30
-MODULE_FILES = {f"{m}.py" for m in COURSE.model.modules}
-WATCHED = ["solutions", "exercises", "grader", "tests/hidden", "tests/public", "course.yaml", "pyproject.toml"]
+MODULE_FILES = {f"{m}.py" for m in COURSE.modules}
+WATCHED = ["solutions", "exercises", "grader", "tests/public", "tests/hidden", "tests/units", "course.yaml",
+           "pyproject.toml"]
 SECRET_NAME = "CONVGRADER_TEST_SECRET"
 
 
@@ -90,7 +90,7 @@ def course_digest() -> dict[str, str]:
 
 def planted_files() -> list[str]:
     """Files named like the attacks' plants, wherever an attack would put them."""
-    places = {ROOT, ROOT / "tests" / "hidden", Path("/tmp"), Path.home(), *map(Path, sys.path)}
+    places = {ROOT, ROOT / "tests" / "hidden" / "conv", Path("/tmp"), Path.home(), *map(Path, sys.path)}
     found = []
     for place in places:
         if place.is_dir():

@@ -1,58 +1,49 @@
 """``grader check``: what a student sees while working: where a call failed, the next step, the score, the
 language, and an exit status that keeps a CI run red while a check fails."""
 
+import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from grader.authoring.mistakes import Mistake, load_mistakes, materialize
+from grader.authoring.mistakes import load_mistakes, materialize
 from grader.model.course import load_course
 from grader.model.messages import render
 from grader.rendering.guide import next_step
-from grader.rendering.scoring import score_run
-from grader.running.pipeline import run_suites
 from grader.running.session import Remote, describe_call
 
-ROOT = Path(__file__).resolve().parents[2]
-COURSE = load_course(ROOT)
-MISTAKES = {m.name: m for m in load_mistakes(COURSE)}
+
+@pytest.fixture
+def mistake(mini, tmp_path):
+    """``mistake(name)``: the mini unit's known mistake ``name``, as a submission folder."""
+    known = {m.name: m for m in load_mistakes(mini)}
+    return lambda name: materialize(mini, known[name], tmp_path / name)
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
-
-
-def variant(tmp_path, name, *edits):
-    spec = Mistake(name, "", [{"module": m, "old": o, "new": n} for m, o, n in edits], [])
-    return materialize(COURSE, spec, tmp_path / name)
-
-
-def check_next(path) -> str:
-    score = score_run(COURSE, run_suites(COURSE, Path(path), "public", seed=1234))
-    step = next_step(score)
-    return render(step) if step is not None else ""
+@pytest.fixture
+def check_next(grade):
+    def run(path):
+        score, _ = grade(path, "public")
+        step = next_step(score)
+        return render(step) if step is not None else ""
+    return run
 
 
 # --- the exit status ----------------------------------------------------------------------
 
 
-def test_check_fails_while_a_public_check_fails_and_passes_when_all_do(tmp_path):
-    stubs, done = cli("check"), cli("check", "solutions")
-    assert stubs.returncode == 1 and "Public score: 0/100" in stubs.stdout
-    assert done.returncode == 0 and "Public score: 100/100" in done.stdout
-    almost = materialize(COURSE, MISTAKES["relu_backward_at_zero"], tmp_path / "almost")
+def test_check_fails_while_a_public_check_fails_and_passes_when_all_do(cli, mini, mistake):
+    stubs, done = cli("check"), cli("check", str(mini.source_dir))
+    assert stubs.returncode == 1 and "Public score: 0/10" in stubs.stdout
+    assert done.returncode == 0 and "Public score: 10/10" in done.stdout
+    almost = mistake("clip_swapped")
     one_wrong = cli("check", str(almost))
-    assert one_wrong.returncode == 1 and "Public score: 96.67/100" in one_wrong.stdout
-    grade = cli("grade", str(almost))  # grading keeps its contract: 0 whenever grading finished
-    assert grade.returncode == 0
+    assert one_wrong.returncode == 1 and "Public score: 8/10" in one_wrong.stdout
+    assert cli("grade", str(almost)).returncode == 0  # grading keeps its contract: 0 whenever grading finished
 
 
-def test_check_help_states_the_exit_status():
+def test_check_help_states_the_exit_status(cli):
     shown = cli("check", "--help").stdout
     assert "0 when every check passes, 1 while any fails" in " ".join(shown.split())
 
@@ -60,50 +51,61 @@ def test_check_help_states_the_exit_status():
 # --- the next step ----------------------------------------------------------------------------
 
 
-def test_next_names_the_function_to_fix_not_the_test(tmp_path):
-    # get_patch ignores the stride: conv and forward fail as well, but get_patch is where the mistake is
-    assert check_next(materialize(COURSE, MISTAKES["stride_ignored"], tmp_path / "s")) == \
-        "Next: fix get_patch (test_get_patch fails)."
-    assert check_next(materialize(COURSE, MISTAKES["kernel_flipped"], tmp_path / "k")) == \
-        "Next: fix conv (test_conv fails)."
-    assert check_next(materialize(COURSE, MISTAKES["padding_only_3d"], tmp_path / "p")) == \
-        "Next: fix padding (test_padding fails)."
-    assert check_next(materialize(COURSE, MISTAKES["width_height_swapped"], tmp_path / "w")) == \
-        "Next: fix ConvLayer.__init__ (test_init_sizes_the_output fails)."
-    assert check_next(materialize(COURSE, MISTAKES["activator_before_bias"], tmp_path / "a")) == \
-        "Next: fix ConvLayer.forward (test_forward_with_relu_on_a_non_square_input fails)."
+def test_next_names_the_function_to_fix_not_the_test(check_next, mistake):
+    assert check_next(mistake("first_row")) == "Next: fix total (test_total fails)."
+    assert check_next(mistake("double_adds")) == "Next: fix double (test_double fails)."
+    assert check_next(mistake("map_not_in_place")) == "Next: fix map_each (test_map_each fails)."
 
 
-def test_next_finishes_the_earliest_failing_task_before_new_stubs(tmp_path):
-    # ReLU is wrong and Filter is still a stub: fix the first task before starting the second
-    path = variant(tmp_path, "early",
-                   ("activators", "return max(0, weighted_input)", "return abs(weighted_input)"),
-                   ("filter", "        self.weights = np.random.uniform(-1e-4, 1e-4, (depth, height, width))\n",
-                    "        raise NotImplementedError('Filter.__init__: your code here')\n"))
-    assert check_next(path) == "Next: fix ReluActivator.forward (test_forward_negative fails)."
-    # the first task right, the second a stub, the third wrong: implement the stub first
-    path = variant(tmp_path, "stub",
-                   ("filter", "        self.weights = np.random.uniform(-1e-4, 1e-4, (depth, height, width))\n",
-                    "        raise NotImplementedError('Filter.__init__: your code here')\n"),
-                   ("conv_layer", "    top = i * stride\n    left = j * stride", "    top = i\n    left = j"))
-    assert check_next(path) == "Next: implement Filter.__init__."
-    assert check_next(COURSE.stubs_dir) == "Next: implement ReluActivator.forward."
-    assert check_next(COURSE.source_dir) == ""
+def test_next_names_where_the_code_raised_rather_than_the_test(check_next, variant):
+    # the public test of Scaler.apply fails because the constructor raises: fix the constructor
+    path = variant("init", ("arrays", "        self.factor = factor", "        self.factor = factor / 0"))
+    assert check_next(path) == "Next: fix Scaler.__init__ (test_scaler_apply fails)."
 
 
-def test_next_points_at_a_module_that_cannot_be_imported(tmp_path):
-    path = variant(tmp_path, "broken", ("filter", "class Filter:", "class Filter(:"))
-    assert check_next(path) == "Next: fix filter.py so that it can be imported (see above)."
+def test_next_finishes_the_earliest_failing_task_before_new_stubs(check_next, variant, mini):
+    stub = "        raise NotImplementedError('Scaler.__init__: your code here')"
+    # the first task wrong and the second a stub: fix the first task before starting the second
+    path = variant("early", ("arith", "return 2 * x", "return x + 2"), ("arrays", "        self.factor = factor", stub))
+    assert check_next(path) == "Next: fix double (test_double fails)."
+    # the first task right, the second a stub somewhere and wrong elsewhere: fix what is written first
+    path = variant("late", ("arrays", "        self.factor = factor", stub),
+                   ("arrays", "return float(np.sum(values))", "return float(np.sum(values[0]))"))
+    assert check_next(path) == "Next: fix total (test_total fails)."
+    # only stubs left in the task: implement the first of them, in the lesson's order
+    path = variant("stub", ("arrays", "        self.factor = factor", stub))
+    assert check_next(path) == "Next: implement Scaler.__init__."
+    assert check_next(mini.stubs_dir) == "Next: implement double."
+    assert check_next(mini.source_dir) == ""
+
+
+def test_next_points_at_a_module_that_cannot_be_imported(check_next, variant):
+    path = variant("broken", ("arrays", "class Scaler:", "class Scaler(:"))
+    assert check_next(path) == "Next: fix arrays.py so that it can be imported (see above)."
 
 
 # --- what a failed call was made on ------------------------------------------------------------
 
 
-def test_a_failing_call_says_on_what_input(tmp_path):
-    path = materialize(COURSE, MISTAKES["padding_only_3d"], tmp_path / "p")
+def test_a_failing_call_says_on_what_input_and_gets_its_hint(cli, variant):
+    path = variant("unpacks", ("arrays", "    return float(np.sum(values))",
+                               "    rows, columns, depth = values.shape\n    return float(np.sum(values))"))
     shown = cli("check", str(path)).stdout
-    assert re.search(r"test_padding: padding\(input_array, 1\) with input_array.shape = \(2, 3\) raised "
-                     r"ValueError: not enough values to unpack .* \(conv_layer.py:\d+ in padding\)", shown), shown
+    assert re.search(r"test_total: total\(values\) with values.shape = \(2, 3\) raised ValueError: not enough values "
+                     r"to unpack \(expected 3, got 2\) \(arrays.py:\d+ in total\)", shown), shown
+    assert "Hint: a 1-D array has one axis only." in shown
+
+
+def test_a_hidden_test_says_only_the_rank_of_its_arrays(cli, variant, tmp_path):
+    path = variant("unpacks", ("arrays", "    return float(np.sum(values))",
+                               "    rows, columns, depth = values.shape\n    return float(np.sum(values))"))
+    report = tmp_path / "results.json"
+    cli("grade", str(path), "--json", str(report))
+    hidden = [t for t in json.loads(report.read_text())["tests"] if t["visibility"] == "hidden"]
+    assert len(hidden) == 3
+    one_d = [t["output"] for t in hidden if "values.ndim = 1" in t["output"]]
+    assert one_d and "total(values) with values.ndim = 1 raised ValueError (arrays.py:" in one_d[0]
+    assert not [t for t in hidden if "shape" in t["output"] or "not enough values" in t["output"]]
 
 
 def test_a_call_is_described_by_parameter_names_shapes_and_values():
@@ -122,29 +124,32 @@ def test_an_array_put_in_the_worker_is_described_by_its_shape():
     remote = Remote.__new__(Remote)
     object.__setattr__(remote, "_type", "ndarray")
     object.__setattr__(remote, "_shape", (3, 4))
-    shown, _ = describe_call("element_wise_op", (remote, "op"), {}, ["array", "op"])
-    assert render(shown) == "element_wise_op(array, 'op') with array.shape = (3, 4)"
+    shown, _ = describe_call("map_each", (remote, "op"), {}, ["array", "op"])
+    assert render(shown) == "map_each(array, 'op') with array.shape = (3, 4)"
 
 
 # --- scores and language ------------------------------------------------------------------
 
 
-def test_scores_for_people_have_at_most_two_decimals_and_the_report_keeps_them_all(tmp_path):
-    path = materialize(COURSE, MISTAKES["activator_skipped"], tmp_path / "a")
-    shown = cli("check", str(path)).stdout
-    assert "Public score: 92.22/100" in shown and "92.222" not in shown
+def test_scores_for_people_have_at_most_two_decimals_and_the_report_keeps_them_all(cli, mistake, tmp_path,
+                                                                                    mini_copy):
     report = tmp_path / "results.json"
-    graded = cli("grade", str(path), "--json", str(report))
-    assert "Total: 91.06/100" in graded.stdout
-    assert '"score": 91.0638' in report.read_text()
+    graded = cli("grade", str(mistake("clip_swapped")), "--json", str(report))
+    assert "Total: 8.67/10" in graded.stdout and "8.666" not in graded.stdout
+    assert '"score": 8.666667' in report.read_text()
+    text = (mini_copy / "course.yaml").read_text().replace("points: 4", "points: 1").replace("points: 6", "points: 2")
+    (mini_copy / "course.yaml").write_text(text)
+    unit = load_course(mini_copy).unit()
+    wrong = materialize(unit, {m.name: m for m in load_mistakes(unit)}["first_row"], tmp_path / "first_row")
+    shown = cli("check", str(wrong), course=mini_copy).stdout
+    assert "Public score: 2.33/3" in shown and "2.333" not in shown
 
 
-@pytest.mark.parametrize("name", ["exercises", "padding_only_3d", "kernel_flipped", "activator_before_bias",
-                                  "width_height_swapped", "output_size_float"])
-def test_in_chinese_every_line_a_student_reads_is_chinese(tmp_path, name):
-    path = COURSE.stubs_dir if name == "exercises" else materialize(COURSE, MISTAKES[name], tmp_path / name)
+@pytest.mark.parametrize("name", ["exercises", "first_row", "clip_swapped", "double_adds"])
+def test_in_chinese_every_line_a_student_reads_is_chinese(cli, mini, mistake, name):
+    path = mini.stubs_dir if name == "exercises" else mistake(name)
     shown = cli("check", str(path), "--lang", "zh").stdout
     lines = [line for line in shown.splitlines() if line.strip()]
-    assert len(lines) >= 6
+    assert len(lines) >= 5
     english = [line for line in lines if not re.search(r"[\u4e00-\u9fff]", line)]
     assert english == [], english

@@ -1,4 +1,4 @@
-"""grader release: each artefact, checked by its real consumer."""
+"""grader release: each artefact of the mini fixture unit, checked by its real consumer."""
 
 import importlib.util
 import json
@@ -18,16 +18,20 @@ from grader.model.course import load_course
 from grader.rendering.scoring import score_run
 from grader.running.pipeline import run_suites
 
-ROOT = Path(__file__).resolve().parents[2]
-COURSE = load_course(ROOT)
+MINI = Path(__file__).parent / "fixtures" / "mini"
+UNIT = load_course(MINI).unit()
 SEED = 1234
+
+
+def release(out: Path, course: Path = MINI) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "grader", "--course", str(course), "release", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
     out = tmp_path_factory.mktemp("release")
-    done = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    done = release(out)
     assert done.returncode == 0, done.stderr
     return out
 
@@ -41,53 +45,74 @@ def unzip(archive: Path, target: Path) -> Path:
     return target
 
 
+def test_release_writes_each_artefact_under_the_units_names(released):
+    assert (released / "nbgrader" / "source" / "mini_assignment" / "mini.ipynb").is_file()
+    assert (released / "student.zip").is_file() and (released / "autograder.zip").is_file()
+
+
+def test_a_unit_that_cannot_be_released_says_why_in_one_line_and_writes_nothing(mini_copy, tmp_path):
+    text = (mini_copy / "course.yaml").read_text()
+    line = "        notebook: {text: tests/units/mini/notebook/arrays.md, tests: tests/units/mini/notebook/arrays.py}\n"
+    assert line in text
+    (mini_copy / "course.yaml").write_text(text.replace(line, ""))
+    out = tmp_path / "out"
+    done = release(out, mini_copy)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert "tasks[1] (arrays) has no `notebook`" in done.stderr
+    assert not out.exists() or not list(out.rglob("*")), "a half-written release"
+    # a test cell naming data the unit does not have: the same
+    (mini_copy / "course.yaml").write_text(text)
+    cell = mini_copy / "tests" / "units" / "mini" / "notebook" / "arrays.py"
+    cell.write_text(cell.read_text() + "assert $missing\n")
+    done = release(out, mini_copy)
+    assert done.returncode == 2 and "arrays.py: $'missing' is not a key of the unit's data" in done.stderr
+    assert not out.exists() or not list(out.rglob("*"))
+
+
 # --- the student bundle ------------------------------------------------------------------
 
 
-def secrets_of_the_course() -> list[str]:
-    """What must never reach students: solution lines, hidden test names and their data."""
+def secrets_of_the_unit() -> list[str]:
+    """What must never reach students: solution lines, hidden test names, the course code and the mistakes."""
     secrets = set()
-    public = "".join(p.read_text() for p in COURSE.suite_dir("public").glob("*.py"))
-    public += "".join(p.read_text() for p in COURSE.stubs_dir.glob("*.py"))  # what students get anyway
-    for module in COURSE.model.modules:
-        text = (COURSE.source_dir / f"{module}.py").read_text()
-        for region in solution_regions(text):
-            for line in region.splitlines():
-                line = line.strip()
-                if len(line) >= 20 and line not in public and not line.startswith("#"):
-                    secrets.add(line)
-    for path in COURSE.suite_dir("hidden").glob("*.py"):
-        text = path.read_text()
-        secrets |= {name for name in re.findall(r"def (test_\w+)", text) if name not in public}
-        secrets |= {"FORWARD_CASES", "def correlate(", "sliding_window_view(x3"}
-    return sorted(secrets)
+    public = "".join(p.read_text() for p in UNIT.suite_dir("public").glob("*.py"))
+    public += "".join(p.read_text() for p in UNIT.stubs_dir.glob("*.py"))  # what students get anyway
+    for module in UNIT.modules:
+        for region in solution_regions((UNIT.source_dir / f"{module}.py").read_text()):
+            secrets |= {line.strip() for line in region.splitlines() if len(line.strip()) >= 12}
+    for path in UNIT.suite_dir("hidden").glob("*.py"):
+        secrets |= {name for name in re.findall(r"def (test_\w+)", path.read_text()) if name not in public}
+    for path in (MINI / "tests" / "hidden" / "mini" / "code").glob("*.py"):
+        secrets |= {line.strip() for line in path.read_text().splitlines()
+                    if len(line.strip()) >= 20 and not line.strip().startswith(("import", "from", "#", '"""'))}
+    catalogue = yaml.safe_load((MINI / "tests" / "units" / "mini" / "mistakes.yaml").read_text())
+    secrets |= {entry["about"] for entry in catalogue.values()}
+    return sorted(s for s in secrets if s not in public)
 
 
-def test_the_student_bundle_holds_no_solution_and_no_hidden_test(released):
-    secrets = secrets_of_the_course()
-    assert len(secrets) > 30, "the scan would prove nothing"
+def test_the_student_bundle_holds_no_solution_no_hidden_test_and_no_course_code(released):
+    secrets = secrets_of_the_unit()
+    assert len(secrets) > 15, "the scan would prove nothing"
     with zipfile.ZipFile(released / "student.zip") as bundle:
         names = bundle.namelist()
-        assert "grader/reference.py" not in names and not [n for n in names if "hidden" in n or "solutions" in n]
+        assert not [n for n in names if n.endswith((".pyc", ".pyo")) or "__pycache__" in n], "compiled files ship"
+        assert not [n for n in names if "/hidden/" in n or "/code/" in n or n.startswith("solutions/")], names
+        assert not [n for n in names if n.startswith(("grader/authoring/", "grader/classwork/"))]
         for name in names:
             text = bundle.read(name).decode("utf-8", errors="replace")
             assert not re.search(r"^\s*### BEGIN SOLUTION\s*$", text, re.M), f"{name} holds a solution region"
             found = [secret for secret in secrets if secret in text]
             assert not found, f"{name} holds {found[:3]}"
         assert {"README.md", "course.yaml", "pyproject.toml", ".github/workflows/classroom.yml",
-                "exercises/demo.py", "tests/public/test_conv_layer.py"} <= set(names)
+                "exercises/arith.py", "tests/public/mini/test_arith.py", "tests/public/mini/predictions.json",
+                "tests/units/mini/helpers.py", "tests/units/mini/data.json",
+                "tests/units/mini/hints.yaml"} <= set(names)
 
 
 def test_the_student_bundle_works_in_a_fresh_virtual_environment(released, tmp_path):
     bundle = unzip(released / "student.zip", tmp_path / "bundle")
-    readme = (bundle / "README.md").read_text()
-    install = re.search(r"^(python3 -m pip install -e \.)", readme, re.M)
-    assert install, "the README states the install command"
-    # a venv first (PEP 668 refuses a bare pip install on Debian's Python), one interpreter name throughout,
-    # and `grader check` before the demo (the demo needs the whole layer)
-    assert re.search(r"^python3 -m venv \.venv", readme, re.M) and readme.index("venv") < readme.index("pip install")
-    assert not re.search(r"(^|\s)python (-m|\S+\.py)", readme), "one interpreter name: python3"
-    assert readme.index("grader check") < readme.index("exercises.demo")
+    assert (bundle / "README.md").read_text() == (MINI / "tests" / "units" / "mini" / "student.md").read_text()
     env = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=300)
     python, grader = env / "bin" / "python", env / "bin" / "grader"
@@ -95,24 +120,29 @@ def test_the_student_bundle_works_in_a_fresh_virtual_environment(released, tmp_p
                           text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    first = subprocess.run([str(grader), "check"], cwd=bundle, capture_output=True, text=True, timeout=300, env=clean)
-    assert "Public score: 0/100" in first.stdout and "Next: implement ReluActivator.forward." in first.stdout
+
+    def check() -> subprocess.CompletedProcess:
+        return subprocess.run([str(grader), "check"], cwd=bundle, capture_output=True, text=True, timeout=300,
+                              env=clean)
+
+    helped = subprocess.run([str(grader), "--help"], cwd=bundle, capture_output=True, text=True, env=clean).stdout
+    assert "{grade,check}" in helped, "the bundle offers only what it can do"
+    first = check()
+    assert "Public score: 0/10" in first.stdout and "Next: implement double." in first.stdout
     assert first.returncode == 1  # the GitHub Classroom run stays red
-    for module in COURSE.model.modules:
-        shutil.copy(COURSE.source_dir / f"{module}.py", bundle / "exercises" / f"{module}.py")
-    done = subprocess.run([str(grader), "check"], cwd=bundle, capture_output=True, text=True, timeout=300, env=clean)
-    assert "Public score: 100/100" in done.stdout and done.returncode == 0, done.stdout + done.stderr
-    demo = subprocess.run([str(python), "-m", "exercises.demo"], cwd=bundle, capture_output=True, text=True,
-                          timeout=120, env=clean)
-    assert '[3,3,[6,7,5,3,-1,-1,2,-1,4]]' in demo.stdout
-    # without the reference, the hints for the public checks come from the suspects recorded at release
-    layer = bundle / "exercises" / "conv_layer.py"
-    layer.write_text(layer.read_text().replace("np.sum(patch * kernel_array) + bias",
-                                               "np.sum(patch * kernel_array[..., ::-1, ::-1]) + bias"))
-    flipped = subprocess.run([str(grader), "check"], cwd=bundle, capture_output=True, text=True, timeout=300,
-                             env=clean)
-    hint = yaml.safe_load((ROOT / "tests" / "hints.yaml").read_text())["kernel_flipped"]["hint"]["en"]
-    assert f"Hint: {hint}" in flipped.stdout, flipped.stdout
+    for module in UNIT.modules:
+        shutil.copy(UNIT.source_dir / f"{module}.py", bundle / "exercises" / f"{module}.py")
+    done = check()
+    assert "Public score: 10/10" in done.stdout and done.returncode == 0, done.stdout + done.stderr
+    # without the course code, the hints of the public checks come from the predictions recorded at release
+    arith = bundle / "exercises" / "arith.py"
+    arith.write_text(arith.read_text().replace("return 2 * x", "return x + 2"))
+    total = bundle / "exercises" / "arrays.py"
+    total.write_text(total.read_text().replace("    return float(np.sum(values))",
+                                               "    rows, columns, depth = values.shape\n    return 0.0"))
+    wrong = check()
+    assert "Hint: twice x is 2 * x, not x + 2." in wrong.stdout, wrong.stdout  # a value from the book
+    assert "Hint: a 1-D array has one axis only." in wrong.stdout  # a predicate from the book
 
 
 # --- the Gradescope autograder ---------------------------------------------------------
@@ -133,20 +163,24 @@ def run_autograder(released: Path, root: Path, submission: dict[str, Path]) -> d
 
 
 def test_the_autograder_grades_a_submission_as_gradescope_would(released, tmp_path):
-    files = {f"{m}.py": COURSE.source_dir / f"{m}.py" for m in COURSE.model.modules}
+    with zipfile.ZipFile(released / "autograder.zip") as bundle:
+        names = bundle.namelist()
+    left_out = ("solutions/", "tests/units/mini/mistakes", "tests/units/mini/styles")
+    assert not [n for n in names if n.startswith(left_out)]
+    files = {f"{m}.py": UNIT.source_dir / f"{m}.py" for m in UNIT.modules}
     report = run_autograder(released, tmp_path / "correct", files)
-    assert report["score"] == 100 and len(report["tests"]) >= 60
+    assert report["score"] == 10 and len(report["tests"]) == 13
     assert {"score", "max_score", "status", "output", "visibility", "name"} <= set(report["tests"][0])
     assert (tmp_path / "correct" / "results" / "feedback.md").is_file()
-    stubs = {f"exercises/{m}.py": COURSE.stubs_dir / f"{m}.py" for m in COURSE.model.modules}
+    stubs = {f"exercises/{m}.py": UNIT.stubs_dir / f"{m}.py" for m in UNIT.modules}
     report = run_autograder(released, tmp_path / "stubs", stubs)  # uploaded as a folder: found one level down
     assert report["score"] == 0 and "not implemented yet" in json.dumps(report)
 
 
 def test_the_autograder_grades_a_notebook(released, tmp_path):
     notebook = next((released / "nbgrader" / "source").rglob("*.ipynb"))
-    report = run_autograder(released, tmp_path / "nb", {"conv_layer.ipynb": notebook})
-    assert report["score"] == 100, report["output"]
+    report = run_autograder(released, tmp_path / "nb", {"mini.ipynb": notebook})
+    assert report["score"] == 10, report["output"]
 
 
 # --- nbgrader -------------------------------------------------------------------------------
@@ -159,7 +193,8 @@ def test_the_source_notebook_passes_its_own_tests(released):
         if cell["cell_type"] == "code":
             exec(compile(cell["source"], cell["metadata"]["nbgrader"]["grade_id"], "exec"), namespace)
     grades = [c["metadata"]["nbgrader"] for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
-    assert sum(g["points"] for g in grades) == COURSE.max_score
+    assert sum(g["points"] for g in grades) == UNIT.max_score
+    assert "assert total(np.array([[1, 2, 3], [4, 5, 6]])) == 21" in json.dumps(notebook)  # the unit's data
 
 
 @pytest.mark.skipif(importlib.util.find_spec("nbgrader") is None and not os.environ.get("CI"),
@@ -169,18 +204,17 @@ def test_nbgrader_generates_the_student_notebook(released, tmp_path):
     shutil.copytree(released / "nbgrader", course)
     # nbgrader runs `alembic` for a new gradebook: pip put it beside this interpreter
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "conv_forward", "--force",
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "mini_assignment", "--force",
                            f"--CourseDirectory.db_url=sqlite:///{tmp_path / 'gradebook.db'}"],
                           cwd=course, capture_output=True, text=True, timeout=600, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
-    student = course / "release" / "conv_forward" / "conv_layer.ipynb"
+    student = course / "release" / "mini_assignment" / "mini.ipynb"
     text = student.read_text()
     assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
-    assert text.count("raise NotImplementedError") >= 10
-    assert not [secret for secret in secrets_of_the_course() if secret in text and not secret.startswith("test_")]
+    assert text.count("raise NotImplementedError") >= 6
     # the released notebook, as a student hands it in untouched, is graded 0 with the usual messages
-    run = run_suites(COURSE, student, seed=SEED)
-    assert score_run(COURSE, run).score == 0 and not run.intake_problems
+    run = run_suites(UNIT, student, seed=SEED)
+    assert score_run(UNIT, run).score == 0 and not run.intake_problems
     assert "not implemented yet" in next(iter(run.outcomes.values())).message
 
 
@@ -188,13 +222,13 @@ def test_grade_takes_a_notebook_and_names_a_missing_answer_cell(released, tmp_pa
     notebook = json.loads(next((released / "nbgrader" / "source").rglob("*.ipynb")).read_text())
     path = tmp_path / "mine.ipynb"
     path.write_text(json.dumps(notebook))
-    assert score_run(COURSE, run_suites(COURSE, path, seed=SEED)).score == 100
-    notebook["cells"] = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "filter"]
+    assert score_run(UNIT, run_suites(UNIT, path, seed=SEED)).score == 10
+    notebook["cells"] = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "arrays"]
     path.write_text(json.dumps(notebook))
-    run = run_suites(COURSE, path, seed=SEED)
-    assert "has no answer cell for filter.py" in str(run.intake_problems["filter"])
+    run = run_suites(UNIT, path, seed=SEED)
+    assert "has no answer cell for arrays.py" in str(run.intake_problems["arrays"])
     path.write_text("{ not json")
-    assert "cannot be read" in str(run_suites(COURSE, path, seed=SEED).intake_problems["activators"])
+    assert "cannot be read" in str(run_suites(UNIT, path, seed=SEED).intake_problems["arith"])
 
 
 def test_the_bundles_depend_on_what_the_grader_depends_on():

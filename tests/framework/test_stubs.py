@@ -1,10 +1,13 @@
-"""The student package: generated, in sync, typed, and stubbed everywhere a solution was."""
+"""Generating the student package: in sync, stubbed everywhere a solution was, signatures and docstrings kept.
+
+On the mini fixture course; the real course's package is proved by ``grader validate`` and ``tests/course``.
+"""
 
 import ast
 import importlib
+import importlib.util
 import inspect
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +15,8 @@ import pytest
 
 from grader.authoring.stubs import StubError, make_stub, solution_regions, stale_files
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).parent / "fixtures" / "mini"
+MODULES = ["arith", "arrays"]
 
 
 def test_exercises_are_in_sync_with_solutions():
@@ -22,8 +26,9 @@ def test_exercises_are_in_sync_with_solutions():
 def test_stale_files_notices_a_change(tmp_path):
     stubs = tmp_path / "exercises"
     shutil.copytree(ROOT / "exercises", stubs)
-    (stubs / "filter.py").write_text((stubs / "filter.py").read_text() + "\n# edited\n")
-    assert stale_files(ROOT / "solutions", stubs) == ["filter.py"]
+    (stubs / "arith.py").write_text((stubs / "arith.py").read_text() + "\n# edited\n")
+    (stubs / "extra.py").write_text("")
+    assert stale_files(ROOT / "solutions", stubs) == ["arith.py", "extra.py"]
 
 
 def _functions_with_regions(module_name):
@@ -47,9 +52,22 @@ def _dummy_args(function, skip_self):
     return [None] * (len(parameters) - (1 if skip_self else 0))
 
 
-@pytest.mark.parametrize("module_name", ["activators", "filter", "conv_layer"])
-def test_every_solution_region_became_not_implemented(module_name):
-    module = importlib.import_module(f"exercises.{module_name}")
+@pytest.fixture(scope="module")
+def stubs_package():
+    """The mini stubs, imported as a package of their own."""
+    spec = importlib.util.spec_from_file_location("_mini_exercises", ROOT / "exercises" / "__init__.py",
+                                                  submodule_search_locations=[str(ROOT / "exercises")])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["_mini_exercises"] = package
+    spec.loader.exec_module(package)
+    yield package
+    for name in [n for n in sys.modules if n.startswith("_mini_exercises")]:
+        del sys.modules[name]
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_every_solution_region_became_not_implemented(stubs_package, module_name):
+    module = importlib.import_module(f"_mini_exercises.{module_name}")
     targets = _functions_with_regions(module_name)
     assert targets, "the module should have solution regions"
     for owner, name in targets:
@@ -78,23 +96,8 @@ def test_no_solution_text_in_exercises():
                     assert line.strip() not in stub, f"{path.name}: solution line leaked: {line.strip()}"
 
 
-def test_conv_layer_is_ordered_top_down_breadth_first():
-    tree = ast.parse((ROOT / "exercises" / "conv_layer.py").read_text())
-    order = []
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            order += [f"{node.name}.{item.name}" for item in node.body if isinstance(item, ast.FunctionDef)]
-        elif isinstance(node, ast.FunctionDef):
-            order.append(node.name)
-    assert order == [
-        "ConvLayer.__init__", "ConvLayer.forward",            # level 1
-        "ConvLayer.calculate_output_size", "padding", "conv", "element_wise_op",  # level 2
-        "get_patch",                                           # level 3
-    ]
-
-
 def test_signatures_and_docstrings_are_kept():
-    for name in ["activators", "filter", "conv_layer"]:
+    for name in MODULES:
         solution = ast.parse((ROOT / "solutions" / f"{name}.py").read_text())
         stub = ast.parse((ROOT / "exercises" / f"{name}.py").read_text())
         def signatures(tree):
@@ -102,12 +105,6 @@ def test_signatures_and_docstrings_are_kept():
                     for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
         assert signatures(solution) == signatures(stub)
         assert ast.get_docstring(stub), f"exercises/{name}.py needs a module docstring"
-
-
-def test_mypy_passes_on_exercises_and_solutions():
-    result = subprocess.run([sys.executable, "-m", "mypy", "exercises", "solutions"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("source, problem", [

@@ -1,0 +1,41 @@
+"""A unit's course code (its ``reference`` and ``predictions``), imported from the path course.yaml gives.
+
+It is trusted code of the course, run in the grader's own process, never in
+the sandbox and never shipped to students. Each unit's package is imported
+under a name of its own (derived from its path), so two units, or two courses
+in one process, never share a module by accident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from types import ModuleType
+
+from ..model.course import CourseError, Unit
+
+
+def load_code(unit: Unit) -> ModuleType | None:
+    """The unit's course-code package with its submodules imported, or None when it has none."""
+    folder = unit.path(unit.model.code)
+    if folder is None:
+        return None
+    init = folder / "__init__.py"
+    name = f"_grader_unit_{unit.id}_{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:10]}"
+    package = sys.modules.get(name)
+    if package is None:
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
+        if spec is None or spec.loader is None:
+            raise CourseError([f"unit {unit.id}: code {unit.model.code!r} cannot be imported"])
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[name] = package
+        try:
+            spec.loader.exec_module(package)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    for module in ("reference", "predictions"):
+        if (folder / f"{module}.py").is_file() and not hasattr(package, module):
+            setattr(package, module, importlib.import_module(f"{name}.{module}"))
+    return package

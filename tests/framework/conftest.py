@@ -1,0 +1,63 @@
+"""The framework's tests run on fixture courses of their own (``fixtures/``), never on the real course.
+
+``mini`` is a small course with one unit (two tasks: numbers, then arrays)
+that uses every extension point: course code (reference and predictions),
+helpers, data, hints, mistakes, styles, a hidden test, a notebook and a
+student README. Tests that change a course work on a copy (``mini_copy``).
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.authoring.mistakes import Mistake, materialize
+from grader.model.course import load_course
+from grader.rendering.scoring import score_run
+from grader.running.pipeline import run_suites
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI = FIXTURES / "mini"
+SEED = 1234
+
+
+@pytest.fixture(scope="session")
+def mini():
+    """The mini course's one unit, read-only."""
+    return load_course(MINI).unit()
+
+
+@pytest.fixture
+def mini_copy(tmp_path):
+    """A copy of the mini course to change: its root folder."""
+    return Path(shutil.copytree(MINI, tmp_path / "mini", ignore=shutil.ignore_patterns("__pycache__")))
+
+
+@pytest.fixture
+def variant(mini, tmp_path):
+    """``variant(name, (module, old, new), ...)``: the mini solutions with exact text edits, as a new folder."""
+    def make(name, *edits):
+        spec = Mistake(name, "", [{"module": m, "old": o, "new": n} for m, o, n in edits], [])
+        return materialize(mini, spec, tmp_path / name)
+    return make
+
+
+@pytest.fixture
+def grade(mini):
+    """``grade(path, kind="hidden", **options)``: (score, run) of a submission in the mini unit."""
+    def run(path, kind="hidden", unit=None, **options):
+        unit = unit or mini
+        result = run_suites(unit, Path(path), kind, seed=options.pop("seed", SEED), **options)
+        return score_run(unit, result), result
+    return run
+
+
+@pytest.fixture
+def cli():
+    """``cli(*args, course=MINI)``: the grader's command line on a course, as a user runs it."""
+    def run(*args, course=MINI, **kwargs):
+        return subprocess.run([sys.executable, "-m", "grader", "--course", str(course), *args], capture_output=True,
+                              text=True, timeout=600, **kwargs)
+    return run
