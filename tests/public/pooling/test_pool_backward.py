@@ -1,0 +1,38 @@
+"""Public checks, task 2: the backward pass."""
+
+import numpy as np
+
+from grader.kit import check_array
+
+
+def test_get_max_index(submission, predictions):
+    window = np.array([[1.0, 3.0], [3.0, 2.0]])  # two maxima: the first, row by row, is (0, 1)
+    got = submission.max_pooling.get_max_index(window)
+    check_array(np.array(got), np.array([0, 1]), "get_max_index([[1, 3], [3, 2]])",
+                suspects=[(m, np.array(v)) for m, v in predictions.max_index(window)])
+
+
+def backward(submission, x, sensitivity, filter_hw, stride):
+    channels, height, width = x.shape
+    layer = submission.max_pooling.MaxPoolingLayer(width, height, channels, filter_hw[1], filter_hw[0], stride)
+    layer.forward(x)
+    layer.backward(x, sensitivity)
+    return layer.delta_array
+
+
+def test_backward_example(submission, predictions, unit_data):
+    x = np.array(unit_data["input"], dtype=np.float64)
+    sensitivity = np.array(unit_data["sensitivity"], dtype=np.float64)
+    got = backward(submission, x, sensitivity, unit_data["filter"], unit_data["stride"])
+    check_array(got, np.array(unit_data["delta"], dtype=np.float64),
+                "layer.delta_array ← layer.backward(example_x, example_sensitivity)",
+                suspects=predictions.backward(x, sensitivity, *unit_data["filter"], unit_data["stride"]))
+
+
+def test_backward_with_tied_maxima(submission, predictions):
+    x = np.array([[[1, 1, 0, 2], [0, 1, 2, 2]]], dtype=np.float64)
+    sensitivity = np.array([[[5.0, -3.0]]])
+    expected = np.array([[[5, 0, 0, -3], [0, 0, 0, 0]]], dtype=np.float64)
+    check_array(backward(submission, x, sensitivity, (2, 2), 2), expected,
+                "layer.delta_array ← layer.backward([[[1, 1, 0, 2], [0, 1, 2, 2]]], [[[5, -3]]])",
+                suspects=predictions.backward(x, sensitivity, 2, 2, 2))
