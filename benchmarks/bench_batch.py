@@ -1,11 +1,11 @@
 """How fast `grader grade-all` grades a class, against `grader grade` once per submission, in the same run.
 
-Generates a class: correct submissions in three styles, every known mistake,
+Generates a class of one unit (default: the course's default): correct submissions in every style, every known mistake,
 untouched stubs. Times one `grader grade-all` over all of it, and the plain
 baseline of one `grader grade` per submission on a sample (the same mix),
 scaled to the class. Prints submissions per second and the ratio.
 
-    python benchmarks/bench_batch.py [--size 200] [--sample 20] [--jobs N]
+    python benchmarks/bench_batch.py [--size 200] [--sample 20] [--jobs N] [--unit ID]
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from grader.authoring.mistakes import load_mistakes, materialize  # noqa: E402
 from grader.model.course import load_course  # noqa: E402
 
 
-def make_class(folder: Path, size: int) -> list[Path]:
-    course = load_course(ROOT)
-    sources = [course.source_dir, ROOT / "tests" / "styles" / "vectorized", ROOT / "tests" / "styles" / "pure_python"]
+def make_class(folder: Path, size: int, unit_id: str | None = None) -> list[Path]:
+    course = load_course(ROOT).unit(unit_id)
+    styles = course.path(course.model.styles)
+    sources = [course.source_dir, *(sorted(p for p in styles.iterdir() if p.is_dir()) if styles else [])]
     mistakes = load_mistakes(course)
     made = []
     for index in range(size):
@@ -48,12 +49,14 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=200)
     parser.add_argument("--sample", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--unit", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-class-") as temp:
         folder, out = Path(temp) / "class", Path(temp) / "out"
         folder.mkdir()
-        students = make_class(folder, args.size)
-        command = [sys.executable, "-m", "grader", "grade-all", str(folder), "--out", str(out), "--force"]
+        students = make_class(folder, args.size, args.unit)
+        unit = ["--unit", args.unit] if args.unit else []
+        command = [sys.executable, "-m", "grader", "grade-all", str(folder), "--out", str(out), "--force", *unit]
         if args.jobs:
             command += ["--jobs", str(args.jobs)]
         started = time.perf_counter()
@@ -63,7 +66,7 @@ def main() -> int:
         started = time.perf_counter()
         for student in sample:
             report = str(Path(temp) / "r.json")
-            subprocess.run([sys.executable, "-m", "grader", "grade", str(student), "--json", report],
+            subprocess.run([sys.executable, "-m", "grader", "grade", str(student), "--json", report, *unit],
                            cwd=ROOT, check=True, capture_output=True)
         per_submission = (time.perf_counter() - started) / len(sample)
     baseline = per_submission * args.size
