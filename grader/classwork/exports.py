@@ -6,11 +6,13 @@ agree with them, and are rewritten whole (atomically) after every batch.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +65,8 @@ def write_nbgrader(unit: Unit, url: str, assignment: str, reports: list[tuple[st
     """
     from nbgrader.api import Gradebook  # type: ignore[import-untyped,unused-ignore]  # slow: only on request
 
-    _alembic_on_path()
     recorded = 0
-    with Gradebook(url) as gradebook:
+    with _alembic_reachable(), Gradebook(url) as gradebook:
         gradebook.update_or_create_assignment(assignment)
         gradebook.update_or_create_notebook(NOTEBOOK, assignment)
         for task in unit.tasks:
@@ -86,11 +87,20 @@ def write_nbgrader(unit: Unit, url: str, assignment: str, reports: list[tuple[st
     return recorded
 
 
-def _alembic_on_path() -> None:
-    """nbgrader runs the ``alembic`` command to create a gradebook: find it beside this interpreter if need be.
-
-    pip puts it in the interpreter's own bin folder, which a version manager's shims may not cover yet.
-    """
-    if shutil.which("alembic") is None:
-        here = str(Path(sys.executable).parent)
-        os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
+@contextlib.contextmanager
+def _alembic_reachable() -> Iterator[None]:
+    """nbgrader runs the ``alembic`` command to create a gradebook: while it does, find it beside this interpreter
+    if need be (pip puts it in the interpreter's own bin folder, which a version manager's shims may not cover).
+    ``PATH`` is as it was afterwards."""
+    if shutil.which("alembic") is not None:
+        yield
+        return
+    before = os.environ.get("PATH")
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + (before or "")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PATH", None)
+        else:
+            os.environ["PATH"] = before
