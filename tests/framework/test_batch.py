@@ -44,7 +44,7 @@ def tight(folder: Path) -> Path:
     """A copy of the mini course whose limits are small: attacks that loop cost the submission budget."""
     course = Path(shutil.copytree(MINI, folder, ignore=shutil.ignore_patterns("__pycache__")))
     text = (course / "course.yaml").read_text()
-    text = text.replace("call_seconds: 5", "call_seconds: 1.5").replace("import_seconds: 10", "import_seconds: 3")
+    text = text.replace("call_seconds: 2", "call_seconds: 1.5").replace("import_seconds: 10", "import_seconds: 3")
     (course / "course.yaml").write_text(text.replace("submission_seconds: 60", "submission_seconds: 10"))
     return course
 

@@ -17,7 +17,7 @@ def test_the_fixture_course_loads():
     unit = course.unit()
     assert [u.id for u in course.units] == ["mini"] and unit.id == "mini"
     assert [t.id for t in unit.tasks] == ["numbers", "arrays"]
-    assert unit.max_score == 10 and unit.limits.call_seconds == 5 and unit.limits.memory_mb == 1024
+    assert unit.max_score == 10 and unit.limits.call_seconds == 2 and unit.limits.memory_mb == 1024
     assert unit.suite_file(unit.tasks[0], "hidden") == MINI / "tests" / "hidden" / "mini" / "test_arith.py"
     assert course.unit_of(MINI / "tests" / "public" / "mini" / "test_arith.py") == unit
     assert course.unit_of(MINI / "tests" / "conftest.py") is None
@@ -40,7 +40,7 @@ def test_the_fixture_course_loads():
     ("module: arrays\n", "module: arrays\n        module: arrays\n", "units[0].tasks[1].module: key appears twice"),
     ("module: arrays\n", "module: nowhere\n", "tasks name modules not listed in `modules`: nowhere"),
     ("modules: [arith, arrays]", "modules: [arith, arrays", "not valid YAML"),
-    ("call_seconds: 5", "call_seconds: soon", "limits.call_seconds: Input should be a valid number"),
+    ("call_seconds: 2", "call_seconds: soon", "limits.call_seconds: Input should be a valid number"),
     ("tests: tests/units/mini/notebook/arith.py", "tests: tests/units/mini/notebook/gone.py",
      "units[0].tasks[0].notebook.tests: 'tests/units/mini/notebook/gone.py' is not a file"),
     ("  - id: mini\n", "  - id: Mini!\n", "units[0].id: String should match pattern"),
