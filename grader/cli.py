@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import yaml
 
 from . import __version__
 from .model.course import Course, CourseError, Unit, load_course
@@ -22,7 +25,7 @@ from .rendering.feedback import Feedback, markdown
 from .rendering.guide import PLAIN, TERMINAL, guide
 from .rendering.reports import gradescope, table
 from .rendering.scoring import Score, score_run
-from .running.pipeline import run_suites
+from .running.pipeline import run_suites, seed_for
 from .running.plugin import DEFAULT_SEED
 
 
@@ -34,8 +37,35 @@ def _unit(args: argparse.Namespace) -> Unit:
     return _course(args).unit(args.unit)
 
 
+def _student(args: argparse.Namespace) -> str | None:
+    """Whose numbers: ``--student``, else Gradescope's ``submission_metadata.json`` (its first user), else a
+    ``student_id`` file here or at the course's root (a student bundle's README asks for one)."""
+    if getattr(args, "student", None):
+        return str(args.student).strip()
+    if getattr(args, "metadata", None):
+        return _metadata_student(Path(args.metadata))
+    for folder in (Path.cwd(), Path(args.course) if args.course else None):
+        if folder is not None and (folder / "student_id").is_file():
+            text = (folder / "student_id").read_text(encoding="utf-8", errors="replace").strip()[:200]
+            return text or None
+    return None
+
+
+def _metadata_student(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > 1 << 20:
+            raise ValueError("too large")
+        users = json.loads(path.read_text(encoding="utf-8")).get("users") or []
+        return str(users[0]["id"])
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        print(f"grader: {path} names no student (users[0].id); grading the default variant", file=sys.stderr)
+        return None
+
+
 def _grade(unit: Unit, path: Path, kind: Kind, args: argparse.Namespace) -> tuple[Score, Run]:
-    run = run_suites(unit, path, kind, seed=args.seed, sandbox_mode=args.sandbox)
+    student = _student(args)
+    run = run_suites(unit, path, kind, seed=seed_for(unit, student, args.seed), sandbox_mode=args.sandbox,
+                     student=student)
     return score_run(unit, run), run
 
 
@@ -97,6 +127,34 @@ def cmd_check(args: argparse.Namespace) -> int:
             return 1
     # a failing check fails the command, so a CI run (GitHub Classroom) stays red until the work is right
     return 0 if score.score == score.max_score and not run.intake_problems else 1
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    from .kit.questions import answer_key, parameters, questions_of
+
+    unit = _unit(args)
+    lang = args.lang or unit.language
+    student = _student(args)
+    questions = questions_of(unit)
+    if not questions:
+        print(f"grader: unit {unit.id} has no questions", file=sys.stderr)
+        return 2
+    if args.key:
+        if unit.model.code is None:
+            print("grader: no answer key here (the unit's course code is not part of a student bundle)",
+                  file=sys.stderr)
+            return 2
+        print(f"# the answers of {student or 'the default variant'}, unit {unit.id}")
+        print(yaml.safe_dump(answer_key(unit, student), allow_unicode=True, sort_keys=False), end="")
+        return 0
+    heading = {"en": f"{unit.name(lang)}: questions for {student or 'the default variant'}",
+               "zh": f"{unit.name(lang)}：{student or '默认版本'} 的题目"}
+    print(heading.get(lang, heading["en"]))
+    for number, question in enumerate(questions, 1):
+        print(f"\n{number}. [{question.id}] {question.render(parameters(unit, question, student), lang)}")
+        for option, texts in question.choices.items():
+            print(f"   {option}) {texts.get(lang) or texts['en']}")  # type: ignore[call-overload]
+    return 0
 
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
@@ -174,13 +232,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     def run_options(sub: argparse.ArgumentParser) -> None:
         unit_option(sub)
-        sub.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the randomized cases")
+        sub.add_argument("--seed", type=int, default=None,
+                         help=f"seed of the randomized cases (default: the student's own, else {DEFAULT_SEED})")
         sub.add_argument("--lang", choices=list(LANGUAGES), help="language of the feedback (default: the course's)")
         sub.add_argument("--feedback", metavar="FILE", help="write a Markdown feedback page here")
         sub.add_argument("--sandbox", choices=["auto", "bwrap", "process"], default="auto",
                          help="isolation of student code (default: the strongest available)")
 
+    def student_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--student", metavar="ID", help="whose numbers the questions are (and whose random cases); "
+                         "default: a student_id file here, else the default variant")
+
     grade = commands.add_parser("grade", help="grade one submission with the hidden suites")
+    student_option(grade)
+    grade.add_argument("--metadata", metavar="FILE", help="Gradescope's submission_metadata.json: the student is its "
+                       "first user")
     grade.add_argument("path", help="a folder laid out like exercises/")
     grade.add_argument("--json", metavar="FILE", help="write a Gradescope results.json here")
     run_options(grade)
@@ -191,8 +257,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the public checks, task by task, with hints and the next step. Exit status: 0 when "
                     "every check passes, 1 while any fails (or a report cannot be written), 2 for a broken course.")
     check.add_argument("path", nargs="?", help="folder to check (default: the course's exercises/)")
+    student_option(check)
     run_options(check)
     check.set_defaults(func=cmd_check)
+
+    asked = commands.add_parser("questions", help="a student's questions, with their own numbers",
+                                description="Print a unit's questions with a student's numbers (--student ID, else a "
+                                            "student_id file, else the default variant). Answer them in answers.yaml "
+                                            "(question id: answer) beside your modules.")
+    unit_option(asked)
+    student_option(asked)
+    asked.add_argument("--lang", choices=list(LANGUAGES), help="language of the questions (default: the course's)")
+    asked.add_argument("--key", action="store_true", help="print the student's answer key in answers.yaml's form "
+                       "(instructors: it needs the unit's course code)")
+    asked.set_defaults(func=cmd_questions)
 
     if not _has("classwork") or not _has("authoring"):
         return parser  # a student bundle: the instructors' tools are not part of it

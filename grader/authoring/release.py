@@ -33,6 +33,7 @@ import yaml
 from ..kit.predictions import book_text
 from ..model.course import COURSE_FILE, CourseError, Unit
 from ..model.files import write_atomically
+from ..running.answers import NOTEBOOK_CELL as ANSWERS_CELL
 from ..running.course_code import load_code
 from ..running.pipeline import run_suites
 
@@ -135,12 +136,15 @@ def _zip(files: dict[str, bytes | str], executable: tuple[str, ...] = ()) -> byt
 
 
 def _unit_files(unit: Unit, *keys: str) -> dict[str, bytes]:
-    """The unit's files named by these keys of course.yaml, at the same relative paths."""
+    """The unit's files named by these keys of course.yaml, at the same relative paths (``questions``: the
+    questions file and their generators, both shipped; their answers are course code)."""
     files = {}
     for key in keys:
-        relative = getattr(unit.model, key)
-        if relative is not None:
-            files[relative] = (unit.root / relative).read_bytes()
+        value = getattr(unit.model, key)
+        relatives = [value.file, value.generators] if key == "questions" and value is not None else [value]
+        for relative in relatives:
+            if relative is not None:
+                files[relative] = (unit.root / relative).read_bytes()
     return files
 
 
@@ -205,7 +209,7 @@ def student_zip(unit: Unit) -> bytes:
     }
     files.update(_stubs(unit))
     files.update(_tree(unit.suite_dir("public"), public, keep=lambda path: path.name != BOOK))
-    files.update(_unit_files(unit, "hints", "helpers", "data"))
+    files.update(_unit_files(unit, "hints", "helpers", "data", "questions"))
     files.update(_tree(GRADER, "grader", keep=lambda path: path.parts[0] not in INSTRUCTOR_PACKAGES))
     return _zip(files)
 
@@ -226,7 +230,10 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 mkdir -p "$ROOT/results"
 cd "$ROOT/source"
 PYTHON="${PYTHON:-python3}"
-"$PYTHON" -m grader --course "$ROOT/source" grade "$ROOT/submission" \\
+# the student (whose numbers the questions are): the first user of Gradescope's submission metadata
+METADATA=()
+[ -f "$ROOT/submission_metadata.json" ] && METADATA=(--metadata "$ROOT/submission_metadata.json")
+"$PYTHON" -m grader --course "$ROOT/source" grade "$ROOT/submission" "${METADATA[@]}" \\
   --json "$ROOT/results/results.json" --feedback "$ROOT/results/feedback.md"
 status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
@@ -254,7 +261,7 @@ def autograder_zip(unit: Unit) -> bytes:
     files.update(_stubs(unit))
     files.update(_tree(unit.suite_dir("hidden"), hidden))
     files.update(_tree(unit.suite_dir("public"), unit.model.suites.public))
-    files.update(_unit_files(unit, "hints", "helpers", "data"))
+    files.update(_unit_files(unit, "hints", "helpers", "data", "questions"))
     if unit.model.code is not None:
         files.update(_tree(unit.root / unit.model.code, unit.model.code))
     files.update(_tree(GRADER, "grader"))
@@ -269,6 +276,20 @@ def _answer_source(unit: Unit, module: str) -> str:
     text = (unit.source_dir / f"{module}.py").read_text(encoding="utf-8")
     text = re.sub(r"^from \.\w+ import .*\n", "", text, flags=re.M)
     return text.replace("from __future__ import annotations\n", "")
+
+
+def answers_cell_source(unit: Unit) -> str:
+    """The questions' answer cell: ``ANSWERS = {...}``, in the source notebook the answers of the default variant
+    (each student finds their own numbers with ``grader questions --student ID``)."""
+    from ..kit.questions import answer_key
+
+    key = answer_key(unit, None)
+    lines = ["# Your answers, one per question id: `grader questions --student YOUR_ID` shows your numbers.",
+             "### BEGIN SOLUTION", "ANSWERS = {"]
+    lines += [f"    {json.dumps(question)}: {json.dumps(value, ensure_ascii=False)}," for question, value in
+              key.items()]
+    lines += ["}", "### END SOLUTION", ""]
+    return "\n".join(lines)
 
 
 def test_cell_source(unit: Unit, path: Path) -> str:
@@ -307,7 +328,10 @@ def source_notebook(unit: Unit) -> dict[str, Any]:
                                "(the Markdown and the test cell of the task)")
         cells.append(_cell("markdown", (unit.root / task.notebook.text).read_text(encoding="utf-8"),
                            f"text_{task.id}", grade=False, solution=False, locked=True))
-        if task.module not in answered:
+        if task.questions:
+            cells.append(_cell("code", answers_cell_source(unit), ANSWERS_CELL, grade=False, solution=True,
+                               locked=False))
+        elif task.module is not None and task.module not in answered:
             answered.add(task.module)
             cells.append(_cell("code", _answer_source(unit, task.module), task.module, grade=False, solution=True,
                                locked=False))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,14 +27,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pyflakes.checker import Checker
 from pyflakes.messages import UnusedImport
 
+from ..kit.diagnosis import Mismatch
 from ..model.course import CourseError, Unit
 from ..model.hints import HintsError, load_hints
 from ..model.results import Kind
 from ..rendering.feedback import diagnosed, points
 from ..rendering.scoring import Score, score_run
+from ..running.answers import ANSWERS_FILE
+from ..running.answers import NOTEBOOK_CELL as ANSWERS_CELL
 from ..running.course_code import load_code
 from ..running.pipeline import run_suites
 from ..trust.sandbox import SandboxMode
@@ -114,6 +119,18 @@ def judge_mistake(unit: Unit, mistake: Mistake, seed: int, sandbox_mode: Sandbox
                           diagnosed(public) if public is not None else [])
 
 
+def with_answers(unit: Unit, style: Path, into: Path) -> Path:
+    """A style is another way of writing the code: it answers the questions as the solutions do (when it has no
+    answers of its own), from a copy, so nothing is written into the style's folder."""
+    key = unit.source_dir / ANSWERS_FILE
+    if not unit.has_questions or (style / ANSWERS_FILE).exists() or not key.is_file():
+        return style
+    folder = into / style.name
+    shutil.copytree(style, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(key, folder / ANSWERS_FILE)
+    return folder
+
+
 def unused_imports(source: str, filename: str) -> list[str]:
     """The imports a module never uses (pyflakes), as ``line: name``."""
     checker = Checker(ast.parse(source, filename), filename)
@@ -154,7 +171,10 @@ def notebook_problems(unit: Unit) -> list[str]:
     code = [(cell["metadata"]["nbgrader"]["grade_id"], cell["source"], cell["metadata"]["nbgrader"])
             for cell in notebook["cells"] if cell["cell_type"] == "code"]
     solved = run_cells([(ident, source) for ident, source, _ in code])
-    stubbed = run_cells([(ident, make_stub(source, ident) if meta.get("solution") else source)
+    def stub(ident: str, source: str) -> str:  # what a student starts from: the answers cell starts empty
+        return "ANSWERS = {}\n" if ident == ANSWERS_CELL else make_stub(source, ident)
+
+    stubbed = run_cells([(ident, stub(ident, source) if meta.get("solution") else source)
                          for ident, source, meta in code])
     problems = []
     for ident, _, meta in code:
@@ -167,6 +187,65 @@ def notebook_problems(unit: Unit) -> list[str]:
         if stubbed.get(ident) is None:
             problems.append(f"notebook: the test cell {ident} passes on the stubs (it tests nothing of the answer)")
     return problems
+
+
+SAMPLE_STUDENTS = (None, "student-a", "student-b", "student-c", "student-d", "student-e")
+
+
+def question_problems(unit: Unit, code: Any) -> tuple[list[str], set[str]]:
+    """Why the unit's questions are not sound, and the hint ids their keys use.
+
+    For the default variant and a few students: every question has numbers, a
+    key, and a right answer that is judged right; every known wrong answer is
+    judged wrong with its own hint (or with none, where two mistakes answer
+    alike). ``solutions/answers.yaml`` holds the default variant's key.
+    """
+    from ..kit.questions import answer_key, judge, key_of, parameters, questions_of
+
+    problems: list[str] = []
+    used: set[str] = set()
+    questions = questions_of(unit)
+    for student in SAMPLE_STUDENTS:
+        for question in questions:
+            numbers = parameters(unit, question, student)
+            key = key_of(unit, question, numbers, code)
+            right = answer_key(unit, student, code)[question.id]
+            who = f"question {question.id} ({student or 'default variant'})"
+            try:
+                judge(question, right, key, numbers)
+            except Mismatch as failure:
+                problems.append(f"{who}: the key's own answer is judged wrong: {failure.finding.text}")
+                continue
+            answers = [(mistake, _written(question, answer)) for mistake, answer in key.mistakes]
+            for mistake, answer in answers:
+                used.add(mistake)
+                try:
+                    judge(question, answer, key, numbers)
+                except Mismatch as failure:
+                    alike = {m for m, a in answers if a == answer}
+                    if failure.finding.mistake != mistake and len(alike) == 1:
+                        problems.append(f"{who}: the answer of {mistake} ({answer}) is named "
+                                        f"{failure.finding.mistake or 'no mistake'}")
+    solutions = unit.source_dir / "answers.yaml"
+    try:
+        given = yaml.safe_load(solutions.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        given = {}
+    expected = answer_key(unit, None, code)
+    stale = sorted(q for q in expected if given.get(q) != expected[q])
+    if stale:
+        problems.append(f"{solutions.relative_to(unit.root)} is out of date ({', '.join(stale)}): run "
+                        f"`grader questions --unit {unit.id} --key` and keep its answers there")
+    return problems, used
+
+
+def _written(question: Any, answer: Any) -> Any:
+    """A key's answer as a student would write it in answers.yaml."""
+    if question.kind == "choice":
+        return sorted(answer)
+    if isinstance(answer, (set, tuple)):
+        return list(answer)
+    return answer
 
 
 def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) -> list[str]:
@@ -195,12 +274,14 @@ def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) ->
             problems.append(f"{kind} tests pass on the untouched stubs: {', '.join(passing) or '(score not 0)'}")
 
     styles = unit.path(unit.model.styles)
-    for style in sorted(p for p in styles.iterdir() if p.is_dir()) if styles is not None else []:
-        for kind in ("hidden", "public"):
-            score = validation.grade(style, kind)  # type: ignore[arg-type]
-            say(f"  style {style.name}, {kind}: {points(score.score)}/{points(score.max_score)}")
-            if score.score != score.max_score:
-                problems.append(f"the correct style {style.name} loses points in the {kind} suites")
+    with tempfile.TemporaryDirectory(prefix="grader-styles-") as copies:
+        for style in sorted(p for p in styles.iterdir() if p.is_dir()) if styles is not None else []:
+            graded = with_answers(unit, style, Path(copies))
+            for kind in ("hidden", "public"):
+                score = validation.grade(graded, kind)  # type: ignore[arg-type]
+                say(f"  style {style.name}, {kind}: {points(score.score)}/{points(score.max_score)}")
+                if score.score != score.max_score:
+                    problems.append(f"the correct style {style.name} loses points in the {kind} suites")
 
     mistakes = load_mistakes(unit)
     for mistake in mistakes:
@@ -220,6 +301,11 @@ def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) ->
             problems.append(f"mistake {mistake.name}: {detail}")
 
     used = validation.hint_ids() | {m.hint for m in mistakes if m.hint} | {a for m in mistakes for a in m.also}
+    if unit.has_questions:
+        found, asked = question_problems(unit, validation.code)
+        problems += found
+        used |= asked
+        say(f"  questions: {'keys right, known wrong answers named' if not found else 'NOT sound'}")
     hints_path = unit.path(unit.model.hints)
     try:
         hints = load_hints(hints_path) if hints_path is not None else {}

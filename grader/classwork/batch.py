@@ -44,7 +44,7 @@ from ..rendering.feedback import Feedback, markdown
 from ..rendering.reports import gradescope
 from ..rendering.scoring import score_run
 from ..running.course_code import load_code
-from ..running.pipeline import Collector, collect_run, helpers_of, open_submission, pytest_args
+from ..running.pipeline import Collector, collect_run, helpers_of, open_submission, pytest_args, seed_for
 from ..running.plugin import CONTEXT_PLUGIN, GradingContext
 from ..trust.sandbox import SandboxMode, WorkerFailure, Zygote, zygotes_work
 
@@ -226,13 +226,14 @@ class _WarmLoop:
         started = time.monotonic()
         self.collector.outcomes = {k: Outcome(o.nodeid, o.file, o.name, o.weight) for k, o in self.template.items()}
         with open_submission(batch.unit, entry.path, batch.sandbox_mode, zygote, batch.helpers) as student:
-            context = GradingContext(batch.unit, student, batch.seed, batch.code)
+            seed = seed_for(batch.unit, entry.student, batch.seed)
+            context = GradingContext(batch.unit, student, seed, batch.code, student=entry.student)
             session.config.pluginmanager.register(context, CONTEXT_PLUGIN)
             items = session.items
             for index, item in enumerate(items):
                 following = items[index + 1] if index + 1 < len(items) else None
                 item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
-        run = collect_run(self.collector, student, batch.seed, started, batch.unit)
+        run = collect_run(self.collector, student, seed, started, batch.unit, entry.student)
         report, page = grade_run(batch.unit, run, batch.feedback, print_)
         write_student(batch.out, entry.student, report, page)
         return 0
@@ -244,7 +245,7 @@ class LocalBatch:
 
     unit: Unit
     out: Path
-    seed: int
+    seed: int | None  # forced for every student; None: each student's own (see seed_for)
     jobs: int
     feedback: Feedback
     sandbox_mode: SandboxMode = "auto"
@@ -374,13 +375,13 @@ class LocalBatch:
 # --- the whole job --------------------------------------------------------------------
 
 
-def plan(unit: Unit, entries: list[Entry], out: Path, seed: int, force: bool) -> tuple[list[tuple[Entry, str]],
-                                                                                     list[str]]:
+def plan(unit: Unit, entries: list[Entry], out: Path, seed: int | None,
+         force: bool) -> tuple[list[tuple[Entry, str]], list[str]]:
     """Which submissions need grading (with their fingerprints), and which are up to date."""
     course_print = course_fingerprint(unit)
     todo, skipped = [], []
     for entry in entries:
-        print_ = fingerprint(course_print, entry, seed)
+        print_ = fingerprint(course_print, entry, seed_for(unit, entry.student, seed))
         if not force and up_to_date(out / entry.student, print_):
             skipped.append(entry.student)
         else:
@@ -388,7 +389,7 @@ def plan(unit: Unit, entries: list[Entry], out: Path, seed: int, force: bool) ->
     return todo, skipped
 
 
-def grade_all(unit: Unit, folder: Path, out: Path, *, seed: int, jobs: int | None = None, force: bool = False,
+def grade_all(unit: Unit, folder: Path, out: Path, *, seed: int | None, jobs: int | None = None, force: bool = False,
               feedback: Feedback | None = None, sandbox_mode: SandboxMode = "auto",
               progress_stream: TextIO | None = None, scheduler: str | None = None) -> BatchResult:
     """Grade every submission in ``folder`` into ``out``; see the module's docstring.
@@ -419,8 +420,8 @@ def grade_all(unit: Unit, folder: Path, out: Path, *, seed: int, jobs: int | Non
 _on_worker = threading.Lock()  # pytest runs in-process and is not thread-safe: one grading at a time per process
 
 
-def grade_on_worker(course_root: str, unit_id: str, path: str, seed: int, lang: str, sandbox_mode: SandboxMode,
-                    print_: str) -> tuple[dict[str, Any], str]:
+def grade_on_worker(course_root: str, unit_id: str, path: str, seed: int | None, lang: str,
+                    sandbox_mode: SandboxMode, print_: str, student: str | None = None) -> tuple[dict[str, Any], str]:
     """A Dask task: grade one submission (as ``grader grade`` does) and return its report and feedback page.
 
     Needs the grader installed on the worker and the course and the submission
@@ -432,11 +433,12 @@ def grade_on_worker(course_root: str, unit_id: str, path: str, seed: int, lang: 
     unit = load_course(Path(course_root)).unit(unit_id)
     feedback = Feedback.for_unit(unit, lang)  # type: ignore[arg-type]
     with _on_worker:
-        run = run_suites(unit, Path(path), seed=seed, sandbox_mode=sandbox_mode)
+        run = run_suites(unit, Path(path), seed=seed_for(unit, student, seed), sandbox_mode=sandbox_mode,
+                         student=student)
     return grade_run(unit, run, feedback, print_)
 
 
-def _grade_on_dask(scheduler: str, unit: Unit, todo: list[tuple[Entry, str]], out: Path, seed: int, lang: str,
+def _grade_on_dask(scheduler: str, unit: Unit, todo: list[tuple[Entry, str]], out: Path, seed: int | None, lang: str,
                    sandbox_mode: SandboxMode, progress: Progress | None) -> tuple[list[str], dict[str, str]]:
     """Submit every grading to the cluster; write each student's outputs here as soon as they arrive."""
     from distributed import Client, as_completed  # only for this executor
@@ -448,7 +450,8 @@ def _grade_on_dask(scheduler: str, unit: Unit, todo: list[tuple[Entry, str]], ou
         for entry, print_ in todo:
             _clean_partial(out / entry.student)
             future = client.submit(grade_on_worker, str(unit.root), unit.id, str(entry.path.resolve()), seed, lang,
-                                   sandbox_mode, print_, key=f"grade-{entry.student}-{print_[:12]}", pure=False)
+                                   sandbox_mode, print_, entry.student, key=f"grade-{entry.student}-{print_[:12]}",
+                                   pure=False)
             futures[future] = entry
         for future in as_completed(futures):  # type: ignore[no-untyped-call]
             entry = futures[future]

@@ -7,22 +7,41 @@ Fixtures a suite asks for by name:
 - ``unit``: the unit whose suites these are;
 - ``predictions``: the unit's predictions of its known mistakes (see ``grader.kit.predictions``);
 - ``reference``: the unit's reference implementation (hidden suites only: students never have it);
-- ``unit_data``: the unit's data file (``data`` in course.yaml), parsed from JSON.
+- ``unit_data``: the unit's data file (``data`` in course.yaml), parsed from JSON;
+- ``question``: one of the unit's questions: a test that asks for it runs once per question, weighted as the
+  questions file says (see ``grader.kit.questions``).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+from ..model.course import CourseError, find_course_root, load_course
 from ..running.plugin import GradingContext
 from .predictions import Predictions
+from .questions import questions_of
 
 # the grader's options and the submission, rng and unit fixtures
 pytest_plugins = ["grader.running.plugin"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "question" not in metafunc.fixturenames:
+        return
+    path = Path(str(metafunc.definition.path))
+    try:
+        unit = load_course(find_course_root(path.parent)).unit_of(path)
+    except CourseError:
+        return
+    if unit is None:  # not a unit's suite: a test of its own that happens to take a `question`
+        return
+    metafunc.parametrize("question", [pytest.param(q, id=q.id, marks=pytest.mark.weight(q.weight))
+                                      for q in questions_of(unit)])
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 COURSE_FILE = "course.yaml"
 
@@ -53,11 +53,14 @@ class TaskNotebook(_Strict):
 
 
 class Task(_Strict):
+    """A graded part of a unit: a module's functions (``module`` and ``covers``), or the unit's questions."""
+
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: Titles
     points: float = Field(gt=0)
-    module: str
-    covers: list[str] = Field(min_length=1)
+    module: str | None = None
+    covers: list[str] = Field(default_factory=list)
+    questions: bool = False  # this task's tests are the unit's questions (see grader.model.questions)
     tests: str = Field(pattern=r"^test_[A-Za-z0-9_]+\.py$")
     visibility: Visibility = "visible"
     # per test: the first key that starts the test's name (e.g. `test_padding`) decides
@@ -81,6 +84,21 @@ class Task(_Strict):
         if isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         return value
+
+    @model_validator(mode="after")
+    def _code_or_questions(self) -> Task:
+        if self.questions and (self.module is not None or self.covers):
+            raise ValueError("a questions task has no `module` or `covers`: its tests are the unit's questions")
+        if not self.questions and (self.module is None or not self.covers):
+            raise ValueError("a task needs `module` and `covers` (or `questions: true`)")
+        return self
+
+
+class QuestionsSource(_Strict):
+    """Where a unit's questions are: their file, and the generators of their numbers (both shipped)."""
+
+    file: str
+    generators: str | None = None
 
 
 class Limits(_Strict):
@@ -122,7 +140,7 @@ class UnitModel(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: Titles
     default: bool = False
-    modules: list[str] = Field(min_length=1)
+    modules: list[str] = Field(default_factory=list)  # none for a unit of questions only
     demo: str | None = None  # a module of the student package that runs the lesson's own test
     suites: Suites
     tasks: list[Task] = Field(min_length=1)
@@ -134,6 +152,7 @@ class UnitModel(_Strict):
     helpers: str | None = None  # Python sent into the sandbox: objects suites create there (submission.helper)
     data: str | None = None  # JSON: the ``unit_data`` fixture, and $placeholders of the notebook's test cells
     readme: str | None = None  # the student bundle's README (Markdown)
+    questions: QuestionsSource | None = None  # the lesson's questions; their answers are in ``code``
     notebook: Notebook | None = None
     limits: Limits | None = None  # this unit's own limits, instead of the course's
 
@@ -148,9 +167,11 @@ class UnitModel(_Strict):
         if duplicates:
             raise ValueError(f"task ids must be unique; repeated: {', '.join(duplicates)}")
         modules = info.data.get("modules", [])
-        unknown = [t.module for t in tasks if t.module not in modules]
+        unknown = [str(t.module) for t in tasks if t.module is not None and t.module not in modules]
         if unknown:
             raise ValueError(f"tasks name modules not listed in `modules`: {', '.join(unknown)}")
+        if sum(task.questions for task in tasks) > 1:
+            raise ValueError("at most one task holds the unit's questions")
         return tasks
 
 
@@ -266,6 +287,10 @@ class Unit:
     def max_score(self) -> float:
         return sum(task.points for task in self.tasks)
 
+    @property
+    def has_questions(self) -> bool:
+        return self.model.questions is not None and any(task.questions for task in self.tasks)
+
     def name(self, lang: str = "en") -> str:
         return self.model.name(lang)
 
@@ -353,6 +378,12 @@ def _missing_files(unit: Unit, at: tuple[Any, ...], lines: dict[tuple[Any, ...],
     model = unit.model
     for key, kind in _UNIT_FILES.items():
         check((key,), getattr(model, key), kind)
+    if model.questions is not None:
+        check(("questions", "file"), model.questions.file, "file")
+        check(("questions", "generators"), model.questions.generators, "file")
+    if any(task.questions for task in model.tasks) and model.questions is None:
+        problems.append(f"{name}:{lines.get(at + ('tasks',))}: {_format_path(at + ('tasks',))}: a questions task "
+                        "needs the unit's `questions`")
     if model.notebook is not None:
         check(("notebook", "intro"), model.notebook.intro, "file")
     kinds = ("public", "hidden") if model.suites.hidden is not None else ("public",)

@@ -167,6 +167,81 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "the submission {path} is not a folder",
         "zh": "提交的 {path} 不是文件夹",
     },
+    # --- answers to the questions ------------------------------------------------------
+    "answers.alias": {
+        "en": "answers.yaml uses YAML anchors or aliases (& and *): write each answer out",
+        "zh": "answers.yaml 用了 YAML 锚点或别名（& 和 *）：请把每个答案直接写出来",
+    },
+    "answers.deep": {
+        "en": "the answers are nested more than {limit} levels deep",
+        "zh": "答案的嵌套超过了 {limit} 层",
+    },
+    "answers.many": {"en": "the answers hold more than {limit} items", "zh": "答案中的项目超过了 {limit} 个"},
+    "answers.not_mapping": {
+        "en": "{where} must map each question's id to its answer (id: answer)",
+        "zh": "{where} 应该把每道题的 id 对应到它的答案（id: 答案）",
+    },
+    "answers.large": {
+        "en": "{where} is {size} KiB; the limit is {limit} KiB",
+        "zh": "{where} 有 {size} KiB，超过了 {limit} KiB 的上限",
+    },
+    "answers.not_utf8": {
+        "en": "{where} is not UTF-8 text (bad byte at offset {offset})",
+        "zh": "{where} 不是 UTF-8 文本（第 {offset} 个字节无法解码）",
+    },
+    "answers.yaml": {
+        "en": "{where} is not valid YAML (line {line}: {problem})",
+        "zh": "{where} 不是合法的 YAML（第 {line} 行：{problem}）",
+    },
+    "answers.cell": {
+        "en": "{where} must hold ANSWERS = {{question id: answer, ...}} with plain values only",
+        "zh": "{where} 中应写 ANSWERS = {{题目 id: 答案, ...}}，只能使用普通的值",
+    },
+    "answers.not_regular": {"en": "{where} is not a regular file", "zh": "{where} 不是普通文件"},
+    "answers.unreadable": {"en": "{where} cannot be read", "zh": "无法读取 {where}"},
+    "answer.not_number": {"en": "is not a number", "zh": "不是一个数"},
+    "answer.not_finite": {"en": "is not a finite number", "zh": "不是有限的数"},
+    "answer.too_long": {"en": "is longer than {limit} characters", "zh": "超过了 {limit} 个字符"},
+    "answer.too_deep": {"en": "is nested too deeply", "zh": "嵌套得太深了"},
+    "answer.syntax": {"en": "cannot be read as arithmetic", "zh": "无法作为算式读取"},
+    "answer.unknown_name": {
+        "en": "uses {name}, which is not one of its names ({names})",
+        "zh": "用到了 {name}，它不在可用的名字中（{names}）",
+    },
+    "answer.power": {"en": "raises to a power that is not a small whole number", "zh": "的指数不是较小的整数"},
+    "answer.division_by_zero": {"en": "divides by zero", "zh": "除以了零"},
+    "answer.too_large": {"en": "is too large to be an answer here", "zh": "太大了，不可能是这里的答案"},
+    "answer.forbidden": {
+        "en": "may use only numbers, its names, + - * / // ** and brackets",
+        "zh": "只能使用数字、题目中的名字、+ - * / // ** 和括号",
+    },
+    "answer.not_list": {
+        "en": "should be a list of numbers (or a list of rows of numbers)",
+        "zh": "应该是一列数（或由若干行数组成的列表）",
+    },
+    "answer.choice_form": {
+        "en": "should be one option or a list of options ({options})",
+        "zh": "应该是一个选项或一列选项（{options}）",
+    },
+    "answer.choice_unknown": {
+        "en": "names options that do not exist: {got} (the options: {options})",
+        "zh": "中有不存在的选项：{got}（可选：{options}）",
+    },
+    "answer.not_formula": {
+        "en": "should be a formula in {names}, written as text",
+        "zh": "应该是用 {names} 写成的公式（文本）",
+    },
+    "question.malformed": {"en": "{question}: your answer {reason}", "zh": "{question}：你的答案{reason}"},
+    "question.wrong": {"en": "{question}: {got} is not the right answer", "zh": "{question}：{got} 不是正确答案"},
+    "question.wrong.hidden": {"en": "{question}: the answer is not right", "zh": "{question}：答案不正确"},
+    "question.missing": {
+        "en": "{question}: not answered yet (add it to answers.yaml)",
+        "zh": "{question}：还没有回答（请写进 answers.yaml）",
+    },
+    "question.unreadable": {
+        "en": "{question}: the answers cannot be read: {reason}",
+        "zh": "{question}：无法读取答案：{reason}",
+    },
     # --- checks: what is wrong with an answer ----------------------------------------
     "kind.array": {"en": "a NumPy array", "zh": "NumPy 数组"},
     "kind.int": {"en": "an int", "zh": "整数（int）"},
@@ -262,6 +337,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "check_cmd.fix_task": {
         "en": "Next: the checks of {task} could not run (see above).",
         "zh": "下一步：{task} 的检查无法运行（见上文）。",
+    },
+    "check_cmd.answer": {
+        "en": "Next: answer {question} in answers.yaml (`grader questions` shows your numbers).",
+        "zh": "下一步：在 answers.yaml 中回答 {question}（`grader questions` 会显示你的题目）。",
     },
     "check_cmd.ok": {"en": "ok", "zh": "通过"},
     "check_cmd.fail": {"en": "FAIL", "zh": "未通过"},

@@ -46,3 +46,4 @@ class Run:
     intake_problems: dict[str, Text]
     duration: float = 0.0
     unit: str = ""  # the id of the unit whose suites ran
+    student: str | None = None  # whose variant was graded (None: the default one)

@@ -87,6 +87,9 @@ def next_step(score: Score, lang: Language = "en") -> Text | None:
             return t("check_cmd.fix_task", task=task.task.name(lang))
         if not failures:
             continue
+        if task.task.questions:  # one test per question, named by its id: test_...[question_id]
+            question = failures[0].name.partition("[")[2].rstrip("]") or failures[0].name
+            return t("check_cmd.answer", question=question)
         wrong = [outcome for outcome in failures if not _stub(outcome)]
         if wrong and _unreadable_module(wrong[0]):
             return t("check_cmd.fix_module", module=_unreadable_module(wrong[0]))

@@ -79,6 +79,7 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
         "extra_data": {
             "seed": run.seed,
             "unit": run.unit,
+            "student": run.student,
             "grader_version": __version__,
             "language": feedback.lang,
             "isolation_layers": run.layers,

@@ -1,4 +1,4 @@
-"""A unit's course code (its ``reference`` and ``predictions``), imported from the path course.yaml gives.
+"""A unit's course code (``reference``, ``predictions``, ``answers``), imported from the path course.yaml gives.
 
 It is trusted code of the course, run in the grader's own process, never in
 the sandbox and never shipped to students. Each unit's package is imported
@@ -35,7 +35,28 @@ def load_code(unit: Unit) -> ModuleType | None:
         except BaseException:
             del sys.modules[name]
             raise
-    for module in ("reference", "predictions"):
+    for module in ("reference", "predictions", "answers"):
         if (folder / f"{module}.py").is_file() and not hasattr(package, module):
             setattr(package, module, importlib.import_module(f"{name}.{module}"))
     return package
+
+
+def load_file(unit: Unit, relative: str | None, role: str) -> ModuleType | None:
+    """A single module of the unit's course content (its question generators, say), by path; None without one."""
+    path = unit.path(relative)
+    if path is None:
+        return None
+    name = f"_grader_unit_{unit.id}_{role}_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:10]}"
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise CourseError([f"unit {unit.id}: {relative!r} cannot be imported"])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return module

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model.messages import Text, t
+from .answers import ANSWERS_FILE, Answers, parse_notebook_cell, parse_yaml
+from .answers import MAX_BYTES as MAX_ANSWER_BYTES
+from .answers import NOTEBOOK_CELL as ANSWERS_CELL
 
 PACKAGE = "submission"
 
@@ -32,6 +35,8 @@ class Intake:
     problems: dict[str, Text] = field(default_factory=dict)  # module name -> message
     accepted: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # module name -> checked source text
+    answers: Answers | None = None  # the answers to the unit's questions (None: none were given)
+    answers_problem: Text | None = None  # why the answers given cannot be read
     _root: Path | None = None
 
     @property
@@ -167,10 +172,49 @@ def _zip_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[dict[s
     return sources, None
 
 
-def take(submission: Path, modules: list[str], max_source_kb: int = 256) -> Intake:
-    """Read and check ``modules`` of ``submission``; nothing of it runs (see the module's docstring)."""
+def _answers_of(given: Path, located: Path) -> tuple[Answers | None, Text | None]:
+    """The answers a submission holds (``answers.yaml`` at its root, or a notebook's answers cell)."""
+    try:
+        if located.is_file() and located.suffix == ".ipynb" and not located.is_symlink():
+            if located.stat().st_size > 64 * MAX_ANSWER_BYTES:
+                return None, None  # the modules' reading has said the notebook is too large
+            cells, problem = _notebook_cells(located.read_bytes(), located.name, [ANSWERS_CELL])
+            if problem is not None or ANSWERS_CELL not in cells:
+                return None, None
+            return parse_notebook_cell(cells[ANSWERS_CELL], f"{located.name}: {ANSWERS_CELL}")
+        if located.is_file() and located.suffix == ".zip" and not located.is_symlink():
+            with zipfile.ZipFile(located) as archive:
+                members = [m for m in archive.infolist()[:1000] if m.filename.rpartition("/")[2] == ANSWERS_FILE]
+                if not members:
+                    return None, None
+                member = min(members, key=lambda m: m.filename.count("/"))
+                if member.file_size > MAX_ANSWER_BYTES:
+                    return None, t("answers.large", where=ANSWERS_FILE, size=member.file_size // 1024,
+                                   limit=MAX_ANSWER_BYTES // 1024)
+                return parse_yaml(archive.read(member))
+        for folder in dict.fromkeys((given, located)):
+            path = folder / ANSWERS_FILE
+            if folder.is_dir() and (path.exists() or path.is_symlink()):
+                info = os.lstat(path)
+                if not stat.S_ISREG(info.st_mode):
+                    return None, t("answers.not_regular", where=ANSWERS_FILE)
+                if info.st_size > MAX_ANSWER_BYTES:
+                    return None, t("answers.large", where=ANSWERS_FILE, size=info.st_size // 1024,
+                                   limit=MAX_ANSWER_BYTES // 1024)
+                return parse_yaml(path.read_bytes())
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
+        return None, t("answers.unreadable", where=ANSWERS_FILE)
+    return None, None
+
+
+def take(submission: Path, modules: list[str], max_source_kb: int = 256, answers: bool = False) -> Intake:
+    """Read and check ``modules`` of ``submission`` (and, with ``answers``, its answers to the unit's
+    questions); nothing of it runs (see the module's docstring)."""
     intake = Intake(package=PACKAGE)
+    given = submission
     submission = locate(submission, modules)
+    if answers:
+        intake.answers, intake.answers_problem = _answers_of(given, submission)
     packed = submission.suffix in (".ipynb", ".zip") and submission.is_file() and not submission.is_symlink()
     if packed:
         reader = _zip_sources if submission.suffix == ".zip" else _notebook_sources

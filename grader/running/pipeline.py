@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 
 from ..model.course import Unit
+from ..model.questions import variant_seed
 from ..model.results import Finding, Kind, Outcome, Run
 from ..trust.sandbox import SandboxMode, Zygote
 from . import intake as intake_module
 from .course_code import load_code
-from .plugin import CONTEXT_PLUGIN, GradingContext
+from .plugin import CONTEXT_PLUGIN, DEFAULT_SEED, GradingContext
 from .session import Session, StudentError
 
 _PREFIXES = ("grader.running.session.NotImplementedYet: ", "grader.running.session.StudentError: ",
@@ -128,7 +129,7 @@ def open_submission(unit: Unit, submission: Path, sandbox_mode: SandboxMode = "a
                     helpers: str | None = None) -> Iterator[Session]:
     """The pipeline's first steps, the same for every way of grading: intake (nothing of the submission runs),
     then a session whose worker starts on first use; closed, with every process of it, on the way out."""
-    taken = intake_module.take(submission, list(unit.modules), unit.limits.source_kb)
+    taken = intake_module.take(submission, list(unit.modules), unit.limits.source_kb, answers=unit.has_questions)
     session = Session(taken, unit.limits, sandbox_mode, zygote=zygote,
                       helpers=helpers if helpers is not None else helpers_of(unit))
     try:
@@ -138,7 +139,16 @@ def open_submission(unit: Unit, submission: Path, sandbox_mode: SandboxMode = "a
         taken.cleanup()
 
 
-def collect_run(collector: Collector, session: Session, seed: int, started: float, unit: Unit) -> Run:
+def seed_for(unit: Unit, student: str | None, forced: int | None = None) -> int:
+    """The seed of a grading: ``forced`` if given; else the student's own (their random cases, their numbers);
+    else the course's default."""
+    if forced is not None:
+        return forced
+    return variant_seed(unit.id, student) if student is not None else DEFAULT_SEED
+
+
+def collect_run(collector: Collector, session: Session, seed: int, started: float, unit: Unit,
+                student: str | None = None) -> Run:
     """What a graded run produced, once the session is closed (its output is complete only then)."""
     return Run(
         outcomes=collector.outcomes,
@@ -149,6 +159,7 @@ def collect_run(collector: Collector, session: Session, seed: int, started: floa
         intake_problems=dict(session.intake.problems),
         duration=time.monotonic() - started,
         unit=unit.id,
+        student=student,
     )
 
 
@@ -162,21 +173,23 @@ def run_suites(
     task_ids: list[str] | None = None,
     record: dict[str, Any] | None = None,
     code: ModuleType | None = None,
+    student: str | None = None,
 ) -> Run:
     """Grade ``submission`` with the ``kind`` suites of ``unit``.
 
     ``record`` collects the predictions the suites ask for (a release records the public suites'); ``code`` is
-    the unit's course code when the caller has it loaded already.
+    the unit's course code when the caller has it loaded already; ``student`` says whose numbers the questions
+    are (``seed`` is the caller's: see ``seed_for``).
     """
     started = time.monotonic()
     tasks = [t for t in unit.tasks if task_ids is None or t.id in task_ids]
     files = [str(unit.suite_file(t, kind)) for t in tasks]
     collector = Collector()
     with open_submission(unit, submission, sandbox_mode) as session:
-        context = GradingContext(unit, session, seed, code if code is not None else load_code(unit), record)
+        context = GradingContext(unit, session, seed, code if code is not None else load_code(unit), record, student)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(pytest_args(unit, files), plugins=[collector, _Registers(context)])
-    return collect_run(collector, session, seed, started, unit)
+    return collect_run(collector, session, seed, started, unit, student)
 
 
 class _Registers:

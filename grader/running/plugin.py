@@ -53,6 +53,7 @@ class GradingContext:
     seed: int
     code: ModuleType | None = None
     recorder: dict[str, Any] | None = None
+    student: str | None = None  # whose numbers the questions are (None: the default variant)
 
 
 @pytest.fixture(scope="session")

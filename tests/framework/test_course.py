@@ -15,7 +15,7 @@ TEXT = (MINI / "course.yaml").read_text()
 def test_the_fixture_course_loads():
     course = load_course(MINI)
     unit = course.unit()
-    assert [u.id for u in course.units] == ["mini"] and unit.id == "mini"
+    assert [u.id for u in course.units] == ["mini", "quiz"] and unit.id == "mini"  # mini is the default
     assert [t.id for t in unit.tasks] == ["numbers", "arrays"]
     assert unit.max_score == 10 and unit.limits.call_seconds == 2 and unit.limits.memory_mb == 1024
     assert unit.suite_file(unit.tasks[0], "hidden") == MINI / "tests" / "hidden" / "mini" / "test_arith.py"
@@ -25,7 +25,7 @@ def test_the_fixture_course_loads():
 
 @pytest.mark.parametrize("old, new, expected", [
     ("points: 4", "points: four",
-     "course.yaml:26: units[0].tasks[0].points: Input should be a valid number (got 'four')"),
+     "course.yaml:27: units[0].tasks[0].points: Input should be a valid number (got 'four')"),
     ('        title: {en: "Task 1', '        titel: {en: "Task 1', "units[0].tasks[0].titel: unknown key"),
     ('        title: {en: "Task 1: numbers", zh: "任务 1：数"}\n', "",
      "units[0].tasks[0].title: required key is missing"),
@@ -53,8 +53,11 @@ def test_breakage_is_reported_by_key_path(old, new, expected):
     assert "Traceback" not in str(caught.value)
 
 
-def two_units(text: str = TEXT, default: bool = False) -> str:
-    """The mini course with a second unit, a copy of the first under another id."""
+ONE = TEXT[:TEXT.index("  - id: quiz\n")].replace("    default: true\n", "", 1)  # the mini unit alone
+
+
+def two_units(text: str = ONE, default: bool = False) -> str:
+    """The mini unit alone, and a second unit that copies it under another id."""
     start = text.index("  - id: mini\n")
     unit = text[start:].replace("  - id: mini\n", "  - id: twin\n", 1)
     if default:

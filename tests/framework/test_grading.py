@@ -155,7 +155,7 @@ def test_validate_notices_a_mistake_whose_feedback_names_another(mini):
 def test_validate_declares_the_fixture_sound(cli):
     result = cli("validate")
     assert result.returncode == 0, result.stdout
-    assert "The course is sound (mini)." in result.stdout and result.stdout.count("ok  mistake") == 5
+    assert "The course is sound (mini, quiz)." in result.stdout and result.stdout.count("ok  mistake") == 5
 
 
 def test_validate_names_what_is_unsound(cli, mini_copy):

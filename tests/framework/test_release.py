@@ -126,7 +126,7 @@ def test_the_student_bundle_works_in_a_fresh_virtual_environment(released, tmp_p
                               env=clean)
 
     helped = subprocess.run([str(grader), "--help"], cwd=bundle, capture_output=True, text=True, env=clean).stdout
-    assert "{grade,check}" in helped, "the bundle offers only what it can do"
+    assert "{grade,check,questions}" in helped, "the bundle offers only what it can do"
     first = check()
     assert "Public score: 0/10" in first.stdout and "Next: implement double." in first.stdout
     assert first.returncode == 1  # the GitHub Classroom run stays red

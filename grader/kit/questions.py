@@ -1,0 +1,326 @@
+"""A unit's questions, graded like its code: every student gets their own numbers, answers are checked with
+tolerance, and a wrong answer that a known mistake gives gets that mistake's hint.
+
+- **Variants.** A student's numbers come from a seed derived from the unit and
+  the student's id (the same student, the same numbers, always); without an id,
+  the default variant. Each question's generator (``parameters`` in the
+  questions file; a function of the unit's generators module, shipped) draws
+  them from that seed.
+- **Keys.** The unit's course code has an ``answers`` module (never shipped):
+  for each question id, a function of the numbers returning a ``Key``, the
+  right answer and what known mistakes would answer (hint ids).
+- **Answers** are data (``answers.yaml``, see ``grader.running.answers``).
+  Numbers may be written as numbers or as arithmetic (``1/4``, ``100*101``);
+  an expression is a formula in the question's variables. Both are read by
+  ``evaluate``: Python's parser, then a walk that allows only numbers, the
+  question's names, ``+ - * / // **`` and brackets, computed exactly with
+  fractions, within bounds. Student text is never run.
+
+Suites use the two generic tests below (``test_question`` in a hidden suite,
+``test_answer_is_well_formed`` in a public one); the kit's plugin gives them
+one case per question, weighted as the questions file says.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..model.course import CourseError, Unit
+from ..model.messages import Text, t
+from ..model.questions import Question, load_questions, variant_seed
+from ..model.results import Finding
+from ..running.course_code import load_code, load_file
+from .diagnosis import Mismatch
+
+MAX_TEXT = 200  # characters of one written answer
+MAX_MAGNITUDE = Fraction(10) ** 30  # larger numbers are no answer to these questions
+EXPRESSION_POINTS = 8  # where a formula is compared
+
+
+@dataclass(frozen=True)
+class Key:
+    """A question's right answer for one student's numbers, and what known mistakes would answer instead.
+
+    ``right`` is a number, a list of numbers (``matrix``), a set of option ids
+    (``choice``), or a function of the variables (``expression``). Each of
+    ``mistakes`` is ``(hint id, answer of the same form)``.
+    """
+
+    right: Any
+    mistakes: list[tuple[str, Any]] = field(default_factory=list)
+    points: Callable[[np.random.Generator], dict[str, int]] | None = None  # an expression's sample points
+
+
+def questions_of(unit: Unit) -> list[Question]:
+    if unit.model.questions is None:
+        return []
+    return load_questions(unit.root / unit.model.questions.file)
+
+
+def parameters(unit: Unit, question: Question, student: str | None) -> dict[str, Any]:
+    """The numbers of ``question`` for ``student`` (the default variant for None)."""
+    if question.parameters is None:
+        return {}
+    generators = load_file(unit, unit.model.questions.generators if unit.model.questions else None, "questions")
+    generator = getattr(generators, question.parameters, None) if generators is not None else None
+    if generator is None:
+        raise CourseError([f"unit {unit.id}: question {question.id}: no generator {question.parameters!r}"])
+    rng = np.random.default_rng([variant_seed(unit.id, student), zlib.crc32(question.id.encode())])
+    return dict(generator(rng))
+
+
+def key_of(unit: Unit, question: Question, numbers: dict[str, Any], code: Any = None) -> Key:
+    code = code if code is not None else load_code(unit)
+    function = getattr(getattr(code, "answers", None), question.id, None)
+    if function is None:
+        raise CourseError([f"unit {unit.id}: the answers of its course code have no {question.id}(numbers)"])
+    key = function(numbers)
+    return key if isinstance(key, Key) else Key(key)
+
+
+def answer_key(unit: Unit, student: str | None, code: Any = None) -> dict[str, Any]:
+    """A student's right answers, in the form ``answers.yaml`` takes (an expression as its formula's text)."""
+    key = {}
+    for question in questions_of(unit):
+        right = key_of(unit, question, parameters(unit, question, student), code).right
+        if question.kind == "choice":
+            right = sorted(right)
+        elif isinstance(right, Fraction):
+            right = float(right) if right.denominator != 1 else int(right)
+        key[question.id] = _plain(right)
+    return key
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# --- reading an answer ------------------------------------------------------------------------
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be read; ``text`` says why, in every language."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(str(text))
+        self.text = text
+
+
+_OPERATORS: dict[type, Callable[[Fraction, Fraction], Fraction]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.FloorDiv: lambda a, b: Fraction(a // b),
+}
+
+
+def evaluate(text: Any, names: dict[str, Fraction] | None = None) -> Fraction:
+    """The exact value of an arithmetic answer (a number, or a formula in ``names``); raises ``AnswerError``."""
+    names = names or {}
+    if isinstance(text, bool):
+        raise AnswerError(t("answer.not_number"))
+    if isinstance(text, int):
+        value = Fraction(text)
+    elif isinstance(text, float):
+        if not math.isfinite(text):
+            raise AnswerError(t("answer.not_finite"))
+        value = Fraction(text)
+    elif isinstance(text, str):
+        if len(text) > MAX_TEXT:
+            raise AnswerError(t("answer.too_long", limit=MAX_TEXT))
+        try:
+            tree = ast.parse(_as_python(text), mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            raise AnswerError(t("answer.syntax")) from None
+        try:
+            value = _walk(tree.body, names, 0)
+        except (RecursionError, MemoryError, OverflowError):
+            raise AnswerError(t("answer.too_deep")) from None
+    else:
+        raise AnswerError(t("answer.not_number"))
+    if abs(value) > MAX_MAGNITUDE:
+        raise AnswerError(t("answer.too_large"))
+    return value
+
+
+def _as_python(text: str) -> str:
+    """How people write arithmetic, as Python reads it: ``2P`` and ``2(W1 - F)`` multiply, ``^`` raises,
+    ``×`` and ``÷`` are ``*`` and ``/``. Only the text changes: it is parsed, never run."""
+    text = text.strip().replace("^", "**").replace("×", "*").replace("÷", "/")
+    # 2P, 2(x): a number, then a name or a bracket (but 1e3 is a number)
+    text = re.sub(r"(?<![A-Za-z_\d.])(\d+(?:\.\d*)?)\s*(?=(?![eE][+-]?\d)[A-Za-z_(])", r"\1*", text)
+    return re.sub(r"\)\s*(?=[A-Za-z_\d(])", ")*", text)  # (a)(b), (a)b: a bracket, then a name or a bracket
+
+
+def _walk(node: ast.AST, names: dict[str, Fraction], depth: int) -> Fraction:
+    if depth > 40:
+        raise AnswerError(t("answer.too_deep"))
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        number = node.value
+        if isinstance(number, float) and not math.isfinite(number):
+            raise AnswerError(t("answer.not_finite"))
+        return Fraction(number)  # type: ignore[arg-type]  # an int or a float, as checked
+    if isinstance(node, ast.Name):
+        if node.id not in names:
+            raise AnswerError(t("answer.unknown_name", name=node.id[:30], names=", ".join(names) or "-"))
+        return names[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _walk(node.operand, names, depth + 1)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        base, exponent = _walk(node.left, names, depth + 1), _walk(node.right, names, depth + 1)
+        if exponent.denominator != 1 or abs(exponent) > 64:
+            raise AnswerError(t("answer.power"))
+        if base == 0 and exponent < 0:
+            raise AnswerError(t("answer.division_by_zero"))
+        result = base ** int(exponent)
+        if abs(result) > MAX_MAGNITUDE:
+            raise AnswerError(t("answer.too_large"))
+        return Fraction(result)
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left, right = _walk(node.left, names, depth + 1), _walk(node.right, names, depth + 1)
+        if isinstance(node.op, (ast.Div, ast.FloorDiv)) and right == 0:
+            raise AnswerError(t("answer.division_by_zero"))
+        result = _OPERATORS[type(node.op)](left, right)
+        if abs(result) > MAX_MAGNITUDE:
+            raise AnswerError(t("answer.too_large"))
+        return result
+    raise AnswerError(t("answer.forbidden"))
+
+
+def read_answer(question: Question, given: Any) -> Any:
+    """The answer ``given`` in a form to compare, or ``AnswerError`` saying why it is not one."""
+    if question.kind == "number":
+        return evaluate(given)
+    if question.kind == "matrix":
+        if not isinstance(given, list):
+            raise AnswerError(t("answer.not_list"))
+        return [read_answer_row(item) for item in given]
+    if question.kind == "choice":
+        chosen = given if isinstance(given, list) else [given]
+        if not chosen or not all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in chosen):
+            raise AnswerError(t("answer.choice_form", options=", ".join(question.choices)))
+        picked = {str(c).strip().lower() for c in chosen}
+        unknown = sorted(picked - {c.lower() for c in question.choices})
+        if unknown:
+            raise AnswerError(t("answer.choice_unknown", got=", ".join(unknown)[:60],
+                                options=", ".join(question.choices)))
+        return picked
+    if not isinstance(given, str):
+        raise AnswerError(t("answer.not_formula", names=", ".join(question.variables)))
+    # distinct primes: a formula that reads well and uses only its names evaluates
+    evaluate(given, {name: Fraction(prime) for name, prime in zip(question.variables, _PRIMES)})
+    return given
+
+
+_PRIMES = (101, 103, 107, 109, 113, 127, 131, 137, 139, 149)
+
+
+def read_answer_row(item: Any) -> Any:
+    if isinstance(item, list):
+        if any(isinstance(value, list) for value in item):
+            raise AnswerError(t("answer.not_list"))
+        return [evaluate(value) for value in item]
+    return evaluate(item)
+
+
+# --- comparing ---------------------------------------------------------------------------------
+
+
+def _close(a: Fraction, b: Any, question: Question) -> bool:
+    b = Fraction(b) if not isinstance(b, Fraction) else b
+    tolerance = question.tolerance
+    return bool(abs(a - b) <= max(Fraction(tolerance.absolute), Fraction(tolerance.relative) * abs(b)))
+
+
+def _same(question: Question, got: Any, right: Any, numbers: dict[str, Any], sample: list[dict[str, Fraction]]) -> bool:
+    """Whether the read answer ``got`` is the answer ``right``."""
+    if question.kind == "number":
+        return _close(got, right, question)
+    if question.kind == "choice":
+        return bool(got == {str(c).lower() for c in right})
+    if question.kind == "matrix":
+        flat_got, flat_right = np.array(got, dtype=object), np.array(_plain(right), dtype=object)
+        return flat_got.shape == flat_right.shape and all(
+            _close(Fraction(a), b, question) for a, b in zip(flat_got.ravel(), flat_right.ravel()))
+    for point in sample:
+        try:
+            if evaluate(got, point) != evaluate(right, point):
+                return False
+        except AnswerError:
+            return False
+    return True
+
+
+def _sample(question: Question, key: Key, seed: int) -> list[dict[str, Fraction]]:
+    rng = np.random.default_rng([seed, zlib.crc32(question.id.encode()), 7])
+    draw = key.points or (lambda rng: {name: int(rng.integers(1, 30)) for name in question.variables})
+    return [{name: Fraction(value) for name, value in draw(rng).items()} for _ in range(EXPRESSION_POINTS)]
+
+
+def judge(question: Question, given: Any, key: Key, numbers: dict[str, Any], seed: int = 0) -> None:
+    """Raise a ``Mismatch`` (with the known mistake's hint when one explains the answer) unless it is right."""
+    what = question.id
+    try:
+        got = read_answer(question, given)
+    except AnswerError as error:
+        raise Mismatch(Finding(t("question.malformed", question=what, reason=error.text),
+                               t("question.malformed", question=what, reason=error.text))) from None
+    sample = _sample(question, key, seed) if question.kind == "expression" else []
+    if _same(question, got, key.right, numbers, sample):
+        return
+    explained = {mistake for mistake, answer in key.mistakes if _same(question, got, answer, numbers, sample)}
+    shown = given if isinstance(given, (int, float, str)) else json.dumps(given, ensure_ascii=False)
+    shown = str(shown)[:80]
+    raise Mismatch(Finding(t("question.wrong", question=what, got=shown), t("question.wrong.hidden", question=what),
+                           explained.pop() if len(explained) == 1 else None))
+
+
+# --- the generic tests -------------------------------------------------------------------------
+
+
+def _answers_or_fail(grading: Any, question: Question) -> Any:
+    intake = grading.session.intake
+    if intake.answers_problem is not None:
+        text = t("question.unreadable", question=question.id, reason=intake.answers_problem)
+        raise Mismatch(Finding(text, text))
+    answers = intake.answers or {}
+    if question.id not in answers or answers[question.id] is None:
+        text = t("question.missing", question=question.id)
+        raise Mismatch(Finding(text, text))
+    return answers[question.id]
+
+
+def test_answer_is_well_formed(question: Question, grading: Any) -> None:
+    """Public: the question is answered, in a form it can be graded in (its correctness needs the key)."""
+    given = _answers_or_fail(grading, question)
+    try:
+        read_answer(question, given)
+    except AnswerError as error:
+        text = t("question.malformed", question=question.id, reason=error.text)
+        raise Mismatch(Finding(text, text)) from None
+
+
+def test_question(question: Question, grading: Any) -> None:
+    """Hidden: the answer is right for this student's numbers."""
+    given = _answers_or_fail(grading, question)
+    numbers = parameters(grading.unit, question, grading.student)
+    key = key_of(grading.unit, question, numbers, grading.code)
+    judge(question, given, key, numbers, grading.seed)

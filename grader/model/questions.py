@@ -1,0 +1,107 @@
+"""A unit's questions, as its questions file declares them (course content, shipped to students).
+
+Each question has an id, a text per language with ``{name}`` placeholders,
+the name of its parameter generator (a function of the unit's generators
+module, also shipped), a weight within the questions task, and a kind:
+
+- ``number``: an integer, or a float within ``tolerance`` (relative and absolute);
+- ``choice``: one or several of ``choices`` (option ids), in any order;
+- ``expression``: a formula in ``variables``, compared by value at several points;
+- ``matrix``: a list (or list of lists) of numbers, each within ``tolerance``.
+
+The answers (and what known mistakes would answer) are course code that never
+ships: the unit's ``code/answers.py``, one function per question id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .course import CourseError
+
+QuestionKind = Literal["number", "choice", "expression", "matrix"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Tolerance(_Strict):
+    relative: float = Field(default=1e-9, ge=0)
+    absolute: float = Field(default=1e-12, ge=0)
+
+    @field_validator("relative", "absolute", mode="before")
+    @classmethod
+    def _number(cls, value: object) -> object:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Question(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: QuestionKind
+    text: dict[Literal["en", "zh"], str]
+    parameters: str | None = None  # a generator of the unit's generators module
+    weight: float = Field(default=1.0, gt=0)
+    tolerance: Tolerance = Tolerance()
+    variables: list[str] = Field(default_factory=list)  # an expression's names
+    choices: dict[str, dict[Literal["en", "zh"], str]] = Field(default_factory=dict)  # option id -> its text
+
+    @field_validator("weight", mode="before")
+    @classmethod
+    def _weight(cls, value: object) -> object:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("variables")
+    @classmethod
+    def _names(cls, names: list[str]) -> list[str]:
+        bad = [name for name in names if not name.isidentifier()]
+        if bad:
+            raise ValueError(f"variables must be names: {', '.join(bad)}")
+        return names
+
+    def render(self, parameters: dict[str, object], lang: str = "en") -> str:
+        """The question's text with this student's numbers, in ``lang`` (English where it has none)."""
+        text = self.text.get(lang) or self.text["en"]  # type: ignore[call-overload]
+        return text.format(**parameters)
+
+
+class QuestionsFile(_Strict):
+    questions: list[Question] = Field(min_length=1)
+
+    @field_validator("questions")
+    @classmethod
+    def _distinct(cls, questions: list[Question]) -> list[Question]:
+        ids = [q.id for q in questions]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"question ids must be unique; repeated: {', '.join(repeated)}")
+        for question in questions:
+            if question.kind == "choice" and not question.choices:
+                raise ValueError(f"{question.id}: a choice question needs `choices`")
+            if question.kind == "expression" and not question.variables:
+                raise ValueError(f"{question.id}: an expression question needs `variables`")
+        return questions
+
+
+def load_questions(path: Path) -> list[Question]:
+    """The questions of a unit's questions file; one ``CourseError`` line per problem."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise CourseError([f"{path}: the questions file cannot be read ({error})"]) from None
+    try:
+        return QuestionsFile.model_validate(data).questions
+    except ValidationError as error:
+        raise CourseError([f"{path}: {'.'.join(str(p) for p in item['loc'])}: {item['msg']}"
+                           for item in error.errors()]) from None
+
+
+def variant_seed(unit_id: str, student: str | None) -> int:
+    """The seed of a student's numbers in a unit: stable, different for every id; the default variant for None."""
+    text = f"{unit_id}\0{student if student is not None else ''}"
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")

@@ -1,0 +1,98 @@
+"""A student's answers to a unit's questions, read as data and nothing else.
+
+They come as ``answers.yaml`` (question id -> answer) at the submission's root,
+or, in a notebook, as the answer cell ``answers`` holding ``ANSWERS = {...}``.
+Either is untrusted text: it is bounded before it is parsed (size, nesting,
+number of items), YAML anchors and aliases are refused (no "billion laughs"),
+and a notebook cell is read with ``ast.literal_eval``, never run.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import yaml
+
+from ..model.messages import Text, t
+
+ANSWERS_FILE = "answers.yaml"
+NOTEBOOK_CELL = "answers"  # the grade_id of a notebook's answers cell
+MAX_BYTES = 64 * 1024
+MAX_DEPTH = 6
+MAX_ITEMS = 5000
+
+Answers = dict[str, Any]
+
+
+def _bounded_events(text: str) -> Text | None:
+    """Why the YAML must not be loaded (an alias, too deep, too many items), or None."""
+    depth = items = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        items += 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return t("answers.alias")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return t("answers.deep", limit=MAX_DEPTH)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if items > MAX_ITEMS:
+            return t("answers.many", limit=MAX_ITEMS)
+    return None
+
+
+def _mapping(value: Any, where: str) -> tuple[Answers | None, Text | None]:
+    if value is None:
+        return {}, None
+    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
+        return None, t("answers.not_mapping", where=where)
+    return {str(key): item for key, item in value.items()}, None
+
+
+def parse_yaml(data: bytes, where: str = ANSWERS_FILE) -> tuple[Answers | None, Text | None]:
+    """The answers in an ``answers.yaml`` file's bytes, or why they cannot be read."""
+    if len(data) > MAX_BYTES:
+        return None, t("answers.large", where=where, size=len(data) // 1024, limit=MAX_BYTES // 1024)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, t("answers.not_utf8", where=where, offset=error.start)
+    try:
+        problem = _bounded_events(text)
+        if problem is not None:
+            return None, problem
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else "?"
+        detail = str(getattr(error, "problem", "") or error)[:200]
+        return None, t("answers.yaml", where=where, line=line, problem=detail)
+    except (RecursionError, MemoryError, ValueError, OverflowError):
+        return None, t("answers.deep", limit=MAX_DEPTH)
+    return _mapping(value, where)
+
+
+def parse_notebook_cell(source: str, where: str) -> tuple[Answers | None, Text | None]:
+    """The answers of a notebook cell ``ANSWERS = {...}`` (a literal, never run), or why they cannot be read."""
+    if len(source.encode("utf-8")) > MAX_BYTES:
+        return None, t("answers.large", where=where, size=len(source.encode()) // 1024, limit=MAX_BYTES // 1024)
+    try:
+        tree = ast.parse(source, where)
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(getattr(n, "id", "") == "ANSWERS" for n in node.targets):
+                if _depth(node.value) > MAX_DEPTH:
+                    return None, t("answers.deep", limit=MAX_DEPTH)
+                return _mapping(ast.literal_eval(node.value), where)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
+        return None, t("answers.cell", where=where)
+    return None, t("answers.cell", where=where)
+
+
+def _depth(node: ast.AST, level: int = 0) -> int:
+    if level > MAX_DEPTH:
+        return level
+    children = [_depth(child, level + 1) for child in ast.iter_child_nodes(node)
+                if isinstance(child, (ast.Dict, ast.List, ast.Tuple, ast.Set))]
+    return max(children, default=level)

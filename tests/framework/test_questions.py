@@ -1,0 +1,301 @@
+"""Questions graded like code: a variant for every student, answers read safely and checked with tolerance,
+known wrong answers named; on the quiz unit of the mini fixture course."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader.kit import Mismatch
+from grader.kit.questions import AnswerError, answer_key, evaluate, judge, key_of, parameters, questions_of
+from grader.model.course import load_course
+from grader.model.messages import render
+from grader.rendering.scoring import score_run
+from grader.running.answers import parse_notebook_cell, parse_yaml
+from grader.running.intake import take
+from grader.running.pipeline import run_suites, seed_for
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+COURSE = load_course(MINI)
+QUIZ = COURSE.unit("quiz")
+QUESTIONS = {q.id: q for q in questions_of(QUIZ)}
+
+
+def numbers(question: str, student: str | None) -> dict:
+    return parameters(QUIZ, QUESTIONS[question], student)
+
+
+def verdict(question: str, answer, student: str | None = "ada") -> tuple[bool, str | None, str]:
+    """(right, the mistake named, the message) of ``answer`` to ``question`` for ``student``."""
+    params = numbers(question, student)
+    try:
+        judge(QUESTIONS[question], answer, key_of(QUIZ, QUESTIONS[question], params), params)
+    except Mismatch as failure:
+        return False, failure.finding.mistake, render(failure.finding.text)
+    return True, None, ""
+
+
+def submission(folder: Path, answers: dict | str | bytes | None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(answers, dict):
+        (folder / "answers.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True))
+    elif isinstance(answers, str):
+        (folder / "answers.yaml").write_text(answers)
+    elif isinstance(answers, bytes):
+        (folder / "answers.yaml").write_bytes(answers)
+    return folder
+
+
+def grade(path: Path, student: str | None):
+    run = run_suites(QUIZ, path, seed=seed_for(QUIZ, student), student=student)
+    return score_run(QUIZ, run), run
+
+
+# --- variants ----------------------------------------------------------------------------------
+
+
+def test_every_student_gets_numbers_of_their_own_and_always_the_same():
+    parameterized = [q for q in QUESTIONS.values() if q.parameters]
+    assert len(parameterized) == 3
+    for question in parameterized:
+        ada, bob = numbers(question.id, "ada"), numbers(question.id, "bob")
+        assert ada != bob, question.id
+        assert numbers(question.id, "ada") == ada  # the same student, the same numbers, always
+    many = {numbers("twice", f"student-{i}")["x"] for i in range(40)}
+    assert len(many) > 30, "the numbers should spread over the students"
+
+
+def test_the_key_of_one_student_is_right_for_them_and_wrong_for_another(tmp_path):
+    key = answer_key(QUIZ, "ada")
+    folder = submission(tmp_path / "ada", key)
+    as_ada, run = grade(folder, "ada")
+    assert as_ada.score == as_ada.max_score == 6 and run.student == "ada"
+    as_bob, _ = grade(folder, "bob")
+    # the questions without numbers of their own (mean, pick) still hold for bob: those points stay
+    kept = sum(q.weight for q in QUESTIONS.values() if not q.parameters) / sum(q.weight for q in QUESTIONS.values())
+    assert as_bob.score == pytest.approx(6 * kept)
+
+
+def test_the_cli_grade_all_and_the_autograder_grade_each_student_as_themselves(tmp_path, cli):
+    key = answer_key(QUIZ, "ada")
+    folder = submission(tmp_path / "ada", key)
+    graded = cli("grade", str(folder), "--unit", "quiz", "--student", "ada", "--json", str(tmp_path / "r.json"))
+    assert graded.returncode == 0 and "Total: 6/6" in graded.stdout
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["extra_data"]["student"] == "ada" and data["extra_data"]["seed"] == seed_for(QUIZ, "ada")
+    wrong = cli("grade", str(folder), "--unit", "quiz", "--student", "bob")
+    assert "Total: 6/6" not in wrong.stdout
+    # grade-all: the student is the submission's name
+    klass = tmp_path / "class"
+    shutil.copytree(folder, klass / "ada")
+    shutil.copytree(folder, klass / "bob")
+    done = cli("grade-all", str(klass), "--out", str(tmp_path / "out"), "--unit", "quiz")
+    assert done.returncode == 0, done.stderr
+    scores = {s: json.loads((tmp_path / "out" / s / "results.json").read_text())["score"] for s in ("ada", "bob")}
+    assert scores["ada"] == 6 and scores["bob"] < 6
+
+
+@pytest.fixture
+def released_quiz(tmp_path, mini_copy, cli):
+    """The quiz released (a copy of the fixture given what a release needs: a notebook and a README)."""
+    cell = mini_copy / "tests" / "units" / "quiz" / "check.py"
+    cell.write_text("assert ANSWERS\n")
+    text = (mini_copy / "course.yaml").read_text().replace(
+        "        questions: true\n        tests: test_questions.py\n",
+        "        questions: true\n        tests: test_questions.py\n"
+        "        notebook: {text: tests/units/mini/notebook/intro.md, tests: tests/units/quiz/check.py}\n")
+    (mini_copy / "course.yaml").write_text(text + "    notebook: {assignment: quiz, name: quiz}\n"
+                                                  "    readme: tests/units/mini/student.md\n")
+    out = tmp_path / "release"
+    done = cli("release", "--unit", "quiz", "--out", str(out), course=mini_copy)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_a_quiz_without_a_notebook_is_not_released_and_nothing_is_written(tmp_path, cli):
+    out = tmp_path / "release"
+    done = cli("release", "--unit", "quiz", "--out", str(out))
+    assert done.returncode == 2 and "has no `notebook`" in done.stderr
+    assert not out.exists() or not list(out.rglob("*"))
+
+
+def test_the_autograder_takes_the_student_from_gradescopes_metadata(released_quiz, tmp_path):
+    key = answer_key(QUIZ, "ada")
+    scores = {}
+    for student in ("ada", "bob"):
+        root = tmp_path / student
+        with zipfile.ZipFile(released_quiz / "autograder.zip") as bundle:
+            bundle.extractall(root / "source")
+        submission(root / "submission", key)
+        (root / "submission_metadata.json").write_text(json.dumps({"users": [{"id": student, "name": "X"}]}))
+        env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable}
+        done = subprocess.run(["bash", str(root / "source" / "run_autograder")], capture_output=True, text=True,
+                              timeout=600, env=env)
+        assert done.returncode == 0, done.stderr
+        report = json.loads((root / "results" / "results.json").read_text())
+        assert report["extra_data"]["student"] == student
+        scores[student] = report["score"]
+    assert scores["ada"] == 6 and scores["bob"] < 6
+
+
+def test_a_student_bundle_renders_the_questions_and_holds_no_answer(released_quiz, tmp_path, cli):
+    with zipfile.ZipFile(released_quiz / "student.zip") as bundle:
+        names = bundle.namelist()
+        texts = {name: bundle.read(name).decode("utf-8", "replace") for name in names}
+        bundle.extractall(tmp_path / "bundle")
+    assert "tests/units/quiz/questions.yaml" in names and "tests/units/quiz/questions.py" in names
+    assert not [n for n in names if n.startswith("tests/") and ("answers" in n or "/code/" in n)]
+    answers_source = (MINI / "tests" / "hidden" / "quiz" / "code" / "answers.py").read_text()
+    secrets = [line.strip() for line in answers_source.splitlines() if "Key(" in line]
+    key_lines = [f"twice: {answer_key(QUIZ, 'ada')['twice']}", "(a + b)/2"]
+    assert len(secrets) == 5
+    for name, text in texts.items():
+        assert not [s for s in secrets + key_lines if s in text], name
+    shown = cli("questions", "--student", "ada", course=tmp_path / "bundle")
+    assert shown.returncode == 0 and f"What is twice {numbers('twice', 'ada')['x']}?" in shown.stdout
+    zh = cli("questions", "--student", "ada", "--lang", "zh", course=tmp_path / "bundle")
+    assert f"{numbers('twice', 'ada')['x']} 的两倍是多少？" in zh.stdout
+    (tmp_path / "bundle" / "student_id").write_text("bob\n")  # as the bundle's README asks
+    mine = subprocess.run([sys.executable, "-m", "grader", "questions"], cwd=tmp_path / "bundle", capture_output=True,
+                          text=True, timeout=120)
+    assert f"What is twice {numbers('twice', 'bob')['x']}?" in mine.stdout and "questions for bob" in mine.stdout
+    refused = cli("questions", "--student", "ada", "--key", course=tmp_path / "bundle")
+    assert refused.returncode == 2 and "no answer key here" in refused.stderr
+
+
+def test_check_says_which_answers_are_there_and_readable(tmp_path, cli):
+    folder = submission(tmp_path / "half", {"twice": 3, "mean": "a + ", "pick": ["a", "c"]})
+    shown = cli("check", str(folder), "--unit", "quiz").stdout
+    assert "test_answer_is_well_formed[twice]" not in shown  # answered and readable (right or not: no key here)
+    assert "mean: your answer cannot be read as arithmetic" in shown
+    assert "grid_shape: not answered yet (add it to answers.yaml)" in shown
+    assert "Public score: 2/6" in shown and "Next: answer mean in answers.yaml" in shown  # 2 of weight 6
+
+
+# --- each kind, read and compared ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer", ["(a + b)/2", "a/2 + b/2", "0.5*a + 0.5*b", "(b+a)/2", "(a + b) * 1/2",
+                                    "(2a + 2b)/4", "((a)+(b))÷2", "a*0.5+b*.5"])
+def test_an_expression_is_right_in_every_equivalent_spelling(answer):
+    assert verdict("mean", answer) == (True, None, "")
+
+
+@pytest.mark.parametrize("answer, hint", [("a + b", "half_forgotten"), ("a + b/2", "half_forgotten"),
+                                          ("(a - b)/2", None), ("a*b/2", None), ("(a + b)/3", None)])
+def test_a_wrong_expression_is_wrong_with_the_hint_of_its_mistake(answer, hint):
+    right, mistake, message = verdict("mean", answer)
+    assert not right and mistake == hint and f"mean: {answer} is not the right answer" == message
+
+
+def test_numbers_within_tolerance_choices_in_any_order_and_matrices_by_shape():
+    n = numbers("third", "ada")["n"]
+    assert verdict("third", round(n / 3, 3))[0] and verdict("third", f"{n}/3")[0]
+    assert not verdict("third", n // 3)[0]
+    x = numbers("twice", "ada")["x"]
+    assert verdict("twice", 2 * x)[0] and verdict("twice", float(2 * x))[0] and verdict("twice", f"{x}*2")[0]
+    assert verdict("twice", x + 2)[1] == "added_instead" and verdict("twice", x * x)[1] == "squared_instead"
+    assert verdict("pick", ["c", "a"])[0] and verdict("pick", ["A", " c"])[0]
+    assert verdict("pick", "a")[1] == "only_one" and not verdict("pick", ["a", "b", "c"])[0]
+    grid = numbers("grid_shape", "ada")
+    assert verdict("grid_shape", [grid["rows"], grid["columns"]])[0]
+    assert verdict("grid_shape", [grid["columns"], grid["rows"]])[1] == "shape_swapped"
+    assert not verdict("grid_shape", [[grid["rows"], grid["columns"]]])[0]  # the shape is part of the answer
+
+
+@pytest.mark.parametrize("question, answer, reason", [
+    ("twice", "9**9**9", "raises to a power that is not a small whole number"),
+    ("twice", "10**31", "is too large to be an answer here"),
+    ("twice", "1e400", "is not a finite number"),
+    ("twice", float("inf"), "is not a finite number"),
+    ("twice", "-" * 150 + "1", "is nested too deeply"),
+    ("twice", "(" * 60 + "1" + ")" * 60, "is not the right answer"),  # brackets alone are no nesting: it reads 1
+    ("twice", "1" * 300, "is longer than 200 characters"),
+    ("twice", "__import__('os').system('touch /tmp/PWNED')", "may use only numbers, its names"),
+    ("twice", "x.__class__", "may use only numbers, its names"),
+    ("twice", True, "is not a number"),
+    ("twice", {"a": 1}, "is not a number"),
+    ("twice", "1/0", "divides by zero"),
+    ("mean", "a + c", "uses c, which is not one of its names (a, b)"),
+    ("mean", 3, "should be a formula in a, b, written as text"),
+    ("pick", ["a", "z"], "names options that do not exist: z"),
+    ("pick", [], "should be one option or a list of options"),
+    ("grid_shape", "3x4", "should be a list of numbers"),
+    ("grid_shape", [[[1]]], "should be a list of numbers"),
+])
+def test_malformed_answers_get_a_clear_message_and_never_crash(question, answer, reason):
+    right, mistake, message = verdict(question, answer)
+    assert not right and mistake is None and reason in message, message
+    if reason != "is not the right answer":
+        assert "your answer" in message
+    assert not Path("/tmp/PWNED").exists()
+
+
+def test_evaluate_is_exact_and_reads_what_people_write():
+    assert evaluate("1/3 + 1/3 + 1/3") == 1 and evaluate("2^3") == 8 and evaluate("3 × 4") == 12
+    with pytest.raises(AnswerError):
+        evaluate("lambda: 1")
+
+
+# --- the answers file, read as data --------------------------------------------------------------
+
+
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
+                 "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+
+
+@pytest.mark.parametrize("data, reason", [
+    (BILLION_LAUGHS.encode(), "uses YAML anchors or aliases"),
+    (b"twice: \xff\xfe\n", "is not UTF-8 text"),
+    (b"twice: " + b"[" * 100 + b"]" * 100 + b"\n", "nested more than 6 levels deep"),
+    (b"- 1\n- 2\n", "must map each question's id to its answer"),
+    (b"twice: [1, 2\n", "is not valid YAML (line"),
+    (b"x: 1\n" * 20000, "KiB; the limit is 64 KiB"),
+    (b"twice: !!python/object/apply:os.system [ls]\n", "is not valid YAML"),
+])
+def test_a_hostile_answers_file_is_refused_with_a_reason(data, reason):
+    answers, problem = parse_yaml(data)
+    assert answers is None and problem is not None and reason in render(problem), render(problem)
+
+
+def test_a_graded_submission_with_a_hostile_answers_file_gets_zero_with_the_reason(tmp_path):
+    folder = submission(tmp_path / "bomb", BILLION_LAUGHS)
+    score, run = grade(folder, "ada")
+    assert score.score == 0 and run.outcomes
+    assert all("uses YAML anchors or aliases" in o.message for o in run.outcomes.values())
+
+
+def test_a_notebook_answers_cell_is_read_as_a_literal_never_run(tmp_path):
+    key = answer_key(QUIZ, "ada")
+    cell = "import os\nos.system('touch /tmp/PWNED-nb')\nANSWERS = " + json.dumps(key) + "\n"
+    notebook = {"cells": [{"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "answers"}},
+                           "source": cell, "outputs": [], "execution_count": None}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "ada.ipynb"
+    path.write_text(json.dumps(notebook))
+    taken = take(path, [], answers=True)
+    assert taken.answers == key and taken.answers_problem is None
+    assert not Path("/tmp/PWNED-nb").exists()
+    assert grade(path, "ada")[0].score == 6
+    answers, problem = parse_notebook_cell("ANSWERS = compute()\n", "cell")
+    assert answers is None and "with plain values only" in render(problem)
+
+
+def test_per_student_seeds_draw_the_random_cases_of_the_code_tests_too(mini):
+    assert seed_for(mini, "ada") != seed_for(mini, "bob") and seed_for(mini, "ada") == seed_for(mini, "ada")
+    assert seed_for(mini, None) == 1234 and seed_for(mini, "ada", forced=7) == 7
+    run = run_suites(mini, mini.source_dir, seed=seed_for(mini, "ada"), student="ada")
+    assert run.seed == seed_for(mini, "ada") and score_run(mini, run).score == 10
+
+
+def test_the_solutions_answer_every_question_of_the_default_variant():
+    given = yaml.safe_load((MINI / "solutions" / "answers.yaml").read_text())
+    assert given == answer_key(QUIZ, None)
+    assert grade(MINI / "solutions", None)[0].score == 6
+    assert os.path.isfile(MINI / "tests" / "units" / "quiz" / "questions.py")
