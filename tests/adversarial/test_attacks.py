@@ -252,7 +252,8 @@ def test_solutions_found_on_disk_would_score_without_the_mount_namespace(tmp_pat
     monkeypatch.chdir(ROOT)
     submission = materialize("search_disk_for_solutions", tmp_path / "submission")
     run = run_suites(TIGHT, submission, seed=SEED, sandbox_mode="process")
-    assert score_run(TIGHT, run).score == COURSE.max_score
+    code = [o for o in run.outcomes.values() if o.file != "test_questions.py"]  # the attack copies code, not answers
+    assert code and all(o.passed for o in code)
 
 
 def test_secrets_in_proc_would_leak_without_the_pid_namespace(tmp_path):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.authoring.mistakes import load_mistakes
+from grader.kit.questions import key_of, parameters, questions_of
 from grader.model.course import load_course
 from grader.model.hints import load_hints
 
@@ -32,7 +33,11 @@ def test_grader_validate_declares_every_unit_sound():
 def test_every_hint_is_written_in_both_languages_and_diagnoses_a_known_mistake(unit_id):
     unit = COURSE.unit(unit_id)
     hints = load_hints(unit.path(unit.model.hints))
-    assert {m.hint for m in load_mistakes(unit)} == set(hints), "a hint no known mistake gives is never tried"
+    named = {m.hint for m in load_mistakes(unit)}
+    for question in questions_of(unit):  # the known wrong answers of the questions, for a few students
+        for student in (None, "ada", "bob"):
+            named |= {mistake for mistake, _ in key_of(unit, question, parameters(unit, question, student)).mistakes}
+    assert named == set(hints), "a hint no known mistake gives is never tried"
     for ident, hint in hints.items():
         assert hint.hint["en"].isascii() and re.search(r"[\u4e00-\u9fff]", hint.hint["zh"]), ident
         # no space between two Chinese characters (a folded YAML line would put one there)
@@ -61,7 +66,7 @@ def test_conv_layer_is_ordered_top_down_breadth_first():
 def test_each_task_covers_its_functions_in_the_order_of_its_module(unit_id):
     """``covers`` is the lesson's order (grader check's next step follows it): the stubs are written in it too."""
     unit = COURSE.unit(unit_id)
-    for task in unit.tasks:
+    for task in [task for task in unit.tasks if task.module is not None]:
         order = order_of(unit.stubs_dir / f"{task.module}.py")
         positions = [order.index(name) for name in task.covers]
         assert positions == sorted(positions), (task.id, task.covers, order)
@@ -89,7 +94,7 @@ def test_the_framework_tests_do_not_depend_on_the_real_course(tmp_path):
     copy = Path(shutil.copytree(ROOT, tmp_path / "repo", symlinks=True, ignore=shutil.ignore_patterns(
         ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache", ".venv", "build", "out")))
     text = (copy / "course.yaml").read_text()
-    changed = text.replace("points: 10\n", "points: 15\n", 1)
+    changed = text.replace("points: 8\n", "points: 13\n", 1)
     assert changed != text
     if "  - id: pooling\n" in changed:
         changed = changed[:changed.index("  - id: pooling\n")]

@@ -11,8 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from grader.authoring.mistakes import load_mistakes, materialize
+from grader.kit.questions import answer_key
 from grader.model.course import load_course
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +50,10 @@ def autograde(out: Path, root: Path, files: dict[str, Path]) -> dict:
 
 def test_the_autograder_gives_the_solutions_full_marks_and_the_stubs_none(released, tmp_path):
     unit, out = released
-    solved = autograde(out, tmp_path / "solved", {f"{m}.py": unit.source_dir / f"{m}.py" for m in unit.modules})
+    files = {f"{m}.py": unit.source_dir / f"{m}.py" for m in unit.modules}
+    if unit.has_questions:  # the default variant's answers: the autograder here has no student metadata
+        files["answers.yaml"] = unit.source_dir / "answers.yaml"
+    solved = autograde(out, tmp_path / "solved", files)
     assert solved["score"] == solved["max_score"] == unit.max_score and solved["extra_data"]["unit"] == unit.id
     stubs = autograde(out, tmp_path / "stubs", {f"{m}.py": unit.stubs_dir / f"{m}.py" for m in unit.modules})
     assert stubs["score"] == 0
@@ -58,6 +63,8 @@ def test_grade_all_grades_a_class_of_the_unit(released, tmp_path):
     unit, _ = released
     folder = tmp_path / "class"
     shutil.copytree(unit.source_dir, folder / "right")
+    if unit.has_questions:  # each student answers their own numbers: "right" is the student here
+        (folder / "right" / "answers.yaml").write_text(yaml.safe_dump(answer_key(unit, "right")))
     shutil.copytree(unit.stubs_dir, folder / "stubs")
     mistake = load_mistakes(unit)[0]
     materialize(unit, mistake, folder / "wrong")
