@@ -12,13 +12,16 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from . import __version__
 from .model.course import Course, CourseError, Unit, load_course
 from .model.files import write_atomically, write_json
+from .model.late import describe_time
 from .model.messages import LANGUAGES
 from .model.results import Kind, Run
 from .rendering.feedback import Feedback, markdown
@@ -51,22 +54,60 @@ def _student(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _metadata_student(path: Path) -> str | None:
+def _metadata(path: Path) -> dict[str, Any]:
+    """Gradescope's ``submission_metadata.json`` ({} when it cannot be read: grading goes on without it)."""
     try:
         if path.stat().st_size > 1 << 20:
             raise ValueError("too large")
-        users = json.loads(path.read_text(encoding="utf-8")).get("users") or []
-        return str(users[0]["id"])
-    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError, RecursionError):
+        return {}
+
+
+def _metadata_student(path: Path) -> str | None:
+    try:
+        return str((_metadata(path).get("users") or [])[0]["id"])
+    except (KeyError, IndexError, TypeError):
         print(f"grader: {path} names no student (users[0].id); grading the default variant", file=sys.stderr)
         return None
 
 
+class UsageError(Exception):
+    """A command line the grader cannot act on; the message says why (exit status 2)."""
+
+
+def _submitted_at(unit: Unit, args: argparse.Namespace) -> datetime | None:
+    """When the submission was made, for the unit's late policy: ``--submitted-at``, else the Gradescope
+    metadata's ``created_at``. Without a policy there is nothing to apply; without a time, no penalty (said)."""
+    policy, given = unit.model.late, getattr(args, "submitted_at", None)
+    if policy is None:
+        if given:
+            print(f"grader: unit {unit.id} has no late policy; --submitted-at changes nothing", file=sys.stderr)
+        return None
+    if given:
+        try:
+            return policy.read_time(given)
+        except ValueError as error:
+            raise UsageError(f"--submitted-at: {error}") from None
+    created = _metadata(Path(args.metadata)).get("created_at") if getattr(args, "metadata", None) else None
+    if isinstance(created, str):
+        try:
+            return policy.read_time(created)
+        except ValueError as error:
+            print(f"grader: {args.metadata}: created_at: {error}; no late penalty applied", file=sys.stderr)
+            return None
+    print(f"grader: unit {unit.id} is due {describe_time(policy.due, policy.zone)}, but no submission time was "
+          "given (--submitted-at, or --metadata with created_at): no late penalty applied", file=sys.stderr)
+    return None
+
+
 def _grade(unit: Unit, path: Path, kind: Kind, args: argparse.Namespace) -> tuple[Score, Run]:
     student = _student(args)
+    submitted_at = _submitted_at(unit, args) if kind == "hidden" else None
     run = run_suites(unit, path, kind, seed=seed_for(unit, student, args.seed), sandbox_mode=args.sandbox,
                      student=student)
-    return score_run(unit, run), run
+    return score_run(unit, run, submitted_at), run
 
 
 def cmd_stubs(args: argparse.Namespace) -> int:
@@ -157,6 +198,98 @@ def cmd_questions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _class_times(unit: Unit, args: argparse.Namespace, entries: list[Any]) -> dict[str, datetime]:
+    """Each student's submission time for the late policy (``--submitted-at TIMES.csv`` or ``git``); what is
+    missing or unreadable is said once, and costs no one a penalty."""
+    from .classwork.times import git_times, read_times_file
+
+    policy, given = unit.model.late, args.submitted_at
+    if policy is None:
+        if given:
+            print(f"grader: unit {unit.id} has no late policy; --submitted-at changes nothing", file=sys.stderr)
+        return {}
+    if not given:
+        print(f"grader: unit {unit.id} is due {describe_time(policy.due, policy.zone)}, but no submission times "
+              "were given (--submitted-at TIMES.csv, or git): no late penalty applied", file=sys.stderr)
+        return {}
+    if given == "git":
+        found = git_times({entry.student: entry.path for entry in entries})
+    else:
+        try:
+            found = read_times_file(Path(given), policy)
+        except ValueError as error:
+            raise UsageError(f"--submitted-at: {error}") from None
+    for problem in found.problems:
+        print(f"  ! {problem}", file=sys.stderr)
+    missing = sorted(entry.student for entry in entries if entry.student not in found.times)
+    if missing:
+        print(f"grader: no submission time for {len(missing)} of {len(entries)} students, so no late penalty for "
+              f"them: {', '.join(missing)}", file=sys.stderr)
+    return found.times
+
+
+def _lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]],
+                 args: argparse.Namespace) -> bool:
+    """Write the LMS files asked for (``--lms``) from ``reports`` and the roster; False when it cannot."""
+    from .classwork.lms import FILES, RosterError, canvas, moodle, read_roster
+
+    if not args.lms:
+        if args.roster:
+            print("grader: --roster is read for an LMS file: add --lms canvas or --lms moodle", file=sys.stderr)
+        return True
+    if not args.roster:
+        raise UsageError("--lms needs --roster ROSTER.csv (the class list; a Canvas gradebook export will do)")
+    mapping = unit.course.model.roster
+    try:
+        roster = read_roster(Path(args.roster), args.roster_id or mapping.id)
+        scores = {student: float(report["score"]) if report is not None else None for student, report in reports}
+        title = args.assignment_title or unit.name(unit.language)
+        for lms in dict.fromkeys(args.lms):
+            if lms == "canvas":
+                export = canvas(unit, scores, roster, mapping, title, args.assignment_id)
+            else:
+                export = moodle(scores, roster, mapping, title, args.moodle_id)
+            write_atomically(out / FILES[lms], export.text)
+            graded = len(roster.rows) - len(export.without_grade)
+            print(f"{lms}: {out / FILES[lms]}: {len(roster.rows)} roster students, {graded} with a grade")
+            if export.without_grade:
+                print(f"  {_count(len(export.without_grade), 'roster student has', 'roster students have')} no "
+                      f"grade (an empty cell): {', '.join(export.without_grade)}")
+            if export.without_roster:
+                print(f"  {_count(len(export.without_roster), 'graded submission has', 'graded submissions have')} "
+                      f"no roster row (left out of the file): {', '.join(export.without_roster)}")
+    except RosterError as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return False
+    for problem in dict.fromkeys(roster.problems):
+        print(f"  ! {problem}")
+    return True
+
+
+def _similarity_section(unit: Unit, entries: list[Any], out: Path, args: argparse.Namespace) -> str:
+    """Compare the class's code (after grading, timed on its own); the class report's section."""
+    from .classwork.class_report import similarity_section
+    from .classwork.similarity import CSV, available, compare_class, write_csv
+
+    if args.no_similarity or not available():
+        why = ("turned off (--no-similarity)" if args.no_similarity else
+               "copydetect is not installed (python3 -m pip install 'convgrader[batch]')")
+        if not args.no_similarity:
+            print(f"similarity: not computed: {why}", file=sys.stderr)
+        (out / CSV).unlink(missing_ok=True)  # never an earlier run's pairs beside this run's grades
+        return similarity_section(None, why)
+    print(f"similarity: comparing the code of {len(entries)} submissions ...", file=sys.stderr)
+    result = compare_class(unit, entries, args.similarity_threshold, args.similarity_common,
+                           max(1, args.jobs or os.cpu_count() or 1))
+    write_csv(out, result)
+    print(f"similarity: {_count(len(result.pairs), 'pair', 'pairs')} at or above {result.threshold:.0%} alike among "
+          f"{result.compared} submissions in {result.seconds:.1f} s; pairs in {out / CSV} (a flag for a person, "
+          "not a grade)")
+    for student, why in sorted(result.left_out.items()):
+        print(f"  ! {student}: not compared: {why}")
+    return similarity_section(result)
+
+
 def cmd_grade_all(args: argparse.Namespace) -> int:
     from .classwork import class_report
     from .classwork.batch import discover, grade_all, results
@@ -174,10 +307,13 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     if args.executor == "dask" and not args.scheduler:
         print("grader: --executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)", file=sys.stderr)
         return 2
+    if args.lms and not args.roster:
+        raise UsageError("--lms needs --roster ROSTER.csv (the class list; a Canvas gradebook export will do)")
+    times = _class_times(unit, args, entries)
     try:
         outcome = grade_all(unit, folder, out, seed=args.seed, jobs=args.jobs, force=args.force, feedback=feedback,
                             sandbox_mode=args.sandbox, progress_stream=sys.stderr,
-                            scheduler=args.scheduler if args.executor == "dask" else None)
+                            scheduler=args.scheduler if args.executor == "dask" else None, times=times)
     except KeyboardInterrupt:
         reports = list(results(out, [e.student for e in entries]))
         write_grades_csv(unit, out, reports)
@@ -187,16 +323,39 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
         return 130
     reports = list(results(out, [e.student for e in entries]))
     write_grades_csv(unit, out, reports)
-    write_atomically(out / "report.html", class_report.render(unit, reports, feedback.hints))
+    print(f"graded {len(outcome.graded)}, up to date {len(outcome.skipped)}, could not grade {len(outcome.failed)} "
+          f"in {outcome.seconds:.1f} s; grades in {out / 'grades.csv'}")
+    for student, reason in sorted(outcome.failed.items()):
+        print(f"  ! {student}: {reason}")
+    section = _similarity_section(unit, entries, out, args)
+    write_atomically(out / "report.html", class_report.render(unit, reports, feedback.hints, section))
+    print(f"class report in {out / 'report.html'}")
     if args.nbgrader_db:
         assignment = args.nbgrader_assignment or folder.resolve().name
         recorded = write_nbgrader(unit, args.nbgrader_db, assignment, reports)
         print(f"recorded {recorded} students in the nbgrader gradebook {args.nbgrader_db} (assignment {assignment})")
-    print(f"graded {len(outcome.graded)}, up to date {len(outcome.skipped)}, could not grade {len(outcome.failed)} "
-          f"in {outcome.seconds:.1f} s; grades in {out / 'grades.csv'}, class report in {out / 'report.html'}")
-    for student, reason in sorted(outcome.failed.items()):
-        print(f"  ! {student}: {reason}")
-    return 1 if outcome.failed else 0
+    exported = _lms_exports(unit, out, reports, args)
+    return 1 if outcome.failed or not exported else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .classwork.batch import RESULTS, results
+
+    unit = _unit(args)
+    out = Path(args.out)
+    if not out.is_dir():
+        print(f"grader: {out} is not a folder of graded results (grade-all's --out)", file=sys.stderr)
+        return 2
+    students = sorted(p.parent.name for p in out.glob(f"*/{RESULTS}"))
+    reports = []
+    for student, report in results(out, students):
+        if report is not None and report.get("extra_data", {}).get("unit", unit.id) != unit.id:
+            print(f"  ! {student}: graded for unit {report['extra_data']['unit']}, not {unit.id}; left out",
+                  file=sys.stderr)
+            continue
+        reports.append((student, report))
+    print(f"{unit.name(unit.language)}: {len(reports)} graded students in {out}", file=sys.stderr)
+    return 0 if _lms_exports(unit, out, reports, args) else 1
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -214,6 +373,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     course = _course(args)
     units = [course.unit(args.unit)] if args.unit else course.units
     return validate(units, args.seed, args.sandbox)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
 
 
 def _has(package: str) -> bool:
@@ -239,6 +409,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--sandbox", choices=["auto", "bwrap", "process"], default="auto",
                          help="isolation of student code (default: the strongest available)")
 
+    def lms_options(sub: argparse.ArgumentParser, required: bool = False) -> None:
+        sub.add_argument("--lms", choices=["canvas", "moodle"], action="append", required=required,
+                         help="write OUT/canvas.csv or OUT/moodle.csv for the LMS's grade import (repeatable)")
+        sub.add_argument("--roster", metavar="CSV", required=required,
+                         help="the class list (a Canvas gradebook export will do; see `roster:` in course.yaml)")
+        sub.add_argument("--roster-id", metavar="COLUMN", help="the roster column holding each student's id as their "
+                         "submission is named (default: course.yaml's roster.id, else 'SIS Login ID')")
+        sub.add_argument("--assignment-title", metavar="TITLE", help="the grade column's title (default: the unit's)")
+        sub.add_argument("--assignment-id", metavar="ID", help="Canvas: the assignment's id, so the import updates "
+                         "that assignment (without one, Canvas creates a new assignment)")
+        sub.add_argument("--moodle-id", choices=["email", "idnumber"], default="email",
+                         help="Moodle: identify students by email address (default) or ID number")
+
     def student_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--student", metavar="ID", help="whose numbers the questions are (and whose random cases); "
                          "default: a student_id file here, else the default variant")
@@ -249,6 +432,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "first user")
     grade.add_argument("path", help="a folder laid out like exercises/")
     grade.add_argument("--json", metavar="FILE", help="write a Gradescope results.json here")
+    grade.add_argument("--submitted-at", metavar="TIME", help="when it was submitted (ISO 8601, e.g. "
+                       "2026-12-01T23:59:00+08:00), for the unit's late policy (default: --metadata's created_at)")
     run_options(grade)
     grade.set_defaults(func=cmd_grade)
 
@@ -291,8 +476,24 @@ def build_parser() -> argparse.ArgumentParser:
                        "(e.g. sqlite:///gradebook.db; needs nbgrader installed, and `alembic` on PATH for a new one)")
     batch.add_argument("--nbgrader-assignment", metavar="NAME",
                        help="the assignment's name in the gradebook (default: the submissions folder's name)")
+    batch.add_argument("--submitted-at", metavar="TIMES", help="when each student submitted, for the unit's late "
+                       "policy: a CSV file (student id, ISO 8601 time), or `git` for each repository's last commit")
+    batch.add_argument("--similarity-threshold", type=_share, default=0.6, metavar="SHARE",
+                       help="flag pairs whose code is at least this alike, 0 to 1 (default: 0.6)")
+    batch.add_argument("--similarity-common", type=int, default=10, metavar="N",
+                       help="a passage in more than N submissions is shared material, not evidence (default: 10)")
+    batch.add_argument("--no-similarity", action="store_true", help="do not compare the submissions' code")
+    lms_options(batch)
     run_options(batch)
     batch.set_defaults(func=cmd_grade_all)
+
+    export = commands.add_parser(
+        "export", help="write LMS grade files from a graded class (grade-all's --out), without regrading",
+        description="Write Canvas or Moodle grade import files from the results.json files in OUT and a roster.")
+    export.add_argument("out", metavar="OUT", help="grade-all's --out folder")
+    lms_options(export, required=True)
+    unit_option(export)
+    export.set_defaults(func=cmd_export)
 
     publish = commands.add_parser("release", help="build student.zip, autograder.zip and the nbgrader notebook")
     publish.add_argument("--out", required=True, help="folder to write the artefacts into")
@@ -321,6 +522,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f" ({error.filename})" if error.filename else ""
         print(f"grader: {error.strerror or error}{where}", file=sys.stderr)
         return 1
+    except UsageError as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
         return 130

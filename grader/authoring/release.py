@@ -87,6 +87,7 @@ def _course_yaml(unit: Unit, header: str, **changes: Any) -> str:
     """``course.yaml`` holding this unit only, without the solutions; ``changes`` replace the unit's keys."""
     data = unit.course.model.model_dump(mode="json", exclude_none=True)
     data.pop("source", None)
+    data.pop("roster", None)  # the class list's columns: for the instructors' exports only
     unit_data = unit.model.model_dump(mode="json", exclude_none=True)
     unit_data.pop("default", None)
     for key, value in changes.items():
@@ -111,7 +112,8 @@ def public_course_yaml(unit: Unit) -> str:
     tasks = _tasks(unit, "test_visibility", "notebook")  # test_visibility names hidden tests
     return _course_yaml(unit, "# The course, as the student bundle carries it: no solutions, no hidden suites.\n",
                         suites={"public": unit.model.suites.public}, tasks=tasks, code=None, mistakes=None,
-                        styles=None, notebook=None, readme=None, book=f"{unit.model.suites.public}/{BOOK}")
+                        styles=None, notebook=None, readme=None, late=None,
+                        book=f"{unit.model.suites.public}/{BOOK}")
 
 
 def _tree(folder: Path, prefix: str, keep: Callable[[Path], bool] | None = None) -> dict[str, bytes]:

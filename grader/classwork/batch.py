@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
@@ -146,9 +147,12 @@ def course_fingerprint(unit: Unit) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(course_print: str, entry: Entry, seed: int, limit: int = 2000) -> str:
-    """The grade's inputs: the course, the seed, and every file of the submission (names and bytes)."""
-    digest = hashlib.sha256(f"{course_print}\0{seed}".encode())
+def fingerprint(course_print: str, entry: Entry, seed: int, submitted_at: datetime | None = None,
+                limit: int = 2000) -> str:
+    """The grade's inputs: the course, the seed, the submission's time (the late policy reads it), and every
+    file of the submission (names and bytes)."""
+    moment = submitted_at.isoformat() if submitted_at is not None else ""
+    digest = hashlib.sha256(f"{course_print}\0{seed}\0{moment}".encode())
     paths = [entry.path] if entry.path.is_file() else sorted(entry.path.rglob("*"))[:limit]
     for path in paths:
         digest.update(str(path.relative_to(entry.path.parent)).encode() + b"\0")
@@ -185,9 +189,10 @@ def write_student(out: Path, student: str, report: dict[str, Any], page: str) ->
     write_json(folder / RESULTS, report)
 
 
-def grade_run(unit: Unit, run: Run, feedback: Feedback, print_: str) -> tuple[dict[str, Any], str]:
+def grade_run(unit: Unit, run: Run, feedback: Feedback, print_: str,
+              submitted_at: datetime | None = None) -> tuple[dict[str, Any], str]:
     """The Gradescope report (with the fingerprint) and the feedback page of one graded run."""
-    score = score_run(unit, run)
+    score = score_run(unit, run, submitted_at)
     report = gradescope(score, run, feedback)
     report["extra_data"]["fingerprint"] = print_
     return report, markdown(unit, score, run, feedback)
@@ -234,7 +239,7 @@ class _WarmLoop:
                 following = items[index + 1] if index + 1 < len(items) else None
                 item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
         run = collect_run(self.collector, student, seed, started, batch.unit, entry.student)
-        report, page = grade_run(batch.unit, run, batch.feedback, print_)
+        report, page = grade_run(batch.unit, run, batch.feedback, print_, batch.times.get(entry.student))
         write_student(batch.out, entry.student, report, page)
         return 0
 
@@ -252,6 +257,7 @@ class LocalBatch:
     progress: Progress | None = None
     code: ModuleType | None = None  # the unit's course code, loaded once here: every child starts warm
     helpers: str | None = None
+    times: dict[str, datetime] = field(default_factory=dict)  # when each student submitted (the late policy)
     todo: list[tuple[Entry, str]] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     graded: list[str] = field(default_factory=list)
@@ -375,13 +381,13 @@ class LocalBatch:
 # --- the whole job --------------------------------------------------------------------
 
 
-def plan(unit: Unit, entries: list[Entry], out: Path, seed: int | None,
-         force: bool) -> tuple[list[tuple[Entry, str]], list[str]]:
+def plan(unit: Unit, entries: list[Entry], out: Path, seed: int | None, force: bool,
+         times: dict[str, datetime] | None = None) -> tuple[list[tuple[Entry, str]], list[str]]:
     """Which submissions need grading (with their fingerprints), and which are up to date."""
     course_print = course_fingerprint(unit)
     todo, skipped = [], []
     for entry in entries:
-        print_ = fingerprint(course_print, entry, seed_for(unit, entry.student, seed))
+        print_ = fingerprint(course_print, entry, seed_for(unit, entry.student, seed), (times or {}).get(entry.student))
         if not force and up_to_date(out / entry.student, print_):
             skipped.append(entry.student)
         else:
@@ -391,22 +397,26 @@ def plan(unit: Unit, entries: list[Entry], out: Path, seed: int | None,
 
 def grade_all(unit: Unit, folder: Path, out: Path, *, seed: int | None, jobs: int | None = None, force: bool = False,
               feedback: Feedback | None = None, sandbox_mode: SandboxMode = "auto",
-              progress_stream: TextIO | None = None, scheduler: str | None = None) -> BatchResult:
+              progress_stream: TextIO | None = None, scheduler: str | None = None,
+              times: dict[str, datetime] | None = None) -> BatchResult:
     """Grade every submission in ``folder`` into ``out``; see the module's docstring.
 
     With ``scheduler`` (a Dask distributed scheduler's address) the submissions
     are graded on that cluster's workers instead of here; the outputs are the same.
+    ``times`` (student -> when they submitted) lets the unit's late policy apply.
     """
+    times = times or {}
     started = time.monotonic()
     feedback = feedback or Feedback.for_unit(unit)
     entries = discover(folder)
     out.mkdir(parents=True, exist_ok=True)
-    todo, skipped = plan(unit, entries, out, seed, force)
+    todo, skipped = plan(unit, entries, out, seed, force, times)
     progress = Progress(len(todo), progress_stream) if progress_stream is not None else None
     if scheduler is not None:
-        graded, failed = _grade_on_dask(scheduler, unit, todo, out, seed, feedback.lang, sandbox_mode, progress)
+        graded, failed = _grade_on_dask(scheduler, unit, todo, out, seed, feedback.lang, sandbox_mode, progress, times)
     else:
-        batch = LocalBatch(unit, out, seed, max(1, jobs or os.cpu_count() or 1), feedback, sandbox_mode, progress)
+        batch = LocalBatch(unit, out, seed, max(1, jobs or os.cpu_count() or 1), feedback, sandbox_mode, progress,
+                           times=times)
         batch.run(todo)
         graded, failed = batch.graded, batch.failed
     if progress and todo:
@@ -421,7 +431,8 @@ _on_worker = threading.Lock()  # pytest runs in-process and is not thread-safe: 
 
 
 def grade_on_worker(course_root: str, unit_id: str, path: str, seed: int | None, lang: str,
-                    sandbox_mode: SandboxMode, print_: str, student: str | None = None) -> tuple[dict[str, Any], str]:
+                    sandbox_mode: SandboxMode, print_: str, student: str | None = None,
+                    submitted_at: str | None = None) -> tuple[dict[str, Any], str]:
     """A Dask task: grade one submission (as ``grader grade`` does) and return its report and feedback page.
 
     Needs the grader installed on the worker and the course and the submission
@@ -435,11 +446,12 @@ def grade_on_worker(course_root: str, unit_id: str, path: str, seed: int | None,
     with _on_worker:
         run = run_suites(unit, Path(path), seed=seed_for(unit, student, seed), sandbox_mode=sandbox_mode,
                          student=student)
-    return grade_run(unit, run, feedback, print_)
+    return grade_run(unit, run, feedback, print_, datetime.fromisoformat(submitted_at) if submitted_at else None)
 
 
 def _grade_on_dask(scheduler: str, unit: Unit, todo: list[tuple[Entry, str]], out: Path, seed: int | None, lang: str,
-                   sandbox_mode: SandboxMode, progress: Progress | None) -> tuple[list[str], dict[str, str]]:
+                   sandbox_mode: SandboxMode, progress: Progress | None,
+                   times: dict[str, datetime]) -> tuple[list[str], dict[str, str]]:
     """Submit every grading to the cluster; write each student's outputs here as soon as they arrive."""
     from distributed import Client, as_completed  # only for this executor
 
@@ -449,9 +461,10 @@ def _grade_on_dask(scheduler: str, unit: Unit, todo: list[tuple[Entry, str]], ou
         futures = {}
         for entry, print_ in todo:
             _clean_partial(out / entry.student)
+            moment = times.get(entry.student)
             future = client.submit(grade_on_worker, str(unit.root), unit.id, str(entry.path.resolve()), seed, lang,
-                                   sandbox_mode, print_, entry.student, key=f"grade-{entry.student}-{print_[:12]}",
-                                   pure=False)
+                                   sandbox_mode, print_, entry.student, moment.isoformat() if moment else None,
+                                   key=f"grade-{entry.student}-{print_[:12]}", pure=False)
             futures[future] = entry
         for future in as_completed(futures):  # type: ignore[no-untyped-call]
             entry = futures[future]

@@ -2,9 +2,12 @@
 
 Built from the per-student ``results.json`` files of a batch: the score
 histogram, each task's mean score, each test's pass rate, the mistakes the
-feedback diagnosed most often, and the slowest submissions. A few lines of
-script record, once the browser has laid the page out, how many bars were
-drawn (``data-bars`` on ``<body>``): tests use it to prove the page renders.
+feedback diagnosed most often, the slowest submissions, and the pairs of
+submissions whose code is alike (``grader.classwork.similarity``), each with
+its matching code side by side. A few lines of script record, once the
+browser has laid the page out, how many bars were drawn and how many pairs
+and marks are on the page (``data-bars``, ``data-pairs``, ``data-marks`` on
+``<body>``): tests use them to prove the page renders.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from typing import Any
 
 from ..model.course import Unit
 from ..model.hints import Hint
+from .similarity import Similarity
+
+SHOWN_PAIRS = 200  # pairs with their code on the page; similarity.csv has them all
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,12 @@ svg.chart rect.track { fill: #eef1f5; } svg.chart rect.bar { fill: #3b6fb6; }
 svg.mistakes rect.bar { fill: #c0504d; } svg.slowest rect.bar { fill: #8064a2; }
 .summary { display: flex; gap: 2rem; } .summary div { font-size: 1.1rem; }
 .summary b { display: block; font-size: 1.6rem; } p.note { color: #666; font-size: .9rem; }
+table.pairs { border-collapse: collapse; } table.pairs td, table.pairs th { padding: .2rem .6rem; text-align: left;
+  border-bottom: 1px solid #ddd; vertical-align: top; }
+details.pair { margin: .6rem 0; } details.pair summary { cursor: pointer; font-weight: 600; }
+.side { display: grid; grid-template-columns: 1fr 1fr; gap: .8rem; }
+.side pre { overflow: auto; max-height: 32rem; font-size: 11px; background: #f7f7f9; padding: .5rem; margin: 0; }
+.side h4 { margin: .3rem 0; font-size: .85rem; } mark { background: #ffd966; }
 """
 
 SCRIPT = """
@@ -86,11 +98,49 @@ window.addEventListener('load', function () {
     function (bar) { return bar.getBBox().height > 0; });
   document.body.setAttribute('data-bars', String(drawn.length));
   document.body.setAttribute('data-charts', String(document.querySelectorAll('svg.chart').length));
+  document.body.setAttribute('data-pairs', String(document.querySelectorAll('details.pair').length));
+  document.body.setAttribute('data-marks', String(document.querySelectorAll('details.pair mark').length));
 });
 """
 
 
-def render(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]], hints: dict[str, Hint]) -> str:
+def similarity_section(result: Similarity | None, note: str = "") -> str:
+    """The flagged pairs, each with its matching code side by side; or why there are none."""
+    head = "<h2>Similar submissions</h2>"
+    caution = ("A flag for a person to look at, never a grade change: code can be alike for honest reasons "
+               "(the lesson's own code, a study group's discussion).")
+    if result is None:
+        return head + f'<p class="note">Not computed: {html.escape(note)}</p>'
+    parts = [head, f'<p class="note">{result.compared} submissions compared; pairs at or above '
+                   f"{result.threshold:.0%} alike are listed (passages found in more than {result.common} "
+                   f"submissions count as shared material). {caution}</p>"]
+    if result.left_out:
+        parts.append('<p class="note">Not compared: ' + "; ".join(
+            f"{html.escape(s)} ({html.escape(why)})" for s, why in sorted(result.left_out.items())) + "</p>")
+    if not result.pairs:
+        return "".join(parts) + '<p class="note">No pair reaches the threshold.</p>'
+    parts.append('<table class="pairs"><tr><th>student a</th><th>student b</th><th>similarity</th>'
+                 "<th>functions that match</th></tr>")
+    for pair in result.pairs:
+        parts.append(f"<tr><td>{html.escape(pair.a)}</td><td>{html.escape(pair.b)}</td><td>{pair.similarity:.0%}"
+                     f"</td><td>{html.escape(', '.join(pair.functions)) or '-'}</td></tr>")
+    parts.append("</table>")
+    for pair in result.pairs[:SHOWN_PAIRS]:
+        parts.append(f'<details class="pair"><summary>{html.escape(pair.a)} and {html.escape(pair.b)}: '
+                     f"{pair.similarity:.0%}</summary>")
+        for module, mine, theirs in pair.views:  # already escaped, with <mark> around what matches
+            parts.append(f'<div class="side"><div><h4>{html.escape(pair.a)}: {html.escape(module)}.py</h4>'
+                         f"<pre>{mine}</pre></div><div><h4>{html.escape(pair.b)}: {html.escape(module)}.py</h4>"
+                         f"<pre>{theirs}</pre></div></div>")
+        parts.append("</details>")
+    if len(result.pairs) > SHOWN_PAIRS:
+        parts.append(f'<p class="note">{len(result.pairs) - SHOWN_PAIRS} more pairs in similarity.csv.</p>')
+    return "".join(parts)
+
+
+def render(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]], hints: dict[str, Hint],
+           similarity: str = "") -> str:
+    """The page; ``similarity`` is its section of similar submissions (see ``similarity_section``)."""
     graded = [(student, report) for student, report in reports if report is not None]
     missing = [student for student, report in reports if report is None]
     maximum = unit.max_score
@@ -144,6 +194,8 @@ def render(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]], hints: 
         "slowest"))
     if missing:
         sections.append("<h2>Not graded</h2><p>" + ", ".join(html.escape(s) for s in missing) + "</p>")
+    if similarity:
+        sections.append(similarity)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(unit.name())}: class report</title><style>{STYLE}</style>"
             f"<script>{SCRIPT}</script></head><body>{''.join(sections)}</body></html>\n")

@@ -7,8 +7,6 @@ agree with them, and are rewritten whole (atomically) after every batch.
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import os
 import shutil
 import sys
@@ -17,40 +15,43 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
-from ..model.files import write_atomically
+from ..model.files import csv_text, write_atomically
 
 CSV = "grades.csv"
 
 
 def grades_rows(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]]) -> list[dict[str, Any]]:
-    """One row per student: score, max score, each task's score; a student without a report is marked."""
+    """One row per student: the raw score, how late (hours), the penalty, the score, each task's (raw) score;
+    a student without a report is marked."""
     rows = []
     for student, report in reports:
         row: dict[str, Any] = {"student": student}
         if report is None:
-            row.update(score="", max_score=unit.max_score, status="not graded")
+            row.update(raw_score="", late_by="", penalty="", score="", max_score=unit.max_score, status="not graded")
         else:
-            row.update(score=report["score"], max_score=report["max_score"], status="graded")
-            tasks = report.get("extra_data", {}).get("tasks", {})
+            extra = report.get("extra_data", {})
+            late = extra.get("late") or {}
+            row.update(raw_score=extra.get("raw_score", report["score"]), penalty=late.get("penalty", 0.0),
+                       late_by=round(late["late_by_seconds"] / 3600, 2) if "late_by_seconds" in late else "",
+                       score=report["score"], max_score=report["max_score"], status="graded")
+            tasks = extra.get("tasks", {})
             for task in unit.tasks:
                 row[task.id] = tasks.get(task.id, {}).get("score", "")
         rows.append(row)
     return rows
 
 
+def grades_columns(unit: Unit) -> list[str]:
+    return ["student", "raw_score", "late_by", "penalty", "score", "max_score", *[t.id for t in unit.tasks], "status"]
+
+
 def write_grades_csv(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]]) -> Path:
-    columns = ["student", "score", "max_score", *[t.id for t in unit.tasks], "status"]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in grades_rows(unit, reports):
-        writer.writerow({column: _cell(row.get(column, "")) for column in columns})
-    write_atomically(out / CSV, buffer.getvalue())
+    """``grades.csv`` (see the README's *Grading a class* for its columns); cells that a spreadsheet would take
+    for a formula are neutralized (``grader.model.files.safe_cell``)."""
+    columns = grades_columns(unit)
+    rows = [columns] + [[row.get(column, "") for column in columns] for row in grades_rows(unit, reports)]
+    write_atomically(out / CSV, csv_text(rows))
     return out / CSV
-
-
-def _cell(value: Any) -> Any:
-    return f"{value:g}" if isinstance(value, float) else value
 
 
 NOTEBOOK = "submission"  # the one notebook of the nbgrader assignment; each task is one of its grade cells

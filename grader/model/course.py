@@ -13,6 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from .late import LatePolicy
+
 COURSE_FILE = "course.yaml"
 
 
@@ -155,6 +157,7 @@ class UnitModel(_Strict):
     questions: QuestionsSource | None = None  # the lesson's questions; their answers are in ``code``
     notebook: Notebook | None = None
     limits: Limits | None = None  # this unit's own limits, instead of the course's
+    late: LatePolicy | None = None  # when it is due, and what lateness costs (see grader.model.late)
 
     def name(self, lang: str = "en") -> str:
         return _title_in(self.title, lang)
@@ -175,12 +178,39 @@ class UnitModel(_Strict):
         return tasks
 
 
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")  # a Canvas gradebook's own
+
+
+def _moodle_columns() -> dict[Literal["email", "idnumber"], str]:
+    return {"email": "Email address", "idnumber": "ID number"}
+
+
+class Roster(_Strict):
+    """How the class list (a CSV file) is read for the LMS exports: the column holding each student's id, as
+    their submission is named, and the roster column each LMS column is copied from. The defaults read a
+    Canvas gradebook export as it comes, and Moodle's own column names."""
+
+    id: str = "SIS Login ID"
+    canvas: dict[str, str] = Field(default_factory=lambda: {name: name for name in CANVAS_COLUMNS})
+    moodle: dict[Literal["email", "idnumber"], str] = Field(default_factory=_moodle_columns)
+
+    @field_validator("canvas")
+    @classmethod
+    def _canvas(cls, columns: dict[str, str]) -> dict[str, str]:
+        unknown = [name for name in columns if name not in CANVAS_COLUMNS]
+        if unknown:
+            raise ValueError(f"Canvas has no column {', '.join(map(repr, unknown))}; its columns are "
+                             f"{', '.join(CANVAS_COLUMNS)}")
+        return {**{name: name for name in CANVAS_COLUMNS}, **columns}
+
+
 class CourseModel(_Strict):
     title: Titles
     language: Literal["en", "zh"] = "en"
     source: str | None = None  # the solutions; a released bundle or autograder has none
     stubs: str
     limits: Limits = Limits()
+    roster: Roster = Roster()
     units: list[UnitModel] = Field(min_length=1)
 
     def name(self, lang: str = "en") -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
@@ -34,3 +36,30 @@ def write_atomically(path: Path, text: str | bytes) -> None:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as written: text that starts like a formula (``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return) gets a leading single quote, unless it is a plain number. Numbers stay numbers."""
+    if isinstance(value, float):
+        text = repr(round(value, 6))
+        return text[:-2] if text.endswith(".0") else text
+    if not isinstance(value, str) or not value.startswith(_FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
+def csv_text(rows: list[list[Any]]) -> str:
+    """``rows`` as CSV text (``\\n`` line ends), every cell passed through ``safe_cell``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return buffer.getvalue()

@@ -316,6 +316,24 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     "report.not_run": {"en": "not run", "zh": "未运行"},
     "report.skipped": {"en": "skipped: a skip counts as a failure", "zh": "被跳过：跳过按未通过计"},
+    # --- the late policy: how late, and what it cost ------------------------------------------
+    "late.on_time": {
+        "en": "Submitted on time ({submitted}; due {due}).",
+        "zh": "按时提交（{submitted}；截止时间 {due}）。",
+    },
+    "late.grace": {
+        "en": "Submitted {late_by} after the due date ({due}), within the grace period of {grace}: no penalty.",
+        "zh": "在截止时间（{due}）之后 {late_by} 提交，仍在 {grace} 的宽限期内：不扣分。",
+    },
+    "late.penalty": {
+        "en": "Submitted {late_by} late (due {due}): {percent}% off, {penalty} points; {raw} before the penalty.",
+        "zh": "迟交 {late_by}（截止时间 {due}）：扣除 {percent}%，即 {penalty} 分；扣分前为 {raw} 分。",
+    },
+    "late.refused": {
+        "en": "Submitted {late_by} late, after the last accepted time ({late_due}): this submission scores 0 "
+              "({raw} before the penalty).",
+        "zh": "迟交 {late_by}，已超过最晚接受时间（{late_due}）：本次提交记 0 分（扣分前为 {raw} 分）。",
+    },
     "feedback.title": {"en": "Feedback: {title}", "zh": "反馈：{title}"},
     "feedback.tasks": {"en": "Tasks", "zh": "任务"},
     "feedback.task": {"en": "Task", "zh": "任务"},

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from .. import __version__
 from ..model.course import Task, Unit, Visibility
 from ..model.hints import Hint, load_hints
+from ..model.late import describe_duration, describe_time
 from ..model.messages import Language, Text, render, t
 from ..model.results import Outcome, Run
 from .scoring import Score, ScoredTest, TaskScore
@@ -98,6 +99,25 @@ def diagnosed(score: Score) -> list[str]:
     return sorted(counts, key=lambda m: -counts[m])
 
 
+def lateness(score: Score, feedback: Feedback) -> str:
+    """What the late policy made of the submission's time, in the student's language ('' when nothing applied)."""
+    late = score.late
+    if late is None:
+        return ""
+    lang, zone = feedback.lang, late.zone
+    due, late_by = describe_time(late.due, zone), describe_duration(late.late_by, lang)
+    if late.refused:
+        assert late.late_due is not None
+        return feedback.say(t("late.refused", late_by=late_by, late_due=describe_time(late.late_due, zone),
+                              raw=points(late.raw_score)))
+    if not late.late:
+        return feedback.say(t("late.on_time", submitted=describe_time(late.submitted_at, zone), due=due))
+    if late.in_grace:
+        return feedback.say(t("late.grace", late_by=late_by, due=due, grace=describe_duration(late.grace, lang)))
+    return feedback.say(t("late.penalty", late_by=late_by, due=due, percent=points(late.percent),
+                          penalty=points(late.penalty), raw=points(late.raw_score)))
+
+
 def points(value: float) -> str:
     """A score as people read it: at most two decimals (``6.67``, ``100``); reports for tools keep all of them."""
     return f"{round(value, 2):g}"
@@ -109,6 +129,9 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     lines = [f"# {say(t('feedback.title', title=unit.name(feedback.lang)))}", ""]
     lines.append(f"**{say(t('report.score', score=points(score.score), max_score=points(score.max_score)))}**")
     lines.append("")
+    late = lateness(score, feedback)
+    if late:
+        lines += [late, ""]
     for problem in run.intake_problems.values():
         lines.append(f"- {say(t('report.problem', problem=problem))}")
     if run.intake_problems:

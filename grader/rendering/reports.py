@@ -7,7 +7,7 @@ from typing import Any
 from .. import __version__
 from ..model.messages import t
 from ..model.results import Run
-from .feedback import Feedback, diagnosed, first_failure, points, visibility
+from .feedback import Feedback, diagnosed, first_failure, lateness, points, visibility
 from .scoring import Score
 
 
@@ -36,12 +36,19 @@ def table(score: Score, run: Run, title: str, feedback: Feedback | None = None) 
     lines.append("")
     for problem in run.intake_problems.values():
         lines.append(f"! {feedback.say(problem)}")
+    late = lateness(score, feedback)
+    if late:
+        lines.append(late)
     lines.append(f"Total: {points(score.score)}/{points(score.max_score)}   (seed {run.seed}, {run.duration:.1f} s)")
     return "\n".join(lines)
 
 
 def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict[str, Any]:
-    """The report in Gradescope's ``results.json`` schema; each test's ``output`` as ``feedback`` explains it."""
+    """The report in Gradescope's ``results.json`` schema; each test's ``output`` as ``feedback`` explains it.
+
+    ``score`` is after any late penalty (Gradescope takes it over the tests' sum); ``extra_data`` keeps the raw
+    score and the penalty apart, and the output says how late and what it cost.
+    """
     feedback = feedback or Feedback()
     say = feedback.say
     tests = []
@@ -63,6 +70,8 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
                 "visibility": seen,
             })
     summary = [say(t("report.score", score=points(score.score), max_score=points(score.max_score)))]
+    late = lateness(score, feedback)
+    summary += [late] if late else []
     summary += [say(t("report.problem", problem=p)) for p in run.intake_problems.values()]
     if run.output.strip() and not any_hidden:
         # what the code printed may echo a hidden test's input: shown only when no test is hidden
@@ -86,6 +95,8 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
             "intake_problems": {name: str(problem) for name, problem in run.intake_problems.items()},
             "diagnosed_mistakes": diagnosed(score),
             "tasks": {task.task.id: {"score": task.score, "max_score": task.max_score} for task in score.tasks},
+            "raw_score": score.raw,
+            "late": score.late.as_data() if score.late is not None else None,
             "student_output": run.output[:4000],
         },
     }

@@ -2,13 +2,17 @@
 
 Pure functions of the collected outcomes. A test earns its share only when it
 passed explicitly; a task whose suite did not even collect earns nothing.
+Given the submission's time, the unit's late policy (if it has one) takes its
+penalty from the raw score; the tasks keep their raw scores.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..model.course import Task, Unit
+from ..model.late import Lateness, assess
 from ..model.results import Outcome, Run
 
 
@@ -44,17 +48,28 @@ class TaskScore:
 @dataclass
 class Score:
     tasks: list[TaskScore]
+    late: Lateness | None = None  # how late, and what it cost (None: on time by default, no policy or no time)
+
+    @property
+    def raw(self) -> float:
+        """The points the tests earned, before any late penalty."""
+        return round(sum(t.score for t in self.tasks), 6)
 
     @property
     def score(self) -> float:
-        return round(sum(t.score for t in self.tasks), 6)
+        return self.late.score if self.late is not None else self.raw
+
+    @property
+    def penalty(self) -> float:
+        return self.late.penalty if self.late is not None else 0.0
 
     @property
     def max_score(self) -> float:
         return round(sum(t.max_score for t in self.tasks), 6)
 
 
-def score_run(unit: Unit, run: Run) -> Score:
+def score_run(unit: Unit, run: Run, submitted_at: datetime | None = None) -> Score:
+    """The run's points, task by task; with ``submitted_at``, less the unit's late penalty (if it has a policy)."""
     tasks = []
     for task in unit.tasks:
         outcomes = [o for o in run.outcomes.values() if o.file == task.tests]
@@ -70,4 +85,8 @@ def score_run(unit: Unit, run: Run) -> Score:
         passed_weight = sum(o.weight for o in outcomes if o.passed)
         earned_total = 0.0 if problem or not total_weight else task.points * passed_weight / total_weight
         tasks.append(TaskScore(task, round(earned_total, 6), task.points, scored, problem))
-    return Score(tasks)
+    score = Score(tasks)
+    policy = unit.model.late
+    if policy is not None and submitted_at is not None:
+        score.late = assess(policy, submitted_at, score.raw, score.max_score)
+    return score

@@ -104,3 +104,15 @@ def test_the_framework_tests_do_not_depend_on_the_real_course(tmp_path):
                             cwd=copy, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout.splitlines()[-1] and "failed" not in result.stdout.splitlines()[-1]
+
+
+def test_the_late_policy_sketched_in_course_yaml_loads_when_uncommented(tmp_path):
+    text = (ROOT / "course.yaml").read_text()
+    sketch = re.search(r"\n( +)# late:.*\n(?:\1#   .*\n)+", text)
+    assert sketch, "course.yaml sketches a late policy in comments"
+    indent = sketch.group(1)
+    live = sketch.group(0).replace(f"{indent}# ", indent, 1).replace(f"{indent}#   ", f"{indent}  ")
+    shutil.copytree(ROOT, tmp_path / "course", ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info"))
+    (tmp_path / "course" / "course.yaml").write_text(text.replace(sketch.group(0), live))
+    policy = load_course(tmp_path / "course").unit("conv").model.late
+    assert policy is not None and policy.penalty.per == "day" and policy.late_due is not None

@@ -73,7 +73,8 @@ def test_grade_all_grades_a_class_of_the_unit(released, tmp_path):
     rows = {row["student"]: row for row in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
     assert float(rows["right"]["score"]) == unit.max_score and float(rows["stubs"]["score"]) == 0
     assert 0 < float(rows["wrong"]["score"]) < unit.max_score
-    assert set(rows["right"]) == {"student", "score", "max_score", "status", *[t.id for t in unit.tasks]}
+    assert set(rows["right"]) == {"student", "raw_score", "late_by", "penalty", "score", "max_score", "status",
+                                  *[t.id for t in unit.tasks]}
 
 
 @pytest.mark.skipif(importlib.util.find_spec("nbgrader") is None and not os.environ.get("CI"),

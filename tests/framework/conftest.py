@@ -36,6 +36,29 @@ def mini_copy(tmp_path):
 
 
 @pytest.fixture
+def make_class(mini):
+    """``make_class(folder)``: a class of six in the mini unit (two correct, two known mistakes, the stubs, one
+    with a module missing), as folders named by student; returns student -> folder."""
+    from grader.authoring.mistakes import load_mistakes
+
+    mistakes = {m.name: m for m in load_mistakes(mini)}
+
+    def make(folder: Path, correct: int = 2) -> dict[str, Path]:
+        folder.mkdir()
+        students = {}
+        for index in range(correct):
+            students[f"ok{index}"] = Path(shutil.copytree(mini.source_dir, folder / f"ok{index}"))
+        for name in ("double_adds", "first_row"):
+            students[name] = materialize(mini, mistakes[name], folder / name)
+        students["stubs"] = Path(shutil.copytree(mini.stubs_dir, folder / "stubs"))
+        missing = Path(shutil.copytree(mini.source_dir, folder / "missing"))
+        (missing / "arrays.py").unlink()
+        students["missing"] = missing
+        return students
+    return make
+
+
+@pytest.fixture
 def variant(mini, tmp_path):
     """``variant(name, (module, old, new), ...)``: the mini solutions with exact text edits, as a new folder."""
     def make(name, *edits):

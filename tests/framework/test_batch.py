@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.authoring.mistakes import load_mistakes, materialize
+from grader.authoring.mistakes import load_mistakes
 from grader.classwork.batch import RESULTS, grade_all
 from grader.model.course import load_course
 from grader.rendering.scoring import score_run
@@ -57,26 +57,12 @@ def attack(name: str, dest: Path) -> Path:
     return dest
 
 
-def make_class(folder: Path, correct: int = 2) -> dict[str, Path]:
-    folder.mkdir()
-    students = {}
-    for index in range(correct):
-        students[f"ok{index}"] = Path(shutil.copytree(UNIT.source_dir, folder / f"ok{index}"))
-    for name in ("double_adds", "first_row"):
-        students[name] = materialize(UNIT, MISTAKES[name], folder / name)
-    students["stubs"] = Path(shutil.copytree(UNIT.stubs_dir, folder / "stubs"))
-    missing = Path(shutil.copytree(UNIT.source_dir, folder / "missing"))
-    (missing / "arrays.py").unlink()
-    students["missing"] = missing
-    return students
-
-
 def cli(*args, **kwargs):
     return subprocess.run([sys.executable, "-m", "grader", "--course", str(MINI), *args], capture_output=True,
                           text=True, timeout=600, **kwargs)
 
 
-def test_a_class_is_graded_and_every_output_agrees(tmp_path):
+def test_a_class_is_graded_and_every_output_agrees(tmp_path, make_class):
     students = make_class(tmp_path / "class")
     out = tmp_path / "out"
     done = cli("grade-all", str(tmp_path / "class"), "--out", str(out), "--jobs", "2")
@@ -99,7 +85,7 @@ def test_a_class_is_graded_and_every_output_agrees(tmp_path):
         "added_instead"]
 
 
-def test_resuming_grades_only_what_is_missing_or_changed(tmp_path):
+def test_resuming_grades_only_what_is_missing_or_changed(tmp_path, make_class):
     make_class(tmp_path / "class")
     out = tmp_path / "out"
     first = cli("grade-all", str(tmp_path / "class"), "--out", str(out))
@@ -172,7 +158,7 @@ def test_hostile_submissions_do_not_touch_their_classmates(tmp_path):
     assert json.loads((out / "report_rewriting_daemon" / RESULTS).read_text())["score"] == 0
 
 
-def test_the_same_class_always_gets_the_same_grades(tmp_path):
+def test_the_same_class_always_gets_the_same_grades(tmp_path, make_class):
     make_class(tmp_path / "class")
     out = tmp_path / "out"
     grade_all(UNIT, tmp_path / "class", out, seed=SEED, jobs=2)
@@ -209,7 +195,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 
 
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="no Chromium here (.ci/run installs it)")
-def test_the_class_report_renders_its_charts_in_a_browser(tmp_path):
+def test_the_class_report_renders_its_charts_in_a_browser(tmp_path, make_class):
     students = make_class(tmp_path / "class")
     out = tmp_path / "out"
     assert cli("grade-all", str(tmp_path / "class"), "--out", str(out)).returncode == 0
@@ -230,6 +216,11 @@ def test_the_class_report_renders_its_charts_in_a_browser(tmp_path):
     expected = len(bins) + len(UNIT.tasks) + tests + len(mistakes) + min(10, len(students))
     assert 'data-charts="5"' in body, body
     assert f'data-bars="{expected}"' in body, body
+    # the similar pairs: one collapsible side-by-side view each, with the matching code marked
+    pairs = list(csv.DictReader((out / "similarity.csv").open()))
+    assert pairs and f'data-pairs="{len(pairs)}"' in body, body
+    marks = int(body.split('data-marks="')[1].split('"')[0])
+    assert marks >= 2 * len(pairs), body
 
 
 def _installed(module: str) -> bool:
@@ -239,7 +230,7 @@ def _installed(module: str) -> bool:
 
 
 @pytest.mark.skipif(not _installed("nbgrader") and not os.environ.get("CI"), reason="nbgrader is not installed")
-def test_the_nbgrader_gradebook_agrees_with_the_reports(tmp_path):
+def test_the_nbgrader_gradebook_agrees_with_the_reports(tmp_path, make_class):
     make_class(tmp_path / "ps1")
     out, database = tmp_path / "out", f"sqlite:///{tmp_path / 'gradebook.db'}"
     done = cli("grade-all", str(tmp_path / "ps1"), "--out", str(out), "--nbgrader-db", database)
@@ -264,7 +255,7 @@ def test_the_nbgrader_gradebook_agrees_with_the_reports(tmp_path):
 
 
 @pytest.mark.skipif(not _installed("distributed") and not os.environ.get("CI"), reason="dask is not installed")
-def test_a_dask_cluster_grades_with_the_same_outputs(tmp_path):
+def test_a_dask_cluster_grades_with_the_same_outputs(tmp_path, make_class):
     from distributed import LocalCluster
 
     make_class(tmp_path / "class")

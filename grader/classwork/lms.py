@@ -1,0 +1,129 @@
+"""Grades into the learning management system: a Canvas or a Moodle grade import file, from a roster.
+
+The roster is the class list as a CSV file (a Canvas gradebook export serves
+as it is); ``course.yaml``'s ``roster:`` says which column holds each
+student's id (as their submission is named) and which roster column each LMS
+column is copied from. Every roster student gets a row: a student with no
+grade gets an empty cell, never a 0 (an LMS reads empty as "not graded"). A
+graded submission with no roster row is left out of the file and named.
+
+Canvas (gradebook import)::
+
+    Student,ID,SIS User ID,SIS Login ID,Section,<assignment title> (<assignment id>)
+    Points Possible,,,,,<the unit's points>
+    <one row per roster student>
+
+Moodle (grade import, "Import grades: CSV file")::
+
+    Email address,<assignment title>        (or ID number, with --moodle-id idnumber)
+    <one row per roster student>
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..model.course import CANVAS_COLUMNS, Roster, Unit
+from ..model.files import csv_text
+
+Lms = Literal["canvas", "moodle"]
+MoodleId = Literal["email", "idnumber"]
+MOODLE_HEADERS: dict[MoodleId, str] = {"email": "Email address", "idnumber": "ID number"}
+FILES: dict[Lms, str] = {"canvas": "canvas.csv", "moodle": "moodle.csv"}
+MAX_BYTES = 16 << 20
+
+
+class RosterError(ValueError):
+    """The roster cannot be used: unreadable, or without the columns it needs."""
+
+
+@dataclass
+class ClassList:
+    """The roster's rows, by student id, in the roster's order."""
+
+    columns: list[str]
+    rows: dict[str, dict[str, str]]
+    problems: list[str] = field(default_factory=list)  # rows that could not be used
+
+
+def read_roster(path: Path, id_column: str) -> ClassList:
+    """Read the roster at ``path``; each row's student is its ``id_column`` cell."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise RosterError(f"the roster {path} is larger than {MAX_BYTES >> 20} MB")
+        text = path.read_bytes().decode("utf-8-sig")  # a spreadsheet's UTF-8 export starts with a byte-order mark
+    except OSError as error:
+        raise RosterError(f"cannot read the roster {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise RosterError(f"the roster {path} is not UTF-8 text (save it as CSV UTF-8)") from None
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [name.strip() for name in reader.fieldnames or []]
+    if id_column not in columns:
+        raise RosterError(f"the roster {path.name} has no column {id_column!r} (its columns: "
+                          f"{', '.join(repr(c) for c in columns) or 'none'}); name the id column with --roster-id "
+                          "or `roster: id:` in course.yaml")
+    roster = ClassList(columns, {})
+    for number, raw in enumerate(reader, 2):
+        row = {(key or "").strip(): (value or "").strip() if isinstance(value, str) else "" for key, value
+               in raw.items()}
+        student = row.get(id_column, "")
+        if not student:
+            if any(row.values()) and "points possible" not in " ".join(row.values()).lower():
+                roster.problems.append(f"{path.name}:{number}: no {id_column}; row left out")
+            continue
+        if student in roster.rows:
+            roster.problems.append(f"{path.name}:{number}: {student} appears again; the first row counts")
+            continue
+        roster.rows[student] = row
+    return roster
+
+
+@dataclass
+class Export:
+    """An LMS file, and who it could not place."""
+
+    text: str
+    without_grade: list[str]  # roster students with an empty cell
+    without_roster: list[str]  # graded submissions the roster does not list (left out)
+
+
+def _grade(score: float | None) -> float | str:
+    return "" if score is None else round(score, 2)
+
+
+def canvas(unit: Unit, scores: dict[str, float | None], roster: ClassList, mapping: Roster, title: str,
+           assignment_id: str | None) -> Export:
+    """Canvas's gradebook import file (see the module's docstring)."""
+    column = f"{title} ({assignment_id})" if assignment_id else title
+    rows: list[list[Any]] = [[*CANVAS_COLUMNS, column], ["Points Possible", "", "", "", "", round(unit.max_score, 2)]]
+    without_grade = []
+    for student, row in roster.rows.items():
+        score = scores.get(student)
+        if score is None:
+            without_grade.append(student)
+        rows.append([*(row.get(mapping.canvas[name], "") for name in CANVAS_COLUMNS), _grade(score)])
+    return Export(csv_text(rows), without_grade, sorted(s for s in scores if s not in roster.rows))
+
+
+def moodle(scores: dict[str, float | None], roster: ClassList, mapping: Roster, title: str,
+           identifier: MoodleId) -> Export:
+    """Moodle's grade import file (see the module's docstring); a roster row without the identifier is named."""
+    source = mapping.moodle.get(identifier, MOODLE_HEADERS[identifier])
+    if source not in roster.columns:
+        raise RosterError(f"the roster has no column {source!r} for Moodle's {MOODLE_HEADERS[identifier]} (set "
+                          f"`roster: moodle: {identifier}:` in course.yaml, or choose --moodle-id)")
+    rows: list[list[Any]] = [[MOODLE_HEADERS[identifier], title]]
+    without_grade = []
+    for student, row in roster.rows.items():
+        if not row.get(source):
+            roster.problems.append(f"{student}: no {source} in the roster; left out of the Moodle file")
+            continue
+        score = scores.get(student)
+        if score is None:
+            without_grade.append(student)
+        rows.append([row[source], _grade(score)])
+    return Export(csv_text(rows), without_grade, sorted(s for s in scores if s not in roster.rows))

@@ -1,0 +1,164 @@
+"""Grades into Canvas and Moodle: the import files' exact formats, matched through a roster; roster students
+without a grade get an empty cell and are named, submissions without a roster row are named and left out; every
+CSV the grader writes is safe to open in a spreadsheet."""
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.classwork.batch import RESULTS
+from grader.model.files import csv_text, safe_cell
+
+ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,Email address,ID number
+"Zero, Ok",101,sis-0,ok0,A1,ok0@uni.edu,N0
+"One, Ok",102,sis-1,ok1,A1,ok1@uni.edu,N1
+"Row, First",103,sis-2,first_row,B2,first@uni.edu,N2
+"Stub, Only",104,sis-3,stubs,B2,stubs@uni.edu,N3
+"Away, Never",105,sis-4,never_submitted,B2,away@uni.edu,N4
+"""
+
+
+def parse(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+@pytest.fixture
+def graded(tmp_path, cli, make_class):
+    """A graded class (six submissions, two of them with no roster row) and its roster."""
+    make_class(tmp_path / "class")
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    out = tmp_path / "out"
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(out), "--roster", str(tmp_path / "roster.csv"),
+               "--lms", "canvas", "--lms", "moodle", "--assignment-id", "4711", "--no-similarity")
+    assert done.returncode == 0, done.stderr
+    scores = {p.parent.name: json.loads(p.read_text())["score"] for p in out.glob(f"*/{RESULTS}")}
+    return tmp_path, out, done, scores
+
+
+def test_canvas_gets_its_gradebook_import_format(graded):
+    _, out, done, scores = graded
+    rows = parse(out / "canvas.csv")
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Mini: numbers, then arrays (4711)"]
+    assert rows[1] == ["Points Possible", "", "", "", "", "10"]
+    assert rows[2:] == [
+        ["Zero, Ok", "101", "sis-0", "ok0", "A1", "10"],
+        ["One, Ok", "102", "sis-1", "ok1", "A1", "10"],
+        ["Row, First", "103", "sis-2", "first_row", "B2", f"{scores['first_row']:g}"],
+        ["Stub, Only", "104", "sis-3", "stubs", "B2", "0"],
+        ["Away, Never", "105", "sis-4", "never_submitted", "B2", ""],  # no submission: empty, not 0
+    ]
+    assert "canvas: " in done.stdout and "5 roster students, 4 with a grade" in done.stdout
+    assert "1 roster student has no grade (an empty cell): never_submitted" in done.stdout
+    assert "2 graded submissions have no roster row (left out of the file): double_adds, missing" in done.stdout
+
+
+def test_moodle_gets_its_grade_import_format_by_email_or_id_number(graded, cli):
+    tmp_path, out, _, scores = graded
+    assert parse(out / "moodle.csv") == [
+        ["Email address", "Mini: numbers, then arrays"], ["ok0@uni.edu", "10"], ["ok1@uni.edu", "10"],
+        ["first@uni.edu", f"{scores['first_row']:g}"], ["stubs@uni.edu", "0"], ["away@uni.edu", ""]]
+    before = {p: p.stat().st_mtime_ns for p in out.glob(f"*/{RESULTS}")}
+    # grader export: from the results already there, nothing regraded
+    done = cli("export", str(out), "--lms", "moodle", "--roster", str(tmp_path / "roster.csv"),
+               "--moodle-id", "idnumber", "--assignment-title", "PS 1")
+    assert done.returncode == 0, done.stderr
+    assert parse(out / "moodle.csv") == [["ID number", "PS 1"], ["N0", "10"], ["N1", "10"],
+                                         ["N2", f"{scores['first_row']:g}"], ["N3", "0"], ["N4", ""]]
+    assert {p: p.stat().st_mtime_ns for p in out.glob(f"*/{RESULTS}")} == before
+    assert "2 graded submissions have no roster row (left out of the file): double_adds, missing" in done.stdout
+
+
+def test_export_writes_what_grade_all_wrote(graded, cli):
+    tmp_path, out, _, _ = graded
+    first = (out / "canvas.csv").read_text()
+    (out / "canvas.csv").unlink()
+    done = cli("export", str(out), "--lms", "canvas", "--roster", str(tmp_path / "roster.csv"),
+               "--assignment-id", "4711")
+    assert done.returncode == 0, done.stderr
+    assert (out / "canvas.csv").read_text() == first
+
+
+def test_a_roster_mapped_by_course_yaml(mini_copy, cli, tmp_path, make_class):
+    (mini_copy / "course.yaml").write_text((mini_copy / "course.yaml").read_text().replace(
+        "units:\n", "roster:\n  id: login\n  canvas: {Student: name, SIS Login ID: login}\n"
+                    "  moodle: {email: mail}\nunits:\n", 1))
+    make_class(tmp_path / "class")
+    (tmp_path / "roster.csv").write_text("name,login,mail\nOk Zero,ok0,z@x\nNobody,ghost,g@x\n")
+    out = tmp_path / "out"
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(out), "--roster", str(tmp_path / "roster.csv"),
+               "--lms", "canvas", "--lms", "moodle", "--no-similarity", course=mini_copy)
+    assert done.returncode == 0, done.stderr
+    assert parse(out / "canvas.csv")[2:] == [["Ok Zero", "", "", "ok0", "", "10"], ["Nobody", "", "", "ghost", "", ""]]
+    assert parse(out / "moodle.csv") == [["Email address", "Mini: numbers, then arrays"], ["z@x", "10"], ["g@x", ""]]
+    # --roster-id wins over course.yaml, and a missing column is named with the ones there are
+    wrong = cli("export", str(out), "--lms", "canvas", "--roster", str(tmp_path / "roster.csv"), "--roster-id",
+                "SIS Login ID", course=mini_copy)
+    assert wrong.returncode == 1
+    assert "has no column 'SIS Login ID' (its columns: 'name', 'login', 'mail')" in wrong.stderr
+
+
+def test_usage_mistakes_are_refused_before_any_grading(tmp_path, cli, make_class):
+    make_class(tmp_path / "class")
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--lms", "canvas")
+    assert done.returncode == 2 and "--lms needs --roster" in done.stderr
+    assert not (tmp_path / "out").exists()
+    missing = cli("export", str(tmp_path / "nowhere"), "--lms", "canvas", "--roster", "r.csv")
+    assert missing.returncode == 2 and "is not a folder of graded results" in missing.stderr
+    (tmp_path / "out").mkdir()
+    unreadable = cli("export", str(tmp_path / "out"), "--lms", "canvas", "--roster", str(tmp_path / "none.csv"))
+    assert unreadable.returncode == 1 and "cannot read the roster" in unreadable.stderr
+    (tmp_path / "latin1.csv").write_bytes("Student,SIS Login ID\nJos\xe9,x\n".encode("latin-1"))
+    latin = cli("export", str(tmp_path / "out"), "--lms", "canvas", "--roster", str(tmp_path / "latin1.csv"))
+    assert latin.returncode == 1 and "is not UTF-8 text" in latin.stderr
+
+
+def test_a_roster_from_a_spreadsheet_with_a_byte_order_mark_and_odd_rows(tmp_path, cli, make_class):
+    make_class(tmp_path / "class")
+    roster = ("\ufeffStudent,ID,SIS User ID,SIS Login ID,Section\n    Points Possible,,,,\n"
+              "A,1,s1,ok0,X\nB,2,s2,ok0,X\nC,3,s3,,X\n")
+    (tmp_path / "roster.csv").write_text(roster, encoding="utf-8")
+    out = tmp_path / "out"
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(out), "--roster", str(tmp_path / "roster.csv"),
+               "--lms", "canvas", "--no-similarity")
+    assert done.returncode == 0, done.stderr
+    assert parse(out / "canvas.csv")[2:] == [["A", "1", "s1", "ok0", "X", "10"]]
+    assert "roster.csv:4: ok0 appears again; the first row counts" in done.stdout
+    assert "roster.csv:5: no SIS Login ID; row left out" in done.stdout
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("-3", "-3"), ("+4.5", "+4.5"), ("ok0", "ok0"), (7.5, "7.5"), (10.0, "10"), (66.6666666, "66.666667"), (3, 3),
+])
+def test_a_cell_a_spreadsheet_would_run_is_neutralized_and_numbers_stay_numbers(value, written):
+    assert safe_cell(value) == written
+
+
+def test_grades_and_lms_files_neutralize_student_named_formulas(tmp_path, cli, mini):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    hostile = '=HYPERLINK("evil.example","click")'  # a folder name: no slash
+    shutil.copytree(mini.source_dir, folder / hostile)
+    shutil.copytree(mini.source_dir, folder / "+cmd")
+    (tmp_path / "roster.csv").write_text(f'Student,SIS Login ID\n"=1+1","{hostile.replace(chr(34), chr(34) * 2)}"\n')
+    out = tmp_path / "out"
+    done = cli("grade-all", str(folder), "--out", str(out), "--roster", str(tmp_path / "roster.csv"), "--lms",
+               "canvas")
+    assert done.returncode == 0, done.stderr
+    for name in ("grades.csv", "canvas.csv", "similarity.csv"):
+        cells = [cell for row in parse(out / name) for cell in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")], (name, cells)
+        assert not [c for c in cells if c.startswith("-") and not c.lstrip("-").replace(".", "").isdigit()], name
+    assert ["'" + hostile, "10"] == [parse(out / "grades.csv")[2][0], parse(out / "grades.csv")[2][4]]
+    assert parse(out / "canvas.csv")[2] == ["'=1+1", "", "", "'" + hostile, "", "10"]
+
+
+def test_csv_text_round_trips_through_a_reader():
+    rows = [["a,b", 'say "hi"', "line\nbreak", 1.5, ""]]
+    assert list(csv.reader(io.StringIO(csv_text(rows)))) == [["a,b", 'say "hi"', "line\nbreak", "1.5", ""]]
