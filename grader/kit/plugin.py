@@ -44,7 +44,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                                       for q in questions_of(unit)])
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def predictions(grading: GradingContext) -> Predictions:
     code = grading.code
     if code is not None and hasattr(code, "predictions"):
@@ -52,7 +52,7 @@ def predictions(grading: GradingContext) -> Predictions:
     return Predictions.from_book(grading.unit.path(grading.unit.model.book))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def reference(grading: GradingContext) -> ModuleType:
     code = grading.code
     if code is None or not hasattr(code, "reference"):
@@ -61,7 +61,7 @@ def reference(grading: GradingContext) -> ModuleType:
     return module
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def unit_data(grading: GradingContext) -> Any:
     path = grading.unit.path(grading.unit.model.data)
     if path is None:

@@ -7,13 +7,15 @@ of the test's call phase with no failing setup or teardown.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import io
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -55,6 +57,28 @@ def finding_of(error: BaseException) -> Finding | None:
     return None
 
 
+_EXCEPTION_GROUPS: tuple[type[BaseException], ...] = tuple(
+    group for group in (getattr(builtins, "BaseExceptionGroup", None),) if group is not None)  # 3.11 on
+
+
+@dataclass(frozen=True)
+class _Crash:
+    message: str
+
+
+@dataclass(frozen=True)
+class _CrashLine:
+    """A failure's report as the grader reads it: the exception's one line (pytest's ``reprcrash``)."""
+
+    reprcrash: _Crash
+
+    def toterminal(self, out: Any) -> None:
+        out.line(self.reprcrash.message)
+
+    def __str__(self) -> str:
+        return self.reprcrash.message
+
+
 class Collector:
     """A pytest plugin that records what happened to every test."""
 
@@ -72,12 +96,33 @@ class Collector:
         if report.failed:
             self.collection_errors[Path(report.nodeid.split("::")[0]).name] = _message(report)
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None]:
-        yield
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+        """Record why a test failed; report a failure with its crash line only.
+
+        pytest would format the whole traceback of every failure (filtering it,
+        reading source files) only for the grader to keep its last line: here
+        the report is built from that line alone, the same text pytest puts in
+        ``reprcrash``. Passes and skips get pytest's own reports.
+        """
+        excinfo = call.excinfo
+        if excinfo is None:
+            return None
         outcome = self.outcomes.get(item.nodeid)
-        if call.excinfo is not None and outcome is not None and outcome.finding is None:
-            outcome.finding = finding_of(call.excinfo.value)
+        if outcome is not None and outcome.finding is None:
+            outcome.finding = finding_of(excinfo.value)
+        if isinstance(excinfo.value, (pytest.skip.Exception, *_EXCEPTION_GROUPS)):
+            return None
+        failed = excinfo.value
+        if isinstance(failed, pytest.fail.Exception) and not failed.pytrace:
+            longrepr: str | _CrashLine = str(failed.msg)
+        else:
+            longrepr = _CrashLine(_Crash(excinfo.exconly(tryshort=True)))
+        when = call.when
+        assert when != "collect"
+        return pytest.TestReport(item.nodeid, item.location, {name: 1 for name in item.keywords}, "failed",
+                                 cast(Any, longrepr), when, [], call.duration, call.start, call.stop,
+                                 user_properties=item.user_properties)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         outcome = self.outcomes.get(report.nodeid)

@@ -89,18 +89,18 @@ def grader_contexts(pytestconfig: pytest.Config) -> Iterator[Callable[[Path], Gr
             manager.__exit__(None, None, None)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def grading(request: pytest.FixtureRequest, grader_contexts: Callable[[Path], GradingContext]) -> GradingContext:
     return grader_contexts(Path(str(request.path)))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def submission(grading: GradingContext) -> Submission:
     """The student's package: ``submission.<module>.<name>(...)`` runs in the sandbox."""
     return Submission(grading.session)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def unit(grading: GradingContext) -> Unit:
     """The unit whose suites these are."""
     return grading.unit

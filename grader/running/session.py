@@ -62,13 +62,21 @@ class Remote:
         if self._type == "module" and key in self._session.module_attributes:
             # a module's classes and functions are looked up once per worker: tests reach them constantly
             return self._session.module_attributes[key]
-        value = self._session.request(
+        label = self._session.methods.get((self._type, name))
+        if label is not None and self._type != "module":
+            return Method(self, name, label)  # looked up when called, in the same round trip
+        value = self._lookup(name)
+        if self._type == "module" and isinstance(value, Remote):
+            self._session.module_attributes[key] = value
+        elif isinstance(value, Remote) and value._type == "method":
+            self._session.methods[(self._type, name)] = value._label
+        return value
+
+    def _lookup(self, name: str) -> Any:
+        return self._session.request(
             {"op": "getattr", "obj": self._ident(), "name": name, "q": self._label},
             f"reading {self._label}.{name}",
         )
-        if self._type == "module" and isinstance(value, Remote):
-            self._session.module_attributes[key] = value
-        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._session.request(
@@ -106,6 +114,36 @@ class Remote:
         if self._generation != self._session.generation:
             raise StudentError(t("session.lost", label=self._label))
         return self._id
+
+
+class Method(Remote):
+    """A method of a student object, once its type is known to have one of that name: ``obj.forward(x)`` is then
+    one round trip, the worker looking the method up and calling it at once, instead of two. Used any other way
+    (passed as an argument, its attributes read), it is looked up first, as any attribute is."""
+
+    __slots__ = ("_owner", "_name")
+
+    def __init__(self, owner: Remote, name: str, label: str) -> None:
+        super().__init__(owner._session, 0, "method", label)
+        object.__setattr__(self, "_owner", owner)
+        object.__setattr__(self, "_name", name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        owner = self._owner
+        return self._session.request(
+            {"op": "callattr", "obj": owner._ident(), "name": self._name, "q": owner._label,
+             "args": self._session.encode(list(args)), "kwargs": self._session.encode(dict(kwargs))},
+            self._label, call=(args, kwargs), reading=f"reading {owner._label}.{self._name}",
+        )
+
+    def _ident(self) -> int:
+        if self._id == 0:
+            found = self._owner._lookup(self._name)
+            if not isinstance(found, Remote):  # no longer a method: a value now (the object changed)
+                raise StudentError(t("session.lost", label=self._label))
+            object.__setattr__(self, "_id", found._ident())
+            object.__setattr__(self, "_generation", found._generation)
+        return super()._ident()
 
 
 def _names(params: Any) -> list[str] | None:
@@ -205,6 +243,7 @@ class Session:
     zygote: sandbox.Zygote | None = None  # start workers as forks of this warm process (one at a time)
     helpers: str | None = None  # the unit's helper module, sent into every worker it starts
     module_attributes: dict[tuple[int, str], Remote] = field(default_factory=dict)
+    methods: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, name) -> the method's label
 
     def __post_init__(self) -> None:
         self._cold: sandbox.Plan | None = None
@@ -286,8 +325,9 @@ class Session:
     # -- requests -----------------------------------------------------------
 
     def request(self, message: dict[str, Any], doing: str, timeout: float | None = None,
-                call: tuple[tuple[Any, ...], dict[str, Any]] | None = None) -> Any:
-        """Send ``message``; ``doing`` names it in messages, ``call`` (its arguments) says on what it failed."""
+                call: tuple[tuple[Any, ...], dict[str, Any]] | None = None, reading: str = "") -> Any:
+        """Send ``message``; ``doing`` names it in messages, ``call`` (its arguments) says on what it failed;
+        ``reading`` names the lookup of a method called in the same request, should that lookup fail."""
         worker = self._ensure_worker()
         assert self._deadline is not None
         left = self._deadline - time.monotonic()
@@ -299,6 +339,8 @@ class Session:
         except sandbox.WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.garbled", doing=doing)) from None
         if "error" in reply:
+            if reading and isinstance(reply["error"], dict) and reply["error"].get("stage") == "lookup":
+                raise self._student_error(reply["error"], reading)
             raise self._student_error(reply["error"], doing, call)
         try:
             return wire.decode(reply["ok"], self._make_remote)

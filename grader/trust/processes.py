@@ -116,6 +116,7 @@ class Cgroup:
         if not spare and self.version == 2:
             _write(self.dirs["pids"] / "cgroup.kill", "1")
         deadline = time.monotonic() + patience
+        pause = 0.0002  # a killed process is usually gone within a millisecond: look again soon, then less often
         while True:
             members = self.pids() - spare
             if not members:
@@ -124,7 +125,8 @@ class Cgroup:
                 return False
             for pid in members:
                 _kill(pid)
-            time.sleep(0.005)
+            time.sleep(pause)
+            pause = min(0.005, pause * 2)
 
     def _oom_kills(self) -> int:
         path = self.dirs.get("memory")
@@ -259,6 +261,7 @@ def sweep(root: int, since: int, spare: set[int], patience: float = 5.0) -> bool
     """SIGKILL the worker's processes (see ``strays``) until a scan finds none; False on giving up."""
     deadline = time.monotonic() + patience
     first = True
+    pause = 0.0002
     while True:
         found = strays(root, since, spare)
         # a process may fork between a scan and its kill: stop only after a scan that follows the kills
@@ -269,7 +272,8 @@ def sweep(root: int, since: int, spare: set[int], patience: float = 5.0) -> bool
         for pid in found:
             _kill(pid)
         first = False
-        time.sleep(0.002)
+        time.sleep(pause)
+        pause = min(0.002, pause * 2)
 
 
 def _reap(pid: int) -> None:

@@ -97,6 +97,8 @@ def _install_helpers(source: str) -> None:
 
 objects: dict[int, Any] = {}
 next_id = [1]
+STAGE = ["call"]  # of a callattr request: "lookup" while its method is looked up, then "call"
+CALLING: list[Any] = [None]  # the method a callattr request calls
 
 
 def _handle(value: Any, qualname: str = "") -> dict[str, Any]:
@@ -180,6 +182,11 @@ def _handle_request(request: dict[str, Any]) -> Any:
     if op == "call":
         result = target(*_in(request["args"]), **_in(request["kwargs"]))
         return _out(result)
+    if op == "callattr":  # a method looked up and called in one request
+        STAGE[0] = "lookup"
+        method = getattr(target, request["name"])
+        STAGE[0], CALLING[0] = "call", method
+        return _out(method(*_in(request["args"]), **_in(request["kwargs"])))
     if op == "getitem":
         return _out(target[_in(request["key"])])
     if op == "len":
@@ -325,6 +332,12 @@ def serve() -> None:
             }
             if request.get("op") == "call":
                 reply["error"]["params"] = _parameter_names(objects.get(request.get("obj")))
+            elif request.get("op") == "callattr":
+                if STAGE[0] == "lookup":
+                    reply["error"]["stage"] = "lookup"
+                else:
+                    reply["error"]["params"] = _parameter_names(CALLING[0])
+        STAGE[0], CALLING[0] = "call", None
         for stream in (sys.stdout, sys.stderr):
             try:  # the student's prints must reach the capture before a kill can lose them
                 stream.flush()

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from grader.authoring.mistakes import Mistake, load_mistakes
 from grader.authoring.validate import judge_mistake
 
@@ -313,3 +315,57 @@ def test_pytest_on_the_hidden_suites_takes_another_submission(mini):
     done = subprocess.run([sys.executable, "-m", "pytest", "tests/hidden/mini", "-q", "-p", "no:randomly"],
                           cwd=MINI, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "13 passed" in done.stdout, done.stdout[-2000:]
+
+
+def test_a_method_call_is_one_round_trip_once_its_type_is_known_and_says_the_same(mini, tmp_path, variant):
+    import numpy as np
+
+    from grader.running.pipeline import open_submission
+    from grader.running.session import Method, StudentError, Submission, fetch
+
+    with open_submission(mini, mini.source_dir) as session:
+        sent = []
+        request = session.request
+        session.request = lambda message, *a, **k: sent.append(message["op"]) or request(message, *a, **k)
+        sub = Submission(session)
+        first, second = sub.arrays.Scaler(2.0), sub.arrays.Scaler(3.0)
+        sent.clear()
+        assert list(first.apply(np.ones(2))) == [2.0, 2.0]  # the first time: looked up, then called
+        assert sent == ["getattr", "call"]
+        sent.clear()
+        apply = second.apply
+        assert isinstance(apply, Method) and list(apply(np.ones(2))) == [3.0, 3.0]
+        assert sent == ["callattr"]
+        # used as a value (here, passed to student code), it is looked up first, as any attribute
+        values, map_each = sub.put(np.ones(3)), sub.arrays.map_each
+        sent.clear()
+        map_each(values, second.apply)
+        assert sent == ["getattr", "call"] and list(fetch(values)) == [3.0, 3.0, 3.0]
+        assert first.factor == 2.0 and repr(second.apply) == "<student method Scaler.apply>"
+    # a failing method says what it said before, on what call; a lookup that fails says it was reading it
+    picky = variant("picky", ("arrays", "    def apply(self, values: NDArray[np.float64]) -> NDArray[np.float64]:",
+                              "    def __getattribute__(self, name):\n"
+                              "        if name == 'apply' and object.__getattribute__(self, 'factor') < 0:\n"
+                              "            raise AttributeError('no apply for negative factors')\n"
+                              "        return object.__getattribute__(self, name)\n\n"
+                              "    def apply(self, values: NDArray[np.float64]) -> NDArray[np.float64]:"),
+                     ("arrays", "return np.asarray(values) * self.factor",
+                      "if self.factor == 0:\n            raise ValueError('no scaling by 0')\n"
+                      "        return np.asarray(values) * self.factor"))
+
+    def failures(known: bool) -> list[str]:
+        with open_submission(mini, picky) as session:
+            sub = Submission(session)
+            if known:
+                sub.arrays.Scaler(1.0).apply(np.ones(1))
+            said = []
+            for factor in (0.0, -1.0):
+                with pytest.raises(StudentError) as error:
+                    sub.arrays.Scaler(factor).apply(np.zeros((2, 2)))
+                said.append(str(error.value.text))
+            return said
+
+    assert failures(known=True) == failures(known=False)
+    zero, negative = failures(known=True)
+    assert "Scaler.apply" in zero and "no scaling by 0" in zero and "values.shape = (2, 2)" in zero
+    assert "reading" in negative and "no apply for negative factors" in negative
