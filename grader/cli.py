@@ -26,6 +26,7 @@ from .model.messages import LANGUAGES
 from .model.results import Kind, Run
 from .rendering.feedback import Feedback, markdown
 from .rendering.guide import PLAIN, TERMINAL, guide
+from .rendering.inert import visible
 from .rendering.reports import gradescope, table
 from .rendering.scoring import Score, score_run
 from .running.pipeline import run_suites, seed_for
@@ -220,12 +221,17 @@ def _class_times(unit: Unit, args: argparse.Namespace, entries: list[Any]) -> di
         except ValueError as error:
             raise UsageError(f"--submitted-at: {error}") from None
     for problem in found.problems:
-        print(f"  ! {problem}", file=sys.stderr)
+        print(f"  ! {visible(problem)}", file=sys.stderr)
     missing = sorted(entry.student for entry in entries if entry.student not in found.times)
     if missing:
         print(f"grader: no submission time for {len(missing)} of {len(entries)} students, so no late penalty for "
-              f"them: {', '.join(missing)}", file=sys.stderr)
+              f"them: {_listed(missing)}", file=sys.stderr)
     return found.times
+
+
+def _listed(names: list[str]) -> str:
+    """Students' names on one terminal line: each shown inert (a name may hold any character but ``/``)."""
+    return ", ".join(visible(name) for name in names)
 
 
 def _lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]],
@@ -254,15 +260,15 @@ def _lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] 
             print(f"{lms}: {out / FILES[lms]}: {len(roster.rows)} roster students, {graded} with a grade")
             if export.without_grade:
                 print(f"  {_count(len(export.without_grade), 'roster student has', 'roster students have')} no "
-                      f"grade (an empty cell): {', '.join(export.without_grade)}")
+                      f"grade (an empty cell): {_listed(export.without_grade)}")
             if export.without_roster:
                 print(f"  {_count(len(export.without_roster), 'graded submission has', 'graded submissions have')} "
-                      f"no roster row (left out of the file): {', '.join(export.without_roster)}")
+                      f"no roster row (left out of the file): {_listed(export.without_roster)}")
     except RosterError as error:
         print(f"grader: {error}", file=sys.stderr)
         return False
     for problem in dict.fromkeys(roster.problems):
-        print(f"  ! {problem}")
+        print(f"  ! {visible(problem)}")
     return True
 
 
@@ -286,13 +292,13 @@ def _similarity_section(unit: Unit, entries: list[Any], out: Path, args: argpars
           f"{result.compared} submissions in {result.seconds:.1f} s; pairs in {out / CSV} (a flag for a person, "
           "not a grade)")
     for student, why in sorted(result.left_out.items()):
-        print(f"  ! {student}: not compared: {why}")
+        print(f"  ! {visible(student)}: not compared: {visible(why)}")
     return similarity_section(result)
 
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
     from .classwork import class_report
-    from .classwork.batch import discover, grade_all, results
+    from .classwork.batch import BadClass, discover, grade_all, results
     from .classwork.exports import write_grades_csv, write_nbgrader
 
     unit = _unit(args)
@@ -300,8 +306,8 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     folder, out = Path(args.folder), Path(args.out)
     try:
         entries = discover(folder)
-    except FileNotFoundError as error:
-        print(f"grader: {error}", file=sys.stderr)
+    except (FileNotFoundError, BadClass) as error:
+        print(f"grader: {visible(str(error))}", file=sys.stderr)
         return 2
     print(f"{unit.name(feedback.lang)}: {len(entries)} submissions in {folder}", file=sys.stderr)
     if args.executor == "dask" and not args.scheduler:
@@ -326,7 +332,7 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     print(f"graded {len(outcome.graded)}, up to date {len(outcome.skipped)}, could not grade {len(outcome.failed)} "
           f"in {outcome.seconds:.1f} s; grades in {out / 'grades.csv'}")
     for student, reason in sorted(outcome.failed.items()):
-        print(f"  ! {student}: {reason}")
+        print(f"  ! {visible(student)}: {visible(reason)}")
     section = _similarity_section(unit, entries, out, args)
     write_atomically(out / "report.html", class_report.render(unit, reports, feedback.hints, section))
     print(f"class report in {out / 'report.html'}")
@@ -350,7 +356,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     reports = []
     for student, report in results(out, students):
         if report is not None and report.get("extra_data", {}).get("unit", unit.id) != unit.id:
-            print(f"  ! {student}: graded for unit {report['extra_data']['unit']}, not {unit.id}; left out",
+            print(f"  ! {visible(student)}: graded for unit {report['extra_data']['unit']}, not {unit.id}; left out",
                   file=sys.stderr)
             continue
         reports.append((student, report))

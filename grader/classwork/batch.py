@@ -42,6 +42,7 @@ from ..model.course import Unit
 from ..model.files import write_atomically, write_json
 from ..model.results import Outcome, Run
 from ..rendering.feedback import Feedback, markdown
+from ..rendering.inert import visible
 from ..rendering.reports import gradescope
 from ..rendering.scoring import score_run
 from ..running.course_code import load_code
@@ -51,6 +52,14 @@ from ..trust.sandbox import SandboxMode, WorkerFailure, Zygote, zygotes_work
 
 RESULTS = "results.json"
 FEEDBACK = "feedback.md"
+# the files grade-all writes beside the students' folders in OUT: no submission may take one of their names
+CLASS_FILES = ("grades.csv", "report.html", "similarity.csv", "canvas.csv", "moodle.csv")
+HASHED_BYTES = 64 * 1024 * 1024  # a larger file of a submission is fingerprinted by its size and time, not read
+
+
+class BadClass(ValueError):
+    """A class folder that cannot be graded as it is (two submissions for one student, a name that cannot be
+    written): the message says which entries and what to do."""
 
 
 @dataclass(frozen=True)
@@ -116,18 +125,65 @@ def discover(folder: Path) -> list[Entry]:
     """The submissions in ``folder``, one per student, named by the student's id.
 
     A student's submission is a folder (``<id>/``), a zip archive (``<id>.zip``) or a notebook (``<id>.ipynb``).
+    Every name a file system allows is kept exactly (commas, quotes, spaces, newlines, any script); a class is
+    refused (``BadClass``) when two entries are one student (``alice/`` and ``alice.zip``), when a name is not
+    text (bytes that are not UTF-8) or when it is the name of a file grade-all writes beside the students.
     """
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder of submissions")
-    entries = []
+    entries: dict[str, Entry] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.is_symlink():
             continue
         if path.is_dir():
-            entries.append(Entry(path.name, path))
+            entry = Entry(path.name, path)
         elif path.is_file() and path.suffix in SUBMISSION_FILES:
-            entries.append(Entry(path.stem, path))
-    return entries
+            entry = Entry(path.stem, path)
+        else:
+            continue
+        try:
+            entry.student.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadClass(f"{folder}: the name {os.fsencode(path.name)!r} is not UTF-8 text; rename it") from None
+        if entry.student in CLASS_FILES:
+            raise BadClass(f"{folder}: {path.name} has the name of a file grade-all writes in OUT; rename it")
+        if entry.student in entries:
+            other = entries[entry.student].path.name + ("/" if entries[entry.student].path.is_dir() else "")
+            mine = path.name + ("/" if path.is_dir() else "")
+            raise BadClass(f"{folder}: {other!r} and {mine!r} are both submissions of {entry.student!r}; "
+                           "keep one")
+        entries[entry.student] = entry
+    return list(entries.values())
+
+
+def _submission_files(root: Path, limit: int) -> list[Path]:
+    """The first ``limit`` files and folders under ``root``, in a fixed order, found without recursion (a
+    folder nested thousands deep is no harder than a flat one) and without following links."""
+    found: list[Path] = []
+    pending = [root]
+    while pending and len(found) < limit:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                names = sorted(entry.name for _, entry in zip(range(limit), listing))
+        except OSError:
+            continue
+        children = [folder / name for name in names]
+        found += children
+        pending += reversed([child for child in children if child.is_dir() and not child.is_symlink()])
+    return sorted(found[:limit])
+
+
+def _file_digest(path: Path) -> bytes:
+    """A file's bytes for the fingerprint: its content's hash, or its size and time when too large to read."""
+    info = path.stat()
+    if info.st_size > HASHED_BYTES:
+        return f"S{info.st_size}:{info.st_mtime_ns}".encode()
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return b"F" + digest.digest()
 
 
 def course_fingerprint(unit: Unit) -> str:
@@ -153,14 +209,14 @@ def fingerprint(course_print: str, entry: Entry, seed: int, submitted_at: dateti
     file of the submission (names and bytes)."""
     moment = submitted_at.isoformat() if submitted_at is not None else ""
     digest = hashlib.sha256(f"{course_print}\0{seed}\0{moment}".encode())
-    paths = [entry.path] if entry.path.is_file() else sorted(entry.path.rglob("*"))[:limit]
+    paths = [entry.path] if entry.path.is_file() else _submission_files(entry.path, limit)
     for path in paths:
-        digest.update(str(path.relative_to(entry.path.parent)).encode() + b"\0")
+        digest.update(os.fsencode(path.relative_to(entry.path.parent)) + b"\0")
         try:
             if path.is_symlink():
-                digest.update(b"L" + os.readlink(path).encode())
+                digest.update(b"L" + os.fsencode(os.readlink(path)))
             elif path.is_file():
-                digest.update(b"F" + path.read_bytes())
+                digest.update(_file_digest(path))
         except OSError as error:
             digest.update(f"E{error.errno}".encode())
     return digest.hexdigest()
@@ -324,7 +380,8 @@ class LocalBatch:
                             code = grade(entry, print_, zygote)
                         except BaseException as error:  # noqa: B036 - report anything, then leave
                             with contextlib.suppress(BaseException):
-                                os.write(2, f"grader: {entry.student}: {type(error).__name__}: {error}\n".encode())
+                                os.write(2, f"grader: {visible(entry.student)}: {type(error).__name__}: "
+                                               f"{visible(str(error))}\n".encode())
                         finally:
                             os._exit(code)
                     running[pid] = (entry, time.monotonic(), slot)

@@ -31,6 +31,12 @@ class Bar:
     text: str  # shown at the end of the bar
 
 
+
+def _name(student: str) -> str:
+    """A student's name on the page: escaped, and isolated so that a right-to-left mark in it cannot reorder
+    the names around it."""
+    return f"<bdi>{html.escape(student)}</bdi>"
+
 def _bars_svg(title: str, bars: list[Bar], maximum: float, css_class: str = "") -> str:
     """A horizontal bar chart; ``maximum`` is the value of a full-length bar."""
     label_width, bar_width, row = 300, 380, 22
@@ -116,21 +122,21 @@ def similarity_section(result: Similarity | None, note: str = "") -> str:
                    f"submissions count as shared material). {caution}</p>"]
     if result.left_out:
         parts.append('<p class="note">Not compared: ' + "; ".join(
-            f"{html.escape(s)} ({html.escape(why)})" for s, why in sorted(result.left_out.items())) + "</p>")
+            f"{_name(s)} ({html.escape(why)})" for s, why in sorted(result.left_out.items())) + "</p>")
     if not result.pairs:
         return "".join(parts) + '<p class="note">No pair reaches the threshold.</p>'
     parts.append('<table class="pairs"><tr><th>student a</th><th>student b</th><th>similarity</th>'
                  "<th>functions that match</th></tr>")
     for pair in result.pairs:
-        parts.append(f"<tr><td>{html.escape(pair.a)}</td><td>{html.escape(pair.b)}</td><td>{pair.similarity:.0%}"
+        parts.append(f"<tr><td>{_name(pair.a)}</td><td>{_name(pair.b)}</td><td>{pair.similarity:.0%}"
                      f"</td><td>{html.escape(', '.join(pair.functions)) or '-'}</td></tr>")
     parts.append("</table>")
     for pair in result.pairs[:SHOWN_PAIRS]:
-        parts.append(f'<details class="pair"><summary>{html.escape(pair.a)} and {html.escape(pair.b)}: '
+        parts.append(f'<details class="pair"><summary>{_name(pair.a)} and {_name(pair.b)}: '
                      f"{pair.similarity:.0%}</summary>")
         for module, mine, theirs in pair.views:  # already escaped, with <mark> around what matches
-            parts.append(f'<div class="side"><div><h4>{html.escape(pair.a)}: {html.escape(module)}.py</h4>'
-                         f"<pre>{mine}</pre></div><div><h4>{html.escape(pair.b)}: {html.escape(module)}.py</h4>"
+            parts.append(f'<div class="side"><div><h4>{_name(pair.a)}: {html.escape(module)}.py</h4>'
+                         f"<pre>{mine}</pre></div><div><h4>{_name(pair.b)}: {html.escape(module)}.py</h4>"
                          f"<pre>{theirs}</pre></div></div>")
         parts.append("</details>")
     if len(result.pairs) > SHOWN_PAIRS:
@@ -193,7 +199,7 @@ def render(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]], hints: 
         "Grading time (seconds)", [Bar(s, seconds, f"{seconds:.2f} s") for s, seconds in times], slowest or 1.0,
         "slowest"))
     if missing:
-        sections.append("<h2>Not graded</h2><p>" + ", ".join(html.escape(s) for s in missing) + "</p>")
+        sections.append("<h2>Not graded</h2><p>" + ", ".join(_name(s) for s in missing) + "</p>")
     if similarity:
         sections.append(similarity)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -8,6 +8,7 @@ their data: they name what failed, never an input or an expected value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,14 +32,23 @@ def t(code: str, **params: Any) -> Text:
     return Text(code, params)
 
 
-def render(text: Text | str, lang: Language = "en") -> str:
+def render(text: Text | str, lang: Language = "en", quote: Callable[[str], str] | None = None) -> str:
+    """``text`` in ``lang``. With ``quote``, every parameter that is not a number, at any depth, goes through it
+    first: parameters carry what the student's code said (exception messages, names, values), and a format
+    that gives markup a meaning (Markdown, a terminal) must show them inert. A plain string is all parameter."""
     if isinstance(text, str):
-        return text
+        return text if quote is None else quote(text)
     templates = CATALOGUE.get(text.code)
     if templates is None:
         raise KeyError(f"no message {text.code!r}")
-    params = {k: render(v, lang) if isinstance(v, Text) else v for k, v in text.params.items()}
+    params = {k: render(v, lang, quote) if isinstance(v, Text) else _quoted(v, quote) for k, v in text.params.items()}
     return templates[lang].format(**params)
+
+
+def _quoted(value: Any, quote: Callable[[str], str] | None) -> Any:
+    if quote is None or isinstance(value, (int, float)):
+        return value
+    return quote(str(value))
 
 
 CATALOGUE: dict[str, dict[Language, str]] = {
@@ -158,6 +168,22 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "intake.notebook": {
         "en": "the notebook {path} cannot be read ({error})",
         "zh": "无法读取 notebook {path}（{error}）",
+    },
+    "intake.notebook_deep": {
+        "en": "the notebook {path} is nested more than {limit} levels deep; save it again from Jupyter",
+        "zh": "notebook {path} 的嵌套超过 {limit} 层；请在 Jupyter 中重新保存",
+    },
+    "intake.notebook_cells": {
+        "en": "the notebook {path} has {count} cells; the limit is {limit}",
+        "zh": "notebook {path} 有 {count} 个单元，上限是 {limit} 个",
+    },
+    "intake.archive_members": {
+        "en": "the archive {path} lists more than {limit} files; zip only the exercise folder",
+        "zh": "压缩包 {path} 中的文件超过 {limit} 个；请只压缩练习文件夹",
+    },
+    "intake.failed": {
+        "en": "the submission cannot be read ({error}); submit the exercise folder, a zip of it, or the notebook",
+        "zh": "无法读取提交的内容（{error}）；请提交练习文件夹、它的 zip 压缩包或 notebook",
     },
     "intake.notebook_missing": {
         "en": "{path} has no answer cell for {module}.py (a code cell whose nbgrader grade_id is {module})",

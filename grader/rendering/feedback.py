@@ -16,6 +16,7 @@ Visibility (from ``course.yaml``, as in Gradescope's schema):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import __version__
@@ -24,7 +25,10 @@ from ..model.hints import Hint, load_hints
 from ..model.late import describe_duration, describe_time
 from ..model.messages import Language, Text, render, t
 from ..model.results import Outcome, Run
+from .inert import code_span, markdown_text
 from .scoring import Score, ScoredTest, TaskScore
+
+Quote = Callable[[str], str]  # how a format shows student text inert (see ``inert``); None: as it is
 
 
 @dataclass(frozen=True)
@@ -50,18 +54,21 @@ class Feedback:
         assert mistake is not None
         return self.say(t("hint", hint=self.hints[mistake].hint[self.lang]))
 
-    def message(self, outcome: Outcome, visibility: Visibility) -> str:
-        """Why the test failed ('' if it passed), without the hint."""
+    def message(self, outcome: Outcome, visibility: Visibility, quote: Quote | None = None) -> str:
+        """Why the test failed ('' if it passed), without the hint; ``quote`` shows the student's text in it."""
         if outcome.passed:
             return ""
         if outcome.finding is not None:
-            return self.say(outcome.finding.hidden if visibility == "hidden" else outcome.finding.text)
+            return render(outcome.finding.hidden if visibility == "hidden" else outcome.finding.text, self.lang,
+                          quote)
         if outcome.status in ("skipped", "xfail"):
             return self.say(t("report.skipped"))
         if outcome.status == "not run":
             return self.say(t("report.not_run"))
         # a failure the test did not explain (an error in the test itself): its text may hold data
-        return self.say(t("report.failed")) if visibility == "hidden" else (outcome.message or outcome.status)
+        if visibility == "hidden":
+            return self.say(t("report.failed"))
+        return render(outcome.message or outcome.status, self.lang, quote)
 
     def explain(self, task: TaskScore, scored: ScoredTest) -> str:
         """The full text of one test's result: message and hint (Gradescope's per-test ``output``)."""
@@ -75,16 +82,16 @@ def visibility(task: Task, outcome: Outcome) -> Visibility:
     return task.visibility_of(outcome.name)
 
 
-def first_failure(feedback: Feedback, task: TaskScore) -> tuple[str, str]:
+def first_failure(feedback: Feedback, task: TaskScore, quote: Quote | None = None) -> tuple[str, str]:
     """The first failed test of a task as (what failed, hint), for short reports."""
     if task.problem:
-        return task.problem, ""
+        return render(task.problem, feedback.lang, quote), ""
     for scored in task.tests:
         outcome = scored.outcome
         if not outcome.passed:
             seen = visibility(task.task, outcome)
             name = feedback.say(t("report.hidden_test")) if seen == "hidden" else outcome.name
-            return f"{name}: {feedback.message(outcome, seen)}", feedback.hint(outcome)
+            return f"{name}: {feedback.message(outcome, seen, quote)}", feedback.hint(outcome)
     return "", ""
 
 
@@ -124,7 +131,12 @@ def points(value: float) -> str:
 
 
 def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
-    """The feedback page of one submission: summary, tasks, what to fix, with hints."""
+    """The feedback page of one submission: summary, tasks, what to fix, with hints.
+
+    The course's own words (titles, hints) are Markdown; everything the submission put into a message is in a
+    code span unless it is a plain word (``inert.markdown_text``), so nothing a student wrote or printed is live
+    on the page.
+    """
     say = feedback.say
     lines = [f"# {say(t('feedback.title', title=unit.name(feedback.lang)))}", ""]
     lines.append(f"**{say(t('report.score', score=points(score.score), max_score=points(score.max_score)))}**")
@@ -133,7 +145,7 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     if late:
         lines += [late, ""]
     for problem in run.intake_problems.values():
-        lines.append(f"- {say(t('report.problem', problem=problem))}")
+        lines.append(f"- {render(t('report.problem', problem=problem), feedback.lang, markdown_text)}")
     if run.intake_problems:
         lines.append("")
     lines += [f"## {say(t('feedback.tasks'))}", "",
@@ -147,7 +159,7 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     given: list[str] = []  # hints already on the page
     for task in score.tasks:
         if task.problem:
-            failures.append(f"- **{task.task.name(feedback.lang)}**: {task.problem}")
+            failures.append(f"- **{task.task.name(feedback.lang)}**: {code_span(task.problem)}")
             continue
         hidden = [s for s in task.tests if visibility(task.task, s.outcome) == "hidden"]
         for scored in task.tests:
@@ -156,9 +168,9 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
             if outcome.passed or seen == "hidden":
                 continue
             if seen == "after_due_date":
-                failures.append(f"- `{outcome.name}`: {say(t('report.after_due'))}")
+                failures.append(f"- {code_span(outcome.name)}: {say(t('report.after_due'))}")
                 continue
-            failures.append(f"- `{outcome.name}`: {feedback.message(outcome, seen)}")
+            failures.append(f"- {code_span(outcome.name)}: {feedback.message(outcome, seen, markdown_text)}")
             hint = feedback.hint(outcome)
             if hint and hint not in given:  # each hint once: the first test that needs it carries it
                 given.append(hint)

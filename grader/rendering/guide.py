@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model.course import Task, Unit
-from ..model.messages import Language, Text, t
+from ..model.messages import Language, Text, render, t
 from ..model.results import Outcome, Run
 from .feedback import Feedback, points, visibility
+from .inert import visible
 from .scoring import Score
 
 
@@ -113,18 +114,18 @@ def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, sty
         counts = t("check_cmd.task", title=task.task.name(feedback.lang), passed=task.passed, total=len(task.tests))
         lines.append(f" {mark} {say(counts)}")
         if task.problem:
-            lines.append(f"     ! {task.problem}")
+            lines.append(f"     ! {visible(task.problem)}")
         for scored in task.tests:
             outcome = scored.outcome
             if outcome.passed:
                 continue
-            message = feedback.message(outcome, visibility(task.task, outcome))
+            message = feedback.message(outcome, visibility(task.task, outcome), visible)
             lines.append(f"     - {outcome.name}: {message}")
             hint = feedback.hint(outcome)
             if hint:
                 lines.append("       " + style.paint(hint, "33"))
     for problem in run.intake_problems.values():
-        lines.append(f" ! {say(problem)}")
+        lines.append(f" ! {render(problem, feedback.lang, visible)}")
     lines += ["", say(t("check_cmd.score", score=points(score.score), max_score=points(score.max_score)))]
     step = next_step(score, feedback.lang)
     if step is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-from ..model.messages import t
+from ..model.messages import render, t
 from ..model.results import Run
 from .feedback import Feedback, diagnosed, first_failure, lateness, points, visibility
+from .inert import visible
 from .scoring import Score
 
 
@@ -20,7 +21,7 @@ def table(score: Score, run: Run, title: str, feedback: Feedback | None = None) 
     feedback = feedback or Feedback()
     rows = [("task", "points", "passed", "first failure")]
     for task in score.tasks:
-        failure, _ = first_failure(feedback, task)
+        failure, _ = first_failure(feedback, task, visible)  # a terminal: the student's text shown inert
         rows.append((
             task.task.name(feedback.lang),
             f"{points(task.score)}/{points(task.max_score)}",
@@ -35,7 +36,7 @@ def table(score: Score, run: Run, title: str, feedback: Feedback | None = None) 
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 13)
     lines.append("")
     for problem in run.intake_problems.values():
-        lines.append(f"! {feedback.say(problem)}")
+        lines.append(f"! {render(problem, feedback.lang, visible)}")
     late = lateness(score, feedback)
     if late:
         lines.append(late)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -25,6 +26,22 @@ from .answers import MAX_BYTES as MAX_ANSWER_BYTES
 from .answers import NOTEBOOK_CELL as ANSWERS_CELL
 
 PACKAGE = "submission"
+# what reading a notebook or an archive may cost, checked before it is parsed: a notebook saved by Jupyter nests
+# about ten levels and holds hundreds of cells; an exercise folder zipped holds tens of files
+MAX_NOTEBOOK_DEPTH = 64
+MAX_NOTEBOOK_CELLS = 5000
+MAX_ARCHIVE_MEMBERS = 5000
+MAX_ARCHIVE_DIRECTORY = 2 * 1024 * 1024  # bytes of the archive's central directory, read whole by zipfile
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+class Refused(Exception):
+    """A notebook or archive that is not read, and why (a message for the student)."""
+
+    def __init__(self, problem: Text) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 @dataclass
@@ -124,12 +141,29 @@ def _notebook_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[d
     return _notebook_cells(data, path.name, modules)
 
 
+def nesting(text: str) -> int:
+    """How deep the arrays and objects of the JSON ``text`` nest, counted without parsing it (brackets inside
+    strings do not count): the decoder recurses once per level, and a few thousand levels exhaust its stack."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = deepest = 0
+    for run in re.finditer(r"[\[{]+|[\]}]+", brackets):  # runs, not characters: a bomb is one long run
+        step = len(run.group())
+        depth += step if run.group()[0] in "[{" else -step
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _notebook_cells(data: bytes, name: str, modules: list[str]) -> tuple[dict[str, str], Text | None]:
     """The answer cells of the notebook ``data`` (named ``name`` in messages), as module sources."""
     try:
-        cells = json.loads(data.decode("utf-8"))["cells"]
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        text = data.decode("utf-8")
+        if nesting(text) > MAX_NOTEBOOK_DEPTH:
+            return {}, t("intake.notebook_deep", path=name, limit=MAX_NOTEBOOK_DEPTH)
+        cells = json.loads(text)["cells"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as error:
         return {}, t("intake.notebook", path=name, error=type(error).__name__)
+    if isinstance(cells, list) and len(cells) > MAX_NOTEBOOK_CELLS:
+        return {}, t("intake.notebook_cells", path=name, count=len(cells), limit=MAX_NOTEBOOK_CELLS)
     parts: dict[str, list[str]] = {}
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -146,12 +180,41 @@ def _notebook_cells(data: bytes, name: str, modules: list[str]) -> tuple[dict[st
     return sources, None
 
 
+def open_archive(path: Path) -> zipfile.ZipFile:
+    """The zip archive at ``path``, opened once its end record shows a directory of bounded size (``zipfile``
+    reads the whole directory into objects when it opens an archive). Raises ``Refused``, or the errors of a
+    broken archive."""
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - 22 - 65535))  # the end record: 22 bytes, then a comment of up to 64 KiB
+        tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at >= 0 and len(tail) - at >= 22:
+        members = int.from_bytes(tail[at + 10:at + 12], "little")
+        directory = int.from_bytes(tail[at + 12:at + 16], "little")
+        if members > MAX_ARCHIVE_MEMBERS or directory > MAX_ARCHIVE_DIRECTORY:
+            raise Refused(t("intake.archive_members", path=path.name, limit=MAX_ARCHIVE_MEMBERS))
+    return zipfile.ZipFile(path)
+
+
+def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """The bytes of ``member``, inflated no further than the size it declares (checked against its limit by the
+    caller): ``ZipFile.read`` inflates up to 2 GiB before it cuts to that size, so a member that lies about its
+    size would cost that much memory. One that inflates to more, or to other bytes, fails its CRC check."""
+    with archive.open(member) as handle:
+        data = handle.read(member.file_size + 1)
+        if len(data) > member.file_size or handle.read(1):
+            raise zipfile.BadZipFile(f"{member.filename} holds more than it declares")
+    return data
+
+
 def _zip_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[dict[str, str], Text | None]:
     """The modules of a zip archive, read in memory (nothing is extracted): for each, the shallowest member
     named ``<module>.py``, or else a notebook's answer cells. Oversized members and broken archives are refused.
+    A member is inflated no further than the size it declares (see ``read_member``).
     """
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_archive(path) as archive:
             members = [m for m in archive.infolist()[:1000] if not m.is_dir()]
             found: dict[str, zipfile.ZipInfo] = {}
             for member in sorted(members, key=lambda m: m.filename.count("/")):
@@ -160,13 +223,15 @@ def _zip_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[dict[s
                     found[base[:-3]] = member
             notebooks = [m for m in members if m.filename.endswith(".ipynb")]
             if not found and len(notebooks) == 1 and notebooks[0].file_size <= max_bytes * len(modules):
-                return _notebook_cells(archive.read(notebooks[0]), notebooks[0].filename, modules)
+                return _notebook_cells(read_member(archive, notebooks[0]), notebooks[0].filename, modules)
             sources = {}
             for name, member in found.items():
                 if member.file_size > max_bytes:
                     return {}, t("intake.too_large", module=name, size=member.file_size // 1024,
                                  limit=max_bytes // 1024)
-                sources[name] = archive.read(member).decode("utf-8")
+                sources[name] = read_member(archive, member).decode("utf-8")
+    except Refused as refused:
+        return {}, refused.problem
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError, RuntimeError, ValueError, EOFError) as error:
         return {}, t("intake.archive", path=path.name, error=type(error).__name__)
     return sources, None
@@ -183,7 +248,7 @@ def _answers_of(given: Path, located: Path) -> tuple[Answers | None, Text | None
                 return None, None
             return parse_notebook_cell(cells[ANSWERS_CELL], f"{located.name}: {ANSWERS_CELL}")
         if located.is_file() and located.suffix == ".zip" and not located.is_symlink():
-            with zipfile.ZipFile(located) as archive:
+            with open_archive(located) as archive:
                 members = [m for m in archive.infolist()[:1000] if m.filename.rpartition("/")[2] == ANSWERS_FILE]
                 if not members:
                     return None, None
@@ -191,7 +256,7 @@ def _answers_of(given: Path, located: Path) -> tuple[Answers | None, Text | None
                 if member.file_size > MAX_ANSWER_BYTES:
                     return None, t("answers.large", where=ANSWERS_FILE, size=member.file_size // 1024,
                                    limit=MAX_ANSWER_BYTES // 1024)
-                return parse_yaml(archive.read(member))
+                return parse_yaml(read_member(archive, member))
         for folder in dict.fromkeys((given, located)):
             path = folder / ANSWERS_FILE
             if folder.is_dir() and (path.exists() or path.is_symlink()):
@@ -202,14 +267,27 @@ def _answers_of(given: Path, located: Path) -> tuple[Answers | None, Text | None
                     return None, t("answers.large", where=ANSWERS_FILE, size=info.st_size // 1024,
                                    limit=MAX_ANSWER_BYTES // 1024)
                 return parse_yaml(path.read_bytes())
-    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
+    except Refused:
+        return None, None  # the modules' reading says why
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError, RecursionError):
         return None, t("answers.unreadable", where=ANSWERS_FILE)
     return None, None
 
 
 def take(submission: Path, modules: list[str], max_source_kb: int = 256, answers: bool = False) -> Intake:
     """Read and check ``modules`` of ``submission`` (and, with ``answers``, its answers to the unit's
-    questions); nothing of it runs (see the module's docstring)."""
+    questions); nothing of it runs (see the module's docstring). A submission that cannot be read at all, for
+    a reason no check foresaw, is one problem for every module: it scores 0 and says why; grading goes on."""
+    try:
+        return _take(submission, modules, max_source_kb, answers)
+    except (OSError, ValueError, RecursionError, MemoryError, zipfile.BadZipFile, EOFError) as error:
+        intake = Intake(package=PACKAGE)
+        for name in modules:
+            intake.problems[name] = t("intake.failed", error=type(error).__name__)
+        return intake
+
+
+def _take(submission: Path, modules: list[str], max_source_kb: int, answers: bool) -> Intake:
     intake = Intake(package=PACKAGE)
     given = submission
     submission = locate(submission, modules)

@@ -195,9 +195,10 @@ def test_grade_writes_a_feedback_page_with_the_same_content_as_the_report(cli, t
     assert text.startswith("# 反馈：") and data["extra_data"]["language"] == "zh"
     visible_failures = [e for e in data["tests"] if e["status"] == "failed" and e["visibility"] == "visible"]
     assert visible_failures
+    shown = text.replace("`", "")  # the page puts what the code said in code spans
     for entry in visible_failures:
         for line in entry["output"].splitlines():
-            assert line in text, line
+            assert line in shown, line
     assert data["extra_data"]["diagnosed_mistakes"] == ["bounds_swapped"]
 
 

@@ -1,0 +1,59 @@
+"""Text from a submission, made inert for each place a person reads it.
+
+Whatever a student controls (exception messages, printed values, answers, the
+names of files in an archive, a submission's folder name) is data to the
+grader, and must stay data in front of the people who read the reports:
+
+- in Markdown (``feedback.md``, which VS Code, Jupyter and many LMS pages
+  render, HTML included) it goes in a code span whose backtick run is longer
+  than any in the text, on one line, so no tag, link or image comes alive
+  (a plain word, which nothing can make live, stays as it is);
+- on a terminal, control characters (escape sequences can retitle a window,
+  write the clipboard, hide text) and the marks that reorder text (a
+  right-to-left override) are shown as escapes, never sent as they are;
+- HTML pages escape with ``html.escape`` and isolate names in ``<bdi>``;
+- CSV cells go through ``model.files.safe_cell``.
+
+Reports for tools (``results.json``, ``grades.csv``) keep the text exact.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls but the tab, and the invisible marks that change how text around them is read:
+# directional marks, embeddings, overrides and isolates; zero-width characters; line and paragraph separators
+_HIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+# a word no Markdown reader can take for markup: letters and digits, single underscores only between them
+_PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character and invisible reordering mark written as an escape (``\\x1b``,
+    ``\\u202e``, ``\\n``): safe on a terminal, and one line wherever it was one value."""
+    return _HIDDEN.sub(_escape, text)
+
+
+def code_span(text: str) -> str:
+    """``text`` as a Markdown code span that nothing in it can end: shown literally by every CommonMark viewer
+    (no HTML, links or emphasis), on one line."""
+    text = visible(text)
+    if not text:
+        return ""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    # CommonMark takes one space off each end of a span that has text and spaces at both ends: pad to keep them
+    pad = " " if text.strip(" ") and (text[0] in "` " or text[-1] in "` ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def markdown_text(text: str) -> str:
+    """Student text for a Markdown page: a plain word (``arith``, ``test_double``) as it is, anything else as a
+    ``code_span``."""
+    return text if _PLAIN_WORD.fullmatch(text) else code_span(text)

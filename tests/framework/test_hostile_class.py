@@ -1,0 +1,338 @@
+"""A class folder built to hurt the instructor rather than the sandbox: odd names, bombs, and student text that
+would come alive in the files an instructor opens. The batch must finish, grade every entry, keep every name
+exact, show nothing a student wrote as markup, and stay within bounded memory."""
+
+import csv
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from grader.authoring.mistakes import Mistake, materialize
+from grader.classwork import exports, lms, similarity
+from grader.classwork.batch import CLASS_FILES, RESULTS, BadClass, discover
+from grader.model.course import load_course
+from grader.rendering.inert import code_span, markdown_text, visible
+from grader.running.intake import MAX_NOTEBOOK_DEPTH, nesting, take
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+UNIT = load_course(MINI).unit()
+MODULES = list(UNIT.modules)
+
+# names a file system allows and a spreadsheet, a Markdown viewer or a terminal may take for something else
+ODD_NAMES = [
+    "a,b", 'say "hi"', "new\nline", "\u202eevil.exe", "  leading spaces", "x" * 200, "学生一号", "élève",
+    '=HYPERLINK("evil.example","x")', "+cmd", "-1", "@SUM(A1)", "<img src=x onerror=alert(1)>",
+    "tab\there", "back`tick", "esc\x1b]0;owned\x07",
+]
+# what a student's code can say: printed, raised, and with backticks meant to close a code span
+LOUD = '\x1b]0;owned\x07<b onmouseover=alert(2)>x</b> ``` [link](javascript:alert(3)) ![i](http://evil.example/t.png)'
+BOMB_NAMES = ["deep", "big_member", "inflating", "oversized", "huge_cell", "giant", "not_json", "empty",
+              "many_members"]
+
+
+def _patch_declared_size(path: Path, member: str, size: int) -> None:
+    """Make ``member`` of the zip at ``path`` declare ``size`` bytes (local header and central directory)."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        offset = archive.getinfo(member).header_offset
+    struct.pack_into("<I", data, offset + 22, size)
+    end = data.rfind(b"PK\x05\x06")
+    entry = struct.unpack_from("<I", data, end + 16)[0]
+    while data[entry:entry + 4] == b"PK\x01\x02":
+        name_length, extra, comment = struct.unpack_from("<HHH", data, entry + 28)
+        if data[entry + 46:entry + 46 + name_length].decode() == member:
+            struct.pack_into("<I", data, entry + 24, size)
+        entry += 46 + name_length + extra + comment
+    path.write_bytes(bytes(data))
+
+
+def _zip_of(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _notebook(cells: list[dict], metadata: object = None) -> str:
+    return json.dumps({"cells": cells, "metadata": {"extra": metadata} if metadata is not None else {},
+                       "nbformat": 4, "nbformat_minor": 5})
+
+
+def _cell(grade_id: str, source: str) -> dict:
+    return {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": grade_id}}, "source": source,
+            "outputs": [], "execution_count": None}
+
+
+def build_bombs(folder: Path) -> dict[str, str]:
+    """The bombs, each a student of ``folder``; returns student -> what should be said of it (a fragment)."""
+    solutions = {name: (UNIT.source_dir / f"{name}.py").read_text() for name in MODULES}
+    # a notebook nested 100,000 lists deep: the JSON decoder would exhaust its stack
+    (folder / "deep.ipynb").write_text(_notebook([_cell(m, solutions[m]) for m in MODULES])[:-1]
+                                       + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    # a zip whose module declares 2 GB
+    big = _zip_of(folder / "big_member.zip", {f"{m}.py": solutions[m].encode() for m in MODULES})
+    _patch_declared_size(big, "arith.py", 2 * 1024 ** 3)
+    # a zip whose module declares 100 bytes and inflates to 512 MB
+    inflating = folder / "inflating.zip"
+    with zipfile.ZipFile(inflating, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("arrays.py", solutions["arrays"])
+        with archive.open("arith.py", "w", force_zip64=False) as member:
+            block = b"#" * (1 << 20)
+            for _ in range(512):
+                member.write(block)
+    _patch_declared_size(inflating, "arith.py", 100)
+    # a zip whose modules are honestly too large
+    _zip_of(folder / "oversized.zip", {f"{m}.py": (solutions[m] + "#" * (1 << 20)).encode() for m in MODULES})
+    # a notebook within its size limit whose one answer cell is larger than a module may be
+    (folder / "huge_cell.ipynb").write_text(_notebook([_cell("arith", "# " + "y" * 300_000 + "\n")]))
+    # a notebook far beyond its size limit
+    (folder / "giant.ipynb").write_text(_notebook([_cell("arith", "# " + "z" * 8_000_000 + "\n")]))
+    (folder / "not_json.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(4096))
+    (folder / "empty").mkdir()
+    _zip_of(folder / "many_members.zip", {f"f{index}.txt": b"" for index in range(6000)})
+    return {"deep": "nested more than 64 levels", "big_member": ".py is 2097152 KiB; the limit is 256 KiB",
+            "inflating": "cannot be read (BadZipFile)", "oversized": ".py is 1024 KiB; the limit is 256 KiB",
+            "huge_cell": ".py is 292 KiB; the limit is 256 KiB", "giant": "KiB; the limit is 512 KiB",
+            "not_json": "cannot be read (UnicodeDecodeError)", "empty": ".py is missing",
+            "many_members": "lists more than 5000 files"}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """The class graded once with grade-all: (class folder, out, completed process, peak memory in KiB)."""
+    root = tmp_path_factory.mktemp("hostile")
+    folder = root / "class"
+    folder.mkdir()
+    for name in ODD_NAMES:
+        shutil.copytree(UNIT.source_dir, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    loud = Mistake("loud", "", [
+        {"module": "arith", "old": "    return 2 * x\n",
+         "new": f"    print({LOUD!r})\n    raise ValueError({LOUD!r})\n"},
+    ], [])
+    materialize(UNIT, loud, folder / "loud")
+    said = build_bombs(folder)
+    out = root / "out"
+    # the grader's own peak memory, from a parent that starts nothing else
+    probe = ("import resource, subprocess, sys\n"
+             "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+             "sys.stdout.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) + '\\n'"
+             " + str(done.returncode) + '\\n' + done.stdout + '\\0' + done.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "grader", "--course", str(MINI),
+                           "grade-all", str(folder), "--out", str(out), "--jobs", "2",
+                           "--nbgrader-db", f"sqlite:///{root / 'gradebook.db'}"],
+                          capture_output=True, text=True, timeout=900)
+    peak, code, rest = done.stdout.split("\n", 2)
+    stdout, _, stderr = rest.partition("\0")
+    return folder, out, int(code), stdout, stderr, int(peak), said
+
+
+def _rows(out: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8"), newline="")))
+
+
+def test_the_batch_finishes_and_every_entry_has_its_row(hostile):
+    _, out, code, stdout, stderr, _, _ = hostile
+    assert code == 0, stdout + stderr
+    rows = _rows(out)
+    students = [row["student"] for row in rows]
+    expected = ODD_NAMES + ["loud"] + BOMB_NAMES
+    assert len(students) == len(expected)
+    # the spreadsheet's guard: a name a spreadsheet would run as a formula starts with a quote that it hides
+    shown = [name[1:] if name[:2] in ("'=", "'+", "'-", "'@") else name for name in students]
+    assert sorted(shown) == sorted(expected)
+    assert all(row["status"] == "graded" for row in rows)
+
+
+def test_odd_names_keep_their_full_marks_and_their_exact_name(hostile):
+    _, out, _, _, _, _, _ = hostile
+    scores = {row["student"].removeprefix("'"): row for row in _rows(out)}
+    for name in ODD_NAMES:
+        report = json.loads((out / name / RESULTS).read_text(encoding="utf-8"))
+        assert report["extra_data"]["student"] == name
+        assert report["score"] == UNIT.max_score, name
+        assert float(scores[name]["score"]) == UNIT.max_score
+
+
+def test_the_gradebook_holds_every_name_exactly(hostile):
+    from nbgrader.api import Gradebook
+
+    _, out, _, _, _, _, _ = hostile
+    with Gradebook(f"sqlite:///{out.parent / 'gradebook.db'}") as gradebook:
+        students = {student.id: gradebook.find_submission("class", student.id).score
+                    for student in gradebook.students}
+    assert sorted(students) == sorted(ODD_NAMES + ["loud"] + BOMB_NAMES)
+    assert all(students[name] == UNIT.max_score for name in ODD_NAMES)
+
+
+def test_the_bombs_score_zero_with_a_reason(hostile):
+    _, out, _, _, _, _, said = hostile
+    for name, fragment in said.items():
+        report = json.loads((out / name / RESULTS).read_text(encoding="utf-8"))
+        assert report["score"] == 0, name
+        page = (out / name / "feedback.md").read_text(encoding="utf-8")
+        assert fragment in page, (name, page)
+
+
+def test_the_grader_memory_stays_bounded(hostile):
+    _, _, _, _, _, peak_kib, _ = hostile
+    # reading the 512 MB member or the 2 GB one would pass 512 MB; grading itself needs a small part of that
+    assert peak_kib < 400 * 1024, f"peak {peak_kib // 1024} MiB"
+
+
+class Tags(HTMLParser):
+    """Every tag and attribute of an HTML text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+MARKDOWN_TAGS = {"h1", "h2", "p", "strong", "em", "code", "ul", "li", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+def test_nothing_a_student_wrote_is_live_in_the_feedback_page(hostile):
+    _, out, _, _, _, _, _ = hostile
+    page = (out / "loud" / "feedback.md").read_text(encoding="utf-8")
+    rendered = MarkdownIt("commonmark").enable("table").render(page)  # raw HTML is allowed, as viewers do
+    tags = Tags(rendered).tags
+    assert {tag for tag, _ in tags} <= MARKDOWN_TAGS, rendered
+    assert not any(attrs for _, attrs in tags)  # no link, no image, no handler
+    # and what the student's code said is on the page, as text
+    shown = visible(LOUD).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    assert shown in rendered
+    for name in BOMB_NAMES + ODD_NAMES:
+        rendered = MarkdownIt("commonmark").enable("table").render((out / name / "feedback.md").read_text())
+        assert {tag for tag, _ in Tags(rendered).tags} <= MARKDOWN_TAGS, name
+
+
+def test_nothing_a_student_named_is_live_in_the_class_report(hostile):
+    _, out, _, _, _, _, _ = hostile
+    page = (out / "report.html").read_text(encoding="utf-8")
+    tags = Tags(page).tags
+    assert [tag for tag, _ in tags if tag in ("script", "img", "iframe", "a", "object")] == ["script"]
+    assert page.count("<script") == 1  # the page's own, in its head
+    assert not [name for _, attrs in tags for name, _ in attrs if name.startswith("on")]
+
+
+def test_a_terminal_sees_no_control_character_a_student_wrote(hostile, cli):
+    folder, _, _, _, _, _, _ = hostile
+    done = cli("grade", str(folder / "loud"))
+    assert "\\x1b]0;owned\\x07<b onmouseover" in done.stdout  # the message, with its escape shown
+    assert "\x1b" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("text", [
+    "plain", "", " ", "`", "``x``", " lead", "trail ", "<script>alert(1)</script>", "a\nb\r\nc", "\x1b[31mred",
+    "\u202eabc", "*em* _em_ [l](http://x) ![i](y) <http://x>", "|table|", "# heading", "&amp; &lt;",
+])
+def test_a_code_span_shows_its_text_and_nothing_else(text):
+    span = code_span(text)
+    assert "\n" not in span and "\x1b" not in span
+    html = MarkdownIt("commonmark").render(f"- before {span} after\n")
+    if not text:
+        assert span == ""
+        return
+    tags = Tags(html).tags
+    assert [tag for tag, _ in tags] == ["ul", "li", "code"], html
+    shown = html.split("<code>", 1)[1].split("</code>", 1)[0]
+    unescaped = shown.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+    assert unescaped == visible(text)
+
+
+@pytest.mark.parametrize("text", ["arith", "test_double", "x2", "Scaler", "__init__", "a_", "www.evil.example",
+                                  "_x_", "snake_case_name", "*x*", "3"])
+def test_student_text_in_markdown_is_a_plain_word_or_a_code_span(text):
+    html = MarkdownIt("commonmark").render(f"- before {markdown_text(text)} after\n")
+    tags = [tag for tag, _ in Tags(html).tags]
+    assert tags in (["ul", "li"], ["ul", "li", "code"]), html
+    assert f"before {text} after" in html or f"<code>{text}</code>" in html
+    if tags == ["ul", "li"]:  # shown as it is only where it reads as itself
+        assert markdown_text(text) == text
+
+
+def test_visible_writes_controls_and_reordering_marks_as_escapes():
+    assert visible("a\x1b[2Jb\u202ec\nd\te") == "a\\x1b[2Jb\\u202ec\\nd\te"
+    assert visible("学生 élève") == "学生 élève"
+
+
+def test_a_notebook_too_deep_is_refused_before_it_is_parsed(tmp_path):
+    assert nesting('{"a": [1, {"b": "[[[[[[[["}], "c": "\\"]]]"}') == 3
+    deep = tmp_path / "deep.ipynb"
+    deep.write_text('{"cells": [], "m": ' + "[" * MAX_NOTEBOOK_DEPTH + "]" * MAX_NOTEBOOK_DEPTH + "}")  # and {
+    intake = take(deep, MODULES)
+    assert not intake.accepted
+    assert all(f"nested more than {MAX_NOTEBOOK_DEPTH}" in str(p) for p in intake.problems.values())
+    shallow = tmp_path / "shallow.ipynb"
+    shallow.write_text('{"cells": [], "m": ' + "[" * (MAX_NOTEBOOK_DEPTH - 1) + "]" * (MAX_NOTEBOOK_DEPTH - 1) + "}")
+    assert all("no answer cell" in str(p) for p in take(shallow, MODULES).problems.values())
+
+
+def test_two_submissions_of_one_student_are_refused_with_both_names(tmp_path, cli):
+    folder = tmp_path / "class"
+    shutil.copytree(UNIT.source_dir, folder / "alice")
+    _zip_of(folder / "alice.zip", {"arith.py": b"x = 1\n"})
+    with pytest.raises(BadClass, match="alice/.*alice.zip"):
+        discover(folder)
+    done = cli("grade-all", str(folder), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "'alice/' and 'alice.zip' are both submissions of 'alice'" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", CLASS_FILES)
+def test_a_submission_named_like_a_class_file_is_refused(tmp_path, name):
+    (tmp_path / name).mkdir()
+    with pytest.raises(BadClass, match="rename it"):
+        discover(tmp_path)
+
+
+def test_every_file_grade_all_writes_beside_the_students_is_reserved():
+    assert {exports.CSV, similarity.CSV, *lms.FILES.values(), "report.html"} <= set(CLASS_FILES)
+
+
+def test_a_name_that_is_not_utf8_is_refused(tmp_path):
+    os.mkdir(os.fsencode(tmp_path) + b"/caf\xe9")
+    with pytest.raises(BadClass, match=r"b'caf\\xe9' is not UTF-8"):
+        discover(tmp_path)
+
+
+def test_a_folder_nested_thousands_deep_is_fingerprinted_without_recursion(tmp_path):
+    from grader.classwork.batch import Entry, fingerprint
+
+    deep = tmp_path / "deep"
+    levels = [deep]
+    for _ in range(1500):  # deeper than Python's recursion limit; one-letter names keep it under PATH_MAX
+        levels.append(levels[-1] / "d")
+    try:
+        for level in levels:
+            level.mkdir()
+        (levels[-1] / "arith.py").write_text("x = 1\n")
+        first = fingerprint("course", Entry("deep", deep), 1)
+        (levels[-1] / "arith.py").write_text("x = 2\n")
+        assert fingerprint("course", Entry("deep", deep), 1) != first
+    finally:  # removed level by level: a recursive removal would fail as a recursive walk does
+        (levels[-1] / "arith.py").unlink(missing_ok=True)
+        for level in reversed(levels):
+            if level.exists():
+                level.rmdir()
+
+
+def test_a_name_that_reorders_text_is_isolated_in_the_class_report():
+    from grader.classwork.class_report import render
+
+    page = render(UNIT, [("\u202eevil", None), ("<b>bob</b>", None)], {})
+    assert "<bdi>\u202eevil</bdi>, <bdi>&lt;b&gt;bob&lt;/b&gt;</bdi>" in page
