@@ -66,7 +66,8 @@ def array_from_wire(value: dict[str, Any]) -> np.ndarray:
         count *= n
     if count * dtype.itemsize != len(raw):
         raise WireError("array bytes do not match its shape")
-    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    array: np.ndarray = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    return array
 
 
 def decode(value: Any, make_handle: Any = None, depth: int = 0) -> Any:

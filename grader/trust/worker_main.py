@@ -30,6 +30,7 @@ import shutil
 import signal
 import socket
 import sys
+import types
 from typing import Any
 
 import _grader_wire as wire  # type: ignore[import-not-found]  # installed by the bootstrap
@@ -132,9 +133,48 @@ def _where(error: BaseException) -> str:
     while tb is not None:
         code = tb.tb_frame.f_code
         if code.co_filename.startswith(ROOT):
-            found = f"{os.path.basename(code.co_filename)}:{tb.tb_lineno} in {code.co_qualname}"
+            found = f"{os.path.basename(code.co_filename)}:{tb.tb_lineno} in {_qualname(code)}"
         tb = tb.tb_next
     return found
+
+
+QUALNAMES: dict[str, dict[tuple[int, str], str]] = {}  # file -> (first line, name) -> qualified name
+CO_OPTIMIZED = 0x1  # a function's code; a class body's is not
+
+
+def _qualname(code: types.CodeType) -> str:
+    """``Class.method`` for a method's code, as ``co_qualname`` says from Python 3.11 on; before, found by
+    compiling the module's source again and naming each code object from the classes and functions around it."""
+    qualname = getattr(code, "co_qualname", None)
+    if isinstance(qualname, str):
+        return qualname
+    names = QUALNAMES.get(code.co_filename)
+    if names is None:
+        names = QUALNAMES[code.co_filename] = {}
+        try:
+            _name_codes(compile(_source_of(code.co_filename), code.co_filename, "exec", dont_inherit=True), "", names)
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    return names.get((code.co_firstlineno, code.co_name), code.co_name)
+
+
+def _name_codes(code: types.CodeType, prefix: str, names: dict[tuple[int, str], str]) -> None:
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            qualname = prefix + const.co_name
+            names.setdefault((const.co_firstlineno, const.co_name), qualname)
+            _name_codes(const, qualname + (".<locals>." if const.co_flags & CO_OPTIMIZED else "."), names)
+
+
+def _source_of(filename: str) -> str:
+    """The source of a student module: as the worker received it, or else as a file."""
+    for finder in sys.meta_path:
+        if isinstance(finder, _Sources):
+            name = os.path.basename(filename).removesuffix(".py")
+            if filename == f"{ROOT}/{PACKAGE}/{name}.py" and name in finder.sources:
+                return finder.sources[name]
+    with open(filename, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def _text(error: BaseException) -> str:

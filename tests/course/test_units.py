@@ -92,7 +92,7 @@ def test_the_lesson_own_style_is_among_the_conv_styles():
 def test_the_framework_tests_do_not_depend_on_the_real_course(tmp_path):
     """A copy of the repository with a point value changed and a unit removed: the framework's tests stay green."""
     copy = Path(shutil.copytree(ROOT, tmp_path / "repo", symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache", ".venv", "build", "out")))
+        ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache", ".venv", ".interpreters", "build", "out")))
     text = (copy / "course.yaml").read_text()
     changed = text.replace("points: 8\n", "points: 13\n", 1)
     assert changed != text
@@ -112,7 +112,8 @@ def test_the_late_policy_sketched_in_course_yaml_loads_when_uncommented(tmp_path
     assert sketch, "course.yaml sketches a late policy in comments"
     indent = sketch.group(1)
     live = sketch.group(0).replace(f"{indent}# ", indent, 1).replace(f"{indent}#   ", f"{indent}  ")
-    shutil.copytree(ROOT, tmp_path / "course", ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info"))
+    shutil.copytree(ROOT, tmp_path / "course", ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info",
+                                                                            ".interpreters", ".venv"))
     (tmp_path / "course" / "course.yaml").write_text(text.replace(sketch.group(0), live))
     policy = load_course(tmp_path / "course").unit("conv").model.late
     assert policy is not None and policy.penalty.per == "day" and policy.late_due is not None

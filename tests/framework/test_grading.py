@@ -369,3 +369,41 @@ def test_a_method_call_is_one_round_trip_once_its_type_is_known_and_says_the_sam
     zero, negative = failures(known=True)
     assert "Scaler.apply" in zero and "no scaling by 0" in zero and "values.shape = (2, 2)" in zero
     assert "reading" in negative and "no apply for negative factors" in negative
+
+
+def test_the_worker_names_code_on_python_3_10_as_co_qualname_does_from_3_11():
+    """Python 3.10 has no ``co_qualname``: the worker names a code object from the classes and functions around
+    it in the module's source. Here, where ``co_qualname`` exists, the two must agree on every code object."""
+    import ast
+    import types
+
+    # the worker runs as a script in its sandbox: its naming function is taken from its source
+    tree = ast.parse((Path(__file__).parents[2] / "grader" / "trust" / "worker_main.py").read_text())
+    wanted = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "_name_codes"]
+    namespace = {"types": types, "CO_OPTIMIZED": 0x1}
+    exec(compile(ast.Module(body=wanted, type_ignores=[]), "worker_main.py", "exec"), namespace)
+    sample = (
+        "class Layer:\n"
+        "    def forward(self, x):\n"
+        "        def inner(y):\n"
+        "            return [z for z in y]\n"
+        "        return (lambda w: inner(w))(x)\n"
+        "    class Nested:\n"
+        "        @staticmethod\n"
+        "        def padding(a, p): return {k: k for k in a}\n"
+        "def top():\n"
+        "    class Local:\n"
+        "        def method(self): return (i for i in ())\n"
+        "    return Local\n"
+    )
+    names: dict = {}
+    namespace["_name_codes"](compile(sample, "sample.py", "exec"), "", names)
+    seen = 0
+    pending = [compile(sample, "sample.py", "exec")]
+    while pending:
+        for const in pending.pop().co_consts:
+            if isinstance(const, types.CodeType):
+                assert names[(const.co_firstlineno, const.co_name)] == const.co_qualname
+                seen += 1
+                pending.append(const)
+    assert seen == 12

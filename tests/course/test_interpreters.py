@@ -1,0 +1,115 @@
+"""Every supported Python grades the course as the main one does.
+
+Each other interpreter of 3.10 to 3.13 found on the machine gets a virtual environment of its own (in
+``.interpreters/``, rebuilt when ``pyproject.toml`` changes) with the grader installed as the README says, and
+grades every reference submission of the course there (``tests/interpreters/verdicts.py``: the solutions, the
+stubs, each correct style and each known mistake, public and hidden). Its verdicts must be the main
+interpreter's: the same scores, test results, kinds of message, recognized mistakes and named hints.
+
+An interpreter the machine lacks is reported as a skip with its reason; where ``CI`` or ``GRADER_ALL_PYTHONS``
+is set (``.ci/run`` sets the latter) it is a failure, for CI must prove all four.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
+VERDICTS = ROOT / "tests" / "interpreters" / "verdicts.py"
+ENVIRONMENTS = ROOT / ".interpreters"
+MAIN = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter of ``version`` that runs: on PATH, or one pyenv installed."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    if pyenv.is_dir():
+        candidates += [str(p / "bin" / f"python{version}") for p in sorted(pyenv.glob(f"{version}.*"), reverse=True)]
+    for candidate in filter(None, candidates):
+        try:
+            done = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
+                                  text=True, timeout=60)
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout.strip() == str(tuple(map(int, version.split(".")))):
+            return candidate
+    return None
+
+
+def environment(version: str, python: str) -> Path:
+    """The virtual environment of ``version`` with the grader installed (the README's command), made once."""
+    folder = ENVIRONMENTS / version
+    stamp = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    executable = folder / "bin" / "python"
+    made = folder / "stamp"
+    if not (executable.exists() and made.exists() and made.read_text() == stamp):
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([python, "-m", "venv", str(folder)], check=True, timeout=300)
+        done = subprocess.run([str(executable), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e",
+                               str(ROOT)], capture_output=True, text=True, timeout=1200)
+        assert done.returncode == 0, f"installing the grader on Python {version} failed:\n{done.stderr[-3000:]}"
+        made.write_text(stamp)
+    return executable
+
+
+def verdicts(python: str | Path) -> dict:
+    done = subprocess.run([str(python), str(VERDICTS)], capture_output=True, text=True, timeout=1800, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def verdicts_on(version: str) -> dict | None:
+    """The verdicts of Python ``version`` (None: the machine has no such interpreter)."""
+    python = find_python(version)
+    return verdicts(environment(version, python)) if python is not None else None
+
+
+@pytest.fixture(scope="module")
+def running():
+    """Every interpreter's verdicts, computed side by side (each is mostly waiting on its own processes)."""
+    with ThreadPoolExecutor(max_workers=len(SUPPORTED)) as pool:
+        yield {version: pool.submit(verdicts_on, version) if version != MAIN else pool.submit(verdicts, sys.executable)
+               for version in SUPPORTED}
+
+
+@pytest.fixture(scope="module")
+def main_verdicts(running):
+    return running[MAIN].result(timeout=1800)
+
+
+def differences(mine: object, theirs: object, where: str = "") -> list[str]:
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        found = []
+        for key in sorted(set(mine) | set(theirs)):
+            found += differences(mine.get(key), theirs.get(key), f"{where}/{key}")
+        return found
+    return [] if mine == theirs else [f"{where}: {mine!r} here, {theirs!r} there"]
+
+
+def test_the_main_interpreter_grades_every_reference_submission(main_verdicts):
+    units = main_verdicts["units"]
+    assert units and all(len(submissions) >= 5 for submissions in units.values())
+    for submissions in units.values():
+        assert submissions["solutions"]["hidden"]["tests"] and submissions["stubs"]["hidden"]["tests"]
+        assert all(result[0] for result in submissions["solutions"]["hidden"]["tests"].values())
+
+
+@pytest.mark.parametrize("version", [v for v in SUPPORTED if v != MAIN])
+def test_every_supported_python_gives_the_same_verdicts(version, running, main_verdicts):
+    theirs = running[version].result(timeout=1800)
+    if theirs is None:
+        if os.environ.get("CI") or os.environ.get("GRADER_ALL_PYTHONS"):
+            pytest.fail(f"Python {version} is not on this machine, and CI must prove every supported version")
+        pytest.skip(f"Python {version} is not on this machine: not proved here")
+    assert theirs["python"] == version
+    found = differences(main_verdicts["units"], theirs["units"])
+    assert not found, f"Python {version} grades differently from {MAIN}:\n" + "\n".join(found[:30])
