@@ -22,7 +22,7 @@ from . import __version__
 from .model.course import Course, CourseError, Unit, load_course
 from .model.files import write_atomically, write_json
 from .model.late import describe_time
-from .model.messages import LANGUAGES
+from .model.messages import LANGUAGES, t
 from .model.results import Kind, Run
 from .rendering.feedback import Feedback, markdown
 from .rendering.guide import PLAIN, TERMINAL, guide
@@ -141,10 +141,21 @@ def _write(path: str, writer: Callable[[Path], None], what: str) -> bool:
     return True
 
 
+def _submission_path(given: str) -> Path | None:
+    """The submission to grade, or None (said on stderr) when nothing is there: a usage error, not a 0."""
+    path = Path(given)
+    if not path.exists():
+        print(f"grader: {given}: no such file or folder", file=sys.stderr)
+        return None
+    return path
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     unit = _unit(args)
     feedback = _feedback(unit, args)
-    path = Path(args.path)
+    path = _submission_path(args.path)
+    if path is None:
+        return 2
     score, run = _grade(unit, path, "hidden", args)
     print(table(score, run, f"{unit.name(feedback.lang)} — {path}", feedback))
     written = True
@@ -156,10 +167,24 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0 if written else 1
 
 
+def _sandbox_here() -> bool:
+    """Whether the sandbox (bubblewrap, on Linux) works on this machine."""
+    from .trust.portable import portable_only
+    from .trust.sandbox import bwrap_works
+
+    return not portable_only() and bwrap_works()
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     unit = _unit(args)
     feedback = _feedback(unit, args)
-    path = Path(args.path) if args.path else unit.stubs_dir
+    path = _submission_path(args.path) if args.path else unit.stubs_dir
+    if path is None:
+        return 2
+    if args.sandbox == "auto" and not _sandbox_here():
+        # a student's own machine (Windows, macOS, a Linux without user namespaces): the portable worker, said once
+        args.sandbox = "portable"
+        print(feedback.say(t("check_cmd.portable")), file=sys.stderr)
     score, run = _grade(unit, path, "public", args)
     coloured = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     print(guide(unit, score, run, str(path), feedback, TERMINAL if coloured else PLAIN))
@@ -406,13 +431,14 @@ def build_parser() -> argparse.ArgumentParser:
     def unit_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--unit", metavar="ID", help="the unit (default: the only one, or the default one)")
 
-    def run_options(sub: argparse.ArgumentParser) -> None:
+    def run_options(sub: argparse.ArgumentParser, feedback_file: bool = True) -> None:
         unit_option(sub)
         sub.add_argument("--seed", type=int, default=None,
                          help=f"seed of the randomized cases (default: the student's own, else {DEFAULT_SEED})")
         sub.add_argument("--lang", choices=list(LANGUAGES), help="language of the feedback (default: the course's)")
-        sub.add_argument("--feedback", metavar="FILE", help="write a Markdown feedback page here")
-        sub.add_argument("--sandbox", choices=["auto", "bwrap", "process"], default="auto",
+        if feedback_file:
+            sub.add_argument("--feedback", metavar="FILE", help="write a Markdown feedback page here")
+        sub.add_argument("--sandbox", choices=["auto", "bwrap", "process", "portable"], default="auto",
                          help="isolation of student code (default: the strongest available)")
 
     def lms_options(sub: argparse.ArgumentParser, required: bool = False) -> None:
@@ -490,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a passage in more than N submissions is shared material, not evidence (default: 10)")
     batch.add_argument("--no-similarity", action="store_true", help="do not compare the submissions' code")
     lms_options(batch)
-    run_options(batch)
+    run_options(batch, feedback_file=False)  # each student's feedback.md is in OUT
     batch.set_defaults(func=cmd_grade_all)
 
     export = commands.add_parser(
@@ -510,7 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check that the course is sound (every unit, or --unit ID)")
     validate.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the randomized cases")
-    validate.add_argument("--sandbox", choices=["auto", "bwrap", "process"], default="auto",
+    validate.add_argument("--sandbox", choices=["auto", "bwrap", "process", "portable"], default="auto",
                           help="isolation of student code (default: the strongest available)")
     validate.add_argument("--unit", metavar="ID", help="validate this unit only (default: every unit)")
     validate.set_defaults(func=cmd_validate)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
+import types
 from typing import Any
 
 import numpy as np
@@ -58,12 +59,26 @@ def lesson_line(feature_maps: np.ndarray) -> str:
     return json.dumps(["f:", maps], separators=(",", ":"))
 
 
+def _qualified(frame: types.FrameType) -> str:
+    """``Class.method`` for the function running in ``frame``."""
+    code = frame.f_code
+    name = getattr(code, "co_qualname", None)  # Python 3.11 and later
+    if isinstance(name, str):
+        return name
+    for value in list(frame.f_globals.values()):  # Python 3.10: the class of the module that defines it
+        if isinstance(value, type):
+            member = value.__dict__.get(code.co_name)
+            if getattr(getattr(member, "__func__", member), "__code__", None) is code:
+                return f"{value.__name__}.{code.co_name}"
+    return code.co_name
+
+
 def _first_missing(error: NotImplementedError) -> str:
     """The qualified name of the function whose stub raised ``error``."""
     tb = error.__traceback__
     name = "?"
     while tb is not None:
-        name = tb.tb_frame.f_code.co_qualname
+        name = _qualified(tb.tb_frame)
         tb = tb.tb_next
     return name
 

@@ -439,9 +439,10 @@ class LocalBatch:
 
 
 def plan(unit: Unit, entries: list[Entry], out: Path, seed: int | None, force: bool,
-         times: dict[str, datetime] | None = None) -> tuple[list[tuple[Entry, str]], list[str]]:
-    """Which submissions need grading (with their fingerprints), and which are up to date."""
-    course_print = course_fingerprint(unit)
+         times: dict[str, datetime] | None = None, lang: str = "") -> tuple[list[tuple[Entry, str]], list[str]]:
+    """Which submissions need grading (with their fingerprints), and which are up to date. The feedback's
+    language is part of the fingerprint: a class graded again with another ``--lang`` gets its feedback in it."""
+    course_print = course_fingerprint(unit) + (f"\0lang={lang}" if lang else "")
     todo, skipped = [], []
     for entry in entries:
         print_ = fingerprint(course_print, entry, seed_for(unit, entry.student, seed), (times or {}).get(entry.student))
@@ -467,7 +468,7 @@ def grade_all(unit: Unit, folder: Path, out: Path, *, seed: int | None, jobs: in
     feedback = feedback or Feedback.for_unit(unit)
     entries = discover(folder)
     out.mkdir(parents=True, exist_ok=True)
-    todo, skipped = plan(unit, entries, out, seed, force, times)
+    todo, skipped = plan(unit, entries, out, seed, force, times, feedback.lang)
     progress = Progress(len(todo), progress_stream) if progress_stream is not None else None
     if scheduler is not None:
         graded, failed = _grade_on_dask(scheduler, unit, todo, out, seed, feedback.lang, sandbox_mode, progress, times)

@@ -388,6 +388,12 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     "check_cmd.ok": {"en": "ok", "zh": "通过"},
     "check_cmd.fail": {"en": "FAIL", "zh": "未通过"},
+    "check_cmd.portable": {
+        "en": "Note: no sandbox is available here, so the checks ran your code in a plain child process. "
+              "That is fine for your own code on your own machine; the grader's hidden tests run in a sandbox.",
+        "zh": "提示：这台机器上没有可用的沙箱，检查在一个普通子进程中运行了你的代码。"
+              "在你自己的电脑上检查自己的代码，这样没有问题；评分时的隐藏测试在沙箱中运行。",
+    },
     "check_cmd.done": {
         "en": "All public checks pass. The hidden tests try many more cases: test edge cases yourself too.",
         "zh": "公开检查全部通过。隐藏测试会尝试更多情况，请自己也测试一些边界情况。",

@@ -208,7 +208,7 @@ def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     return data
 
 
-def _zip_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[dict[str, str], Text | None]:
+def _zip_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[dict[str, str | Text], Text | None]:
     """The modules of a zip archive, read in memory (nothing is extracted): for each, the shallowest member
     named ``<module>.py``, or else a notebook's answer cells. Oversized members and broken archives are refused.
     A member is inflated no further than the size it declares (see ``read_member``).
@@ -223,13 +223,15 @@ def _zip_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[dict[s
                     found[base[:-3]] = member
             notebooks = [m for m in members if m.filename.endswith(".ipynb")]
             if not found and len(notebooks) == 1 and notebooks[0].file_size <= max_bytes * len(modules):
-                return _notebook_cells(read_member(archive, notebooks[0]), notebooks[0].filename, modules)
-            sources = {}
-            for name, member in found.items():
+                cells, problem = _notebook_cells(read_member(archive, notebooks[0]), notebooks[0].filename, modules)
+                return dict(cells), problem
+            sources: dict[str, str | Text] = {}
+            for name, member in found.items():  # one module too large is that module's problem, as in a folder
                 if member.file_size > max_bytes:
-                    return {}, t("intake.too_large", module=name, size=member.file_size // 1024,
-                                 limit=max_bytes // 1024)
-                sources[name] = read_member(archive, member).decode("utf-8")
+                    sources[name] = t("intake.too_large", module=name, size=member.file_size // 1024,
+                                      limit=max_bytes // 1024)
+                else:
+                    sources[name] = read_member(archive, member).decode("utf-8")
     except Refused as refused:
         return {}, refused.problem
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError, RuntimeError, ValueError, EOFError) as error:
@@ -295,21 +297,28 @@ def _take(submission: Path, modules: list[str], max_source_kb: int, answers: boo
         intake.answers, intake.answers_problem = _answers_of(given, submission)
     packed = submission.suffix in (".ipynb", ".zip") and submission.is_file() and not submission.is_symlink()
     if packed:
-        reader = _zip_sources if submission.suffix == ".zip" else _notebook_sources
-        sources, problem = reader(submission, modules, max_source_kb * 1024)
+        sources: dict[str, str | Text]
+        if submission.suffix == ".zip":
+            sources, problem = _zip_sources(submission, modules, max_source_kb * 1024)
+        else:
+            notebook, problem = _notebook_sources(submission, modules, max_source_kb * 1024)
+            sources = dict(notebook)
         for name in modules:
+            found = sources.get(name)
             if problem is not None:
                 intake.problems[name] = problem
-            elif name not in sources and submission.suffix == ".zip":
+            elif isinstance(found, Text):
+                intake.problems[name] = found
+            elif found is None and submission.suffix == ".zip":
                 intake.problems[name] = t("intake.missing", module=name)
-            elif name not in sources:
+            elif found is None:
                 intake.problems[name] = t("intake.notebook_missing", module=name, path=submission.name)
             else:
-                checked = _check_text(sources[name], name, max_source_kb * 1024)
+                checked = _check_text(found, name, max_source_kb * 1024)
                 if checked is not None:
                     intake.problems[name] = checked
                 else:
-                    intake.sources[name] = sources[name]
+                    intake.sources[name] = found
                     intake.accepted.append(name)
         return intake
     if not submission.is_dir():

@@ -19,6 +19,7 @@ import numpy as np
 from ..model.course import Limits
 from ..model.messages import Text, t
 from ..trust import sandbox, wire
+from ..trust.portable import PortableWorker
 from .intake import Intake
 
 
@@ -235,7 +236,7 @@ class Session:
     mode: sandbox.SandboxMode = "auto"
     generation: int = 0
     broken_modules: dict[str, StudentError] = field(default_factory=dict)
-    _worker: sandbox.Worker | None = None
+    _worker: sandbox.Worker | PortableWorker | None = None
     _modules: dict[str, Remote] = field(default_factory=dict)
     _deadline: float | None = None
     _output: list[str] = field(default_factory=list)
@@ -258,7 +259,7 @@ class Session:
 
     # -- the worker's life ----------------------------------------------------
 
-    def _ensure_worker(self) -> sandbox.Worker:
+    def _ensure_worker(self) -> sandbox.Worker | PortableWorker:
         if self._deadline is None:
             self._deadline = time.monotonic() + self.limits.submission_seconds
         if self._worker is None or self._worker.dead:
@@ -270,12 +271,12 @@ class Session:
             if self.zygote is not None:
                 self._worker = self._forked_worker(self.zygote)
             else:
-                self._worker = sandbox.Worker(self._plan, self.limits.output_kb << 10)
+                self._worker = sandbox.start(self._plan, self.limits.output_kb << 10)
             if self.helpers is not None:
                 self._install_helpers(self._worker)
         return self._worker
 
-    def _install_helpers(self, worker: sandbox.Worker) -> None:
+    def _install_helpers(self, worker: sandbox.Worker | PortableWorker) -> None:
         try:
             reply = worker.request({"op": "helpers", "source": self.helpers}, self.limits.import_seconds, "starting")
         except sandbox.WorkerFailure as failure:
@@ -284,7 +285,7 @@ class Session:
             worker.kill()
             raise StudentError(t("worker.garbled", doing="starting"))
 
-    def _forked_worker(self, zygote: sandbox.Zygote) -> sandbox.Worker:
+    def _forked_worker(self, zygote: sandbox.Zygote) -> sandbox.Worker | PortableWorker:
         """A worker from the zygote, given this submission's sources (checked by intake) first."""
         try:
             worker = sandbox.Worker.forked(zygote, self.limits.output_kb << 10)
@@ -292,7 +293,7 @@ class Session:
             # the zygote was stopped or killed (perhaps by an earlier submission): start cold instead
             self.zygote = None
             self.layers = list(self._plan.layers)
-            return sandbox.Worker(self._plan, self.limits.output_kb << 10)
+            return sandbox.start(self._plan, self.limits.output_kb << 10)
         try:
             reply = worker.request({"op": "install", "sources": self.intake.sources}, self.limits.import_seconds,
                                    "starting")
@@ -303,7 +304,7 @@ class Session:
             raise StudentError(t("worker.garbled", doing="starting"))
         return worker
 
-    def _keep_output(self, worker: sandbox.Worker) -> None:
+    def _keep_output(self, worker: sandbox.Worker | PortableWorker) -> None:
         text = worker.output
         if text:
             self._output.append(text)

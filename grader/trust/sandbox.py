@@ -44,8 +44,11 @@ import numpy as np
 from ..model.course import Limits
 from ..model.messages import Text, t
 from . import processes, wire
+from .portable import LAYERS as PORTABLE_LAYERS
+from .portable import PortableWorker, portable_only
+from .portable import environment as portable_environment
 
-SandboxMode = Literal["auto", "bwrap", "process"]
+SandboxMode = Literal["auto", "bwrap", "process", "portable"]
 SANDBOX_ROOT = "/submission"
 SANDBOX_LIB = "/opt/grader-lib"
 # Hardware settings for OpenBLAS on some processors; not secrets, and numpy may misbehave without them.
@@ -61,6 +64,7 @@ class Plan:
     env: dict[str, str]
     layers: list[str] = field(default_factory=list)
     cgroup: tuple[int, int] | None = None  # (processes, memory bytes) for a control group per worker
+    portable: bool = False  # started as a ``portable.PortableWorker``: portable calls only
 
 
 class WorkerFailure(Exception):
@@ -212,7 +216,17 @@ def _python() -> str:
 
 
 def plan(submission: Path | None, package: str, limits: Limits, mode: SandboxMode = "auto") -> Plan:
-    """How to start a worker for the package ``submission/package`` (None: a zygote, sources come later)."""
+    """How to start a worker for the package ``submission/package`` (None: a zygote, sources come later).
+
+    ``portable`` (and ``auto`` where the system is not Linux) is the worker of ``grader.trust.portable``;
+    otherwise every layer Linux gives, as the module's docstring says."""
+    if mode == "portable" or (mode == "auto" and portable_only()):
+        root = str(submission) if submission is not None else SANDBOX_ROOT
+        config = {"package": package, "root": root, "paths": [str(_numpy_dirs()[0].parent)], "rlimits": {}}
+        return Plan(argv=[_python(), "-I", "-S", "-c", _worker_source()], config=config,
+                    env=portable_environment(), layers=list(PORTABLE_LAYERS), portable=True)
+    if portable_only():
+        raise WorkerFailure(f"the {mode} sandbox needs Linux; on this system use --sandbox portable (or auto)")
     bwrap = bubblewrap() if mode != "process" else None
     if mode == "bwrap" and bwrap is None:
         raise WorkerFailure("bubblewrap was asked for but does not work on this machine")
@@ -482,6 +496,13 @@ class Worker:
             self._cgroup.remove()
 
 
+def start(launch: Plan, output_cap: int) -> Worker | PortableWorker:
+    """A worker started as ``launch`` says."""
+    if launch.portable:
+        return PortableWorker(launch.argv, launch.config, launch.env, output_cap)
+    return Worker(launch, output_cap)
+
+
 class Zygote:
     """A sandboxed process with NumPy loaded that forks workers: one submission at a time.
 
@@ -576,4 +597,4 @@ class Zygote:
 
 def zygotes_work(mode: SandboxMode) -> bool:
     """Whether workers can be forked from zygotes here: bubblewrap and control groups are both needed."""
-    return mode != "process" and bwrap_works() and cgroups_work()
+    return mode not in ("process", "portable") and not portable_only() and bwrap_works() and cgroups_work()

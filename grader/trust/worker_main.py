@@ -24,8 +24,6 @@ import importlib.util
 import inspect
 import json
 import os
-import resource
-import select
 import shutil
 import signal
 import socket
@@ -44,6 +42,10 @@ ROOT: str = CONFIG["root"]
 
 def _limit_resources() -> None:
     # Soft and hard limits alike: without privileges they can never be raised again.
+    if not CONFIG["rlimits"]:
+        return  # the portable worker: no resource module where it runs
+    import resource
+
     for name, value in CONFIG["rlimits"].items():
         limit = getattr(resource, name)
         try:
@@ -292,6 +294,8 @@ def _empty(folder: str) -> None:
 def zygote() -> None:
     """Fork one worker per request; report each worker's end (see the module's docstring)."""
     global FD_IN, FD_OUT
+    import select
+
     import numpy  # noqa: F401 - the point of a zygote: every worker starts with NumPy loaded
 
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
@@ -350,7 +354,20 @@ def zygote() -> None:
             control.send(json.dumps({"forked": request["serial"], "pid": pid}).encode())
 
 
+def _portable_streams() -> None:
+    """The portable worker's pipes: requests come on stdin and replies go on stdout, so the student's prints
+    are moved to stderr, the output capture, and stdin is emptied (portable calls only: ``dup``, ``dup2``)."""
+    global FD_IN, FD_OUT
+    FD_IN, FD_OUT = os.dup(0), os.dup(1)
+    os.dup2(2, 1)
+    empty = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(empty, 0)
+    os.close(empty)
+
+
 def serve() -> None:
+    if CONFIG.get("portable"):
+        _portable_streams()
     _limit_resources()
     sys.path.insert(0, ROOT)
     while True:

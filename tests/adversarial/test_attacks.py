@@ -12,9 +12,11 @@ poisoned) and prove, for a few attacks, that they do succeed where their
 defence is missing, so that a pass here means the defence worked.
 """
 
+import ctypes
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -24,6 +26,7 @@ import threading
 import time
 from pathlib import Path
 
+import background
 import pytest
 import yaml
 
@@ -99,19 +102,35 @@ def planted_files() -> list[str]:
 
 
 def interesting_processes(since: int) -> dict[int, str]:
-    """Live processes started since ``since`` running what a submission could run."""
+    """Live processes that the grading under test started, since ``since``, running what a submission could run.
+
+    Only this process's descendants count: what the grader starts is its descendant, and an orphan of it is
+    handed back to it (a subreaper, or the sandbox's PID namespace, or its control group, killed whole). The
+    suite's own background jobs (``tests/background.py``) and anything else on the machine are left out.
+    """
     sandbox = bubblewrap()
     programs = {os.path.realpath(sys.executable), sandbox.path if sandbox else "bwrap", "/usr/bin/dash", "/bin/dash"}
+    table = processes.process_table()
+    children: dict[int, list[int]] = {}
+    for info in table.values():
+        children.setdefault(info.ppid, []).append(info.pid)
+    jobs = background.started_by_jobs()
     found = {}
-    for pid, info in processes.process_table().items():
-        if info.start < since or info.zombie or pid == os.getpid():
-            continue
-        try:
-            exe = os.readlink(f"/proc/{pid}/exe")
-        except OSError:
-            continue
-        if exe in programs:
-            found[pid] = exe
+    stack = [os.getpid()]
+    while stack:
+        for pid in children.get(stack.pop(), []):
+            if pid in jobs:
+                continue
+            stack.append(pid)
+            info = table[pid]
+            if info.start < since or info.zombie:
+                continue
+            try:
+                exe = os.readlink(f"/proc/{pid}/exe")
+            except OSError:
+                continue
+            if exe in programs:
+                found[pid] = exe
     return found
 
 
@@ -193,7 +212,8 @@ def grade_attack(attack: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert passed == allowed, f"{attack} passed tests it must not: {sorted(set(passed) - set(allowed))}"
     if not spec.get("may_pass"):
         assert score.score == 0
-    assert len(run.outcomes) >= 60, "the hidden suites did not all run"
+    not_run = [name for name, outcome in run.outcomes.items() if outcome.status == "not run"]
+    assert len(run.outcomes) >= 60 and not not_run, f"the hidden suites did not all run: {not_run[:5]}"
     assert elapsed < BOUND_SECONDS, f"grading took {elapsed:.1f} s"
     assert not left, f"processes left running: {left}"
     assert course_digest() == before_digest, "a file of the course changed"
@@ -211,13 +231,56 @@ def test_attack_scores_zero_and_harms_nothing(attack, tmp_path, monkeypatch):
     grade_attack(attack, tmp_path, monkeypatch)
 
 
+def test_the_leftover_check_sees_what_grading_leaves_and_nothing_else():
+    """A process this test process started and left running is found, an orphan of it too; a background job's
+    process and a process started elsewhere on the machine are not."""
+    since = clock_ticks_now()
+    libc = ctypes.CDLL(None, use_errno=True)
+    was = ctypes.c_int(0)
+    libc.prctl(37, ctypes.byref(was), 0, 0, 0)  # PR_GET_CHILD_SUBREAPER
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    libc.prctl(36, 0, 0, 0, 0)  # not a subreaper for a moment: this orphan goes to init, as another job's would
+    elsewhere = subprocess.Popen(["setsid", "-f", *sleeper])
+    elsewhere.wait(timeout=60)
+    libc.prctl(36, 1, 0, 0, 0)  # a subreaper, as the grader is where there is no control group
+    left = subprocess.Popen(sleeper)
+    orphaning = subprocess.run([sys.executable, "-c", "import subprocess, sys; subprocess.Popen(sys.argv[1:])",
+                                *sleeper], timeout=60)
+    assert orphaning.returncode == 0
+    others = background.started_by_jobs()  # the suite's own jobs, running now: never touched here
+    job = threading.Thread(target=background.run, args=(sleeper,), kwargs={"timeout": 60}, daemon=True)
+    job.start()
+    mine: set[int] = set()
+    try:
+        deadline = time.monotonic() + 30
+        while not mine and time.monotonic() < deadline:
+            time.sleep(0.01)
+            mine = background.started_by_jobs() - others
+        found = interesting_processes(since)
+        assert mine and not mine & set(found)
+        assert left.pid in found and len(found) == 2, found  # the child, and the orphan handed to us
+    finally:
+        for pid in [*interesting_processes(since), *mine]:
+            os.kill(pid, 9)
+        left.wait(timeout=60)
+        job.join(timeout=60)
+    stray = [pid for pid, info in processes.process_table().items()
+             if info.start >= since and not info.zombie and info.ppid == 1 and "time.sleep(60)" in
+             Path(f"/proc/{pid}/cmdline").read_text(errors="replace").replace("\0", " ")]
+    for pid in stray:  # the one started elsewhere
+        os.kill(pid, 9)
+    libc.prctl(36, was.value, 0, 0, 0)
+    assert stray, "the process started elsewhere was running, and the check left it out"
+
+
 def test_every_attack_is_described_and_every_folder_is_an_attack():
     folders = {p.name for p in (HERE / "attacks").iterdir() if p.is_dir()}
     assert folders <= set(ATTACKS)
     for attack, spec in ATTACKS.items():
         assert spec.get("threat") and spec.get("stopped_by"), attack
         assert attack in folders or spec.get("symlinks"), f"{attack} has nothing to attack with"
-    assert len(ATTACKS) >= 25
+    counted = re.search(r"\((\d+) in all, described in\s+`attacks.yaml`\)", (ROOT / "README.md").read_text())
+    assert counted and int(counted.group(1)) == len(ATTACKS), "the README counts the attacks"
 
 
 def test_attacks_are_built_on_the_stubs(tmp_path):
@@ -271,9 +334,15 @@ def test_secrets_in_proc_would_leak_without_the_pid_namespace(tmp_path):
 
 
 def test_loopback_would_be_reached_without_the_network_namespace(tmp_path):
+    """The control: without the network namespace the attack reaches a listener. It is aimed at this test's own
+    listener only: every port of the machine would include other runs' listeners, and fail their checks."""
     listener = Listener()
     try:
         submission = materialize("loopback_and_outside_sockets", tmp_path / "submission")
+        attack = submission / "activators.py"
+        every_port = "sorted(_listening_ports()) + [22, 80, 443, 8000, 8080]"
+        assert every_port in attack.read_text()
+        attack.write_text(attack.read_text().replace(every_port, f"[{listener.server.getsockname()[1]}]"))
         run_suites(TIGHT, submission, seed=SEED, sandbox_mode="process", task_ids=["relu"])
     finally:
         listener.close()

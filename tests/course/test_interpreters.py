@@ -1,4 +1,4 @@
-"""Every supported Python grades the course as the main one does.
+"""Every supported Python grades the course as the main one does, and so does the portable worker.
 
 Each other interpreter of 3.10 to 3.13 found on the machine gets a virtual environment of its own (in
 ``.interpreters/``, rebuilt when ``pyproject.toml`` changes) with the grader installed as the README says, and
@@ -14,16 +14,17 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import background
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 VERDICTS = ROOT / "tests" / "interpreters" / "verdicts.py"
+POSIXLESS = ROOT / "tests" / "interpreters" / "posixless.py"
 ENVIRONMENTS = ROOT / ".interpreters"
 MAIN = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -36,8 +37,7 @@ def find_python(version: str) -> str | None:
         candidates += [str(p / "bin" / f"python{version}") for p in sorted(pyenv.glob(f"{version}.*"), reverse=True)]
     for candidate in filter(None, candidates):
         try:
-            done = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
-                                  text=True, timeout=60)
+            done = background.run([candidate, "-c", "import sys; print(sys.version_info[:2])"], timeout=60)
         except OSError:
             continue
         if done.returncode == 0 and done.stdout.strip() == str(tuple(map(int, version.split(".")))):
@@ -53,16 +53,17 @@ def environment(version: str, python: str) -> Path:
     made = folder / "stamp"
     if not (executable.exists() and made.exists() and made.read_text() == stamp):
         shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run([python, "-m", "venv", str(folder)], check=True, timeout=300)
-        done = subprocess.run([str(executable), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e",
-                               str(ROOT)], capture_output=True, text=True, timeout=1200)
+        made_venv = background.run([python, "-m", "venv", str(folder)], timeout=300)
+        assert made_venv.returncode == 0, made_venv.stderr[-3000:]
+        done = background.run([str(executable), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e",
+                               str(ROOT)], timeout=1200)
         assert done.returncode == 0, f"installing the grader on Python {version} failed:\n{done.stderr[-3000:]}"
         made.write_text(stamp)
     return executable
 
 
 def verdicts(python: str | Path) -> dict:
-    done = subprocess.run([str(python), str(VERDICTS)], capture_output=True, text=True, timeout=1800, cwd=ROOT)
+    done = background.run([str(python), str(VERDICTS)], timeout=1800, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
@@ -73,17 +74,34 @@ def verdicts_on(version: str) -> dict | None:
     return verdicts(environment(version, python)) if python is not None else None
 
 
+def portable_verdicts() -> dict:
+    """The public checks' verdicts in the portable worker, with every POSIX-only facility made unavailable (as on
+    a student's Windows laptop; see ``tests/interpreters/posixless.py``)."""
+    done = background.run([sys.executable, str(POSIXLESS), "verdicts", "--kind", "public", "--sandbox", "portable"],
+                          timeout=1800, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@background.job("interpreters")
+def _every_interpreter() -> dict[str, Future]:
+    """Every interpreter's verdicts, and the portable worker's, computed side by side (each is mostly waiting on
+    its own processes), beside the rest of the suite."""
+    with ThreadPoolExecutor(max_workers=len(SUPPORTED) + 1) as pool:
+        futures = {version: pool.submit(verdicts_on, version) if version != MAIN else
+                   pool.submit(verdicts, sys.executable) for version in SUPPORTED}
+        futures["portable"] = pool.submit(portable_verdicts)
+    return futures  # all done: leaving the pool waited for them
+
+
 @pytest.fixture(scope="module")
 def running():
-    """Every interpreter's verdicts, computed side by side (each is mostly waiting on its own processes)."""
-    with ThreadPoolExecutor(max_workers=len(SUPPORTED)) as pool:
-        yield {version: pool.submit(verdicts_on, version) if version != MAIN else pool.submit(verdicts, sys.executable)
-               for version in SUPPORTED}
+    return background.result("interpreters")
 
 
 @pytest.fixture(scope="module")
 def main_verdicts(running):
-    return running[MAIN].result(timeout=1800)
+    return running[MAIN].result()
 
 
 def differences(mine: object, theirs: object, where: str = "") -> list[str]:
@@ -95,9 +113,13 @@ def differences(mine: object, theirs: object, where: str = "") -> list[str]:
     return [] if mine == theirs else [f"{where}: {mine!r} here, {theirs!r} there"]
 
 
+pytestmark = pytest.mark.background("interpreters")
+
+
 def test_the_main_interpreter_grades_every_reference_submission(main_verdicts):
     units = main_verdicts["units"]
     assert units and all(len(submissions) >= 5 for submissions in units.values())
+    assert main_verdicts["demos"]["conv"]["solutions"][0] == 0 and main_verdicts["demos"]["conv"]["exercises"][0] == 2
     for submissions in units.values():
         assert submissions["solutions"]["hidden"]["tests"] and submissions["stubs"]["hidden"]["tests"]
         assert all(result[0] for result in submissions["solutions"]["hidden"]["tests"].values())
@@ -105,11 +127,22 @@ def test_the_main_interpreter_grades_every_reference_submission(main_verdicts):
 
 @pytest.mark.parametrize("version", [v for v in SUPPORTED if v != MAIN])
 def test_every_supported_python_gives_the_same_verdicts(version, running, main_verdicts):
-    theirs = running[version].result(timeout=1800)
+    theirs = running[version].result()
     if theirs is None:
         if os.environ.get("CI") or os.environ.get("GRADER_ALL_PYTHONS"):
             pytest.fail(f"Python {version} is not on this machine, and CI must prove every supported version")
         pytest.skip(f"Python {version} is not on this machine: not proved here")
     assert theirs["python"] == version
-    found = differences(main_verdicts["units"], theirs["units"])
+    found = differences({"units": main_verdicts["units"], "demos": main_verdicts["demos"]},
+                        {"units": theirs["units"], "demos": theirs["demos"]})
     assert not found, f"Python {version} grades differently from {MAIN}:\n" + "\n".join(found[:30])
+
+
+def test_the_portable_worker_gives_the_public_verdicts_of_the_sandbox(running, main_verdicts):
+    """``grader check --sandbox portable`` (a student's Windows or macOS laptop) on the solutions, the stubs, each
+    style and each known mistake: the same public scores, results, messages and hints as the sandbox."""
+    theirs = running["portable"].result()["units"]
+    ours = {unit: {name: {"public": kinds["public"]} for name, kinds in submissions.items()}
+            for unit, submissions in main_verdicts["units"].items()}
+    found = differences(ours, theirs)
+    assert not found, "the portable worker grades differently:\n" + "\n".join(found[:30])

@@ -6,8 +6,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import background
 import pytest
 
 from grader.authoring.mistakes import load_mistakes
@@ -20,9 +22,14 @@ COURSE = load_course(ROOT)
 UNITS = [unit.id for unit in COURSE.units]
 
 
+@background.job("validate")
+def _validate() -> subprocess.CompletedProcess[str]:
+    return background.run([sys.executable, "-m", "grader", "validate"], cwd=ROOT, timeout=900)
+
+
+@pytest.mark.background("validate")
 def test_grader_validate_declares_every_unit_sound():
-    result = subprocess.run([sys.executable, "-m", "grader", "validate"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=900)
+    result = background.result("validate")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert f"The course is sound ({', '.join(UNITS)})." in result.stdout
     for unit in COURSE.units:
@@ -89,19 +96,27 @@ def test_the_lesson_own_style_is_among_the_conv_styles():
     assert {"lesson", "vectorized", "pure_python"} <= styles  # validate gives each full marks, public and hidden
 
 
-def test_the_framework_tests_do_not_depend_on_the_real_course(tmp_path):
-    """A copy of the repository with a point value changed and a unit removed: the framework's tests stay green."""
-    copy = Path(shutil.copytree(ROOT, tmp_path / "repo", symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache", ".venv", ".interpreters", "build", "out")))
-    text = (copy / "course.yaml").read_text()
-    changed = text.replace("points: 8\n", "points: 13\n", 1)
-    assert changed != text
-    if "  - id: pooling\n" in changed:
-        changed = changed[:changed.index("  - id: pooling\n")]
-    (copy / "course.yaml").write_text(changed)
-    assert load_course(copy).unit().max_score == COURSE.unit().max_score + 5
-    result = subprocess.run([sys.executable, "-m", "pytest", "tests/framework", "-q", "-x", "-p", "no:randomly"],
-                            cwd=copy, capture_output=True, text=True, timeout=1200)
+@background.job("framework_copy")
+def _framework_in_a_changed_copy() -> subprocess.CompletedProcess[str]:
+    """A copy of the repository with a point value changed and a unit removed; its framework tests, run there."""
+    with tempfile.TemporaryDirectory(prefix="framework-copy-") as temp:
+        copy = Path(shutil.copytree(ROOT, Path(temp) / "repo", symlinks=True, ignore=shutil.ignore_patterns(
+            ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache", ".venv", ".interpreters", "build",
+            "out")))
+        text = (copy / "course.yaml").read_text()
+        changed = text.replace("points: 8\n", "points: 13\n", 1)
+        assert changed != text
+        if "  - id: pooling\n" in changed:
+            changed = changed[:changed.index("  - id: pooling\n")]
+        (copy / "course.yaml").write_text(changed)
+        assert load_course(copy).unit().max_score == COURSE.unit().max_score + 5
+        return background.run([sys.executable, "-m", "pytest", "tests/framework", "-q", "-x", "-p", "no:randomly",
+                               "--basetemp", str(Path(temp) / "basetemp")], cwd=copy, timeout=1800)
+
+
+@pytest.mark.background("framework_copy")
+def test_the_framework_tests_do_not_depend_on_the_real_course():
+    result = background.result("framework_copy")
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout.splitlines()[-1] and "failed" not in result.stdout.splitlines()[-1]
 

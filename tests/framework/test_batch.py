@@ -17,7 +17,7 @@ from grader.classwork.batch import RESULTS, grade_all
 from grader.model.course import load_course
 from grader.rendering.scoring import score_run
 from grader.running.pipeline import run_suites
-from grader.trust.sandbox import bwrap_works
+from grader.trust.sandbox import bwrap_works, cgroups_work
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 UNIT = load_course(MINI).unit()
@@ -187,8 +187,14 @@ def test_a_submission_cannot_reach_the_next_one_through_the_shared_zygote(tmp_pa
     out = tmp_path / "out"
     result = grade_all(UNIT, folder, out, seed=SEED, jobs=1)
     assert not result.failed
-    scores = {p.parent.name: json.loads(p.read_text())["score"] for p in out.glob(f"*/{RESULTS}")}
+    reports = {p.parent.name: json.loads(p.read_text()) for p in out.glob(f"*/{RESULTS}")}
+    scores = {student: report["score"] for student, report in reports.items()}
     assert scores == {"a_stops_its_zygote": 0, "b_correct": 10, "c_leaves_a_note": 0, "d_reads_the_note": 10}
+    # the note was looked for in a worker forked from the same warm zygote, wherever zygotes can be (they need
+    # bubblewrap and control groups)
+    warm = [any(layer.startswith("warm start") for layer in reports[student]["extra_data"]["isolation_layers"])
+            for student in ("c_leaves_a_note", "d_reads_the_note")]
+    assert warm == [bwrap_works() and cgroups_work()] * 2
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -315,3 +321,15 @@ def test_zips_and_notebooks_are_students_too_and_nothing_is_extracted(tmp_path):
     again = cli("grade-all", str(folder), "--out", str(out))
     assert "graded 1, up to date 3," in again.stdout
     assert json.loads((out / "nested" / RESULTS).read_text())["score"] < 10
+
+
+def test_grading_a_class_again_in_another_language_gives_feedback_in_it(tmp_path, make_class):
+    make_class(tmp_path / "class")
+    out = tmp_path / "out"
+    assert cli("grade-all", str(tmp_path / "class"), "--out", str(out)).returncode == 0
+    assert (out / "stubs" / "feedback.md").read_text().startswith("# Feedback: ")
+    again = cli("grade-all", str(tmp_path / "class"), "--out", str(out), "--lang", "zh")
+    assert again.returncode == 0 and "graded 6, up to date 0," in again.stdout
+    assert (out / "stubs" / "feedback.md").read_text().startswith("# 反馈：")
+    same = cli("grade-all", str(tmp_path / "class"), "--out", str(out), "--lang", "zh")
+    assert "graded 0, up to date 6," in same.stdout

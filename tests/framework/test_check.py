@@ -153,3 +153,19 @@ def test_in_chinese_every_line_a_student_reads_is_chinese(cli, mini, mistake, na
     assert len(lines) >= 5
     english = [line for line in lines if not re.search(r"[\u4e00-\u9fff]", line)]
     assert english == [], english
+
+
+@pytest.mark.parametrize("command", ["grade", "check"])
+def test_a_path_that_does_not_exist_is_a_usage_error_in_one_line(cli, tmp_path, command):
+    done = cli(command, str(tmp_path / "mistyped"))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"grader: {tmp_path / 'mistyped'}: no such file or folder"]
+    assert done.stdout == ""
+    (tmp_path / "empty").mkdir()  # an empty folder is a real submission: it scores 0
+    empty = cli(command, str(tmp_path / "empty"))
+    assert empty.returncode in (0, 1) and "0/10" in empty.stdout
+
+
+def test_grade_all_has_no_feedback_file_option(cli, tmp_path):
+    done = cli("grade-all", str(tmp_path), "--out", str(tmp_path / "out"), "--feedback", str(tmp_path / "f.md"))
+    assert done.returncode == 2 and "unrecognized arguments: --feedback" in done.stderr

@@ -407,3 +407,50 @@ def test_the_worker_names_code_on_python_3_10_as_co_qualname_does_from_3_11():
                 seen += 1
                 pending.append(const)
     assert seen == 12
+
+
+def test_the_output_kept_is_the_cap_whatever_the_code_prints(grade, variant, mini):
+    """1 MiB printed at import, in every worker: each worker's output is cut at ``output_kb`` and says so."""
+    flooding = variant("flood", ("arith", "from __future__ import annotations\n",
+                                 'from __future__ import annotations\nimport sys\nsys.stdout.write("x" * (1 << 20))\n'))
+    _, run = grade(flooding)
+    cut = run.output.count("more bytes of output not kept]")
+    assert cut >= 1, "1 MiB went through uncut"
+    assert run.output.count("x") <= cut * (mini.limits.output_kb << 10)
+
+
+def test_what_the_code_printed_reaches_students_only_when_no_test_is_hidden(grade, variant, mini, mini_copy):
+    """Printed output may echo a hidden test's input: the Gradescope output shows it only in a unit with no hidden
+    test (the mini unit has one)."""
+    from grader.model.course import load_course
+    from grader.rendering.reports import gradescope
+    from grader.rendering.scoring import score_run
+
+    printing = variant("printing", ("arith", "    return 2 * x\n", "    print('PRINTED-42')\n    return 2 * x\n"))
+    score, run = grade(printing)
+    assert "PRINTED-42" in run.output
+    assert any(task.task.visibility_of(s.outcome.name) == "hidden" for task in score.tasks for s in task.tests)
+    shown = gradescope(score, run)
+    assert "PRINTED-42" not in shown["output"] and "PRINTED-42" not in json.dumps(shown["tests"])
+    assert "PRINTED-42" in shown["extra_data"]["student_output"]  # for the instructor
+    text = (mini_copy / "course.yaml").read_text()
+    open_unit = text.replace("        test_visibility:\n          test_total_random: hidden\n", "")
+    assert open_unit != text
+    (mini_copy / "course.yaml").write_text(open_unit)
+    unit = load_course(mini_copy).unit()
+    assert "PRINTED-42" in gradescope(score_run(unit, run), run)["output"]
+
+
+@pytest.mark.parametrize("part", ["tests/hidden/mini/test_arith.py", "tests/hidden/mini/code/reference.py",
+                                  "tests/units/mini/helpers.py", "tests/units/mini/hints.yaml",
+                                  "tests/units/mini/data.json", "course.yaml"])
+def test_the_course_fingerprint_changes_with_every_part_a_grade_depends_on(mini_copy, part):
+    """A class is regraded when a hidden suite, the course code, helpers, hints, data or course.yaml change."""
+    from grader.classwork.batch import course_fingerprint
+    from grader.model.course import load_course
+
+    before = course_fingerprint(load_course(mini_copy).unit())
+    path = mini_copy / part
+    assert path.is_file(), part
+    path.write_bytes(path.read_bytes() + (b"\n# changed\n" if part.endswith((".py", ".yaml")) else b" "))
+    assert course_fingerprint(load_course(mini_copy).unit()) != before

