@@ -4,7 +4,8 @@ A check that is mostly one long subprocess (the framework's tests in a changed c
 other Python's verdicts, ``grader validate``) is a *job*: a function registered with ``@job("name")``, run in a
 thread as soon as collection ends (``tests/course/conftest.py``) when a collected test is marked
 ``@pytest.mark.background("name")``. The test waits for the job's result (``result("name")``) only when it
-runs, so the job uses the core the rest of the suite leaves idle. A job not needed (deselected) never starts.
+runs, and those tests run last (``tests/course/conftest.py`` puts them there): the jobs, one at a time, use
+the core the rest of the suite leaves idle. A job not needed (deselected) never starts.
 
 Every process a job starts goes through ``run`` and is recorded: a test that looks for processes left behind
 by the code it grades leaves the jobs' processes and their descendants out (``started_by_jobs``). At the end
@@ -41,7 +42,8 @@ def start(names: set[str]) -> None:
     if not wanted:
         return
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="background-job")
+        # one job at a time: the suite's own tests keep the other core
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background-job")
     for name in wanted:
         _futures[name] = _pool.submit(JOBS[name])
 

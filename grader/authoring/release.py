@@ -117,11 +117,13 @@ def public_course_yaml(unit: Unit) -> str:
 
 
 def _tree(folder: Path, prefix: str, keep: Callable[[Path], bool] | None = None) -> dict[str, bytes]:
-    """Every file under ``folder`` (but compiled caches), as ``prefix/...``; ``keep`` sees the relative path."""
+    """Every file under ``folder`` but compiled ones (``__pycache__``, any ``.pyc``/``.pyo``: a compiled course
+    module holds what its source holds), as ``prefix/...``; ``keep`` sees the relative path."""
     files = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if path.is_file() and "__pycache__" not in path.parts and (keep is None or keep(relative)):
+        compiled = "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo")
+        if path.is_file() and not compiled and (keep is None or keep(relative)):
             files[str(Path(prefix) / relative)] = path.read_bytes()
     return files
 

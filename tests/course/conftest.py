@@ -7,6 +7,11 @@ session the grader runs on the course's suites (and shipped in its bundles), whi
 import background
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """The tests that wait for a job run last: until then, the rest of the suite runs beside the jobs."""
+    items.sort(key=lambda item: item.get_closest_marker("background") is not None)  # stable: order kept
+
+
 def pytest_collection_finish(session):
     background.start({marker.args[0] for item in session.items for marker in item.iter_markers("background")})
 

@@ -85,9 +85,9 @@ def portable_verdicts() -> dict:
 
 @background.job("interpreters")
 def _every_interpreter() -> dict[str, Future]:
-    """Every interpreter's verdicts, and the portable worker's, computed side by side (each is mostly waiting on
-    its own processes), beside the rest of the suite."""
-    with ThreadPoolExecutor(max_workers=len(SUPPORTED) + 1) as pool:
+    """Every interpreter's verdicts, and the portable worker's, two at a time (each is mostly waiting on its own
+    processes), beside the rest of the suite."""
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two at a time: a job has one core to itself
         futures = {version: pool.submit(verdicts_on, version) if version != MAIN else
                    pool.submit(verdicts, sys.executable) for version in SUPPORTED}
         futures["portable"] = pool.submit(portable_verdicts)

@@ -454,3 +454,22 @@ def test_the_course_fingerprint_changes_with_every_part_a_grade_depends_on(mini_
     assert path.is_file(), part
     path.write_bytes(path.read_bytes() + (b"\n# changed\n" if part.endswith((".py", ".yaml")) else b" "))
     assert course_fingerprint(load_course(mini_copy).unit()) != before
+
+
+def test_pytest_on_the_hidden_suites_draws_its_random_cases_from_grader_seed(variant):
+    """``pytest tests/hidden --grader-seed N`` (the README's way to run the suites by hand) reproduces a run with N,
+    and another N draws other cases: a submission wrong only for large totals fails other tests."""
+    wrong = variant("big", ("arrays", "return float(np.sum(values))",
+                            "return float(np.sum(values)) + (float(np.sum(values)) > 1.0)"))
+
+    def outcomes(seed: int) -> tuple[str, ...]:
+        done = subprocess.run([sys.executable, "-m", "pytest", "tests/hidden/mini/test_arrays.py", "--submission",
+                               str(wrong), "--grader-seed", str(seed), "-q", "-rA", "-p", "no:randomly"],
+                              cwd=MINI, capture_output=True, text=True, timeout=300)
+        lines = tuple(line for line in done.stdout.splitlines() if line.startswith(("PASSED ", "FAILED ")))
+        assert lines, done.stdout[-2000:]
+        return lines
+
+    first = outcomes(5)
+    assert outcomes(5) == first
+    assert len({first, outcomes(6), outcomes(7), outcomes(8)}) > 1, "--grader-seed should draw other cases"

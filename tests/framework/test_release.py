@@ -256,3 +256,21 @@ def test_the_classroom_workflow_checks_on_every_system_students_use():
     apt = [step for step in job["steps"] if "apt-get" in step.get("run", "")]
     assert apt and all(step.get("if") == "runner.os == 'Linux'" for step in apt)
     assert any("grader check" in step.get("run", "") and step.get("shell") == "bash" for step in job["steps"])
+
+
+def test_compiled_files_never_ship_in_either_bundle(mini_copy, tmp_path, cli):
+    """A compiled copy of course code (a ``.pyc`` of the reference left beside the suites) holds what its source
+    holds: neither bundle may carry one, under any name."""
+    for folder in ("tests/public/mini", "tests/hidden/mini", "tests/hidden/mini/code"):
+        cache = mini_copy / folder / "__pycache__"
+        cache.mkdir(exist_ok=True)
+        (cache / "reference.cpython-311.pyc").write_bytes(b"\x00compiled reference: SECRET-IN-A-PYC\x00")
+        (mini_copy / folder / "stray.pyc").write_bytes(b"\x00SECRET-IN-A-PYC\x00")
+    out = tmp_path / "out"
+    done = cli("release", "--out", str(out), course=mini_copy)
+    assert done.returncode == 0, done.stderr
+    for name in ("student.zip", "autograder.zip"):
+        with zipfile.ZipFile(out / name) as bundle:
+            shipped = bundle.namelist()
+            assert not [n for n in shipped if "__pycache__" in n or n.endswith((".pyc", ".pyo"))], (name, shipped)
+            assert not [n for n in shipped if b"SECRET-IN-A-PYC" in bundle.read(n)], name
