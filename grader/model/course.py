@@ -41,6 +41,11 @@ Visibility = Literal["visible", "after_due_date", "hidden"]  # as in Gradescope'
 Titles = str | dict[Literal["en", "zh"], str]  # one title, or one per language
 
 
+def repeated(ids: list[str]) -> list[str]:
+    """The ids that appear more than once, sorted."""
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
 def _title_in(title: Titles, lang: str) -> str:
     if isinstance(title, str):
         return title
@@ -219,8 +224,7 @@ class CourseModel(_Strict):
     @field_validator("units")
     @classmethod
     def _distinct(cls, units: list[UnitModel]) -> list[UnitModel]:
-        ids = [unit.id for unit in units]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        duplicates = repeated([unit.id for unit in units])
         if duplicates:
             raise ValueError(f"unit ids must be unique; repeated: {', '.join(duplicates)}")
         if sum(unit.default for unit in units) > 1:

@@ -22,7 +22,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .course import CourseError
+from .course import CourseError, repeated
 
 QuestionKind = Literal["number", "choice", "expression", "matrix"]
 
@@ -76,10 +76,9 @@ class QuestionsFile(_Strict):
     @field_validator("questions")
     @classmethod
     def _distinct(cls, questions: list[Question]) -> list[Question]:
-        ids = [q.id for q in questions]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"question ids must be unique; repeated: {', '.join(repeated)}")
+        twice = repeated([q.id for q in questions])
+        if twice:
+            raise ValueError(f"question ids must be unique; repeated: {', '.join(twice)}")
         for question in questions:
             if question.kind == "choice" and not question.choices:
                 raise ValueError(f"{question.id}: a choice question needs `choices`")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import sys
+from pathlib import Path
 from types import ModuleType
 
 from ..model.course import CourseError, Unit
@@ -23,18 +24,8 @@ def load_code(unit: Unit) -> ModuleType | None:
         return None
     init = folder / "__init__.py"
     name = f"_grader_unit_{unit.id}_{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:10]}"
-    package = sys.modules.get(name)
-    if package is None:
-        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
-        if spec is None or spec.loader is None:
-            raise CourseError([f"unit {unit.id}: code {unit.model.code!r} cannot be imported"])
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[name] = package
-        try:
-            spec.loader.exec_module(package)
-        except BaseException:
-            del sys.modules[name]
-            raise
+    package = _import_once(name, init, f"unit {unit.id}: code {unit.model.code!r} cannot be imported",
+                           [str(folder)])
     for module in ("reference", "predictions", "answers"):
         if (folder / f"{module}.py").is_file() and not hasattr(package, module):
             setattr(package, module, importlib.import_module(f"{name}.{module}"))
@@ -47,16 +38,23 @@ def load_file(unit: Unit, relative: str | None, role: str) -> ModuleType | None:
     if path is None:
         return None
     name = f"_grader_unit_{unit.id}_{role}_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:10]}"
+    return _import_once(name, path, f"unit {unit.id}: {relative!r} cannot be imported")
+
+
+def _import_once(name: str, path: Path, failure: str, search: list[str] | None = None) -> ModuleType:
+    """The module ``name`` from the file ``path`` (a package when ``search`` gives its folder), imported on first
+    need and kept in ``sys.modules``; a failed import leaves nothing behind."""
     module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
-            raise CourseError([f"unit {unit.id}: {relative!r} cannot be imported"])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[name]
-            raise
+    if module is not None:
+        return module
+    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=search)
+    if spec is None or spec.loader is None:
+        raise CourseError([failure])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
     return module
