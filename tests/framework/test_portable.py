@@ -12,7 +12,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from grader.authoring.mistakes import Mistake, materialize
 from grader.cli import main as grader_main
 from grader.model.course import load_course
 from grader.trust import portable, sandbox
@@ -51,13 +50,8 @@ def test_without_posix_the_other_workers_cannot_even_start():
     assert "PosixOnly" in done.stderr and "is POSIX-only" in done.stderr
 
 
-def _variant(tmp_path, name, body):
-    spec = Mistake(name, "", [{"module": "arith", "old": "    return 2 * x\n", "new": body}], [])
-    return materialize(UNIT, spec, tmp_path / name)
-
-
-def test_an_endless_loop_times_out_without_posix(tmp_path):
-    looping = _variant(tmp_path, "loop", "    while True:\n        pass\n")
+def test_an_endless_loop_times_out_without_posix(tmp_path, variant):
+    looping = variant("loop", ("arith", "    return 2 * x\n", "    while True:\n        pass\n"))
     report = tmp_path / "report.json"
     done = posixless("grader", "--course", MINI, "grade", looping, "--sandbox", "portable", "--json", report,
                      timeout=300)
@@ -69,7 +63,7 @@ def test_an_endless_loop_times_out_without_posix(tmp_path):
     assert data["score"] > 0  # the other tests ran after the loop was ended
 
 
-def test_the_processes_a_submission_starts_are_gone_after_its_time_limit(tmp_path):
+def test_the_processes_a_submission_starts_are_gone_after_its_time_limit(tmp_path, variant):
     mark = f"grader-portable-{uuid.uuid4().hex}"
     body = (
         "    import subprocess, sys\n"
@@ -80,7 +74,7 @@ def test_the_processes_a_submission_starts_are_gone_after_its_time_limit(tmp_pat
         "    while True:\n"
         "        pass\n"
     )
-    spawning = _variant(tmp_path, "spawning", body)
+    spawning = variant("spawning", ("arith", "    return 2 * x\n", body))
     done = posixless("grader", "--course", MINI, "grade", spawning, "--sandbox", "portable", timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "timed out" in done.stdout
