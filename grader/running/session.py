@@ -239,7 +239,7 @@ class Session:
     _worker: sandbox.Worker | PortableWorker | None = None
     _modules: dict[str, Remote] = field(default_factory=dict)
     _deadline: float | None = None
-    _output: list[str] = field(default_factory=list)
+    _output: list[tuple[bytes, int]] = field(default_factory=list)  # each finished worker's, as captured
     layers: list[str] = field(default_factory=list)
     zygote: sandbox.Zygote | None = None  # start workers as forks of this warm process (one at a time)
     helpers: str | None = None  # the unit's helper module, sent into every worker it starts
@@ -271,7 +271,7 @@ class Session:
             if self.zygote is not None:
                 self._worker = self._forked_worker(self.zygote)
             else:
-                self._worker = sandbox.start(self._plan, self.limits.output_kb << 10)
+                self._worker = sandbox.start(self._plan, self._room())
             if self.helpers is not None:
                 self._install_helpers(self._worker)
         return self._worker
@@ -288,12 +288,12 @@ class Session:
     def _forked_worker(self, zygote: sandbox.Zygote) -> sandbox.Worker | PortableWorker:
         """A worker from the zygote, given this submission's sources (checked by intake) first."""
         try:
-            worker = sandbox.Worker.forked(zygote, self.limits.output_kb << 10)
+            worker = sandbox.Worker.forked(zygote, self._room())
         except (sandbox.WorkerFailure, OSError):
             # the zygote was stopped or killed (perhaps by an earlier submission): start cold instead
             self.zygote = None
             self.layers = list(self._plan.layers)
-            return sandbox.start(self._plan, self.limits.output_kb << 10)
+            return sandbox.start(self._plan, self._room())
         try:
             reply = worker.request({"op": "install", "sources": self.intake.sources}, self.limits.import_seconds,
                                    "starting")
@@ -304,10 +304,19 @@ class Session:
             raise StudentError(t("worker.garbled", doing="starting"))
         return worker
 
+    @property
+    def _output_cap(self) -> int:
+        return self.limits.output_kb << 10
+
+    def _room(self) -> int:
+        """How much more output the submission may keep: the cap is for all its workers together."""
+        return max(self._output_cap - sum(len(kept) for kept, _ in self._output), 0)
+
     def _keep_output(self, worker: sandbox.Worker | PortableWorker) -> None:
-        text = worker.output
-        if text:
-            self._output.append(text)
+        kept, dropped = worker.captured
+        room = self._room()
+        if kept or dropped:  # what is past the cap is only counted
+            self._output.append((kept[:room], dropped + len(kept) - len(kept[:room])))
 
     def close(self) -> None:
         if self._worker is not None:
@@ -317,11 +326,11 @@ class Session:
 
     @property
     def output(self) -> str:
-        """What the student's code printed (capped), over every worker so far."""
-        texts = list(self._output)
-        if self._worker is not None and self._worker.output:
-            texts.append(self._worker.output)
-        return "\n".join(texts)
+        """What the student's code printed, over every worker so far: at most the output cap in all."""
+        parts = list(self._output)
+        if self._worker is not None:
+            parts.append(self._worker.captured)
+        return sandbox.joined_output(parts, self._output_cap)
 
     # -- requests -----------------------------------------------------------
 

@@ -97,8 +97,9 @@ class PortableWorker:
         self._replies.put(_Closed())
 
     @property
-    def output(self) -> str:
-        return self._drain.text()
+    def captured(self) -> tuple[bytes, int]:
+        """What the worker printed, as far as it is kept, and how many bytes more were dropped."""
+        return bytes(self._drain.kept), self._drain.dropped
 
     def _write(self, data: bytes, timeout: float) -> None:
         """Send ``data`` on the worker's stdin, from a thread: a worker that stops reading cannot stall us."""

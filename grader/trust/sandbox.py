@@ -290,11 +290,21 @@ class _OutputDrain(threading.Thread):
         except (OSError, ValueError):
             pass
 
-    def text(self) -> str:
-        text = self.kept.decode("utf-8", errors="replace")
-        if self.dropped:
-            text += f"\n[... {self.dropped} more bytes of output not kept]"
-        return text
+
+def joined_output(parts: list[tuple[bytes, int]], cap: int) -> str:
+    """The output of one or more workers, each a (kept bytes, dropped count) pair, as text of at most ``cap``
+    bytes (before decoding), and a note of how much more there was."""
+    pieces, room, dropped = [], cap, 0
+    for kept, more in parts:
+        take = kept[: max(room, 0)]
+        room -= len(take)
+        dropped += more + len(kept) - len(take)
+        if take:
+            pieces.append(take.decode("utf-8", errors="replace"))
+    text = "\n".join(pieces)
+    if dropped:
+        text += f"\n[... {dropped} more bytes of output not kept]"
+    return text
 
 
 _live_workers: weakref.WeakSet[Worker] = weakref.WeakSet()
@@ -397,8 +407,9 @@ class Worker:
         self.dead = False
 
     @property
-    def output(self) -> str:
-        return self._drain.text()
+    def captured(self) -> tuple[bytes, int]:
+        """What the worker printed, as far as it is kept, and how many bytes more were dropped."""
+        return bytes(self._drain.kept), self._drain.dropped
 
     def request(self, message: dict[str, Any], timeout: float, doing: str) -> dict[str, Any]:
         if self.dead:
