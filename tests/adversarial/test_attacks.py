@@ -48,6 +48,7 @@ LIMITS = COURSE.limits.model_copy(update={
     "call_seconds": 1.5, "import_seconds": 3.0, "submission_seconds": 12.0, "memory_mb": 512,
 })
 TIGHT = Unit(COURSE.course, COURSE.model.model_copy(update={"limits": LIMITS}))
+KILL_SLACK = 1.5  # seconds a worker may live beyond the limit it is killed at: its start, and the sampling
 BOUND_SECONDS = LIMITS.submission_seconds + 3 * LIMITS.import_seconds + 30
 MODULE_FILES = {f"{m}.py" for m in COURSE.modules}
 WATCHED = ["solutions", "exercises", "grader", "tests/public", "tests/hidden", "tests/units", "course.yaml",
@@ -101,15 +102,13 @@ def planted_files() -> list[str]:
     return found
 
 
-def interesting_processes(since: int) -> dict[int, str]:
-    """Live processes that the grading under test started, since ``since``, running what a submission could run.
+def descendants(since: int) -> dict[int, processes.ProcessInfo]:
+    """Live processes that the grading under test started, since ``since``.
 
     Only this process's descendants count: what the grader starts is its descendant, and an orphan of it is
     handed back to it (a subreaper, or the sandbox's PID namespace, or its control group, killed whole). The
     suite's own background jobs (``tests/background.py``) and anything else on the machine are left out.
     """
-    sandbox = bubblewrap()
-    programs = {os.path.realpath(sys.executable), sandbox.path if sandbox else "bwrap", "/usr/bin/dash", "/bin/dash"}
     table = processes.process_table()
     children: dict[int, list[int]] = {}
     for info in table.values():
@@ -123,15 +122,50 @@ def interesting_processes(since: int) -> dict[int, str]:
                 continue
             stack.append(pid)
             info = table[pid]
-            if info.start < since or info.zombie:
-                continue
-            try:
-                exe = os.readlink(f"/proc/{pid}/exe")
-            except OSError:
-                continue
-            if exe in programs:
-                found[pid] = exe
+            if info.start >= since and not info.zombie:
+                found[pid] = info
     return found
+
+
+def interesting_processes(since: int) -> dict[int, str]:
+    """Of ``descendants(since)``, those running what a submission could run."""
+    sandbox = bubblewrap()
+    programs = {os.path.realpath(sys.executable), sandbox.path if sandbox else "bwrap", "/usr/bin/dash", "/bin/dash"}
+    found = {}
+    for pid in descendants(since):
+        try:
+            exe = os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        if exe in programs:
+            found[pid] = exe
+    return found
+
+
+class Lifetimes:
+    """How long each process the grading started was seen alive, sampled every 50 ms while it grades."""
+
+    def __init__(self, since: int) -> None:
+        self.since = since
+        self.seen: dict[tuple[int, int], float] = {}  # (pid, start in clock ticks) -> seconds after boot, last seen
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        while not self.stopped.wait(0.05):
+            now = uptime()
+            for pid, info in descendants(self.since).items():
+                self.seen[pid, info.start] = now
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=10)
+
+    def longest(self) -> float:
+        """The longest life seen, in seconds (0 if none was seen)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        return max((last - start / ticks for (_, start), last in self.seen.items()), default=0.0)
 
 
 class Listener:
@@ -162,12 +196,13 @@ class Listener:
         self.server.close()
 
 
-def clock_ticks_now() -> int:
-    info = processes.process_info(os.getpid())
-    assert info is not None
+def uptime() -> float:
     with open("/proc/uptime", encoding="ascii") as stream:
-        uptime = float(stream.read().split()[0])
-    return int(uptime * os.sysconf("SC_CLK_TCK"))
+        return float(stream.read().split()[0])
+
+
+def clock_ticks_now() -> int:
+    return int(uptime() * os.sysconf("SC_CLK_TCK"))
 
 
 @pytest.fixture(scope="module")
@@ -193,11 +228,13 @@ def grade_attack(attack: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     before_planted = planted_files()
     listener = Listener()
     since = clock_ticks_now()
+    lives = Lifetimes(since)
     started = time.monotonic()
     try:
         run = run_suites(TIGHT, submission, seed=SEED, sandbox_mode="bwrap")
     finally:
         listener.close()
+        lives.stop()
     elapsed = time.monotonic() - started
     left = interesting_processes(since)
     score = score_run(TIGHT, run)
@@ -216,13 +253,18 @@ def grade_attack(attack: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert len(run.outcomes) >= 60 and not not_run, f"the hidden suites did not all run: {not_run[:5]}"
     assert elapsed < BOUND_SECONDS, f"grading took {elapsed:.1f} s"
     assert not left, f"processes left running: {left}"
+    if "killed_at" in spec:  # the worker was killed at its limit, not merely abandoned until the end
+        limit = getattr(LIMITS, spec["killed_at"])
+        assert lives.seen and lives.longest() < limit + KILL_SLACK, \
+            f"a process lived {lives.longest():.1f} s; the {spec['killed_at']} limit is {limit} s"
     assert course_digest() == before_digest, "a file of the course changed"
     assert planted_files() == before_planted, "the attack planted files outside its sandbox"
     assert listener.connections == 0, "the attack reached a socket on loopback"
     assert secret not in written and secret not in run.output, "the grader's environment leaked into the report"
     assert report.read_text(encoding="utf-8") == written, "the report changed after it was written"
     assert sorted(p.name for p in report.parent.iterdir()) == ["results.json"]
-    assert len(run.output) < 8 << 20, "the captured output is not capped"
+    # the cap is for the whole submission; joining the workers' outputs adds a newline each, and a note
+    assert len(run.output) <= (LIMITS.output_kb << 10) + 1024, "the captured output is not capped"
 
 
 @pytest.mark.usefixtures("hostile_code_may_run")
