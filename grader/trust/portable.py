@@ -61,11 +61,12 @@ class _TooLarge:
 class PortableWorker:
     """One worker process and its pipes, as ``sandbox.Worker`` is, on portable calls only."""
 
-    def __init__(self, argv: list[str], config: dict[str, Any], env: dict[str, str], output_cap: int) -> None:
+    def __init__(self, argv: list[str], config: dict[str, Any], env: dict[str, str], output_cap: int,
+                 cwd: str | None = None) -> None:
         from .sandbox import _OutputDrain, _Spawned
 
         self.started = time.monotonic()
-        popen = subprocess.Popen([*argv, json.dumps({**config, "portable": True})], env=env,
+        popen = subprocess.Popen([*argv, json.dumps({**config, "portable": True})], env=env, cwd=cwd,
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.process = _Spawned(popen)
         self._popen = popen

@@ -65,6 +65,7 @@ class Plan:
     layers: list[str] = field(default_factory=list)
     cgroup: tuple[int, int] | None = None  # (processes, memory bytes) for a control group per worker
     portable: bool = False  # started as a ``portable.PortableWorker``: portable calls only
+    cwd: str | None = None  # where the worker starts, outside bubblewrap: the submission's copy, not the grader's
 
 
 class WorkerFailure(Exception):
@@ -224,7 +225,8 @@ def plan(submission: Path | None, package: str, limits: Limits, mode: SandboxMod
         root = str(submission) if submission is not None else SANDBOX_ROOT
         config = {"package": package, "root": root, "paths": [str(_numpy_dirs()[0].parent)], "rlimits": {}}
         return Plan(argv=[_python(), "-I", "-S", "-c", _worker_source()], config=config,
-                    env=portable_environment(), layers=list(PORTABLE_LAYERS), portable=True)
+                    env=portable_environment(), layers=list(PORTABLE_LAYERS), portable=True,
+                    cwd=str(submission) if submission is not None else None)
     if portable_only():
         raise WorkerFailure(f"the {mode} sandbox needs Linux; on this system use --sandbox portable (or auto)")
     bwrap = bubblewrap() if mode != "process" else None
@@ -266,7 +268,8 @@ def plan(submission: Path | None, package: str, limits: Limits, mode: SandboxMod
         prefix = []
     config = {"package": package, "root": root, "paths": paths, "rlimits": rlimits}
     argv = [*prefix, _python(), "-I", "-S", "-c", _worker_source()]
-    return Plan(argv=argv, config=config, env=env, layers=layers, cgroup=cgroup)
+    cwd = str(submission) if bwrap is None and submission is not None else None
+    return Plan(argv=argv, config=config, env=env, layers=layers, cgroup=cgroup, cwd=cwd)
 
 
 class _OutputDrain(threading.Thread):
@@ -352,7 +355,7 @@ class Worker:
         self.started = time.monotonic()
         try:
             popen = subprocess.Popen(
-                [*argv, json.dumps(config)], env=launch.env, stdin=subprocess.DEVNULL,
+                [*argv, json.dumps(config)], env=launch.env, cwd=launch.cwd, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                 pass_fds=(cmd_read, reply_write), close_fds=True,
             )
@@ -510,7 +513,7 @@ class Worker:
 def start(launch: Plan, output_cap: int) -> Worker | PortableWorker:
     """A worker started as ``launch`` says."""
     if launch.portable:
-        return PortableWorker(launch.argv, launch.config, launch.env, output_cap)
+        return PortableWorker(launch.argv, launch.config, launch.env, output_cap, launch.cwd)
     return Worker(launch, output_cap)
 
 

@@ -52,11 +52,22 @@ def test_unwritable_report_path_is_a_clear_error(cli, tmp_path, mini):
     assert "cannot write the report" in result.stderr and "Traceback" not in result.stderr
 
 
+LEFT = "--- left in the folder:"
+
+
+def private_tmpfs() -> bool:
+    return os.geteuid() == 0 and shutil.which("unshare") is not None
+
+
 def full_disk_command(folder: Path, argv: list[str]) -> list[str]:
     """``argv`` with a 4 KiB file system on ``folder`` (as root: a private tmpfs), or elsewhere with
-    files limited to 3000 bytes, more than a module and less than the report (EFBIG instead of ENOSPC)."""
-    if os.geteuid() == 0 and shutil.which("unshare"):
-        script = 'mount -t tmpfs -o size=4k none "$0" && exec "$@"'
+    files limited to 3000 bytes, more than a module and less than the report (EFBIG instead of ENOSPC).
+
+    The private tmpfs exists only in the command's mount namespace: the command lists what is left in it after
+    ``argv`` (on stdout, after ``LEFT``), and exits with ``argv``'s status."""
+    if private_tmpfs():
+        script = (f'mount -t tmpfs -o size=4k none "$0" && '
+                  f'{{ "$@"; status=$?; echo "{LEFT}"; ls -A "$0"; exit $status; }}')
         return ["unshare", "-m", "sh", "-c", script, str(folder), *argv]
     limit = ("import resource, os, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000)); "
              "os.execv(sys.argv[1], sys.argv[1:])")
@@ -77,7 +88,10 @@ def test_a_full_disk_leaves_no_report_and_no_partial_file(tmp_path, mini):
     assert result.returncode == 1, result.stderr
     assert "cannot write the report" in result.stderr and "Traceback" not in result.stderr
     assert ("No space left" in result.stderr) or ("too large" in result.stderr.lower()), result.stderr
-    assert list(disk.iterdir()) == [], "a partial report was left behind"
+    if private_tmpfs():  # the write happened on the private tmpfs: look there
+        assert result.stdout.split(LEFT)[1].split() == [], "a partial report was left behind"
+    else:
+        assert list(disk.iterdir()) == [], "a partial report was left behind"
 
 
 def test_a_failed_write_keeps_the_previous_report_whole(tmp_path, mini):
@@ -86,7 +100,7 @@ def test_a_failed_write_keeps_the_previous_report_whole(tmp_path, mini):
     report = disk / "results.json"
     report.write_text('{"score": 1}')
     argv = grade_argv(mini, report)
-    if os.geteuid() == 0 and shutil.which("unshare"):
+    if private_tmpfs():
         # the tmpfs would hide the old report: fill a copy of it instead
         script = 'mount -t tmpfs -o size=4k none "$0" && echo \'{"score": 1}\' > "$0/results.json" && "$@"; ' \
                  'status=$?; cat "$0/results.json"; ls -A "$0"; exit $status'
@@ -425,6 +439,29 @@ def test_the_output_kept_is_the_cap_whatever_the_code_prints(grade, variant, min
     assert len(cut) == 1, "1 MiB went through uncut, or each worker was cut on its own"
     assert run.output.count("x") == cap
     assert int(cut[0]) >= (1 << 20) - cap
+
+
+@pytest.mark.parametrize("mode", ["process", "portable", "bwrap"])
+def test_the_worker_starts_in_a_folder_of_its_own_never_the_graders(grade, variant, mode, monkeypatch, tmp_path):
+    """Relative paths in student code (``open("results.json", "w")``) must not land where the grader was started:
+    outside bubblewrap the worker starts in the submission's temporary copy; inside, in its private /tmp."""
+    if mode == "bwrap":
+        from grader.trust.sandbox import bwrap_works
+        if not bwrap_works():
+            pytest.fail("bubblewrap does not work here; the suite needs it (see the README)")
+    started_in = tmp_path / "started-here"
+    started_in.mkdir()
+    monkeypatch.chdir(started_in)
+    telling = variant("cwd", ("arith", "    return 2 * x\n",
+                              "    import os\n    print('CWD=' + os.getcwd(), flush=True)\n"
+                              "    open('dropped.txt', 'w').close()\n    return 2 * x\n"))
+    score, run = grade(telling, sandbox_mode=mode)
+    where = set(re.findall(r"CWD=(.+)", run.output))
+    assert len(where) == 1, run.output[:500]
+    (cwd,) = where
+    assert cwd == "/tmp" if mode == "bwrap" else Path(cwd).name.startswith("grader-sub-"), cwd
+    assert Path(cwd) != started_in and list(started_in.iterdir()) == []
+    assert score.score == score.max_score  # writing a file in its own folder is allowed
 
 
 def test_what_the_code_printed_reaches_students_only_when_no_test_is_hidden(grade, variant, mini, mini_copy):
