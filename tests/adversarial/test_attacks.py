@@ -389,3 +389,21 @@ def test_loopback_would_be_reached_without_the_network_namespace(tmp_path):
     finally:
         listener.close()
     assert listener.connections > 0
+
+
+def test_a_daemon_that_sees_the_report_path_is_dead_before_the_report_is_written(tmp_path):
+    """Without the namespaces (``--sandbox process``) the daemon can read ``--json PATH`` from the grader's command
+    line and write there. What stops it then is the kill of every process of the submission before the report is
+    written: the report stays the grader's, seconds after the grader is done."""
+    submission = materialize("report_rewriting_daemon", tmp_path / "submission")
+    evidence = tmp_path / "daemon-was-here"
+    for module in submission.glob("*.py"):  # its trace goes to this test's folder, not to the shared /tmp
+        module.write_text(module.read_text().replace("/tmp/PWNED-daemon-was-here", str(evidence)))
+    report = tmp_path / "report" / "results.json"
+    done = cli("grade", str(submission), "--sandbox", "process", "--json", str(report))
+    assert done.returncode == 0, done.stderr
+    written = report.read_text(encoding="utf-8")
+    time.sleep(2.0)  # the daemon rewrites every 0.2 s
+    assert evidence.exists(), "the daemon never ran: this control proves nothing"
+    assert report.read_text(encoding="utf-8") == written, "the report changed after it was written"
+    assert json.loads(written)["score"] == 0
