@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -291,20 +292,24 @@ def test_an_exception_that_claims_a_skip_is_still_a_failure(grade, variant):
 
 
 def test_the_sandbox_hides_the_course_and_the_network(grade, variant, mini):
-    probe = (
-        "import os, socket\n"
-        "    seen = os.path.exists({}) or os.path.exists({})\n"
-        "    try:\n"
-        "        socket.create_connection(('127.0.0.1', 22), timeout=1); net = True\n"
-        "    except OSError:\n"
-        "        net = False\n"
-        "    return 100 if seen or net else 2 * x\n"
-    ).format(repr(str(MINI / "course.yaml")), repr(str(mini.suite_dir("hidden"))))
-    path = variant("probe", ("arith", "return 2 * x", probe))
-    _, run = grade(path)
-    assert "mount namespace (course not visible)" in run.layers
-    double = [o for o in run.outcomes.values() if "double" in o.name]
-    assert double and all(o.passed for o in double), [o.message for o in double]
+    """Observed from inside, by default (``auto``); the same probe without the namespaces (``process``) sees both,
+    so the probe can tell."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # a listener of this test's own: never a guess
+        probe = (
+            "import os, socket\n"
+            "    seen = os.path.exists({}) or os.path.exists({})\n"
+            "    try:\n"
+            "        socket.create_connection(('127.0.0.1', {}), timeout=1).close(); net = True\n"
+            "    except OSError:\n"
+            "        net = False\n"
+            "    print(f'SEEN={{seen}} NET={{net}}', flush=True)\n"
+            "    return 2 * x\n"
+        ).format(repr(str(MINI / "course.yaml")), repr(str(mini.suite_dir("hidden"))), listener.getsockname()[1])
+        path = variant("probe", ("arith", "return 2 * x", probe))
+        _, run = grade(path)
+        _, control = grade(path, sandbox_mode="process")
+    assert set(re.findall(r"SEEN=\w+ NET=\w+", run.output)) == {"SEEN=False NET=False"}, run.output[:500]
+    assert set(re.findall(r"SEEN=\w+ NET=\w+", control.output)) == {"SEEN=True NET=True"}, control.output[:500]
 
 
 def test_an_answer_that_lies_in_eq_scores_nothing(grade, variant):
