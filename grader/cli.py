@@ -31,6 +31,7 @@ from .rendering.reports import gradescope, table
 from .rendering.scoring import Score, score_run
 from .running.pipeline import run_suites, seed_for
 from .running.plugin import DEFAULT_SEED
+from .trust import sandbox
 
 
 def _course(args: argparse.Namespace) -> Course:
@@ -422,8 +423,14 @@ def _has(package: str) -> bool:
     return importlib.util.find_spec(f"{__package__}.{package}") is not None
 
 
+SUBMISSION_HELP = "a submission: a folder laid out like exercises/, a .zip of one, or a notebook (.ipynb)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grader", description="Grade hand-written deep-learning exercises.")
+    parser = argparse.ArgumentParser(
+        prog="grader", description="Grade hand-written deep-learning exercises.",
+        epilog="Every command exits 2 on a usage error or a broken course (one line per problem) and 130 when "
+               "interrupted; `grader COMMAND --help` says what 0 and 1 mean for it.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     parser.add_argument("--course", help="folder holding course.yaml (default: found from here upwards)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -458,11 +465,15 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--student", metavar="ID", help="whose numbers the questions are (and whose random cases); "
                          "default: a student_id file here, else the default variant")
 
-    grade = commands.add_parser("grade", help="grade one submission with the hidden suites")
+    grade = commands.add_parser(
+        "grade", help="grade one submission with the hidden suites",
+        description="Grade one submission with the hidden suites and print its table. Exit status: 0 when grading "
+                    "finished, whatever the score; 1 when a report cannot be written (nothing half-written is left); "
+                    "2 when PATH does not exist or the course is broken.")
     student_option(grade)
     grade.add_argument("--metadata", metavar="FILE", help="Gradescope's submission_metadata.json: the student is its "
                        "first user")
-    grade.add_argument("path", help="a folder laid out like exercises/")
+    grade.add_argument("path", help=SUBMISSION_HELP)
     grade.add_argument("--json", metavar="FILE", help="write a Gradescope results.json here")
     grade.add_argument("--submitted-at", metavar="TIME", help="when it was submitted (ISO 8601, e.g. "
                        "2026-12-01T23:59:00+08:00), for the unit's late policy (default: --metadata's created_at)")
@@ -472,8 +483,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="run the public checks (default: on exercises/)",
         description="Run the public checks, task by task, with hints and the next step. Exit status: 0 when "
-                    "every check passes, 1 while any fails (or a report cannot be written), 2 for a broken course.")
-    check.add_argument("path", nargs="?", help="folder to check (default: the course's exercises/)")
+                    "every check passes, 1 while any fails (or a report cannot be written), 2 when PATH does not "
+                    "exist or the course is broken.")
+    check.add_argument("path", nargs="?", help=f"{SUBMISSION_HELP} (default: the course's exercises/)")
     student_option(check)
     run_options(check)
     check.set_defaults(func=cmd_check)
@@ -481,7 +493,8 @@ def build_parser() -> argparse.ArgumentParser:
     asked = commands.add_parser("questions", help="a student's questions, with their own numbers",
                                 description="Print a unit's questions with a student's numbers (--student ID, else a "
                                             "student_id file, else the default variant). Answer them in answers.yaml "
-                                            "(question id: answer) beside your modules.")
+                                            "(question id: answer) beside your modules. Exit status: 0, or 2 "
+                                            "when the unit has no questions (or, with --key, no answer key here).")
     unit_option(asked)
     student_option(asked)
     asked.add_argument("--lang", choices=list(LANGUAGES), help="language of the questions (default: the course's)")
@@ -492,12 +505,22 @@ def build_parser() -> argparse.ArgumentParser:
     if not _has("classwork") or not _has("authoring"):
         return parser  # a student bundle: the instructors' tools are not part of it
 
-    stubs = commands.add_parser("stubs", help="generate the student package from the solutions")
+    stubs = commands.add_parser(
+        "stubs", help="generate the student package from the solutions",
+        description="Write the stubs folder from the solutions' SOLUTION regions. Exit status: 0 when written (or, "
+                    "with --check, up to date); 1 with --check when it is out of date; 2 for a broken course.")
     stubs.add_argument("--check", action="store_true", help="only report whether it is up to date")
     stubs.set_defaults(func=cmd_stubs)
 
-    batch = commands.add_parser("grade-all", help="grade a folder of submissions (one sub-folder per student)")
-    batch.add_argument("folder", help="a folder holding one submission folder per student, named by student id")
+    batch = commands.add_parser(
+        "grade-all", help="grade a folder of submissions (one folder, .zip or .ipynb per student)",
+        description="Grade every submission in FOLDER into OUT; a run again grades only what is missing or changed. "
+                    "Exit status: 0 when every submission was graded and every file written; 1 when a submission "
+                    "could not be graded or an LMS file could not be written (the others are); 2 when FOLDER is "
+                    "missing or its entries clash, an option is wrong or the course is broken; 130 when interrupted "
+                    "(what is graded is kept, and grades.csv holds it).")
+    batch.add_argument("folder", help="a folder holding one submission per student (a folder, a .zip or an .ipynb), "
+                       "named by student id")
     batch.add_argument("--out", required=True, help="where results, feedback, grades.csv and report.html go")
     batch.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     batch.add_argument("--force", action="store_true", help="regrade every submission, even those up to date")
@@ -521,20 +544,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export", help="write LMS grade files from a graded class (grade-all's --out), without regrading",
-        description="Write Canvas or Moodle grade import files from the results.json files in OUT and a roster.")
+        description="Write Canvas or Moodle grade import files from the results.json files in OUT and a roster. "
+                    "Exit status: 0 when written; 1 when a file cannot be written or the roster cannot be read; 2 "
+                    "when OUT is not a graded class or the course is broken.")
     export.add_argument("out", metavar="OUT", help="grade-all's --out folder")
     lms_options(export, required=True)
     unit_option(export)
     export.set_defaults(func=cmd_export)
 
-    publish = commands.add_parser("release", help="build student.zip, autograder.zip and the nbgrader notebook")
+    publish = commands.add_parser(
+        "release", help="build student.zip, autograder.zip and the nbgrader notebook",
+        description="Build one unit's artefacts in memory, then write them. Exit status: 0 when written; 1 when "
+                    "they cannot be written; 2 when the unit cannot be released (one line per problem; nothing is "
+                    "written).")
     publish.add_argument("--out", required=True, help="folder to write the artefacts into")
     publish.add_argument("--assignment", help="the nbgrader assignment's name (default: the unit's notebook's)")
     publish.add_argument("--notebook", help="the nbgrader notebook's name (default: the unit's notebook's)")
     unit_option(publish)
     publish.set_defaults(func=cmd_release)
 
-    validate = commands.add_parser("validate", help="check that the course is sound (every unit, or --unit ID)")
+    validate = commands.add_parser(
+        "validate", help="check that the course is sound (every unit, or --unit ID)",
+        description="Prove each unit sound: solutions full marks, stubs 0, every correct style full marks, every "
+                    "known mistake caught with its hint. Exit status: 0 when sound; 1 when a problem was found (each "
+                    "is listed); 2 when course.yaml itself is broken.")
     validate.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the randomized cases")
     validate.add_argument("--sandbox", choices=["auto", "bwrap", "process", "portable"], default="auto",
                           help="isolation of student code (default: the strongest available)")
@@ -545,6 +578,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    refused = sandbox.refusal(args.sandbox) if getattr(args, "sandbox", "auto") != "auto" else None
+    if refused:  # before any work: a whole class would otherwise fail one student at a time
+        print(f"grader: {refused}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except CourseError as error:  # the course itself is broken (course.yaml, solution markers...)

@@ -216,6 +216,19 @@ def _python() -> str:
     return os.path.realpath(sys.executable)
 
 
+def refusal(mode: SandboxMode) -> str | None:
+    """Why a worker cannot be started as ``mode`` asks on this machine, or None when it can."""
+    if mode in ("auto", "portable"):
+        return None
+    if portable_only():
+        return f"the {mode} sandbox needs Linux; on this system use --sandbox portable (or auto)"
+    if mode == "bwrap" and bubblewrap() is None:
+        setting = os.environ.get(BWRAP_SETTING)
+        asked = f" ({BWRAP_SETTING}={setting})" if setting else ""
+        return f"--sandbox bwrap was asked for, but bubblewrap{asked} does not work on this machine"
+    return None
+
+
 def plan(submission: Path | None, package: str, limits: Limits, mode: SandboxMode = "auto") -> Plan:
     """How to start a worker for the package ``submission/package`` (None: a zygote, sources come later).
 
@@ -227,11 +240,10 @@ def plan(submission: Path | None, package: str, limits: Limits, mode: SandboxMod
         return Plan(argv=[_python(), "-I", "-S", "-c", _worker_source()], config=config,
                     env=portable_environment(), layers=list(PORTABLE_LAYERS), portable=True,
                     cwd=str(submission) if submission is not None else None)
-    if portable_only():
-        raise WorkerFailure(f"the {mode} sandbox needs Linux; on this system use --sandbox portable (or auto)")
+    refused = refusal(mode)
+    if refused:
+        raise WorkerFailure(refused)
     bwrap = bubblewrap() if mode != "process" else None
-    if mode == "bwrap" and bwrap is None:
-        raise WorkerFailure("bubblewrap was asked for but does not work on this machine")
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "PYTHONHASHSEED": "0",
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     env.update({k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ})
