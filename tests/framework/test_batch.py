@@ -258,6 +258,15 @@ def test_the_nbgrader_gradebook_agrees_with_the_reports(tmp_path, make_class):
     # a re-run updates the gradebook in place
     again = cli("grade-all", str(tmp_path / "ps1"), "--out", str(out), "--nbgrader-db", database, "--force")
     assert again.returncode == 0 and "recorded 6 students" in again.stdout
+    # under another assignment's name (nothing to regrade: the grades are up to date)
+    named = cli("grade-all", str(tmp_path / "ps1"), "--out", str(out), "--nbgrader-db", database,
+                "--nbgrader-assignment", "week1")
+    assert named.returncode == 0 and "up to date 6" in named.stdout and "(assignment week1)" in named.stdout
+    nbgrader = subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--CourseDirectory.db_url={database}",
+                               f"--to={exported}"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert nbgrader.returncode == 0, nbgrader.stderr
+    week1 = [row for row in csv.DictReader(exported.open()) if row["assignment"] == "week1"]
+    assert {row["student_id"] for row in week1} == set(ours)
 
 
 @pytest.mark.skipif(not _installed("distributed") and not os.environ.get("CI"), reason="dask is not installed")

@@ -126,6 +126,11 @@ def test_check_without_a_sandbox_says_so_once_and_runs_portably(monkeypatch, cap
     assert json.loads(report.read_text())["extra_data"]["isolation_layers"] == portable.LAYERS
     with pytest.raises(sandbox.WorkerFailure, match="needs Linux"):
         sandbox.plan(None, "submission", UNIT.limits, "process")
+    capsys.readouterr()
+    assert grader_main(["--course", str(MINI), "grade", str(UNIT.source_dir), "--sandbox", "bwrap"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "grader: the bwrap sandbox needs Linux; on this system use --sandbox portable (or auto)\n"
 
 
 def test_check_with_the_sandbox_here_says_nothing_of_it(capsys):

@@ -170,6 +170,9 @@ def test_grade_all_reports_the_pass_on_its_own_clock_and_can_skip_it(a_class, tm
     line = next(line for line in done.stdout.splitlines() if line.startswith("similarity:"))
     assert line.startswith("similarity: 1 pair at or above 60% alike among 6 submissions in ")
     assert (out / similarity.CSV).is_file() and '<details class="pair">' in (out / "report.html").read_text()
+    # the pair's code is in two submissions: with --similarity-common 1 it is material the class shares
+    shared = cli("grade-all", str(a_class), "--out", str(out), "--similarity-common", "1")
+    assert shared.returncode == 0 and "similarity: 0 pairs at or above 60% alike" in shared.stdout, shared.stdout
     skipped = cli("grade-all", str(a_class), "--out", str(out), "--no-similarity")
     assert skipped.returncode == 0 and "similarity:" not in skipped.stdout
     assert not (out / similarity.CSV).exists(), "never an earlier run's pairs beside this run's grades"
