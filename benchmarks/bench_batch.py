@@ -13,27 +13,34 @@ With ``--repeat N`` both timings run N times, interleaved (grade-all, then the
 baseline, N times over), and the median and the spread (lowest to highest) of
 each figure are printed: this machine is shared, and one run proves little.
 
-Where the time goes (the conv unit, one submission in a forked child of
-grade-all; py-spy and a count of the requests, on two cores):
-- the trusted child, about 90 ms of CPU: pytest's per-test protocol (setup,
-  call, teardown, reports: about 0.23 ms a test, 18 ms for the unit's 77),
-  the checks and mistake predictions computed on each answer, and the
-  round trips' trusted half (encoding, a pipe write, a blocking read);
-- the worker, about 30 ms: its start (a fork of a warm zygote), importing the
-  student's modules, the student's own arithmetic, and the round trips' other
-  half;
-- the round trips: about 290 per submission (about 0.19 ms each, wall).
-What was done about each, measured on a class of 100, one job: fixtures that
-every test of a module shares are made once per module, not once per test
-(child CPU 104 -> 94 ms); a failed test's report is built from the finding the
-grader already recorded, not from pytest's long traceback rendering; a method
-call on a student's object is one round trip (look up and call) once its
-type's method is known, not two (314 -> 288 requests); process sweeps poll
-with a short backoff instead of sleeping a fixed slice (child wall
-153 -> 131 ms). What is left is mostly pytest's per-test machinery and the
-round trips themselves: to grade 50 submissions a second on two cores, a
-submission may cost 40 ms of CPU in all, which needs round trips batched by
-design (a test's calls sent at once) and a lighter per-test runner.
+Where the time goes (the conv unit). The whole machine, sampled with
+``perf record -a`` while grade-all grades a class with two jobs: both cores
+busy (vmstat: 2% idle), about 128 ms of CPU per submission in all, of which
+- the trusted child, about 92 ms (72%): Python 57%, the kernel 16% (mostly
+  copy-on-write faults after the fork, and creating files);
+- the sandboxed worker, about 33 ms (26%): Python 18%, the kernel 8% (its
+  fork from the zygote, its exit, its control group).
+Inside the trusted child (cProfile, a class of 100, one job): pytest's
+per-test protocol (setup with its fixture lookups, call, teardown, three
+reports and some twenty hook calls a test), the checks and mistake
+predictions computed on each answer, and the trusted half of about 290 round
+trips. ``bench_floor.py`` measures the two floors under all of that, with no
+check and no student code: pytest's protocol over 77 empty tests in a forked
+child, about 31 ms; 290 framed round trips, both sides, about 15 ms. 50
+submissions a second on two cores leaves 40 ms for everything: these two
+alone take more, so the goal needs a per-test runner lighter than pytest's
+protocol and batched round trips together, and then a cheaper worker side.
+What was done, measured on a class of 100, one job: fixtures that every test
+of a module shares are made once per module, not once per test (child CPU
+104 -> 94 ms); a failed test's report is built from the finding the grader
+already recorded, not from pytest's long traceback rendering; a method call
+on a student's object is one round trip (look up and call) once its type's
+method is known, not two (314 -> 288 requests); process sweeps poll with a
+short backoff instead of sleeping a fixed slice (child wall 153 -> 131 ms).
+Tried and left out, no gain beyond the noise (about 5 ms of a child's 85):
+the terminal reporter unregistered in the children, pytest's capture plugin
+off, each child and its slot's zygote pinned to one core, more jobs than
+cores.
 """
 
 from __future__ import annotations

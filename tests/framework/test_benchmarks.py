@@ -1,0 +1,30 @@
+"""The benchmarks still run and print what their docstrings and the README quote (on tiny sizes: a smoke test;
+the figures themselves come from real runs, never from a test)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def run(script, *args):
+    done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_bench_batch_grades_a_tiny_class_and_compares():
+    out = run("bench_batch.py", "--size", "8", "--sample", "2")
+    assert re.search(r"class of 8: grade-all [\d.]+ submissions/s", out), out
+    assert re.search(r"speed-up: [\d.]+x", out), out
+
+
+def test_bench_floor_measures_both_floors():
+    out = run("bench_floor.py", "--runs", "3", "--round-trips", "20")
+    protocol = re.search(r"pytest's protocol, 77 tests with empty bodies, in a forked child: ([\d.]+) ms", out)
+    trips = re.search(r"20 round trips, both sides: -?[\d.]+ ms", out)  # 20 trips: within a start's noise
+    assert protocol and trips, out
+    assert float(protocol.group(1)) > 0
