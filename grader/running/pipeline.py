@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -232,9 +233,28 @@ def run_suites(
     collector = Collector()
     with open_submission(unit, submission, sandbox_mode) as session:
         context = GradingContext(unit, session, seed, code if code is not None else load_code(unit), record, student)
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                _suites_forgotten(unit):
             pytest.main(pytest_args(unit, files), plugins=[collector, _Registers(context)])
     return collect_run(collector, session, seed, started, unit, student)
+
+
+@contextlib.contextmanager
+def _suites_forgotten(unit: Unit) -> Iterator[None]:
+    """The suite modules (and conftests) a run imports are dropped from ``sys.modules`` after it.
+
+    pytest imports a test file under a name made from its path below the rootdir and takes a module of that
+    name from ``sys.modules`` if there is one: another course's suite of the same name, or this course's before
+    an edit, would be graded with in a process that lives on (a Dask worker, a test run)."""
+    before = set(sys.modules)
+    try:
+        yield
+    finally:
+        root = str(unit.root.resolve())
+        for name in set(sys.modules) - before:
+            origin = getattr(sys.modules.get(name), "__file__", None) or ""
+            if origin.startswith(root):
+                del sys.modules[name]
 
 
 class _Registers:

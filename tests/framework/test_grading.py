@@ -13,6 +13,7 @@ import pytest
 
 from grader.authoring.mistakes import Mistake, load_mistakes
 from grader.authoring.validate import judge_mistake
+from grader.running.pipeline import run_suites
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 SEED = 1234
@@ -523,3 +524,22 @@ def test_pytest_on_the_hidden_suites_draws_its_random_cases_from_grader_seed(var
     first = outcomes(5)
     assert outcomes(5) == first
     assert len({first, outcomes(6), outcomes(7), outcomes(8)}) > 1, "--grader-seed should draw other cases"
+
+
+def test_a_process_that_grades_two_courses_grades_each_with_its_own_suites(tmp_path):
+    """pytest takes a test module from ``sys.modules`` by a name made of its path below the course: another
+    course's suite of the same name (or this course's before an edit) must never be what a later run grades with,
+    in a process that lives on (a Dask worker, a test run)."""
+    from grader.model.course import load_course
+
+    edited, clean = (Path(shutil.copytree(MINI, tmp_path / name / "mini")) for name in ("edited", "clean"))
+    suite = edited / "tests" / "hidden" / "mini" / "test_arith.py"
+    suite.write_text(suite.read_text() + "\n\ndef test_only_in_the_edited_course():\n    assert False\n")
+    first = load_course(edited).unit("mini")
+    second = load_course(clean).unit("mini")
+    assert any("test_only_in_the_edited_course" in name for name in run_suites(first, first.source_dir, seed=1)
+               .outcomes)
+    assert not any("test_only_in" in name for name in run_suites(second, second.source_dir, seed=1).outcomes)
+    suite.write_text(suite.read_text().replace("test_only_in_the_edited_course", "test_only_in_the_edited_again"))
+    again = run_suites(first, first.source_dir, seed=1).outcomes
+    assert any("test_only_in_the_edited_again" in name for name in again)
