@@ -43,6 +43,10 @@ def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
         text = str(longrepr[2])  # a skip: (file, line, reason)
     else:
         text = str(longrepr)
+    return _clean(text)
+
+
+def _clean(text: str) -> str:
     for prefix in _PREFIXES:
         text = text.removeprefix(prefix)
     return text.strip()[:2000]
@@ -80,12 +84,97 @@ class _CrashLine:
         return self.reprcrash.message
 
 
+def _failure_text(excinfo: pytest.ExceptionInfo[BaseException]) -> str | _CrashLine:
+    """A failure's report as the grader keeps it: ``pytest.fail``'s message, or the exception's one line."""
+    failed = excinfo.value
+    if isinstance(failed, pytest.fail.Exception) and not failed.pytrace:
+        return str(failed.msg)
+    return _CrashLine(_Crash(excinfo.exconly(tryshort=True)))
+
+
+# The plugins whose per-test hooks the light protocol does the work of (see Collector.pytest_runtest_protocol).
+_PROTOCOL_PLUGINS = {
+    "pytest_runtest_setup": {"runner", "skipping", "capturemanager"},
+    "pytest_runtest_call": {"runner", "skipping", "capturemanager"},
+    "pytest_runtest_teardown": {"runner", "capturemanager"},
+    "pytest_runtest_makereport": {"runner", "skipping"},  # and the collector itself
+    "pytest_runtest_logreport": {"terminalreporter", "session"},  # and the collector itself
+    "pytest_runtest_logstart": {"terminalreporter"},
+    "pytest_runtest_logfinish": set(),
+}
+# Exceptions whose reports only pytest builds exactly (a skip, an imperative xfail, an exception group).
+_PYTEST_REPORTED = (pytest.skip.Exception, pytest.xfail.Exception, *_EXCEPTION_GROUPS)
+_REMAINS = (pytest.exit.Exception, KeyboardInterrupt)  # pytest lets these end the session
+
+
 class Collector:
     """A pytest plugin that records what happened to every test."""
 
     def __init__(self) -> None:
         self.outcomes: dict[str, Outcome] = {}
         self.collection_errors: dict[str, str] = {}
+        self._light: dict[int, bool] = {}  # per hook relay (one per conftest set): may the light protocol run?
+
+    def _may_go_light(self, item: pytest.Item) -> bool:
+        """No marker that pytest's skipping plugin acts on, and no plugin but pytest's own (and this one) on the
+        per-test hooks: a course whose conftest hooks into the protocol gets pytest's whole protocol."""
+        marked = any(item.get_closest_marker(name) is not None for name in ("skip", "skipif", "xfail"))
+        if marked or not isinstance(item, pytest.Function):
+            return False
+        relay = item.ihook
+        known = self._light.get(id(relay))
+        if known is None:
+            mine = {item.config.pluginmanager.get_name(self)}
+            known = self._light[id(relay)] = all(
+                {impl.plugin_name for impl in getattr(relay, hook).get_hookimpls()} <= allowed | mine
+                for hook, allowed in _PROTOCOL_PLUGINS.items())
+        return known
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        """Run one test as pytest's protocol would, recording its outcome directly.
+
+        pytest's protocol builds three reports a test and passes each through
+        a dozen hooks, only for the grader to read back a few fields: here the
+        fixtures are set up and torn down by pytest's own setup state, the test
+        runs through ``item.runtest``, and each phase's outcome is recorded as
+        ``pytest_runtest_logreport`` below would record its report (a skip, an
+        xfail or an exception group still goes through pytest's report). Items
+        it cannot run so (see ``_may_go_light``) get pytest's protocol.
+        """
+        outcome = self.outcomes.get(item.nodeid)
+        if outcome is None or not self._may_go_light(item):
+            return None
+        function = cast(pytest.Function, item)
+        if not function._request:  # as pytest's protocol: an item run again needs a fresh request
+            function._initrequest()
+        state = item.session._setupstate
+        setup = pytest.CallInfo.from_call(lambda: state.setup(item), "setup", reraise=_REMAINS)
+        self._record(item, outcome, setup)
+        if setup.excinfo is None:
+            self._record(item, outcome, pytest.CallInfo.from_call(item.runtest, "call", reraise=_REMAINS))
+        teardown = pytest.CallInfo.from_call(lambda: state.teardown_exact(nextitem), "teardown", reraise=_REMAINS)
+        self._record(item, outcome, teardown)
+        function._request = False  # type: ignore[assignment]  # as pytest's protocol: no fixture stays referenced
+        function.funcargs = None  # type: ignore[assignment]
+        return True
+
+    def _record(self, item: pytest.Item, outcome: Outcome, call: pytest.CallInfo[None]) -> None:
+        excinfo = call.excinfo
+        if excinfo is not None and isinstance(excinfo.value, _PYTEST_REPORTED):
+            report = item.ihook.pytest_runtest_makereport(item=item, call=call)
+            self.pytest_runtest_logreport(report)
+            return
+        outcome.duration += call.duration
+        if excinfo is None:
+            if call.when == "call" and outcome.status == "not run":
+                outcome.passed, outcome.status = True, "passed"
+            return
+        if outcome.finding is None:
+            outcome.finding = finding_of(excinfo.value)
+        outcome.passed = False
+        outcome.status = "failed" if call.when == "call" else "error"
+        outcome.message = outcome.message or _clean(str(_failure_text(excinfo)))
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
@@ -114,11 +203,7 @@ class Collector:
             outcome.finding = finding_of(excinfo.value)
         if isinstance(excinfo.value, (pytest.skip.Exception, *_EXCEPTION_GROUPS)):
             return None
-        failed = excinfo.value
-        if isinstance(failed, pytest.fail.Exception) and not failed.pytrace:
-            longrepr: str | _CrashLine = str(failed.msg)
-        else:
-            longrepr = _CrashLine(_Crash(excinfo.exconly(tryshort=True)))
+        longrepr = _failure_text(excinfo)
         when = call.when
         assert when != "collect"
         return pytest.TestReport(item.nodeid, item.location, {name: 1 for name in item.keywords}, "failed",
