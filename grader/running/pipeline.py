@@ -319,27 +319,42 @@ def run_suites(
     with open_submission(unit, submission, sandbox_mode) as session:
         context = GradingContext(unit, session, seed, code if code is not None else load_code(unit), record, student)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-                _suites_forgotten(unit):
+                suites_forgotten(unit, files):
             pytest.main(pytest_args(unit, files), plugins=[collector, _Registers(context)])
     return collect_run(collector, session, seed, started, unit, student)
 
 
 @contextlib.contextmanager
-def _suites_forgotten(unit: Unit) -> Iterator[None]:
-    """The suite modules (and conftests) a run imports are dropped from ``sys.modules`` after it.
+def suites_forgotten(unit: Unit, files: list[str]) -> Iterator[None]:
+    """A pytest run that imports ``files`` afresh, and forgets them after.
 
-    pytest imports a test file under a name made from its path below the rootdir and takes a module of that
-    name from ``sys.modules`` if there is one: another course's suite of the same name, or this course's before
-    an edit, would be graded with in a process that lives on (a Dask worker, a test run)."""
+    pytest imports a test file (and its conftests) under a name made from its path below the rootdir, and takes a
+    module of that name from ``sys.modules`` if there is one: another course's suite of the same name, or this
+    course's before an edit, would be graded with in a process that lives on (a Dask worker, a test run). So the
+    modules of those names are dropped before the run, and the modules the run imported from the course after it.
+    """
+    root = unit.root.resolve()
+    for name in _suite_module_names(root, files):
+        sys.modules.pop(name, None)
     before = set(sys.modules)
     try:
         yield
     finally:
-        root = str(unit.root.resolve())
         for name in set(sys.modules) - before:
             origin = getattr(sys.modules.get(name), "__file__", None) or ""
-            if origin.startswith(root):
+            if origin.startswith(str(root)):
                 del sys.modules[name]
+
+
+def _suite_module_names(root: Path, files: list[str]) -> set[str]:
+    """The names pytest (``--import-mode=importlib``) gives ``files`` and the conftests above them, up to ``root``."""
+    names = set()
+    for file in files:
+        path = Path(file).resolve()
+        for candidate in [path, *(folder / "conftest.py" for folder in path.parents if folder.is_relative_to(root))]:
+            if candidate.is_relative_to(root):
+                names.add(".".join(candidate.relative_to(root).with_suffix("").parts))
+    return names
 
 
 class _Registers:
