@@ -8,8 +8,9 @@ Two measurements, each the median over many runs in this process's children:
   nothing, run by pytest with the grader's own arguments
   (``grader.running.pipeline.pytest_args``) the way a batch child runs them:
   collected once in a warm parent, then the whole protocol (setup, call,
-  teardown, reports) in a forked child per "submission". CPU of each child,
-  from ``wait4``.
+  teardown, reports) in a forked child per "submission", and again through
+  the grader's light protocol (``Collector.pytest_runtest_protocol``). CPU of
+  each child, from ``wait4``.
 - **The round trips.** A child process answering framed JSON requests on a
   pipe (``grader.trust.wire``'s frames, as the worker does), asked the number
   of times a conv submission asks (``--round-trips``, about 290), with the
@@ -46,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 import pytest  # noqa: E402
 
 from grader.model.course import load_course  # noqa: E402
-from grader.running.pipeline import pytest_args  # noqa: E402
+from grader.running.pipeline import Collector, pytest_args  # noqa: E402
 from grader.trust import wire  # noqa: E402
 
 CONFTEST = '''
@@ -99,9 +100,10 @@ def write_suite(folder: Path) -> list[str]:
 class ForkedRuns:
     """A plugin that, once collected, runs every test in ``runs`` forked children, one after another."""
 
-    def __init__(self, runs: int) -> None:
-        self.runs = runs
+    def __init__(self, runs: int, collector: Collector) -> None:
+        self.runs, self.collector = runs, collector
         self.cpu: list[float] = []
+        self.light: list[float] = []  # the same tests through the grader's light protocol
         self.idle: list[float] = []  # children that fork and leave at once: what a fork costs by itself
         self.tests = 0
 
@@ -115,36 +117,49 @@ class ForkedRuns:
                 os._exit(0)
             self.idle.append(sum(os.wait4(pid, 0)[2][:2]))
         for _ in range(self.runs):
-            pid = os.fork()
-            if pid == 0:
-                code = 1
-                try:
-                    for index, item in enumerate(items):
-                        following = items[index + 1] if index + 1 < len(items) else None
-                        item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
-                    code = 0
-                finally:
-                    os._exit(code)
-            _, status, usage = os.wait4(pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0:
-                raise RuntimeError("a forked run failed")
-            self.cpu.append(usage.ru_utime + usage.ru_stime)
+            for light, times in ((False, self.cpu), (True, self.light)):
+                pid = os.fork()
+                if pid == 0:
+                    os._exit(self._run(items, light))
+                _, status, usage = os.wait4(pid, 0)
+                if os.waitstatus_to_exitcode(status) != 0:
+                    raise RuntimeError("a forked run failed")
+                times.append(usage.ru_utime + usage.ru_stime)
         return True
 
+    def _run(self, items: list[pytest.Item], light: bool) -> int:
+        """In a forked child: every test, through pytest's protocol or the grader's light one; 0 when all passed
+        (and, light, all went through the light protocol)."""
+        if not light:  # in this child only: the collector leaves every test to pytest's protocol
+            self.collector._may_go_light = lambda item: False  # type: ignore[method-assign]
+        try:
+            for index, item in enumerate(items):
+                following = items[index + 1] if index + 1 < len(items) else None
+                if light:
+                    if not self.collector.pytest_runtest_protocol(item, following):
+                        return 2
+                else:
+                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+            return 0 if all(o.passed for o in self.collector.outcomes.values()) else 3
+        except BaseException:  # noqa: B036 - a child reports by its status only
+            return 1
 
-def pytest_floor(runs: int) -> tuple[float, float, int]:
-    """Median CPU seconds of the per-test protocol over one submission's tests in a forked child, of a forked child
-    that does nothing, and how many tests."""
+
+def pytest_floor(runs: int) -> tuple[float, float, float, int]:
+    """Median CPU seconds of pytest's per-test protocol over one submission's tests in a forked child, of the
+    grader's light protocol, of a forked child that does nothing, and how many tests."""
     unit = load_course(ROOT).unit()
     with tempfile.TemporaryDirectory(prefix="grader-floor-") as folder:
         files = write_suite(Path(folder))
-        plugin = ForkedRuns(runs)
+        collector = Collector()
+        plugin = ForkedRuns(runs, collector)
         arguments = [arg if arg != str(unit.root) else folder for arg in pytest_args(unit, files)]
         with contextlib.redirect_stdout(io.StringIO()):
-            code = pytest.main(arguments, plugins=[plugin])
+            code = pytest.main(arguments, plugins=[collector, plugin])
         if code not in (0, 5) or not plugin.cpu:
             raise RuntimeError(f"pytest ended with {code}")
-    return statistics.median(plugin.cpu), statistics.median(plugin.idle), plugin.tests
+    return (statistics.median(plugin.cpu), statistics.median(plugin.light), statistics.median(plugin.idle),
+            plugin.tests)
 
 
 ANSWERER = textwrap.dedent('''
@@ -215,13 +230,15 @@ def main() -> None:
     parser.add_argument("--round-trips", type=int, default=290, help="requests per submission (conv: about 290)")
     args = parser.parse_args()
     started = time.monotonic()
-    protocol, idle, tests = pytest_floor(args.runs)
+    protocol, light, idle, tests = pytest_floor(args.runs)
     trips = round_trip_floor(args.round_trips, max(args.runs // 4, 5))
     print(f"pytest's protocol, {tests} tests with empty bodies, in a forked child: {protocol * 1000:.1f} ms of CPU "
           f"per submission ({protocol / tests * 1e6:.0f} us a test; a child that does nothing: {idle * 1000:.1f} ms)")
+    print(f"the grader's light protocol, the same tests: {light * 1000:.1f} ms ({light / tests * 1e6:.0f} us a test)")
     print(f"{args.round_trips} round trips, both sides: {trips * 1000:.1f} ms of CPU per submission "
           f"({trips / args.round_trips * 1e6:.0f} us each)")
-    print(f"together: {(protocol + trips) * 1000:.1f} ms; 50 submissions/s on {os.cpu_count()} cores allows "
+    print(f"together: {(protocol + trips) * 1000:.1f} ms (light: {(light + trips) * 1000:.1f} ms); "
+          f"50 submissions/s on {os.cpu_count()} cores allows "
           f"{os.cpu_count() / 50 * 1000:.0f} ms for everything  ({time.monotonic() - started:.0f} s)")
 
 

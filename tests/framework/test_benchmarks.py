@@ -26,5 +26,6 @@ def test_bench_floor_measures_both_floors():
     out = run("bench_floor.py", "--runs", "3", "--round-trips", "20")
     protocol = re.search(r"pytest's protocol, 77 tests with empty bodies, in a forked child: ([\d.]+) ms", out)
     trips = re.search(r"20 round trips, both sides: -?[\d.]+ ms", out)  # 20 trips: within a start's noise
-    assert protocol and trips, out
-    assert float(protocol.group(1)) > 0
+    light = re.search(r"the grader's light protocol, the same tests: ([\d.]+) ms", out)
+    assert protocol and light and trips, out
+    assert float(protocol.group(1)) > 0 and float(light.group(1)) > 0
