@@ -105,6 +105,8 @@ _PROTOCOL_PLUGINS = {
 # Exceptions whose reports only pytest builds exactly (a skip, an imperative xfail, an exception group).
 _PYTEST_REPORTED = (pytest.skip.Exception, pytest.xfail.Exception, *_EXCEPTION_GROUPS)
 _REMAINS = (pytest.exit.Exception, KeyboardInterrupt)  # pytest lets these end the session
+# pytest's private parts the light protocol uses: the session's setup state, and an item's fresh fixture request
+_LIGHT_NEEDS = {"session": "_setupstate", "item": "_initrequest"}
 
 
 class Collector:
@@ -121,6 +123,8 @@ class Collector:
         marked = any(item.get_closest_marker(name) is not None for name in ("skip", "skipif", "xfail"))
         if marked or not isinstance(item, pytest.Function):
             return False
+        if not (hasattr(item.session, _LIGHT_NEEDS["session"]) and hasattr(item, _LIGHT_NEEDS["item"])):
+            return False  # a pytest without the internals it runs on: pytest's protocol, always right
         relay = item.ihook
         known = self._light.get(id(relay))
         if known is None:

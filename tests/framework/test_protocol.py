@@ -168,3 +168,15 @@ def test_a_conftest_that_hooks_into_the_protocol_gets_pytests_protocol(monkeypat
     run = run_suites(unit, unit.source_dir, seed=SEED)
     assert run.outcomes and all(o.passed for o in run.outcomes.values())
     assert not [n for n in went if "/mini/" in n], "the conftest's hook would have been skipped"
+
+
+def test_a_pytest_without_the_internals_it_uses_gets_pytests_protocol(monkeypatch, mini):
+    """The light protocol runs on two private parts of pytest (the session's setup state, an item's fresh request);
+    where a pytest lacks them, every test goes through pytest's protocol, and grading is the same."""
+    went = count_light(monkeypatch)
+    before = outcomes(run_suites(mini, mini.source_dir, seed=SEED))
+    assert went
+    went.clear()
+    monkeypatch.setattr(pipeline, "_LIGHT_NEEDS", {**pipeline._LIGHT_NEEDS, "item": "_a_part_this_pytest_lacks"})
+    after = outcomes(run_suites(mini, mini.source_dir, seed=SEED))
+    assert not went and after == before
