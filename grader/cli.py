@@ -578,7 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    refused = sandbox.refusal(args.sandbox) if getattr(args, "sandbox", "auto") != "auto" else None
+    refused = sandbox.refusal(getattr(args, "sandbox", "auto"))
     if refused:  # before any work: a whole class would otherwise fail one student at a time
         print(f"grader: {refused}", file=sys.stderr)
         return 2

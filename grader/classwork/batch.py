@@ -49,11 +49,11 @@ from ..running.course_code import load_code
 from ..running.pipeline import (
     Collector,
     collect_run,
+    forget_suites,
     helpers_of,
     open_submission,
     pytest_args,
     seed_for,
-    suites_forgotten,
 )
 from ..running.plugin import CONTEXT_PLUGIN, GradingContext
 from ..trust.sandbox import SandboxMode, WorkerFailure, Zygote, zygotes_work
@@ -335,8 +335,8 @@ class LocalBatch:
         collector = Collector()
         files = [str(self.unit.suite_file(t, "hidden")) for t in self.unit.tasks]
         self.code, self.helpers = load_code(self.unit), helpers_of(self.unit)
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-                suites_forgotten(self.unit, files):
+        forget_suites(self.unit, files)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(pytest_args(self.unit, files), plugins=[collector, _WarmLoop(self, collector)])
         if self.interrupted:  # pytest swallows Ctrl-C inside its loop: pass it on
             raise KeyboardInterrupt

@@ -115,7 +115,7 @@ class Collector:
     def __init__(self) -> None:
         self.outcomes: dict[str, Outcome] = {}
         self.collection_errors: dict[str, str] = {}
-        self._light: dict[int, bool] = {}  # per hook relay (one per conftest set): may the light protocol run?
+        self._light: dict[Path, bool] = {}  # per test folder (its conftests): may the light protocol run?
 
     def _may_go_light(self, item: pytest.Item) -> bool:
         """No marker that pytest's skipping plugin acts on, and no plugin but pytest's own (and this one) on the
@@ -125,11 +125,11 @@ class Collector:
             return False
         if not (hasattr(item.session, _LIGHT_NEEDS["session"]) and hasattr(item, _LIGHT_NEEDS["item"])):
             return False  # a pytest without the internals it runs on: pytest's protocol, always right
-        relay = item.ihook
-        known = self._light.get(id(relay))
+        folder = item.path.parent  # the conftests in use, and so the hooks, are the folder's
+        known = self._light.get(folder)
         if known is None:
-            mine = {item.config.pluginmanager.get_name(self)}
-            known = self._light[id(relay)] = all(
+            relay, mine = item.ihook, {item.config.pluginmanager.get_name(self)}
+            known = self._light[folder] = all(
                 {impl.plugin_name for impl in getattr(relay, hook).get_hookimpls()} <= allowed | mine
                 for hook, allowed in _PROTOCOL_PLUGINS.items())
         return known
@@ -322,32 +322,22 @@ def run_suites(
     collector = Collector()
     with open_submission(unit, submission, sandbox_mode) as session:
         context = GradingContext(unit, session, seed, code if code is not None else load_code(unit), record, student)
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-                suites_forgotten(unit, files):
+        forget_suites(unit, files)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(pytest_args(unit, files), plugins=[collector, _Registers(context)])
     return collect_run(collector, session, seed, started, unit, student)
 
 
-@contextlib.contextmanager
-def suites_forgotten(unit: Unit, files: list[str]) -> Iterator[None]:
-    """A pytest run that imports ``files`` afresh, and forgets them after.
+def forget_suites(unit: Unit, files: list[str]) -> None:
+    """Make the next pytest run import ``files`` afresh.
 
     pytest imports a test file (and its conftests) under a name made from its path below the rootdir, and takes a
     module of that name from ``sys.modules`` if there is one: another course's suite of the same name, or this
     course's before an edit, would be graded with in a process that lives on (a Dask worker, a test run). So the
-    modules of those names are dropped before the run, and the modules the run imported from the course after it.
+    modules of those names are dropped.
     """
-    root = unit.root.resolve()
-    for name in _suite_module_names(root, files):
+    for name in _suite_module_names(unit.root.resolve(), files):
         sys.modules.pop(name, None)
-    before = set(sys.modules)
-    try:
-        yield
-    finally:
-        for name in set(sys.modules) - before:
-            origin = getattr(sys.modules.get(name), "__file__", None) or ""
-            if origin.startswith(str(root)):
-                del sys.modules[name]
 
 
 def _suite_module_names(root: Path, files: list[str]) -> set[str]:
