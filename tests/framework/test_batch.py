@@ -197,6 +197,24 @@ def test_a_submission_cannot_reach_the_next_one_through_the_shared_zygote(tmp_pa
     assert warm == [bwrap_works() and cgroups_work()] * 2
 
 
+def test_workers_forked_from_a_zygote_find_numpy_random_loaded(tmp_path):
+    """The zygote loads what NumPy loads lazily and students use (``np.random``): no worker pays for it again."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("first", "second"):
+        probe = Path(shutil.copytree(UNIT.source_dir, folder / name))
+        with (probe / "arith.py").open("a") as module:
+            module.write("\nimport sys\nassert 'numpy.random' in sys.modules and 'numpy.fft' in sys.modules\n")
+    out = tmp_path / "out"
+    grade_all(UNIT, folder, out, seed=SEED, jobs=1)
+    reports = [json.loads((out / name / RESULTS).read_text()) for name in ("first", "second")]
+    warm = [any(layer.startswith("warm start") for layer in report["extra_data"]["isolation_layers"])
+            for report in reports]
+    assert warm == [bwrap_works() and cgroups_work()] * 2
+    # a cold worker imports only what the student's code imports: there the probe fails to import
+    assert [report["score"] for report in reports] == [10 if started_warm else 0 for started_warm in warm]
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
