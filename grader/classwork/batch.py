@@ -1,14 +1,15 @@
 """``grader grade-all``: a whole class, graded in parallel, resumable, into the instructors' tools.
 
 The local executor collects the hidden suites once, in one pytest session,
-then forks a child per submission from that warm process (NumPy, the grader
-and the collected tests already loaded). Each child grades one submission
-with the same sandboxed worker as ``grader grade`` and writes that student's
-``feedback.md`` and then ``results.json`` atomically; ``results.json`` is the
-commit mark. It records a fingerprint of everything the grade depends on
+then forks a child per slot from that warm process (NumPy, the grader and the
+collected tests already loaded). A child grades the submissions it is handed,
+one after another, each with the same sandboxed worker as ``grader grade``,
+and writes each student's ``feedback.md`` and then ``results.json``
+atomically; ``results.json`` is the commit mark. It records a fingerprint of everything the grade depends on
 (the submission's files, the unit's course content, the seed, the grader), so a re-run
 grades only what is missing or changed. A child that dies, hangs or is
-attacked costs only its own submission; the batch goes on.
+attacked costs only the submission it was grading; a fresh child takes its
+slot and the batch goes on.
 
 Outputs in OUT: ``<student>/results.json`` (Gradescope schema),
 ``<student>/feedback.md``, ``grades.csv``, ``report.html`` and, on request,
@@ -22,12 +23,14 @@ import ctypes
 import gc
 import hashlib
 import io
+import itertools
 import json
 import os
 import select
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -274,7 +277,7 @@ def _die_with_parent() -> None:
 
 
 class _WarmLoop:
-    """A pytest plugin that replaces the test loop: collected once, run once per submission in a fork."""
+    """A pytest plugin that replaces the test loop: collected once, run once per submission in a forked child."""
 
     def __init__(self, batch: LocalBatch, collector: Collector) -> None:
         self.batch, self.collector = batch, collector
@@ -298,10 +301,13 @@ class _WarmLoop:
             seed = seed_for(batch.unit, entry.student, batch.seed)
             context = GradingContext(batch.unit, student, seed, batch.code, student=entry.student)
             session.config.pluginmanager.register(context, CONTEXT_PLUGIN)
-            items = session.items
-            for index, item in enumerate(items):
-                following = items[index + 1] if index + 1 < len(items) else None
-                item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+            try:  # the last item's teardown (no next item) ends every fixture: the next submission starts afresh
+                items = session.items
+                for index, item in enumerate(items):
+                    following = items[index + 1] if index + 1 < len(items) else None
+                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+            finally:
+                session.config.pluginmanager.unregister(context)
         run = collect_run(self.collector, student, seed, started, batch.unit, entry.student)
         report, page = grade_run(batch.unit, run, batch.feedback, print_, batch.times.get(entry.student))
         write_student(batch.out, entry.student, report, page)
@@ -327,6 +333,8 @@ class LocalBatch:
     graded: list[str] = field(default_factory=list)
     collection_errors: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
+    recycle_after: int = 200  # submissions a child grades before a fresh one takes its place: bounds what it keeps
+    patience: float | None = None  # seconds a submission may take in all (None: from the unit's limits)
 
     def run(self, todo: list[tuple[Entry, str]]) -> None:
         self.todo = todo
@@ -345,15 +353,20 @@ class LocalBatch:
             raise RuntimeError(f"the hidden suites cannot be collected: {problems}")
 
     def loop(self, grade: Callable[[Entry, str, Zygote | None], int]) -> None:
-        """Fork a child per submission, ``jobs`` at a time; a child's death costs only its submission.
+        """Grade every submission of ``todo``, ``jobs`` at a time; a child's death costs only its submission.
 
-        Each running child has a slot, and each slot a zygote (where the machine
-        allows them) that only that child uses: its workers start warm.
+        Each slot has a child forked from this warm process, which grades one
+        submission after another as this process hands them to it (a fork, and
+        the copying of every page it touches, paid once per slot rather than per
+        submission). A child leaves after ``recycle_after`` submissions, after a
+        failure, or when its slot's zygote is gone; a fresh one takes its place.
+        Each slot has a zygote (where the machine allows them) that only its
+        child uses: its workers start warm.
         """
         limits = self.unit.limits
-        patience = limits.submission_seconds + limits.import_seconds * len(self.unit.modules) + 60
-        running: dict[int, tuple[Entry, float, int]] = {}
-        queue = list(self.todo)
+        patience = self.patience or limits.submission_seconds + limits.import_seconds * len(self.unit.modules) + 60
+        queue = deque(range(len(self.todo)))
+        children: dict[int, _Child] = {}  # by slot
         use_zygotes = zygotes_work(self.sandbox_mode)
         # Keep the warm parent's objects out of the children's garbage collections: a collection would
         # touch (and so copy) every page the child shares with the parent.
@@ -365,48 +378,91 @@ class LocalBatch:
         handlers = {sig: signal.signal(sig, lambda number, _: stop.append(number))
                     for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            while queue or running:
+            while queue or any(child.current is not None for child in children.values()):
                 if stop:
                     raise KeyboardInterrupt
-                while queue and len(running) < self.jobs and not stop:
-                    entry, print_ = queue.pop(0)
-                    slot = min(set(zygotes) - {s for _, _, s in running.values()})
-                    zygote = zygotes[slot]
-                    if use_zygotes and (zygote is None or not zygote.alive()):
-                        if zygote is not None:
-                            zygote.close()
-                        zygote = zygotes[slot] = self._zygote()
-                    _clean_partial(self.out / entry.student)
-                    pid = os.fork()
-                    if pid == 0:  # the child: grade, write, leave without running the parent's cleanup
-                        code = 1
-                        try:
-                            for sig in handlers:  # the parent decides when to stop
-                                signal.signal(sig, signal.SIG_IGN)
-                            os.setpgid(0, 0)
-                            gc.disable()  # a short life: collecting would cost more than the garbage
-                            _die_with_parent()
-                            code = grade(entry, print_, zygote)
-                        except BaseException as error:  # noqa: B036 - report anything, then leave
-                            with contextlib.suppress(BaseException):
-                                os.write(2, f"grader: {visible(entry.student)}: {type(error).__name__}: "
-                                               f"{visible(str(error))}\n".encode())
-                        finally:
-                            os._exit(code)
-                    running[pid] = (entry, time.monotonic(), slot)
-                self._reap(running, patience)
+                for slot in range(self.jobs):
+                    if not queue or stop:
+                        break
+                    child = children.get(slot)
+                    if child is None:
+                        zygote = zygotes[slot]
+                        if use_zygotes and (zygote is None or not zygote.alive()):
+                            if zygote is not None:
+                                zygote.close()
+                            zygote = zygotes[slot] = self._zygote()
+                        child = children[slot] = self._fork(grade, zygote, children, list(handlers))
+                    if child.current is None and not child.leaving:
+                        index = queue.popleft()
+                        _clean_partial(self.out / self.todo[index][0].student)
+                        child.give(index)
+                self._wait(children, patience)
         except BaseException as error:
             self.interrupted = isinstance(error, KeyboardInterrupt)
-            for pid in running:
+            for child in children.values():
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pid, signal.SIGKILL)
+                    os.killpg(child.pid, signal.SIGKILL)
             raise
         finally:
+            for child in children.values():
+                child.finish()
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
             for zygote in zygotes.values():
                 if zygote is not None:
                     zygote.close()
+
+    def _fork(self, grade: Callable[[Entry, str, Zygote | None], int], zygote: Zygote | None,
+              siblings: dict[int, _Child], signals: list[signal.Signals]) -> _Child:
+        """A child for a slot: it grades what it is given through its pipe, one submission at a time."""
+        given_read, given_write = os.pipe()
+        told_read, told_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: grade, write, leave without running the parent's cleanup
+            code = 1
+            try:
+                for sig in signals:  # the parent decides when to stop
+                    signal.signal(sig, signal.SIG_IGN)
+                os.setpgid(0, 0)
+                gc.disable()  # a short life: collecting would cost more than the garbage
+                _die_with_parent()
+                os.close(given_write)
+                os.close(told_read)
+                for sibling in siblings.values():  # a sibling must see its pipe closed when the parent closes it
+                    sibling.close_fds()
+                self._serve(grade, zygote, given_read, told_write)
+                code = 0
+            except BaseException as error:  # noqa: B036 - report anything, then leave
+                with contextlib.suppress(BaseException):
+                    os.write(2, f"grader: {type(error).__name__}: {visible(str(error)[:500])}\n".encode())
+            finally:
+                os._exit(code)
+        os.close(given_read)
+        os.close(told_write)
+        return _Child(pid, given_write, told_read)
+
+    def _serve(self, grade: Callable[[Entry, str, Zygote | None], int], zygote: Zygote | None, given: int,
+               told: int) -> None:
+        """In a child: grade each submission the parent names, and say how it went (the index, the status, and
+        whether this child leaves now)."""
+        lines = _Lines(given)
+        for count in itertools.count(1):
+            line = lines.next()
+            if line is None:
+                return
+            index = int(line)
+            entry, print_ = self.todo[index]
+            code = 1
+            try:
+                code = grade(entry, print_, zygote)
+            except BaseException as error:  # noqa: B036 - report anything, then leave
+                with contextlib.suppress(BaseException):
+                    os.write(2, f"grader: {visible(entry.student)}: {type(error).__name__}: "
+                                f"{visible(str(error)[:500])}\n".encode())
+            leaving = code != 0 or count >= self.recycle_after or (zygote is not None and not zygote.alive())
+            os.write(told, f"{index} {code} {int(leaving)}\n".encode())
+            if leaving:
+                return
 
     def _zygote(self) -> Zygote | None:
         try:
@@ -414,34 +470,118 @@ class LocalBatch:
         except (WorkerFailure, OSError):
             return None  # the workers of this slot start cold, as `grader grade` does
 
-    def _reap(self, running: dict[int, tuple[Entry, float, int]], patience: float) -> None:
-        """Wait for a child to end (killing any that outlived ``patience``), and account for it."""
-        pidfds = {os.pidfd_open(pid): pid for pid in running}
+    def _wait(self, children: dict[int, _Child], patience: float) -> None:
+        """Wait until a child says it is done with a submission or ends (killing any child whose submission
+        outlived ``patience``), and account for it."""
+        pidfds = {os.pidfd_open(child.pid): slot for slot, child in children.items()}
         try:
-            oldest = min(since for _, since, _ in running.values())
-            wait = max(0.0, min(1.0, oldest + patience - time.monotonic()))
-            ready = select.select(list(pidfds), [], [], wait)[0]
+            busy = [child.since for child in children.values() if child.current is not None]
+            wait = max(0.0, min(1.0, min(busy) + patience - time.monotonic())) if busy else 1.0
+            readable = [child.told for child in children.values()]
+            ready = set(select.select([*readable, *pidfds], [], [], wait)[0])
         finally:
             for fd in pidfds:
                 os.close(fd)
-        if not ready:
-            now = time.monotonic()
-            for late, (_, since, _) in list(running.items()):
-                if now - since > patience:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(late, signal.SIGKILL)
-            return
-        pid = pidfds[ready[0]]
-        _, status = os.waitpid(pid, 0)
-        entry, _, _ = running.pop(pid)
-        ok = os.waitstatus_to_exitcode(status) == 0 and (self.out / entry.student / RESULTS).is_file()
+        for child in children.values():
+            if child.told in ready:
+                for index, code, leaving in child.reports():
+                    self._account(index, code, "")
+                    child.leaving = child.leaving or leaving
+        for fd, slot in pidfds.items():
+            if fd in ready:
+                child = children.pop(slot)
+                _, status = os.waitpid(child.pid, 0)
+                for index, code, _ in child.reports():  # said just before it ended
+                    self._account(index, code, "")
+                if child.current is not None:
+                    code = os.waitstatus_to_exitcode(status)
+                    self._account(child.current, code, f"the grading process ended with status {code}")
+                child.close_fds()
+        now = time.monotonic()
+        for child in children.values():
+            if child.current is not None and now - child.since > patience:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGKILL)
+
+    def _account(self, index: int, code: int, why: str) -> None:
+        entry = self.todo[index][0]
+        ok = code == 0 and not why and (self.out / entry.student / RESULTS).is_file()
         if ok:
             self.graded.append(entry.student)
         else:
-            code = os.waitstatus_to_exitcode(status)
-            self.failed[entry.student] = f"the grading process ended with status {code}"
+            self.failed[entry.student] = why or f"the grading process ended with status {code}"
         if self.progress:
             self.progress.advance(ok)
+
+
+class _Lines:
+    """Lines from a pipe, read as they come."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.pending = fd, b""
+
+    def next(self) -> str | None:
+        while b"\n" not in self.pending:
+            chunk = os.read(self.fd, 4096)
+            if not chunk:
+                return None
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line.decode()
+
+
+@dataclass
+class _Child:
+    """A grading child as its parent sees it: the pipe that gives it submissions, the pipe it reports on, and
+    the submission it is grading (an index into the batch's ``todo``)."""
+
+    pid: int
+    given: int
+    told: int
+    current: int | None = None
+    since: float = 0.0
+    leaving: bool = False  # it said it ends after its current submission
+    pending: bytes = b""
+
+    def give(self, index: int) -> None:
+        self.current, self.since = index, time.monotonic()
+        try:
+            os.write(self.given, f"{index}\n".encode())
+        except OSError:
+            pass  # it has ended: its end is accounted for when it is reaped
+
+    def reports(self) -> list[tuple[int, int, bool]]:
+        """What it said since last asked: (index, status, leaving) for each submission it finished."""
+        with contextlib.suppress(OSError):
+            while select.select([self.told], [], [], 0)[0]:
+                chunk = os.read(self.told, 4096)
+                if not chunk:
+                    break
+                self.pending += chunk
+        said = []
+        while b"\n" in self.pending:
+            line, _, self.pending = self.pending.partition(b"\n")
+            index, code, leaving = (int(part) for part in line.split())
+            if index == self.current:
+                self.current = None
+            said.append((index, code, bool(leaving)))
+        return said
+
+    def close_fds(self) -> None:
+        for fd in (self.given, self.told):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.given = self.told = -1
+
+    def finish(self) -> None:
+        """Let it go (it reads the end of its pipe and leaves), and reap it."""
+        if self.given >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.given)
+            self.given = -1
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.close_fds()
 
 
 # --- the whole job --------------------------------------------------------------------

@@ -562,6 +562,7 @@ class Zygote:
             theirs.close()
         self.serial = 0
         self.exits: dict[int, int] = {}
+        self.owner = os.getpid()  # only the process that started it can wait for it
         try:
             self._receive(time.monotonic() + timeout)
         except WorkerFailure:
@@ -584,16 +585,19 @@ class Zygote:
 
     def fork(self, fds: list[int], timeout: float = 5.0) -> tuple[int, int]:
         """Fork a worker with ``fds`` as (commands, replies, output); returns (serial, pid on this machine)."""
+        # Processes forked from the zygote's owner count their workers from the same number: the pid in the serial
+        # keeps the report of one's worker from being taken for another's.
         self.serial += 1
-        request = {"serial": self.serial, "rlimits": self.rlimits}
+        serial = (os.getpid() << 32) + self.serial
+        request = {"serial": serial, "rlimits": self.rlimits}
         socket.send_fds(self.control, [json.dumps(request).encode()], fds)
         deadline = time.monotonic() + timeout
-        while self._receive(deadline).get("forked") != self.serial:
+        while self._receive(deadline).get("forked") != serial:
             pass
         newborn = self.group.pids() - self.base
         if len(newborn) != 1:
             raise WorkerFailure(t("worker.garbled", doing="starting a worker"))
-        return self.serial, newborn.pop()
+        return serial, newborn.pop()
 
     def exit_status(self, serial: int, timeout: float) -> int | None:
         deadline = time.monotonic() + timeout
@@ -605,8 +609,9 @@ class Zygote:
         return self.exits.pop(serial)
 
     def alive(self) -> bool:
-        """Running and not stopped: a worker may have killed or stopped it (SIGSTOP)."""
-        if self.popen.poll() is not None or not self.group.pids() >= self.base:
+        """Running and not stopped: a worker may have killed or stopped it (SIGSTOP). Also right in a process
+        forked from the one that started it, which sees the zygote through its control group only."""
+        if (os.getpid() == self.owner and self.popen.poll() is not None) or not self.group.pids() >= self.base:
             return False
         states = [processes.process_info(pid) for pid in self.base]
         return all(info is not None and not info.zombie and not info.stopped for info in states)

@@ -1,6 +1,7 @@
 """grader grade-all: a class graded in parallel, resumable, each student on their own."""
 
 import csv
+import itertools
 import json
 import os
 import shutil
@@ -13,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from grader.authoring.mistakes import load_mistakes
-from grader.classwork.batch import RESULTS, grade_all
+from grader.classwork.batch import RESULTS, Entry, LocalBatch, grade_all
 from grader.model.course import load_course
+from grader.rendering.feedback import Feedback
 from grader.rendering.scoring import score_run
 from grader.running.pipeline import run_suites
-from grader.trust.sandbox import bwrap_works, cgroups_work
+from grader.trust.sandbox import Worker, Zygote, bwrap_works, cgroups_work, zygotes_work
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 UNIT = load_course(MINI).unit()
@@ -213,6 +215,80 @@ def test_workers_forked_from_a_zygote_find_numpy_random_loaded(tmp_path):
     assert warm == [bwrap_works() and cgroups_work()] * 2
     # a cold worker imports only what the student's code imports: there the probe fails to import
     assert [report["score"] for report in reports] == [10 if started_warm else 0 for started_warm in warm]
+
+
+def scripted_batch(tmp_path: Path, students: list[str], **options) -> tuple[LocalBatch, dict[str, int]]:
+    """A batch whose grading is scripted by name: ``crash`` ends its process, ``raises`` raises, ``hang`` never
+    ends; any other writes a report naming the process that graded it. Returns the batch and, per student
+    graded, that process's pid."""
+    out = tmp_path / "out"
+    batch = LocalBatch(UNIT, out, SEED, options.pop("jobs", 2), Feedback.for_unit(UNIT), "process", **options)
+    batch.todo = [(Entry(name, tmp_path / name), "print") for name in students]
+
+    def grade(entry, print_, zygote):
+        if entry.student.startswith("crash"):
+            os._exit(3)
+        if entry.student.startswith("raises"):
+            raise RuntimeError("a bug of the grader")
+        if entry.student.startswith("hang"):
+            time.sleep(120)  # far past its patience: killed long before
+        (out / entry.student).mkdir(parents=True)
+        (out / entry.student / RESULTS).write_text(json.dumps({"pid": os.getpid()}))
+        return 0
+
+    batch.loop(grade)
+    return batch, {name: json.loads((out / name / RESULTS).read_text())["pid"] for name in batch.graded}
+
+
+def test_a_child_grades_one_submission_after_another_and_a_crash_costs_only_its_own(tmp_path):
+    students = [f"s{index:02}" for index in range(6)] + ["crash"] + [f"t{index:02}" for index in range(6)] + \
+        ["raises"] + [f"u{index:02}" for index in range(6)]
+    batch, pids = scripted_batch(tmp_path, students)
+    assert batch.failed == {"crash": "the grading process ended with status 3",
+                            "raises": "the grading process ended with status 1"}
+    assert sorted(batch.graded) == sorted(s for s in students if s not in ("crash", "raises"))
+    # two slots, and a fresh child after each failure: far fewer processes than submissions
+    assert len(set(pids.values())) <= 4 < len(pids)
+
+
+def test_a_submission_that_outlives_its_patience_is_killed_and_the_class_goes_on(tmp_path):
+    started = time.monotonic()
+    batch, pids = scripted_batch(tmp_path, ["a", "hang", "b", "c", "d"], patience=2.0)
+    assert batch.failed == {"hang": "the grading process ended with status -9"}
+    assert sorted(pids) == ["a", "b", "c", "d"]
+    assert time.monotonic() - started < 60
+
+
+def test_a_child_makes_way_for_a_fresh_one_after_its_share(tmp_path):
+    students = [f"s{index:02}" for index in range(10)]
+    batch, pids = scripted_batch(tmp_path, students, jobs=1, recycle_after=3)
+    assert not batch.failed
+    # one slot, so in order: each child took the next three, and the last one what was left
+    runs = [len(list(run)) for _, run in itertools.groupby(pids[s] for s in students)]
+    assert runs == [3, 3, 3, 1] and len(set(pids.values())) == 4
+
+
+@pytest.mark.skipif(not zygotes_work("auto"), reason="zygotes need bubblewrap and control groups")
+def test_processes_forked_from_one_parent_never_share_a_worker_serial(tmp_path):
+    """Each grading child starts from its parent's copy of the zygote: the zygote's report of one child's worker
+    must never answer for another's."""
+    zygote = Zygote(UNIT.limits)
+    try:
+        serials = []
+        for _ in range(2):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                worker = Worker.forked(zygote, 1024)
+                os.write(write, str(worker.process.serial).encode())
+                os._exit(0)  # without waiting for the worker's end: its report stays unread
+            os.close(write)
+            os.waitpid(pid, 0)
+            serials.append(int(os.read(read, 100)))
+            os.close(read)
+        assert serials[0] != serials[1]
+    finally:
+        zygote.close()
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
