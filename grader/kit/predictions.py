@@ -6,7 +6,8 @@ value that mistake would give or a predicate on the answer (see
 ``grader.kit.diagnosis``). Suites call them through the ``predictions``
 fixture, a ``Predictions``:
 
-- live, where the course code is at hand (the instructor's checkout, the autograder);
+- live, where the course code is at hand (the instructor's checkout, the autograder): the pairs are computed
+  when first used, which a check does only for a wrong answer (see ``Deferred``);
 - recording, at release: every call the public suites make, with its pairs,
   goes into a *book* (values and the kit's predicates only; a probe of the
   student's code cannot be recorded and is left out);
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -99,20 +100,72 @@ class Predictions:
             book = {}
         return cls(book=book if isinstance(book, dict) else {})
 
-    def __getattr__(self, name: str) -> Callable[..., Pairs]:
+    def __getattr__(self, name: str) -> Callable[..., Sequence[tuple[str, Any]]]:
         if name.startswith("_"):
             raise AttributeError(name)
 
-        def predict(*args: Any, **kwargs: Any) -> Pairs:
-            key = call_key(name, args, kwargs)
+        def predict(*args: Any, **kwargs: Any) -> Sequence[tuple[str, Any]]:
             if self._module is None:
-                return decode_pairs(self._book.get(key, []))
-            pairs = list(getattr(self._module, name)(*args, **kwargs))
-            if self._recorder is not None:
-                self._recorder[key] = pairs
+                return decode_pairs(self._book.get(call_key(name, args, kwargs), []))
+            function = getattr(self._module, name)
+            if self._recorder is None:
+                return Deferred(function, args, kwargs)
+            pairs = list(function(*args, **kwargs))
+            self._recorder[call_key(name, args, kwargs)] = pairs
             return pairs
 
         return predict
+
+
+class Deferred(Sequence[tuple[str, Any]]):
+    """A prediction's pairs, computed on first use: a check looks at its suspects only when the answer is wrong,
+    so a right answer costs no prediction. The arrays among the arguments are copied when it is asked for, so
+    the pairs are those of the arguments as they were then."""
+
+    def __init__(self, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._call: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None = (
+            function, tuple(_kept(arg) for arg in args), {key: _kept(value) for key, value in kwargs.items()})
+        self._pairs: list[tuple[str, Any]] = []
+
+    @property
+    def pairs(self) -> list[tuple[str, Any]]:
+        if self._call is not None:
+            function, args, kwargs = self._call
+            self._pairs = list(function(*args, **kwargs))
+            self._call = None  # computed once
+        return self._pairs
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.pairs[index]
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return iter(self.pairs)
+
+    def __add__(self, other: Any) -> list[tuple[str, Any]]:  # joined with other pairs, as a list would be
+        return self.pairs + list(other)
+
+    def __radd__(self, other: Any) -> list[tuple[str, Any]]:
+        return list(other) + self.pairs
+
+    def __eq__(self, other: object) -> bool:
+        return self.pairs == (list(other) if isinstance(other, (Sequence, Deferred)) else other)
+
+    __hash__ = None  # type: ignore[assignment]  # a list of pairs is not hashable either
+
+    def __repr__(self) -> str:
+        return "<predictions, not computed yet>" if self._call is not None else repr(self._pairs)
+
+
+def _kept(value: Any) -> Any:
+    """An argument as it is now: arrays (also inside a list or tuple) copied, anything else as it is."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)) and any(isinstance(item, np.ndarray) for item in value):
+        return type(value)(item.copy() if isinstance(item, np.ndarray) else item for item in value)
+    return value
 
 
 def book_text(recorded: dict[str, Pairs]) -> str:
