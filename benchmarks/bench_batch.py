@@ -13,42 +13,59 @@ With ``--repeat N`` both timings run N times, interleaved (grade-all, then the
 baseline, N times over), and the median and the spread (lowest to highest) of
 each figure are printed: this machine is shared, and one run proves little.
 
-Where the time goes (the conv unit). The whole machine, sampled with
-``perf record -a`` while grade-all grades a class with two jobs: both cores
-busy (vmstat: 2% idle), about 128 ms of CPU per submission in all, of which
-- the trusted child, about 92 ms (72%): Python 57%, the kernel 16% (mostly
-  copy-on-write faults after the fork, and creating files);
-- the sandboxed worker, about 33 ms (26%): Python 18%, the kernel 8% (its
-  fork from the zygote, its exit, its control group).
-Inside the trusted child (cProfile, a class of 100, one job): pytest's
-per-test protocol (setup with its fixture lookups, call, teardown, three
-reports and some twenty hook calls a test), the checks and mistake
-predictions computed on each answer, and the trusted half of about 290 round
-trips. ``bench_floor.py`` measures the two floors under all of that, with no
-check and no student code: pytest's protocol over 77 empty tests in a forked
-child, about 32 ms (the grader's light protocol: about 16 ms); 290 framed
-round trips, both sides, about 15 to 25 ms. 50 submissions a second on two
-cores leaves 40 ms for everything: these floors alone take about that, so the
-goal would also need batched round trips, cheaper checks and predictions, and
-a cheaper worker side (its fork, its imports, the student's own arithmetic).
-What was done, measured on a class of 100, one job: fixtures that every test
-of a module shares are made once per module, not once per test (child CPU
-104 -> 94 ms); a failed test's report is built from the finding the grader
-already recorded, not from pytest's long traceback rendering; a method call
-on a student's object is one round trip (look up and call) once its type's
-method is known, not two (314 -> 288 requests); process sweeps poll with a
-short backoff instead of sleeping a fixed slice (child wall 153 -> 131 ms);
-and each test runs through a light protocol of the grader's own
-(``Collector.pytest_runtest_protocol``: pytest's setup state and
-``item.runtest``, the outcome recorded without building reports; pytest's
-whole protocol for skip and xfail marks), which ``bench_floor.py`` measures at
-about 16 ms over 77 empty tests against pytest's 32 (a child's CPU
-75 -> 58 ms of user time; a class of 400 with two jobs: 26.5 -> 23.2 s; a
-class of 1000, median of 3: 15.1 -> 17.5 submissions/s, 10.8x -> 13.1x).
-Tried and left out, no gain beyond the noise (about 5 ms of a child's 85):
-the terminal reporter unregistered in the children, pytest's capture plugin
-off, each child and its slot's zygote pinned to one core, more jobs than
-cores.
+Where the time goes (the conv unit), a class of 400 graded with two jobs:
+both cores busy in the steady state (vmstat: about 5% idle), about 88 ms of
+CPU per submission in all, of which
+- the trusted side, about 59 ms (``time``'s user and system time of grade-all,
+  which does not count the sandboxed workers; the parent's start, about 1.5 s,
+  is a part of it): pytest's per-test fixture machinery, the test bodies with
+  their reference values and checks, the trusted half of about 290 round
+  trips, the report and the feedback page;
+- the sandboxed workers, about 29 ms each (21 ms user, 8 ms system; the
+  children's times of each zygote, read from /proc): the fork from the zygote
+  and the copying of what it touches, the student's modules compiled and
+  imported, the worker's half of the round trips (JSON framing, arrays
+  decoded and encoded), and the student's own arithmetic;
+- the zygotes themselves, about 2 ms.
+``bench_floor.py`` measures the floors under all of that, with no check and no
+student code: pytest's protocol over 77 empty tests in a forked child, about
+32 ms (the grader's light protocol: about 16 ms); 290 framed round trips,
+both sides, about 15 to 25 ms. 50 submissions a second on two cores leaves
+40 ms for everything: the worker alone takes 29, and the floors of the
+trusted side about as much again, so the goal would need another design
+(several submissions' tests sharing one protocol run, or round trips
+batched, which changes how suites talk to the worker), not more trimming.
+What was done, in order:
+- fixtures that every test of a module shares are made once per module, not
+  once per test (child CPU 104 -> 94 ms, a class of 100, one job);
+- a failed test's report is built from the finding the grader already
+  recorded, not from pytest's long traceback rendering;
+- a method call on a student's object is one round trip (look up and call)
+  once its type's method is known, not two (314 -> 288 requests);
+- process sweeps poll with a short backoff instead of sleeping a fixed slice
+  (child wall 153 -> 131 ms);
+- each test runs through a light protocol of the grader's own
+  (``Collector.pytest_runtest_protocol``: pytest's setup state and
+  ``item.runtest``, the outcome recorded without building reports; pytest's
+  whole protocol for skip and xfail marks): a child's CPU 75 -> 58 ms of user
+  time; a class of 1000, median of 3: 15.1 -> 17.5 submissions/s;
+- the zygote imports ``numpy.random`` and ``numpy.fft``, which NumPy loads only
+  on first use: every worker whose student draws random weights paid about
+  12 ms for it (a class of 400: 23.9 -> 21.6 s);
+- one child per slot grades submission after submission, handed to it through
+  a pipe, instead of a fork per submission: the fork, and the copy-on-write
+  faults of every page a child touches, are paid once per slot (system time
+  of a class of 400: 6.7 -> 2.1 s; 21.6 -> 18.4 s);
+- live predictions are computed only when a check fails (``Deferred``): a
+  right answer costs none (about 7 ms of user time per submission);
+- together, a class of 1000, median of 3: 17.5 -> 22.2 submissions/s,
+  13.1x -> 17.0x one ``grader grade``.
+Tried and left out, no gain beyond the noise (this machine's runs of one
+class vary by about 10%): the terminal reporter unregistered in the children,
+pytest's capture plugin off, each child and its slot's zygote pinned to one
+core, more jobs than cores, waking on pidfds instead of polling the control
+group after a kill, and a cheaper ``request`` fixture (pytest builds one per
+use; patched for the experiment only).
 """
 
 from __future__ import annotations
