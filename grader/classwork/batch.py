@@ -424,7 +424,7 @@ class LocalBatch:
                 for sig in signals:  # the parent decides when to stop
                     signal.signal(sig, signal.SIG_IGN)
                 os.setpgid(0, 0)
-                gc.disable()  # a short life: collecting would cost more than the garbage
+                gc.disable()  # collected between submissions instead (see _serve)
                 _die_with_parent()
                 os.close(given_write)
                 os.close(told_read)
@@ -459,6 +459,9 @@ class LocalBatch:
                 with contextlib.suppress(BaseException):
                     os.write(2, f"grader: {visible(entry.student)}: {type(error).__name__}: "
                                 f"{visible(str(error)[:500])}\n".encode())
+            # Garbage in cycles (a failed test's traceback holds its frames and their arrays) is freed here, once
+            # per submission: the automatic collector is off, and only what this child made since is looked at.
+            gc.collect()
             leaving = code != 0 or count >= self.recycle_after or (zygote is not None and not zygote.alive())
             os.write(told, f"{index} {code} {int(leaving)}\n".encode())
             if leaving:

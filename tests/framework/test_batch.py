@@ -240,6 +240,33 @@ def scripted_batch(tmp_path: Path, students: list[str], **options) -> tuple[Loca
     return batch, {name: json.loads((out / name / RESULTS).read_text())["pid"] for name in batch.graded}
 
 
+def resident_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
+def test_garbage_in_cycles_does_not_pile_up_in_a_child_that_grades_many(tmp_path):
+    """Each submission leaves 20 MB that only a collection can free (a cycle, as a traceback and its frames
+    make); a child grades all 20 in turn."""
+    out = tmp_path / "out"
+    batch = LocalBatch(UNIT, out, SEED, 1, Feedback.for_unit(UNIT), "process")
+    batch.todo = [(Entry(f"s{index:02}", tmp_path), "print") for index in range(20)]
+
+    def grade(entry, print_, zygote):
+        cycle = [bytearray(20 << 20)]
+        cycle.append(cycle)
+        (out / entry.student).mkdir(parents=True)
+        (out / entry.student / RESULTS).write_text(json.dumps({"rss": resident_kib(), "pid": os.getpid()}))
+        return 0
+
+    batch.loop(grade)
+    seen = [json.loads((out / f"s{index:02}" / RESULTS).read_text()) for index in range(20)]
+    assert len({report["pid"] for report in seen}) == 1
+    assert seen[-1]["rss"] - seen[0]["rss"] < 100 * 1024, "the child kept every submission's garbage"
+
+
 def test_a_child_grades_one_submission_after_another_and_a_crash_costs_only_its_own(tmp_path):
     students = [f"s{index:02}" for index in range(6)] + ["crash"] + [f"t{index:02}" for index in range(6)] + \
         ["raises"] + [f"u{index:02}" for index in range(6)]
