@@ -23,7 +23,6 @@ import ctypes
 import gc
 import hashlib
 import io
-import itertools
 import json
 import os
 import select
@@ -445,11 +444,9 @@ class LocalBatch:
                told: int) -> None:
         """In a child: grade each submission the parent names, and say how it went (the index, the status, and
         whether this child leaves now)."""
-        lines = _Lines(given)
-        for count in itertools.count(1):
-            line = lines.next()
-            if line is None:
-                return
+        # a buffered pipe gives each line as soon as the parent has written it; the loop ends when the parent
+        # closes its end
+        for count, line in enumerate(os.fdopen(given, "rb"), start=1):
             index = int(line)
             entry, print_ = self.todo[index]
             code = 1
@@ -487,18 +484,14 @@ class LocalBatch:
                 os.close(fd)
         for child in children.values():
             if child.told in ready:
-                for index, code, leaving in child.reports():
-                    self._account(index, code, "")
-                    child.leaving = child.leaving or leaving
+                self._hear(child)
         for fd, slot in pidfds.items():
             if fd in ready:
                 child = children.pop(slot)
                 _, status = os.waitpid(child.pid, 0)
-                for index, code, _ in child.reports():  # said just before it ended
-                    self._account(index, code, "")
-                if child.current is not None:
-                    code = os.waitstatus_to_exitcode(status)
-                    self._account(child.current, code, f"the grading process ended with status {code}")
+                self._hear(child)  # what it said just before it ended
+                if child.current is not None:  # it ended without a word on this one: failed, whatever it left
+                    self._account(child.current, os.waitstatus_to_exitcode(status), reported=False)
                 child.close_fds()
         now = time.monotonic()
         for child in children.values():
@@ -506,31 +499,21 @@ class LocalBatch:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.pid, signal.SIGKILL)
 
-    def _account(self, index: int, code: int, why: str) -> None:
+    def _hear(self, child: _Child) -> None:
+        """Account for every submission ``child`` said it finished."""
+        for index, code, leaving in child.reports():
+            self._account(index, code)
+            child.leaving = child.leaving or leaving
+
+    def _account(self, index: int, code: int, reported: bool = True) -> None:
         entry = self.todo[index][0]
-        ok = code == 0 and not why and (self.out / entry.student / RESULTS).is_file()
+        ok = reported and code == 0 and (self.out / entry.student / RESULTS).is_file()
         if ok:
             self.graded.append(entry.student)
         else:
-            self.failed[entry.student] = why or f"the grading process ended with status {code}"
+            self.failed[entry.student] = f"the grading process ended with status {code}"
         if self.progress:
             self.progress.advance(ok)
-
-
-class _Lines:
-    """Lines from a pipe, read as they come."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd, self.pending = fd, b""
-
-    def next(self) -> str | None:
-        while b"\n" not in self.pending:
-            chunk = os.read(self.fd, 4096)
-            if not chunk:
-                return None
-            self.pending += chunk
-        line, _, self.pending = self.pending.partition(b"\n")
-        return line.decode()
 
 
 @dataclass
