@@ -313,6 +313,23 @@ class _WarmLoop:
         return 0
 
 
+def slot_cores(jobs: int) -> list[int] | None:
+    """The core of each of ``jobs`` slots, or None to let the system place them: where it cannot pin (not
+    Linux), or where there are fewer usable cores than slots.
+
+    A grading child and its worker hand every request back and forth, a few hundred times a submission. On
+    one core a hand-over is a switch from one process to the other; on two it wakes the other core, and on a
+    virtual machine each wake costs the host's work too. Pinned, a class of 400 with two jobs took about 10%
+    less time (and about 4% less CPU) on a two-core virtual machine. The price is that the system cannot move
+    a slot away from a core that something else keeps busy.
+    """
+    try:
+        usable = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+    return usable[:jobs] if jobs <= len(usable) else None
+
+
 @dataclass
 class LocalBatch:
     """Grades submissions on this machine, ``jobs`` at a time, each in a child forked from a warm parent."""
@@ -334,6 +351,7 @@ class LocalBatch:
     interrupted: bool = False
     recycle_after: int = 200  # submissions a child grades before a fresh one takes its place: bounds what it keeps
     patience: float | None = None  # seconds a submission may take in all (None: from the unit's limits)
+    pin: bool = True  # each slot's child and zygote on a core of their own, when there are cores enough
 
     def run(self, todo: list[tuple[Entry, str]]) -> None:
         self.todo = todo
@@ -360,7 +378,9 @@ class LocalBatch:
         submission). A child leaves after ``recycle_after`` submissions, after a
         failure, or when its slot's zygote is gone; a fresh one takes its place.
         Each slot has a zygote (where the machine allows them) that only its
-        child uses: its workers start warm.
+        child uses: its workers start warm. With ``pin`` and at least as many
+        usable cores as slots, a slot's child, zygote and workers all run on
+        one core (see ``slot_cores``).
         """
         limits = self.unit.limits
         patience = self.patience or limits.submission_seconds + limits.import_seconds * len(self.unit.modules) + 60
@@ -372,6 +392,7 @@ class LocalBatch:
         gc.collect()
         gc.freeze()
         zygotes: dict[int, Zygote | None] = {slot: None for slot in range(self.jobs)}
+        cores = slot_cores(self.jobs) if self.pin else None
         # Ctrl-C and SIGTERM only set a flag here, checked between steps: never half a fork's bookkeeping.
         stop: list[int] = []
         handlers = {sig: signal.signal(sig, lambda number, _: stop.append(number))
@@ -390,7 +411,10 @@ class LocalBatch:
                             if zygote is not None:
                                 zygote.close()
                             zygote = zygotes[slot] = self._zygote()
-                        child = children[slot] = self._fork(grade, zygote, children, list(handlers))
+                            if zygote is not None and cores is not None:
+                                zygote.pin(cores[slot])
+                        child = children[slot] = self._fork(grade, zygote, children, list(handlers),
+                                                            cores[slot] if cores is not None else None)
                     if child.current is None and not child.leaving:
                         index = queue.popleft()
                         _clean_partial(self.out / self.todo[index][0].student)
@@ -412,8 +436,9 @@ class LocalBatch:
                     zygote.close()
 
     def _fork(self, grade: Callable[[Entry, str, Zygote | None], int], zygote: Zygote | None,
-              siblings: dict[int, _Child], signals: list[signal.Signals]) -> _Child:
-        """A child for a slot: it grades what it is given through its pipe, one submission at a time."""
+              siblings: dict[int, _Child], signals: list[signal.Signals], core: int | None = None) -> _Child:
+        """A child for a slot: it grades what it is given through its pipe, one submission at a time (on
+        ``core`` alone, if given, with the workers it starts cold)."""
         given_read, given_write = os.pipe()
         told_read, told_write = os.pipe()
         pid = os.fork()
@@ -423,6 +448,9 @@ class LocalBatch:
                 for sig in signals:  # the parent decides when to stop
                     signal.signal(sig, signal.SIG_IGN)
                 os.setpgid(0, 0)
+                if core is not None:
+                    with contextlib.suppress(OSError):
+                        os.sched_setaffinity(0, {core})
                 gc.disable()  # collected between submissions instead (see _serve)
                 _die_with_parent()
                 os.close(given_write)

@@ -23,6 +23,7 @@ Layers, strongest first (``layers`` on a plan lists the active ones):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -615,6 +616,12 @@ class Zygote:
             return False
         states = [processes.process_info(pid) for pid in self.base]
         return all(info is not None and not info.zombie and not info.stopped for info in states)
+
+    def pin(self, core: int) -> None:
+        """Keep the zygote, and so every worker it forks from now on, on ``core`` (where the system lets us)."""
+        for pid in self.base:
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(pid, {core})
 
     def close(self) -> None:
         self.group.kill_all()

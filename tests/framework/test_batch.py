@@ -233,11 +233,17 @@ def scripted_batch(tmp_path: Path, students: list[str], **options) -> tuple[Loca
         if entry.student.startswith("hang"):
             time.sleep(120)  # far past its patience: killed long before
         (out / entry.student).mkdir(parents=True)
-        (out / entry.student / RESULTS).write_text(json.dumps({"pid": os.getpid()}))
+        (out / entry.student / RESULTS).write_text(json.dumps({"pid": os.getpid(),
+                                                                "cores": sorted(os.sched_getaffinity(0))}))
         return 0
 
     batch.loop(grade)
     return batch, {name: json.loads((out / name / RESULTS).read_text())["pid"] for name in batch.graded}
+
+
+def cores_of(batch: LocalBatch) -> dict[str, list[int]]:
+    """The cores each student's grading process could run on, as it saw them (a ``scripted_batch``)."""
+    return {name: json.loads((batch.out / name / RESULTS).read_text())["cores"] for name in batch.graded}
 
 
 def resident_kib() -> int:
@@ -293,6 +299,43 @@ def test_a_child_makes_way_for_a_fresh_one_after_its_share(tmp_path):
     # one slot, so in order: each child took the next three, and the last one what was left
     runs = [len(list(run)) for _, run in itertools.groupby(pids[s] for s in students)]
     assert runs == [3, 3, 3, 1] and len(set(pids.values())) == 4
+
+
+USABLE = sorted(os.sched_getaffinity(0))
+
+
+@pytest.mark.skipif(len(USABLE) < 2, reason="pinning two slots needs two usable cores")
+def test_each_slot_grades_on_a_core_of_its_own(tmp_path):
+    students = [f"s{index:02}" for index in range(8)]
+    batch, pids = scripted_batch(tmp_path, students, jobs=2)
+    assert not batch.failed
+    cores = cores_of(batch)
+    by_process = {pids[name]: tuple(cores[name]) for name in students}
+    assert all(len(pinned) == 1 for pinned in by_process.values())
+    # the two slots' children (each took a submission at once) are on the first two usable cores, one each
+    assert {pinned[0] for pinned in by_process.values()} == set(USABLE[:2])
+
+
+def test_slots_are_left_to_the_system_when_asked_or_when_cores_are_too_few(tmp_path):
+    batch, _ = scripted_batch(tmp_path / "asked", ["a", "b", "c"], jobs=2, pin=False)
+    assert set(map(tuple, cores_of(batch).values())) == {tuple(USABLE)}
+    batch, _ = scripted_batch(tmp_path / "few", ["a", "b", "c"], jobs=len(USABLE) + 1)
+    assert set(map(tuple, cores_of(batch).values())) == {tuple(USABLE)}
+
+
+@pytest.mark.skipif(not zygotes_work("auto"), reason="zygotes need bubblewrap and control groups")
+def test_a_pinned_zygote_forks_its_workers_on_its_core():
+    zygote = Zygote(UNIT.limits)
+    try:
+        zygote.pin(USABLE[-1])
+        assert {pid: os.sched_getaffinity(pid) for pid in zygote.base} == {pid: {USABLE[-1]} for pid in zygote.base}
+        worker = Worker.forked(zygote, 1024)
+        try:
+            assert os.sched_getaffinity(worker.process.pid) == {USABLE[-1]}
+        finally:
+            worker.kill()
+    finally:
+        zygote.close()
 
 
 @pytest.mark.skipif(not zygotes_work("auto"), reason="zygotes need bubblewrap and control groups")
