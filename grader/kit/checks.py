@@ -22,7 +22,7 @@ import numpy as np
 from ..model.messages import Text, t
 from ..model.results import Finding
 from ..running.session import Remote, StudentError, type_name
-from .diagnosis import Mismatch, Suspect, matching_mistake
+from .diagnosis import Mismatch, Suspect, close_number, close_values, matching_mistake
 
 Suspects = Mapping[str, Suspect] | Iterable[tuple[str, Suspect]] | None
 
@@ -64,7 +64,7 @@ def check_array(got: Any, expected: np.ndarray, what: str, *, subject: str | Non
     if got.dtype.kind not in "biuf":
         raise fail(t("check.dtype", what=what, got=got.dtype), t("check.dtype", what=subject, got=got.dtype),
                    got, suspects)
-    close = np.isclose(got.astype(np.float64), expected.astype(np.float64), rtol=1e-6, atol=atol)
+    close = close_values(got, expected, 1e-6, atol)
     if not close.all():
         where = tuple(int(i) for i in np.argwhere(~close)[0])
         text = t("check.values", what=what, index=list(where), expected=_plain(expected[where]),
@@ -81,7 +81,7 @@ def check_number(got: Any, expected: float, what: str, *, integer: bool = False,
     else:
         numeric = type(got) in (int, float, bool) or isinstance(got, (np.integer, np.floating, np.bool_))
         _check_type(got, numeric, "kind.number", what, subject, suspects)
-    if not np.isclose(float(got), float(expected), rtol=1e-9, atol=1e-12):
+    if not close_number(float(got), float(expected), 1e-9, 1e-12):
         raise fail(t("check.number", what=what, got=_plain(got), expected=_plain(expected)),
                    t("check.number.hidden", what=subject), got, suspects)
 
