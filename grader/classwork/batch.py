@@ -494,7 +494,7 @@ class LocalBatch:
 
     def _zygote(self) -> Zygote | None:
         try:
-            return Zygote(self.unit.limits, self.sandbox_mode)
+            return Zygote(self.unit.limits, self.sandbox_mode, helpers=self.helpers)
         except (WorkerFailure, OSError):
             return None  # the workers of this slot start cold, as `grader grade` does
 

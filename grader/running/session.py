@@ -245,6 +245,7 @@ class Session:
     helpers: str | None = None  # the unit's helper module, sent into every worker it starts
     module_attributes: dict[tuple[int, str], Remote] = field(default_factory=dict)
     methods: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, name) -> the method's label
+    helper_handles: dict[str, Remote] = field(default_factory=dict)  # the helpers looked up in this worker
 
     def __post_init__(self) -> None:
         self._cold: sandbox.Plan | None = None
@@ -268,11 +269,14 @@ class Session:
             self.generation += 1
             self._modules.clear()
             self.module_attributes.clear()
+            self.helper_handles.clear()
             if self.zygote is not None:
                 self._worker = self._forked_worker(self.zygote)
             else:
                 self._worker = sandbox.start(self._plan, self._room())
-            if self.helpers is not None:
+            # a worker forked from a zygote that ran these very helpers has them already
+            warm = self.zygote is not None and self.zygote.helpers == self.helpers
+            if self.helpers is not None and not warm:
                 self._install_helpers(self._worker)
         return self._worker
 
@@ -432,9 +436,13 @@ class Session:
 
     def helper(self, name: str) -> Remote:
         """One of the unit's helpers in the worker (a class, a function...), to call or hand to student code."""
+        known = self.helper_handles.get(name)
+        if known is not None:
+            return known  # the same object of the same worker: suites ask for helpers again and again
         result = self.request({"op": "helper", "name": name}, f"reading the helper {name}")
         if not isinstance(result, Remote):
             raise StudentError(t("worker.garbled", doing=f"reading the helper {name}"))
+        self.helper_handles[name] = result
         return result
 
 

@@ -530,15 +530,20 @@ def start(launch: Plan, output_cap: int) -> Worker | PortableWorker:
     return Worker(launch, output_cap)
 
 
+HELPERS_IN_ARGUMENT = 64 * 1024  # a zygote is given the unit's helpers on its command line, up to this size
+
+
 class Zygote:
-    """A sandboxed process with NumPy loaded that forks workers: one submission at a time.
+    """A sandboxed process with NumPy (and the unit's helpers, if given) loaded that forks workers: one
+    submission at a time.
 
     Needs a control group (to find each worker's pid and move it into a group
     of its own before it runs anything) and is started like any worker, but
     without a submission: the worker receives the sources over its pipe.
     """
 
-    def __init__(self, limits: Limits, mode: SandboxMode = "auto", timeout: float = 30.0) -> None:
+    def __init__(self, limits: Limits, mode: SandboxMode = "auto", timeout: float = 30.0,
+                 helpers: str | None = None) -> None:
         launch = plan(None, "submission", limits, mode)
         if launch.cgroup is None:
             raise WorkerFailure("a zygote needs control groups")
@@ -553,6 +558,8 @@ class Zygote:
         self.group = group
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {**launch.config, "zygote": True, "control_fd": theirs.fileno()}
+        if helpers is not None and len(helpers) <= HELPERS_IN_ARGUMENT:
+            config["helpers"] = helpers
         try:
             self.popen = subprocess.Popen(
                 group.wrap([*launch.argv, json.dumps(config)]), env=launch.env, stdin=subprocess.DEVNULL,
@@ -565,10 +572,12 @@ class Zygote:
         self.exits: dict[int, int] = {}
         self.owner = os.getpid()  # only the process that started it can wait for it
         try:
-            self._receive(time.monotonic() + timeout)
+            ready = self._receive(time.monotonic() + timeout)
         except WorkerFailure:
             self.close()
             raise
+        # the helpers every worker it forks starts with (None: a worker must be sent them, as a cold one is)
+        self.helpers = helpers if ready.get("helpers") is True else None
         self.base = frozenset(group.pids())
 
     def _receive(self, deadline: float) -> dict[str, Any]:

@@ -8,7 +8,7 @@ an attribute, call, index, fetch a value. Objects stay here behind handles;
 only plain data (see ``grader.trust.wire``) goes back.
 
 As a *zygote* (``"zygote"`` in the config) it imports NumPy once (with the
-submodules in ``PRELOADED``), then forks
+submodules in ``PRELOADED``) and runs the unit's helpers if it is given them, then forks
 one worker per request on its control socket; the grader sends the
 submission's sources to that worker, which imports them from memory. The
 zygote makes itself non-dumpable (no one of its user may trace it or read its
@@ -304,6 +304,13 @@ def zygote() -> None:
     # use that student code reaches for (``np.random`` alone costs a cold worker about 12 ms).
     for name in PRELOADED:
         importlib.import_module(name)
+    helpers = False  # the unit's helpers, run once here rather than in every worker
+    if isinstance(CONFIG.get("helpers"), str):
+        try:
+            _install_helpers(CONFIG["helpers"])
+            helpers = True
+        except BaseException:  # noqa: B036 - then each worker is sent them, and says what is wrong
+            HELPERS.clear()
 
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
     control = socket.socket(fileno=CONFIG["control_fd"])
@@ -314,7 +321,7 @@ def zygote() -> None:
     for ignored in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(ignored, signal.SIG_IGN)
     serial: dict[int, int] = {}
-    control.send(json.dumps({"ready": os.getpid()}).encode())
+    control.send(json.dumps({"ready": os.getpid(), "helpers": helpers}).encode())
     while True:
         ready = select.select([control.fileno(), wake_read], [], [])[0]
         if wake_read in ready:
