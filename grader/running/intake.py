@@ -5,17 +5,20 @@ process, without running it: a regular file (no symlink), not too large,
 UTF-8, valid Python. A module that fails a check is left out and its problem
 is recorded; the other modules are still graded. The sources are kept in
 memory; they are written to a fresh private folder only for a worker that
-reads files (a worker forked from a zygote receives them over its pipe).
+reads files (a worker forked from a zygote receives them over its pipe, with
+the code compiled here, so that it need not compile them again).
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import re
 import shutil
 import stat
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +55,7 @@ class Intake:
     problems: dict[str, Text] = field(default_factory=dict)  # module name -> message
     accepted: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # module name -> checked source text
+    code: dict[str, bytes] = field(default_factory=dict)  # module name -> its code as checked, marshalled
     answers: Answers | None = None  # the answers to the unit's questions (None: none were given)
     answers_problem: Text | None = None  # why the answers given cannot be read
     _root: Path | None = None
@@ -69,7 +73,7 @@ class Intake:
 
 
 def _check(path: Path, name: str, max_bytes: int) -> tuple[str | None, Text | None]:
-    """(source, None) when acceptable, else (None, problem)."""
+    """(source, None) when the file is there and readable as text, else (None, problem)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -88,24 +92,40 @@ def _check(path: Path, name: str, max_bytes: int) -> tuple[str | None, Text | No
     except OSError as error:
         return None, t("intake.unreadable", module=name, reason=error.strerror)
     try:
-        source = raw.decode("utf-8")
+        return raw.decode("utf-8"), None
     except UnicodeDecodeError as error:
         return None, t("intake.not_utf8", module=name, offset=error.start)
-    problem = _check_text(source, name, max_bytes)
-    return (None, problem) if problem is not None else (source, None)
 
 
-def _check_text(source: str, name: str, max_bytes: int) -> Text | None:
-    """Why ``source`` cannot be a module, or None."""
+def _accept(intake: Intake, name: str, source: str, max_bytes: int) -> None:
+    """Take ``source`` as the module ``name`` if it compiles; else record why not."""
+    checked = _check_text(source, name, max_bytes)
+    if isinstance(checked, Text):
+        intake.problems[name] = checked
+        return
+    intake.sources[name] = source
+    if checked:
+        intake.code[name] = checked
+    intake.accepted.append(name)
+
+
+def _check_text(source: str, name: str, max_bytes: int) -> bytes | Text:
+    """The module's code, marshalled (a worker forked warm runs it without compiling it again; empty when the
+    compiler warned), or why ``source`` cannot be a module. Compiled as a worker would: no optimization, no
+    inherited future flags."""
     if len(source.encode("utf-8")) > max_bytes:
         return t("intake.too_large", module=name, size=len(source.encode("utf-8")) // 1024, limit=max_bytes // 1024)
     try:
-        compile(source, f"{name}.py", "exec", dont_inherit=True)
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            code = compile(source, f"{name}.py", "exec", dont_inherit=True, optimize=0)
     except SyntaxError as error:
         return t("intake.syntax", module=name, line=error.lineno, error=error.msg)
     except (ValueError, RecursionError, MemoryError) as error:
         return t("intake.compile", module=name, error=type(error).__name__)
-    return None
+    # A warning of the compiler (an invalid escape, say) is for the student to see: the worker compiles that
+    # module itself, and what it prints is the student's output.
+    return b"" if warned else marshal.dumps(code)
 
 
 def locate(submission: Path, modules: list[str]) -> Path:
@@ -314,12 +334,7 @@ def _take(submission: Path, modules: list[str], max_source_kb: int, answers: boo
             elif found is None:
                 intake.problems[name] = t("intake.notebook_missing", module=name, path=submission.name)
             else:
-                checked = _check_text(found, name, max_source_kb * 1024)
-                if checked is not None:
-                    intake.problems[name] = checked
-                else:
-                    intake.sources[name] = found
-                    intake.accepted.append(name)
+                _accept(intake, name, found, max_source_kb * 1024)
         return intake
     if not submission.is_dir():
         for name in modules:
@@ -331,8 +346,7 @@ def _take(submission: Path, modules: list[str], max_source_kb: int, answers: boo
             intake.problems[name] = problem
             continue
         assert source is not None
-        intake.sources[name] = source
-        intake.accepted.append(name)
+        _accept(intake, name, source, max_source_kb * 1024)
     return intake
 
 

@@ -9,6 +9,8 @@ come back as plain data only (see ``grader.trust.wire``).
 
 from __future__ import annotations
 
+import base64
+import importlib.util
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -299,8 +301,10 @@ class Session:
             self.layers = list(self._plan.layers)
             return sandbox.start(self._plan, self._room())
         try:
-            reply = worker.request({"op": "install", "sources": self.intake.sources}, self.limits.import_seconds,
-                                   "starting")
+            code = {name: base64.b64encode(data).decode("ascii") for name, data in self.intake.code.items()}
+            reply = worker.request({"op": "install", "sources": self.intake.sources, "code": code,
+                                    "magic": base64.b64encode(importlib.util.MAGIC_NUMBER).decode("ascii")},
+                                   self.limits.import_seconds, "starting")
         except sandbox.WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.gone")) from None
         if "error" in reply:

@@ -1,10 +1,15 @@
-"""Workers forked from a zygote: they start with what the zygote loaded, and the session asks them less."""
+"""Workers forked from a zygote: they start with what the zygote loaded, run the code the intake compiled, and
+are asked less."""
+
+import importlib.util
+import marshal
 
 import pytest
 
+from grader.running.intake import take
 from grader.running.pipeline import open_submission
 from grader.running.session import StudentError, fetch
-from grader.trust.sandbox import Zygote, zygotes_work
+from grader.trust.sandbox import SANDBOX_ROOT, Zygote, zygotes_work
 
 needs_zygotes = pytest.mark.skipif(not zygotes_work("auto"), reason="zygotes need bubblewrap and control groups")
 
@@ -62,3 +67,50 @@ def test_a_helper_is_looked_up_once_per_worker(mini, monkeypatch):
         again = session.helper("pid")
         assert again is not first and asked.count("helper") == 2
         assert isinstance(again(), int)
+
+
+# what the intake's code says of itself, to tell it from the source's: not a line of this is in the source
+MARKED = "import sys\nMARK = 'compiled by the intake'\n\ndef compiled_as():\n    return sys._getframe().f_code.co_filename\n"
+
+
+def intake_code(session, module, source):
+    """Make ``source`` the code the intake compiled for ``module`` (its source stays the file's)."""
+    session.intake.code[module] = marshal.dumps(compile(source, f"{module}.py", "exec", dont_inherit=True))
+
+
+@needs_zygotes
+def test_a_worker_forked_warm_runs_the_code_the_intake_compiled(mini):
+    zygote = Zygote(mini.limits)
+    try:
+        with open_submission(mini, mini.source_dir, "auto", zygote) as session:
+            assert set(session.intake.code) == {"arith", "arrays"}
+            intake_code(session, "arith", MARKED)
+            arith = session.module("arith")
+            assert arith.MARK == "compiled by the intake"
+            # as if compiled from the file the worker would have read, so that errors name the student's file
+            assert arith.compiled_as() == f"{SANDBOX_ROOT}/{session.intake.package}/arith.py"
+    finally:
+        zygote.close()
+
+
+@needs_zygotes
+def test_code_of_another_python_is_compiled_again_from_the_source(mini, monkeypatch):
+    zygote = Zygote(mini.limits)
+    try:
+        with open_submission(mini, mini.source_dir, "auto", zygote) as session:
+            intake_code(session, "arith", MARKED)
+            monkeypatch.setattr(importlib.util, "MAGIC_NUMBER", b"\x00\x00\r\n")
+            arith = session.module("arith")
+            assert arith.double(4) == 8
+            with pytest.raises(StudentError, match="MARK"):
+                arith.MARK
+    finally:
+        zygote.close()
+
+
+def test_a_module_the_compiler_warns_about_is_left_for_the_worker_to_compile(tmp_path):
+    (tmp_path / "clean.py").write_text("X = 1\n")
+    (tmp_path / "warned.py").write_text("PATTERN = '\\d+'\n")  # an invalid escape: the compiler warns
+    taken = take(tmp_path, ["clean", "warned"], 64)
+    assert taken.accepted == ["clean", "warned"] and not taken.problems
+    assert list(taken.code) == ["clean"]
