@@ -13,6 +13,7 @@ import pytest
 
 from grader.authoring.mistakes import Mistake, load_mistakes
 from grader.authoring.validate import judge_mistake
+from grader.model.course import load_course
 from grader.running.pipeline import run_suites
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
@@ -543,3 +544,53 @@ def test_a_process_that_grades_two_courses_grades_each_with_its_own_suites(tmp_p
     suite.write_text(suite.read_text().replace("test_only_in_the_edited_course", "test_only_in_the_edited_again"))
     again = run_suites(first, first.source_dir, seed=1).outcomes
     assert any("test_only_in_the_edited_again" in name for name in again)
+
+
+# Each test checks the fixtures it is given against its own unit and its own id (``request`` is the test's own).
+FIXTURE_PROBE = '''
+import zlib
+
+import numpy as np
+
+
+def expected_draw(request, seed):
+    return np.random.default_rng([seed, zlib.crc32(request.node.nodeid.encode())]).integers(10**9)
+
+
+def test_probe_first(unit, grading, rng, request):
+    assert unit.id == "{unit}" and grading.unit.id == "{unit}"
+    assert rng.integers(10**9) == expected_draw(request, grading.seed)
+
+
+def test_probe_second(unit, grading, rng, request):
+    assert unit.id == "{unit}"
+    assert rng.integers(10**9) == expected_draw(request, grading.seed)
+'''
+
+
+def test_each_test_gets_the_fixtures_of_its_own_unit_and_its_own_id(mini_copy):
+    """``grading`` (and so ``unit``, ``submission``...) is the unit of the test's file, ``rng`` draws from the
+    test's own id: in a direct pytest run over two units, and in the grader's run."""
+    text = (mini_copy / "course.yaml").read_text()
+    start, end = text.index("  - id: mini\n"), text.index("  - id: quiz\n")
+    twin = text[start:end].replace("  - id: mini\n", "  - id: twin\n").replace("    default: true\n", "")
+    twin = twin.replace("suites: {public: tests/public/mini, hidden: tests/hidden/mini}",
+                        "suites: {public: tests/public/twin, hidden: tests/hidden/twin}")
+    (mini_copy / "course.yaml").write_text(text + twin)
+    for name in ("mini", "twin"):
+        if name == "twin":
+            shutil.copytree(mini_copy / "tests" / "public" / "mini", mini_copy / "tests" / "public" / "twin")
+            shutil.copytree(mini_copy / "tests" / "hidden" / "mini", mini_copy / "tests" / "hidden" / "twin",
+                            ignore=shutil.ignore_patterns("code"))
+        (mini_copy / "tests" / "hidden" / name / f"test_probe_{name}.py").write_text(FIXTURE_PROBE.format(unit=name))
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/hidden/mini/test_probe_mini.py",
+                           "tests/hidden/twin/test_probe_twin.py", "-q", "-p", "no:randomly"],
+                          cwd=mini_copy, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "4 passed" in done.stdout, done.stdout[-3000:]
+    suite = mini_copy / "tests" / "hidden" / "mini" / "test_arith.py"  # the grader runs the tasks' files
+    suite.write_text(suite.read_text() + FIXTURE_PROBE.format(unit="mini"))
+    unit = load_course(mini_copy).unit("mini")
+    run = run_suites(unit, unit.source_dir, seed=77)
+    probes = {o.name: o for o in run.outcomes.values() if o.name.startswith("test_probe")}
+    assert sorted(probes) == ["test_probe_first", "test_probe_second"]
+    assert all(o.passed for o in probes.values()), [o.message for o in probes.values()]
