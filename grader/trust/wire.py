@@ -34,8 +34,12 @@ class WireError(Exception):
     """A message that cannot be decoded as plain data."""
 
 
+# made once: ``json.dumps`` with any argument of its own builds an encoder at every call
+_ENCODER = json.JSONEncoder(allow_nan=True, separators=(",", ":"))
+
+
 def frame(payload: Any) -> bytes:
-    body = json.dumps(payload, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    body = _ENCODER.encode(payload).encode("utf-8")
     return HEADER.pack(len(body)) + body
 
 
