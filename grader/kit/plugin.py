@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from ..model.course import CourseError, find_course_root, load_course
-from ..running.plugin import GradingContext
+from ..running.plugin import current_context
 from .predictions import Predictions
 from .questions import questions_of
 
@@ -45,7 +45,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="module")
-def predictions(grading: GradingContext) -> Predictions:
+def predictions() -> Predictions:
+    grading = current_context()
     code = grading.code
     if code is not None and hasattr(code, "predictions"):
         return Predictions(module=code.predictions, recorder=grading.recorder)
@@ -53,7 +54,8 @@ def predictions(grading: GradingContext) -> Predictions:
 
 
 @pytest.fixture(scope="module")
-def reference(grading: GradingContext) -> ModuleType:
+def reference() -> ModuleType:
+    grading = current_context()
     code = grading.code
     if code is None or not hasattr(code, "reference"):
         pytest.fail(f"unit {grading.unit.id} has no reference implementation here (a public suite must not need one)")
@@ -62,7 +64,8 @@ def reference(grading: GradingContext) -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def unit_data(grading: GradingContext) -> Any:
+def unit_data() -> Any:
+    grading = current_context()
     path = grading.unit.path(grading.unit.model.data)
     if path is None:
         pytest.fail(f"unit {grading.unit.id} declares no `data` in course.yaml")

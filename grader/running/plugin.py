@@ -11,7 +11,7 @@ another folder.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -54,45 +54,16 @@ class GradingContext:
     code: ModuleType | None = None
     recorder: dict[str, Any] | None = None
     student: str | None = None  # whose numbers the questions are (None: the default variant)
-
-
-@pytest.fixture(scope="session")
-def grader_contexts(pytestconfig: pytest.Config) -> Iterator[Callable[[Path], GradingContext]]:
-    """The grading context of a test file: the grader's own, or one per unit for a direct pytest run."""
-    given = pytestconfig.pluginmanager.get_plugin(CONTEXT_PLUGIN)
-    if isinstance(given, GradingContext):
-        yield lambda path: given
-        return
-    from .pipeline import open_submission  # a direct run only: the grader registers its context instead
-
-    opened: dict[tuple[Path, str], tuple[GradingContext, Any]] = {}
-
-    def context_of(path: Path) -> GradingContext:
-        course = load_course(find_course_root(path.parent))  # the nearest course.yaml above the test file
-        unit = course.unit_of(path)
-        if unit is None:
-            raise pytest.UsageError(f"{path} is not in the suites of any unit of {course.root / 'course.yaml'}")
-        key = (course.root, unit.id)
-        if key not in opened:
-            option = pytestconfig.getoption("submission")
-            folder = Path(option).resolve() if option else unit.source_dir
-            manager = open_submission(unit, folder, pytestconfig.getoption("sandbox"))
-            session = manager.__enter__()
-            context = GradingContext(unit, session, int(pytestconfig.getoption("grader_seed")), load_code(unit))
-            opened[key] = (context, manager)
-        return opened[key][0]
-
-    try:
-        yield context_of
-    finally:
-        for _, manager in opened.values():
-            manager.__exit__(None, None, None)
+    closing: Any = None  # in a direct pytest run: what closes its submission when pytest ends
 
 
 # The tests running now, innermost last (a test may run pytest in turn). The fixtures below read the test from
-# here rather than take pytest's ``request``: pytest builds a fixture definition, signature and all, every time a
-# fixture that takes ``request`` is reached, which is several times a test (about 4 ms a submission of 77 tests).
+# here, and find their context from it (``current_context``), rather than take pytest's ``request`` or each other:
+# pytest builds a fixture definition, signature and all, every time a fixture that takes ``request`` is reached,
+# and reaches every fixture of a test's closure at every test. So a test's closure is what it asks for, nothing
+# more.
 _running: list[pytest.Item] = []
+_OPENED = pytest.StashKey[dict[tuple[Path, str], GradingContext]]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -104,25 +75,62 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
         _running.pop()
 
 
-@pytest.fixture(scope="module")
-def grading(grader_contexts: Callable[[Path], GradingContext]) -> GradingContext:
-    """The grading context of the test file whose first test is being set up."""
-    return grader_contexts(Path(str(_running[-1].path)))
+def current_context() -> GradingContext:
+    """The grading context of the test being set up (or run): the grader's own, for its one submission; in a
+    direct pytest run, the one of the unit whose suites hold the test's file, opened on first need and closed
+    when pytest ends."""
+    item = _running[-1]
+    config = item.config
+    given = config.pluginmanager.get_plugin(CONTEXT_PLUGIN)
+    if isinstance(given, GradingContext):
+        return given
+    path = Path(str(item.path))
+    course = load_course(find_course_root(path.parent))  # the nearest course.yaml above the test file
+    unit = course.unit_of(path)
+    if unit is None:
+        raise pytest.UsageError(f"{path} is not in the suites of any unit of {course.root / 'course.yaml'}")
+    opened = config.stash.get(_OPENED, None)
+    if opened is None:
+        opened = config.stash[_OPENED] = {}
+        config.add_cleanup(lambda: _close(opened))
+    key = (course.root, unit.id)
+    if key not in opened:
+        from .pipeline import open_submission  # a direct run only: the grader registers its context instead
+
+        option = config.getoption("submission")
+        folder = Path(option).resolve() if option else unit.source_dir
+        manager = open_submission(unit, folder, config.getoption("sandbox"))
+        session = manager.__enter__()
+        opened[key] = GradingContext(unit, session, int(config.getoption("grader_seed")), load_code(unit),
+                                     closing=manager)
+    return opened[key]
+
+
+def _close(opened: dict[tuple[Path, str], GradingContext]) -> None:
+    for context in opened.values():
+        if context.closing is not None:
+            context.closing.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")
-def submission(grading: GradingContext) -> Submission:
+def grading() -> GradingContext:
+    """The grading context of this test file."""
+    return current_context()
+
+
+@pytest.fixture(scope="module")
+def submission() -> Submission:
     """The student's package: ``submission.<module>.<name>(...)`` runs in the sandbox."""
-    return Submission(grading.session)
+    return Submission(current_context().session)
 
 
 @pytest.fixture(scope="module")
-def unit(grading: GradingContext) -> Unit:
+def unit() -> Unit:
     """The unit whose suites these are."""
-    return grading.unit
+    return current_context().unit
 
 
 @pytest.fixture
-def rng(grading: GradingContext) -> np.random.Generator:
+def rng() -> np.random.Generator:
     """Random numbers for this test, reproducible from the run's seed and the test's id."""
-    return np.random.default_rng([grading.seed, zlib.crc32(_running[-1].nodeid.encode())])
+    return np.random.default_rng([current_context().seed, zlib.crc32(_running[-1].nodeid.encode())])

@@ -594,3 +594,21 @@ def test_each_test_gets_the_fixtures_of_its_own_unit_and_its_own_id(mini_copy):
     probes = {o.name: o for o in run.outcomes.values() if o.name.startswith("test_probe")}
     assert sorted(probes) == ["test_probe_first", "test_probe_second"]
     assert all(o.passed for o in probes.values()), [o.message for o in probes.values()]
+
+
+def test_a_direct_pytest_run_closes_the_submissions_it_opened_when_it_ends(mini_copy):
+    from grader.running import plugin
+
+    seen, workers = [], []
+
+    class Watch:
+        def pytest_unconfigure(self, config):  # before pytest's cleanups, which close them
+            seen.extend(config.stash[plugin._OPENED].values())
+            workers.extend(context.session._worker for context in seen)
+
+    suite = mini_copy / "tests" / "hidden" / "mini" / "test_arith.py"
+    code = pytest.main([str(suite), "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--rootdir", str(mini_copy)],
+                       plugins=[Watch()])
+    assert code == 0 and [context.unit.id for context in seen] == ["mini"]
+    assert workers[0] is not None and workers[0].dead  # running until pytest ended, killed then
+    assert seen[0].session._worker is None
