@@ -25,10 +25,16 @@ MAX_ITEMS = 5000
 Answers = dict[str, Any]
 
 
-def _bounded_events(text: str) -> Text | None:
+# libyaml's parser where PyYAML has it (about ten times faster), then PyYAML's own: a document libyaml cannot
+# read is read again by PyYAML, whose messages are the ones students see. Both construct values the same way.
+LOADERS: tuple[type[yaml.SafeLoader], ...] = (
+    *((yaml.CSafeLoader,) if getattr(yaml, "__with_libyaml__", False) else ()), yaml.SafeLoader)
+
+
+def _bounded_events(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Text | None:
     """Why the YAML must not be loaded (an alias, too deep, too many items), or None."""
     depth = items = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         items += 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             return t("answers.alias")
@@ -59,6 +65,14 @@ def parse_yaml(data: bytes, where: str = ANSWERS_FILE) -> tuple[Answers | None, 
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         return None, t("answers.not_utf8", where=where, offset=error.start)
+    for loader in LOADERS[:-1]:
+        try:
+            problem = _bounded_events(text, loader)
+            if problem is not None:
+                return None, problem
+            return _mapping(yaml.load(text, Loader=loader), where)  # a safe loader: plain data only
+        except Exception:  # read again below, where every problem gets its message
+            continue
     try:
         problem = _bounded_events(text)
         if problem is not None:

@@ -17,6 +17,7 @@ from grader.kit.questions import AnswerError, answer_key, evaluate, judge, key_o
 from grader.model.course import load_course
 from grader.model.messages import render
 from grader.rendering.scoring import score_run
+from grader.running import answers as answers_module
 from grader.running.answers import parse_notebook_cell, parse_yaml
 from grader.running.intake import take
 from grader.running.pipeline import run_suites, seed_for
@@ -262,6 +263,32 @@ BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, 
 def test_a_hostile_answers_file_is_refused_with_a_reason(data, reason):
     answers, problem = parse_yaml(data)
     assert answers is None and problem is not None and reason in render(problem), render(problem)
+
+
+# valid and broken answer files alike: libyaml's reading must never change what PyYAML's would give
+ANSWER_FILES = [
+    b"", b"# nothing yet\n", b"twice: 4\nmean: 2.5\nshape: [3, 4]\n", b"matrix:\n  - [1, 2]\n  - [3, 4]\n",
+    b"text: 'a: b'\nyes: yes\nno: ~\nexp: 1e3\nhex: 0x1f\ndate: 2024-01-01\n", "name: \u00e9t\u00e9\n".encode(),
+    b"twice: [1, 2\n", b"twice: {a: 1\n", b"\ttwice: 1\n", b"a: 1\na: 2\n", b"- 1\n- 2\n", b"twice: 'open\n",
+    b"key: value: other\n", b"%YAML 1.1\n---\ntwice: 1\n", b"---\na: 1\n---\nb: 2\n", BILLION_LAUGHS.encode(),
+    b"twice: " + b"[" * 100 + b"]" * 100 + b"\n", b"twice: !!python/object/apply:os.system [ls]\n",
+]
+
+
+@pytest.mark.parametrize("data", ANSWER_FILES)
+def test_answers_read_with_libyaml_are_what_pyyaml_reads(data, monkeypatch):
+    fast = parse_yaml(data)
+    monkeypatch.setattr(answers_module, "LOADERS", (yaml.SafeLoader,))
+    assert fast == parse_yaml(data)
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML is built without libyaml here")
+def test_a_valid_answers_file_is_read_by_libyaml(monkeypatch):
+    def pure(*args, **kwargs):
+        raise AssertionError("read by PyYAML's own parser")
+
+    monkeypatch.setattr(answers_module.yaml, "safe_load", pure)
+    assert parse_yaml(b"twice: 4\nshape: [3, 4]\n") == ({"twice": 4, "shape": [3, 4]}, None)
 
 
 def test_a_graded_submission_with_a_hostile_answers_file_gets_zero_with_the_reason(tmp_path):
