@@ -116,10 +116,17 @@ class Collector:
         self.outcomes: dict[str, Outcome] = {}
         self.collection_errors: dict[str, str] = {}
         self._light: dict[Path, bool] = {}  # per test folder (its conftests): may the light protocol run?
+        self._light_items: dict[str, bool] = {}  # per test, decided once: a batch runs each test once a student
 
     def _may_go_light(self, item: pytest.Item) -> bool:
         """No marker that pytest's skipping plugin acts on, and no plugin but pytest's own (and this one) on the
         per-test hooks: a course whose conftest hooks into the protocol gets pytest's whole protocol."""
+        known = self._light_items.get(item.nodeid)
+        if known is None:
+            known = self._light_items[item.nodeid] = self._light_for(item)
+        return known
+
+    def _light_for(self, item: pytest.Item) -> bool:
         marked = any(item.get_closest_marker(name) is not None for name in ("skip", "skipif", "xfail"))
         if marked or not isinstance(item, pytest.Function):
             return False
