@@ -13,29 +13,29 @@ With ``--repeat N`` both timings run N times, interleaved (grade-all, then the
 baseline, N times over), and the median and the spread (lowest to highest) of
 each figure are printed: this machine is shared, and one run proves little.
 
-Where the time goes (the conv unit), a class of 400 graded with two jobs:
-both cores busy in the steady state (vmstat: about 5% idle), about 88 ms of
-CPU per submission in all, of which
-- the trusted side, about 59 ms (``time``'s user and system time of grade-all,
-  which does not count the sandboxed workers; the parent's start, about 1.5 s,
-  is a part of it): pytest's per-test fixture machinery, the test bodies with
-  their reference values and checks, the trusted half of about 290 round
-  trips, the report and the feedback page;
-- the sandboxed workers, about 29 ms each (21 ms user, 8 ms system; the
-  children's times of each zygote, read from /proc): the fork from the zygote
-  and the copying of what it touches, the student's modules compiled and
-  imported, the worker's half of the round trips (JSON framing, arrays
-  decoded and encoded), and the student's own arithmetic;
+Where the time goes (the conv unit), a class of 400 graded with two jobs,
+every process's CPU read from rusage and /proc (the grading children's own,
+each zygote's and its workers'): about 63 ms of CPU per submission in all,
+both cores busy (400 in about 13.5 s), of which
+- the grading child (trusted), about 40 ms: about 4 ms around the tests
+  (intake 0.6, starting the worker 0.6, killing it 0.5, the report and the
+  feedback page 0.8, writing both 1.4, its garbage 0.7), and about 35 ms in
+  the 77 tests: pytest's fixtures and setup state under the light protocol
+  (``bench_floor.py``: 14 ms for 77 empty tests in a forked child), the
+  trusted half of about 300 round trips, and the test bodies (reference
+  values, random inputs, checks; predictions only for a wrong answer);
+- the sandboxed workers, about 21 ms each (15 ms user, 6 ms system): the
+  fork from the zygote, its end and the copying of what it touches (about 3
+  ms), the student's modules run (2.4 ms), the worker's half of the round
+  trips (about 25 us each), and the student's own arithmetic;
 - the zygotes themselves, about 2 ms.
-``bench_floor.py`` measures the floors under all of that, with no check and no
-student code: pytest's protocol over 77 empty tests in a forked child, about
-32 ms (the grader's light protocol: about 16 ms); 290 framed round trips,
-both sides, about 15 to 25 ms. 50 submissions a second on two cores leaves
-40 ms for everything: the worker alone takes 29, and the floors of the
-trusted side about as much again, so the goal would need another design
-(several submissions' tests sharing one protocol run, or round trips
-batched, which changes how suites talk to the worker), not more trimming.
-What was done, in order:
+50 submissions a second on two cores leaves 40 ms for everything, which the
+trusted side alone takes; the floors under it (the light protocol over 77
+tests, 300 round trips at about 40 us both sides, a worker's fork, imports
+and end) come to about 30 ms before any check or student arithmetic. The
+goal needs another design (suites whose round trips are batched, say), not
+more trimming.
+What was done, in order (session one):
 - fixtures that every test of a module shares are made once per module, not
   once per test (child CPU 104 -> 94 ms, a class of 100, one job);
 - a failed test's report is built from the finding the grader already
@@ -48,7 +48,8 @@ What was done, in order:
   (``Collector.pytest_runtest_protocol``: pytest's setup state and
   ``item.runtest``, the outcome recorded without building reports; pytest's
   whole protocol for skip and xfail marks): a child's CPU 75 -> 58 ms of user
-  time; a class of 1000, median of 3: 15.1 -> 17.5 submissions/s;
+  time; a class of 1000, median of 3: 15.1 -> 17.5 submissions/s.
+Session two:
 - the zygote imports ``numpy.random`` and ``numpy.fft``, which NumPy loads only
   on first use: every worker whose student draws random weights paid about
   12 ms for it (a class of 400: 23.9 -> 21.6 s);
@@ -58,19 +59,40 @@ What was done, in order:
   of a class of 400: 6.7 -> 2.1 s; 21.6 -> 18.4 s);
 - live predictions are computed only when a check fails (``Deferred``): a
   right answer costs none (about 7 ms of user time per submission);
-- together, a class of 1000, median of 3: 17.5 -> 22.2 submissions/s,
-  13.1x -> 17.0x one ``grader grade``;
-- a child collects its cyclic garbage after each submission (about 0.8 ms:
-  a long-lived child must not keep every failed test's traceback); the same
-  benchmark on the final code, later and on a busier machine (the baseline
-  ``grader grade`` 0.85 s instead of 0.78): 21.1 submissions/s (19.8 to 21.4),
-  18.3x (16.4 to 20.0).
-Tried and left out, no gain beyond the noise (this machine's runs of one
-class vary by about 10%): the terminal reporter unregistered in the children,
-pytest's capture plugin off, each child and its slot's zygote pinned to one
-core, more jobs than cores, waking on pidfds instead of polling the control
-group after a kill, and a cheaper ``request`` fixture (pytest builds one per
-use; patched for the experiment only).
+- a child collects its cyclic garbage after each submission (about 0.7 ms:
+  a long-lived child must not keep every failed test's traceback);
+- a class of 1000, median of 3: 17.5 -> 21.1 submissions/s, 13.1x -> 18.3x.
+Session three, each change measured by the CPU of each process (A/B runs of a
+class of 400, interleaved; wall time alone varies by 10% here and hid most of
+them) and each giving the same 400 reports:
+- each slot's child, zygote and workers run on one core of their own: a
+  round trip is then a switch between two processes on one core, not a wake
+  of the other core, which costs the host's work too on a virtual machine
+  (about 10% less time, 4% less CPU);
+- checks compare with ``np.isclose``'s rule written out (about 10 us a check);
+- the zygote runs the unit's helpers once (each worker used to receive and run
+  them), and a session looks each helper up once per worker (about 1.5 ms,
+  15 round trips);
+- a worker forked warm runs the code the intake compiled when it checked the
+  submission instead of compiling every module again (about 1.5 ms);
+- the fixtures find their test and their grading context without pytest's
+  ``request`` and without depending on one another, so a test's fixture
+  closure is what it asks for (child CPU about 4.5 ms less);
+- ``answers.yaml`` is read with libyaml's parser where PyYAML has it, PyYAML's
+  own giving every message (1.3 -> 0.15 ms); wire frames encode with one
+  encoder made once; the light protocol decides once per test whether it may
+  run it (about 0.4 ms);
+- a class of 1000, median of 3: 21.1 -> 30.3 submissions/s (29.4 to 31.3),
+  18.3x -> 20.8x one ``grader grade`` (20.7 to 21.3), which got faster too
+  (0.85 -> 0.70 s each).
+Tried and left out, no gain beyond the noise: the terminal reporter
+unregistered in the children, pytest's capture plugin off, more jobs than
+cores, waking on pidfds instead of polling the control group after a kill,
+and the zygote's objects frozen out of its workers' garbage collections
+(workers' CPU unchanged). Not done: iterating a student's sequence in one
+request (about 20 round trips less, but one time limit for many calls of
+student code), and deferring the two ``fsync`` of a student's files (0.4 ms
+each here, and the durability of results that are done).
 """
 
 from __future__ import annotations
