@@ -75,11 +75,17 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
         _running.pop()
 
 
+def _current_test() -> pytest.Item:
+    if not _running:
+        raise RuntimeError("the grader's fixtures serve tests only: none is running")
+    return _running[-1]
+
+
 def current_context() -> GradingContext:
     """The grading context of the test being set up (or run): the grader's own, for its one submission; in a
     direct pytest run, the one of the unit whose suites hold the test's file, opened on first need and closed
     when pytest ends."""
-    item = _running[-1]
+    item = _current_test()
     config = item.config
     given = config.pluginmanager.get_plugin(CONTEXT_PLUGIN)
     if isinstance(given, GradingContext):
@@ -133,4 +139,4 @@ def unit() -> Unit:
 @pytest.fixture
 def rng() -> np.random.Generator:
     """Random numbers for this test, reproducible from the run's seed and the test's id."""
-    return np.random.default_rng([current_context().seed, zlib.crc32(_running[-1].nodeid.encode())])
+    return np.random.default_rng([current_context().seed, zlib.crc32(_current_test().nodeid.encode())])

@@ -612,3 +612,11 @@ def test_a_direct_pytest_run_closes_the_submissions_it_opened_when_it_ends(mini_
     assert code == 0 and [context.unit.id for context in seen] == ["mini"]
     assert workers[0] is not None and workers[0].dead  # running until pytest ended, killed then
     assert seen[0].session._worker is None
+
+
+def test_the_fixtures_context_outside_any_test_is_a_clear_error(monkeypatch):
+    from grader.running import plugin
+
+    monkeypatch.setattr(plugin, "_running", [])
+    with pytest.raises(RuntimeError, match="the grader's fixtures serve tests only: none is running"):
+        plugin.current_context()
