@@ -63,7 +63,7 @@ class GradingContext:
 # and reaches every fixture of a test's closure at every test. So a test's closure is what it asks for, nothing
 # more.
 _running: list[pytest.Item] = []
-_OPENED = pytest.StashKey[dict[tuple[Path, str], GradingContext]]()
+_BY_FILE = pytest.StashKey[dict[Path, GradingContext]]()  # a direct run's contexts, by test file
 
 
 @pytest.hookimpl(wrapper=True)
@@ -90,30 +90,37 @@ def current_context() -> GradingContext:
     given = config.pluginmanager.get_plugin(CONTEXT_PLUGIN)
     if isinstance(given, GradingContext):
         return given
+    by_file = config.stash.get(_BY_FILE, None)
+    if by_file is None:
+        by_file = config.stash[_BY_FILE] = {}
+        config.add_cleanup(lambda: _close(by_file))
     path = Path(str(item.path))
+    if path not in by_file:
+        by_file[path] = _open(config, path, by_file)
+    return by_file[path]
+
+
+def _open(config: pytest.Config, path: Path, by_file: dict[Path, GradingContext]) -> GradingContext:
+    """The context of the unit whose suites hold ``path``: the one already open for another of its files, if
+    there is one (one submission, one worker per unit), else a new one."""
     course = load_course(find_course_root(path.parent))  # the nearest course.yaml above the test file
     unit = course.unit_of(path)
     if unit is None:
         raise pytest.UsageError(f"{path} is not in the suites of any unit of {course.root / 'course.yaml'}")
-    opened = config.stash.get(_OPENED, None)
-    if opened is None:
-        opened = config.stash[_OPENED] = {}
-        config.add_cleanup(lambda: _close(opened))
-    key = (course.root, unit.id)
-    if key not in opened:
-        from .pipeline import open_submission  # a direct run only: the grader registers its context instead
+    for context in by_file.values():
+        if context.unit.root == unit.root and context.unit.id == unit.id:
+            return context
+    from .pipeline import open_submission  # a direct run only: the grader registers its context instead
 
-        option = config.getoption("submission")
-        folder = Path(option).resolve() if option else unit.source_dir
-        manager = open_submission(unit, folder, config.getoption("sandbox"))
-        session = manager.__enter__()
-        opened[key] = GradingContext(unit, session, int(config.getoption("grader_seed")), load_code(unit),
-                                     closing=manager)
-    return opened[key]
+    option = config.getoption("submission")
+    folder = Path(option).resolve() if option else unit.source_dir
+    manager = open_submission(unit, folder, config.getoption("sandbox"))
+    session = manager.__enter__()
+    return GradingContext(unit, session, int(config.getoption("grader_seed")), load_code(unit), closing=manager)
 
 
-def _close(opened: dict[tuple[Path, str], GradingContext]) -> None:
-    for context in opened.values():
+def _close(by_file: dict[Path, GradingContext]) -> None:
+    for context in {id(context): context for context in by_file.values()}.values():  # each once
         if context.closing is not None:
             context.closing.__exit__(None, None, None)
 

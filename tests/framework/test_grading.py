@@ -596,19 +596,22 @@ def test_each_test_gets_the_fixtures_of_its_own_unit_and_its_own_id(mini_copy):
     assert all(o.passed for o in probes.values()), [o.message for o in probes.values()]
 
 
-def test_a_direct_pytest_run_closes_the_submissions_it_opened_when_it_ends(mini_copy):
+def test_a_direct_pytest_run_opens_a_submission_per_unit_and_closes_it_when_it_ends(mini_copy):
     from grader.running import plugin
 
     seen, workers = [], []
 
     class Watch:
         def pytest_unconfigure(self, config):  # before pytest's cleanups, which close them
-            seen.extend(config.stash[plugin._OPENED].values())
+            by_file = config.stash[plugin._BY_FILE]
+            assert sorted(path.name for path in by_file) == ["test_arith.py", "test_arrays.py"]
+            seen.extend({id(context): context for context in by_file.values()}.values())
             workers.extend(context.session._worker for context in seen)
 
-    suite = mini_copy / "tests" / "hidden" / "mini" / "test_arith.py"
-    code = pytest.main([str(suite), "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--rootdir", str(mini_copy)],
-                       plugins=[Watch()])
+    suites = mini_copy / "tests" / "hidden" / "mini"
+    code = pytest.main([str(suites / "test_arith.py"), str(suites / "test_arrays.py"), "-q", "-p", "no:randomly",
+                        "-p", "no:cacheprovider", "--rootdir", str(mini_copy)], plugins=[Watch()])
+    # one unit, so one submission and one worker for both files
     assert code == 0 and [context.unit.id for context in seen] == ["mini"]
     assert workers[0] is not None and workers[0].dead  # running until pytest ended, killed then
     assert seen[0].session._worker is None
