@@ -54,7 +54,6 @@ class GradingContext:
     code: ModuleType | None = None
     recorder: dict[str, Any] | None = None
     student: str | None = None  # whose numbers the questions are (None: the default variant)
-    closing: Any = None  # in a direct pytest run: what closes its submission when pytest ends
 
 
 # The tests running now, innermost last (a test may run pytest in turn). The fixtures below read the test from
@@ -63,7 +62,7 @@ class GradingContext:
 # and reaches every fixture of a test's closure at every test. So a test's closure is what it asks for, nothing
 # more.
 _running: list[pytest.Item] = []
-_BY_FILE = pytest.StashKey[dict[Path, GradingContext]]()  # a direct run's contexts, by test file
+_DIRECT = pytest.StashKey["_DirectRun"]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -90,39 +89,47 @@ def current_context() -> GradingContext:
     given = config.pluginmanager.get_plugin(CONTEXT_PLUGIN)
     if isinstance(given, GradingContext):
         return given
-    by_file = config.stash.get(_BY_FILE, None)
-    if by_file is None:
-        by_file = config.stash[_BY_FILE] = {}
-        config.add_cleanup(lambda: _close(by_file))
-    path = Path(str(item.path))
-    if path not in by_file:
-        by_file[path] = _open(config, path, by_file)
-    return by_file[path]
+    direct = config.stash.get(_DIRECT, None)
+    if direct is None:
+        direct = config.stash[_DIRECT] = _DirectRun(config)
+        config.add_cleanup(direct.close)
+    return direct.context(Path(str(item.path)))
 
 
-def _open(config: pytest.Config, path: Path, by_file: dict[Path, GradingContext]) -> GradingContext:
-    """The context of the unit whose suites hold ``path``: the one already open for another of its files, if
-    there is one (one submission, one worker per unit), else a new one."""
-    course = load_course(find_course_root(path.parent))  # the nearest course.yaml above the test file
-    unit = course.unit_of(path)
-    if unit is None:
-        raise pytest.UsageError(f"{path} is not in the suites of any unit of {course.root / 'course.yaml'}")
-    for context in by_file.values():
-        if context.unit.root == unit.root and context.unit.id == unit.id:
-            return context
-    from .pipeline import open_submission  # a direct run only: the grader registers its context instead
+class _DirectRun:
+    """A direct pytest run's contexts: one per unit (one submission, one worker), found once per test file, all
+    closed when pytest ends."""
 
-    option = config.getoption("submission")
-    folder = Path(option).resolve() if option else unit.source_dir
-    manager = open_submission(unit, folder, config.getoption("sandbox"))
-    session = manager.__enter__()
-    return GradingContext(unit, session, int(config.getoption("grader_seed")), load_code(unit), closing=manager)
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.by_file: dict[Path, GradingContext] = {}
+        self.by_unit: dict[tuple[Path, str], tuple[GradingContext, Any]] = {}  # with what closes its submission
 
+    def context(self, path: Path) -> GradingContext:
+        if path not in self.by_file:
+            self.by_file[path] = self._open(path)
+        return self.by_file[path]
 
-def _close(by_file: dict[Path, GradingContext]) -> None:
-    for context in {id(context): context for context in by_file.values()}.values():  # each once
-        if context.closing is not None:
-            context.closing.__exit__(None, None, None)
+    def _open(self, path: Path) -> GradingContext:
+        course = load_course(find_course_root(path.parent))  # the nearest course.yaml above the test file
+        unit = course.unit_of(path)
+        if unit is None:
+            raise pytest.UsageError(f"{path} is not in the suites of any unit of {course.root / 'course.yaml'}")
+        key = (course.root, unit.id)
+        if key not in self.by_unit:
+            from .pipeline import open_submission  # a direct run only: the grader registers its context instead
+
+            option = self.config.getoption("submission")
+            folder = Path(option).resolve() if option else unit.source_dir
+            manager = open_submission(unit, folder, self.config.getoption("sandbox"))
+            session = manager.__enter__()
+            context = GradingContext(unit, session, int(self.config.getoption("grader_seed")), load_code(unit))
+            self.by_unit[key] = (context, manager)
+        return self.by_unit[key][0]
+
+    def close(self) -> None:
+        for _, manager in self.by_unit.values():
+            manager.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")

@@ -603,9 +603,9 @@ def test_a_direct_pytest_run_opens_a_submission_per_unit_and_closes_it_when_it_e
 
     class Watch:
         def pytest_unconfigure(self, config):  # before pytest's cleanups, which close them
-            by_file = config.stash[plugin._BY_FILE]
-            assert sorted(path.name for path in by_file) == ["test_arith.py", "test_arrays.py"]
-            seen.extend({id(context): context for context in by_file.values()}.values())
+            direct = config.stash[plugin._DIRECT]
+            assert sorted(path.name for path in direct.by_file) == ["test_arith.py", "test_arrays.py"]
+            seen.extend({id(context): context for context in direct.by_file.values()}.values())
             workers.extend(context.session._worker for context in seen)
 
     suites = mini_copy / "tests" / "hidden" / "mini"
