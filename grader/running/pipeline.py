@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import inspect
 import io
 import sys
 import time
@@ -19,6 +20,7 @@ from types import ModuleType
 from typing import Any, cast
 
 import pytest
+from _pytest import python as pytest_python
 
 from ..model.course import Unit
 from ..model.questions import variant_seed
@@ -107,6 +109,39 @@ _PYTEST_REPORTED = (pytest.skip.Exception, pytest.xfail.Exception, *_EXCEPTION_G
 _REMAINS = (pytest.exit.Exception, KeyboardInterrupt)  # pytest lets these end the session
 # pytest's private parts the light protocol uses: the session's setup state, and an item's fresh fixture request
 _LIGHT_NEEDS = {"session": "_setupstate", "item": "_initrequest"}
+# The fixtures of these modules the light protocol may make once per module: the grader's own, each of which
+# takes no argument and finds what it serves from the running test alone.
+_GRADERS_FIXTURES = ("grader.running.plugin", "grader.kit.plugin")
+_PARAMETER = getattr(pytest_python, "get_direct_param_fixture_func", None)  # what a plain parametrized argument is
+
+
+@dataclass(frozen=True)
+class _Argument:
+    """One name of a test's fixture closure, as the light protocol makes it: a parameter of the test's own
+    (``fixture`` None), or a fixture called with the arguments it names; ``shared``: made once for the tests of a
+    module in a row, as a module-scoped fixture of the grader's."""
+
+    name: str
+    fixture: Any = None
+    shared: bool = False
+
+
+def _argument(name: str, made: Any, parameters: dict[str, Any]) -> _Argument | None:
+    """How the light protocol makes ``name`` from pytest's definition ``made``, or None when it cannot: a fixture
+    that yields (a teardown), takes ``request``, has parameters of its own or a scope between the test and its
+    module, or one of the course's that is not made once per test. (One that overrides another of its name and
+    asks for it is a cycle to ``Collector._arguments_of``: pytest's.)"""
+    func = getattr(made, "func", None)
+    if func is _PARAMETER:
+        return _Argument(name) if name in parameters else None
+    if (not inspect.isfunction(func) or inspect.isgeneratorfunction(func) or inspect.iscoroutinefunction(func)
+            or made.params is not None):
+        return None
+    if made.scope == "function":
+        return _Argument(name, made)
+    if made.scope == "module" and made.argnames == () and func.__module__ in _GRADERS_FIXTURES:
+        return _Argument(name, made, shared=True)
+    return None
 
 
 class Collector:
@@ -117,6 +152,9 @@ class Collector:
         self.collection_errors: dict[str, str] = {}
         self._light: dict[Path, bool] = {}  # per test folder (its conftests): may the light protocol run?
         self._light_items: dict[str, bool] = {}  # per test, decided once: a batch runs each test once a student
+        # per test, decided once: its arguments as the light protocol makes them, or None (pytest's fixtures)
+        self._arguments: dict[str, tuple[_Argument, ...] | None] = {}
+        self._module_values: dict[Any, tuple[pytest.Module, BaseException | None, Any]] = {}  # by fixture
 
     def _may_go_light(self, item: pytest.Item) -> bool:
         """No marker that pytest's skipping plugin acts on, and no plugin but pytest's own (and this one) on the
@@ -141,6 +179,77 @@ class Collector:
                 for hook, allowed in _PROTOCOL_PLUGINS.items())
         return known
 
+    def _arguments_of(self, item: pytest.Function) -> tuple[_Argument, ...] | None:
+        """How the light protocol makes this test's arguments itself, or None when pytest's fixtures must.
+
+        Only a test of a module (no package to set up, no class), each name of whose fixture closure the light
+        protocol can make (``_argument``): an autouse fixture, ``request``, an indirect parameter or a fixture
+        with a teardown leaves the test to pytest's fixtures.
+        """
+        info = getattr(item, "_fixtureinfo", None)
+        if _PARAMETER is None or info is None or not isinstance(item.parent, pytest.Module) or any(
+                isinstance(node, (pytest.Package, pytest.Class)) for node in item.listchain()):
+            return None
+        callspec = getattr(item, "callspec", None)
+        parameters = callspec.params if callspec is not None else {}
+        found: dict[str, _Argument] = {}
+        for name in item.fixturenames:
+            definitions = info.name2fixturedefs.get(name)
+            argument = _argument(name, definitions[-1], parameters) if definitions else None
+            if argument is None:
+                return None
+            found[name] = argument
+        ordered: dict[str, _Argument] = {}  # pytest's order: each fixture after what it asks for, depth first
+        visiting: set[str] = set()
+
+        def visit(name: str) -> bool:
+            if name in ordered:
+                return True
+            if name in visiting or name not in found:
+                return False  # a cycle, or a name outside the closure: pytest says what is wrong
+            visiting.add(name)
+            fixture = found[name].fixture
+            if fixture is not None and not all(visit(asked) for asked in fixture.argnames):
+                return False
+            ordered[name] = found[name]
+            return True
+
+        return tuple(ordered.values()) if all(visit(name) for name in item.fixturenames) else None
+
+    def _make_arguments(self, item: pytest.Function, arguments: tuple[_Argument, ...]) -> None:
+        """Give the test its arguments as pytest's fixtures would, in the same order: each fixture once per test,
+        after the ones it asks for; a shared one once for the tests of a module in a row, its failure raised again
+        at each of them."""
+        parameters = item.callspec.params if hasattr(item, "callspec") else {}
+        values: dict[str, Any] = {}
+        item.funcargs = values
+        for argument in arguments:
+            fixture = argument.fixture
+            if fixture is None:
+                values[argument.name] = parameters[argument.name]
+            elif argument.shared:
+                values[argument.name] = self._module_value(item.parent, fixture)
+            else:
+                values[argument.name] = fixture.func(**{name: values[name] for name in fixture.argnames})
+
+    def _module_value(self, module: Any, fixture: Any) -> Any:
+        made = self._module_values.get(fixture)
+        if made is None or made[0] is not module:
+            try:
+                made = (module, None, fixture.func())
+            except Exception as error:  # as pytest: the module's every test fails its setup with this error
+                made = (module, error, None)
+            self._module_values[fixture] = made
+        if made[1] is not None:
+            raise made[1]
+        return made[2]
+
+    def _leave(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        """The fixtures of a module end with its last test in a row, as pytest's end with the module's teardown."""
+        if nextitem is None or nextitem.parent is not item.parent:
+            self._module_values = {fixture: made for fixture, made in self._module_values.items()
+                                   if made[0] is not item.parent}
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
         """Run one test as pytest's protocol would, recording its outcome directly.
@@ -157,15 +266,27 @@ class Collector:
         if outcome is None or not self._may_go_light(item):
             return None
         function = cast(pytest.Function, item)
-        if not function._request:  # as pytest's protocol: an item run again needs a fresh request
-            function._initrequest()
+        if item.nodeid in self._arguments:
+            arguments = self._arguments[item.nodeid]
+        else:
+            arguments = self._arguments[item.nodeid] = self._arguments_of(function)
         state = item.session._setupstate
-        setup = pytest.CallInfo.from_call(lambda: state.setup(item), "setup", reraise=_REMAINS)
+        if arguments is not None:
+            setup = pytest.CallInfo.from_call(lambda: self._make_arguments(function, arguments), "setup",
+                                              reraise=_REMAINS)
+        else:
+            if not function._request:  # as pytest's protocol: an item run again needs a fresh request
+                function._initrequest()
+            setup = pytest.CallInfo.from_call(lambda: state.setup(item), "setup", reraise=_REMAINS)
         self._record(item, outcome, setup)
         if setup.excinfo is None:
             self._record(item, outcome, pytest.CallInfo.from_call(item.runtest, "call", reraise=_REMAINS))
-        teardown = pytest.CallInfo.from_call(lambda: state.teardown_exact(nextitem), "teardown", reraise=_REMAINS)
-        self._record(item, outcome, teardown)
+        if arguments is not None:
+            self._leave(item, nextitem)
+        if arguments is None or state.stack:  # what pytest set up for an earlier test, it ends here
+            teardown = pytest.CallInfo.from_call(lambda: state.teardown_exact(nextitem), "teardown",
+                                                 reraise=_REMAINS)
+            self._record(item, outcome, teardown)
         function._request = False  # type: ignore[assignment]  # as pytest's protocol: no fixture stays referenced
         function.funcargs = None  # type: ignore[assignment]
         return True

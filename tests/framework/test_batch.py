@@ -171,6 +171,25 @@ def test_the_same_class_always_gets_the_same_grades(tmp_path, make_class):
     assert strip(first)["tests"] == strip(again)["tests"] and strip(first)["score"] == strip(again)["score"]
 
 
+def test_each_submission_a_child_grades_in_turn_gets_fixtures_of_its_own(tmp_path):
+    """A module's shared fixtures end with its tests, so the next submission gets its own: here ``grading``,
+    which only the first suite asks for (the second asks for ``submission`` too, made again for it)."""
+    course = Path(shutil.copytree(MINI, tmp_path / "mini", ignore=shutil.ignore_patterns("__pycache__")))
+    suite = course / "tests" / "hidden" / "mini" / "test_arith.py"
+    suite.write_text(suite.read_text() + "\n\ndef test_this_submissions_own(grading, submission):\n"
+                     "    assert grading.session is submission._session\n")
+    unit = load_course(course).unit()
+    folder = tmp_path / "class"
+    for name in ("a", "b", "c"):
+        shutil.copytree(unit.source_dir, folder / name)
+    out = tmp_path / "out"
+    assert not grade_all(unit, folder, out, seed=SEED, jobs=1).failed
+    for name in ("a", "b", "c"):
+        tests = {test["name"]: test for test in json.loads((out / name / RESULTS).read_text())["tests"]}
+        own = [test for test_name, test in tests.items() if "test_this_submissions_own" in test_name]
+        assert len(own) == 1 and own[0]["status"] == "passed", (name, own)
+
+
 def test_a_submission_cannot_reach_the_next_one_through_the_shared_zygote(tmp_path):
     """One slot grades these in turn: the first stops its zygote, the third leaves a note in /tmp."""
     folder = tmp_path / "class"

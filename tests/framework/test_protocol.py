@@ -1,7 +1,9 @@
 """The grader's light per-test protocol (``Collector.pytest_runtest_protocol``) records exactly what pytest's own
 protocol would: the same outcome, status, message and finding for every test, on every reference submission and on
 a suite that does everything a test can do (fail, error in setup or teardown, skip, xfail, exit with a group...).
-Items it must not run (skip and xfail marks, a conftest hooking into the protocol) get pytest's protocol."""
+Items it must not run (skip and xfail marks, a conftest hooking into the protocol) get pytest's protocol. Where it
+can, it makes a test's arguments itself (parameters, the grader's fixtures, the course's plain ones), and where it
+cannot (a teardown, ``request``, a wider scope, autouse) pytest's fixtures do: either way, the same outcomes."""
 
 import re
 
@@ -83,6 +85,89 @@ def test_odd_exception_group():
 def test_odd_passes(submission):
     value = submission.arith.double(4)
     assert value == 8
+
+
+@pytest.fixture
+def doubled(submission):
+    return submission.arith.double(3)
+
+
+@pytest.fixture
+def doubled_again(doubled, submission):
+    return submission.arith.double(doubled)
+
+
+@pytest.fixture
+def broken_after(doubled):
+    raise ValueError(f"broken after {doubled}")
+
+
+@pytest.fixture(scope="module")
+def shelf():
+    return []
+
+
+@pytest.fixture
+def named(request):
+    return request.node.name
+
+
+@pytest.fixture
+def unit(unit):
+    return unit.id
+
+
+def test_odd_overridden_fixture(unit):
+    assert unit == "mini"
+
+
+def test_odd_fixture_chain(doubled_again, doubled):
+    assert (doubled, doubled_again) == (6, 12)
+
+
+def test_odd_broken_course_fixture(broken_after):
+    pass
+
+
+def test_odd_module_fixture_first(shelf):
+    shelf.append(1)
+    assert shelf == [1]
+
+
+def test_odd_module_fixture_second(shelf):
+    shelf.append(2)
+    assert shelf == [1, 2]
+
+
+def test_odd_request(named):
+    assert named == "test_odd_request"
+
+
+SEEN = []
+
+
+def test_odd_one_submission_a_module(submission, predictions):
+    SEEN.append((submission, predictions))
+
+
+def test_odd_one_submission_a_module_still(predictions, submission):
+    assert SEEN[-1][0] is submission and SEEN[-1][1] is predictions
+
+
+def test_odd_own_rng(rng):
+    SEEN.append(rng)
+
+
+def test_odd_own_rng_again(rng):
+    assert rng is not SEEN[-1]
+
+
+def test_odd_unit_data_a(unit_data):
+    pass
+
+
+def test_odd_unit_data_b(unit_data):
+    pass
 '''
 
 
@@ -99,12 +184,30 @@ def outcomes(run):
 
 
 def both_ways(monkeypatch, unit, path):
-    """The run with the light protocol, and with pytest's whole protocol for every test."""
+    """The run with the light protocol, and with pytest's whole protocol for every test; the light run's outcomes
+    are checked against a light run whose fixtures are all pytest's too."""
     light = run_suites(unit, path, seed=SEED)
     with monkeypatch.context() as patched:
+        patched.setattr(pipeline.Collector, "_arguments_of", lambda self, item: None)
+        with_pytests_fixtures = run_suites(unit, path, seed=SEED)
         patched.setattr(pipeline.Collector, "_may_go_light", lambda self, item: False)
         full = run_suites(unit, path, seed=SEED)
+    assert outcomes(light) == outcomes(with_pytests_fixtures), path.name
     return light, full
+
+
+def count_own_arguments(monkeypatch):
+    """The tests whose arguments the light protocol made itself (a list, filled as the runs go)."""
+    made: list[str] = []
+    original = pipeline.Collector._arguments_of
+
+    def counting(self, item):
+        arguments = original(self, item)
+        if arguments is not None:
+            made.append(item.nodeid)
+        return arguments
+    monkeypatch.setattr(pipeline.Collector, "_arguments_of", counting)
+    return made
 
 
 def count_light(monkeypatch):
@@ -130,18 +233,21 @@ def assert_same_outcomes_either_way(monkeypatch, tmp_path, unit):
     submissions = [unit.source_dir, unit.stubs_dir]
     for mistake in load_mistakes(unit):
         submissions.append(materialize(unit, mistake, tmp_path / mistake.name))
-    went = count_light(monkeypatch)
+    went, made = count_light(monkeypatch), count_own_arguments(monkeypatch)
     for path in submissions:
         light, full = both_ways(monkeypatch, unit, path)
         assert outcomes(light) == outcomes(full), path.name
-    assert len(went) == len(submissions) * len(light.outcomes)  # every test of these suites went light
+    assert len(went) == 2 * len(submissions) * len(light.outcomes)  # every test of these suites went light (twice)
+    assert len(made) == len(submissions) * len(light.outcomes)  # with its arguments made by the light protocol
 
 
 def test_a_suite_that_does_everything_gets_the_same_outcomes_either_way(monkeypatch, mini_copy):
     suite = mini_copy / "tests" / "hidden" / "mini" / "test_arith.py"
     suite.write_text(suite.read_text() + ODD_TESTS)
+    course = mini_copy / "course.yaml"  # no data: the module-scoped unit_data fails, at each test that asks for it
+    course.write_text(course.read_text().replace("    data: tests/units/mini/data.json\n", ""))
     unit = load_course(mini_copy).unit("mini")
-    went = count_light(monkeypatch)
+    went, made = count_light(monkeypatch), count_own_arguments(monkeypatch)
     light, full = both_ways(monkeypatch, unit, unit.source_dir)
     assert outcomes(light) == outcomes(full)
     odd = {name.split("::")[1]: outcome for name, outcome in light.outcomes.items() if "test_odd_" in name}
@@ -151,8 +257,27 @@ def test_a_suite_that_does_everything_gets_the_same_outcomes_either_way(monkeypa
         "test_odd_fail_without_trace": "failed", "test_odd_skip_inside": "skipped",
         "test_odd_xfail_inside": "xfail", "test_odd_skip_mark": "skipped", "test_odd_skipif_mark": "skipped",
         "test_odd_xfail_mark_failing": "xfail", "test_odd_xfail_mark_passing": "xpass",
-        "test_odd_exception_group": "failed", "test_odd_passes": "passed"}
-    assert [name for name, o in odd.items() if o.passed] == ["test_odd_passes"]
+        "test_odd_exception_group": "failed", "test_odd_passes": "passed",
+        "test_odd_overridden_fixture": "passed", "test_odd_fixture_chain": "passed",
+        "test_odd_broken_course_fixture": "error",
+        "test_odd_module_fixture_first": "passed", "test_odd_module_fixture_second": "passed",
+        "test_odd_request": "passed", "test_odd_one_submission_a_module": "passed",
+        "test_odd_one_submission_a_module_still": "passed", "test_odd_own_rng": "passed",
+        "test_odd_own_rng_again": "passed", "test_odd_unit_data_a": "error", "test_odd_unit_data_b": "error"}
+    fixtures = {"test_odd_overridden_fixture", "test_odd_fixture_chain", "test_odd_module_fixture_first",
+                "test_odd_module_fixture_second",
+                "test_odd_request", "test_odd_one_submission_a_module", "test_odd_one_submission_a_module_still",
+                "test_odd_own_rng", "test_odd_own_rng_again"}
+    assert [name for name, o in odd.items() if o.passed] == ["test_odd_passes", *sorted(fixtures, key=list(odd).index)]
+    assert odd["test_odd_broken_course_fixture"].message == "ValueError: broken after 6"
+    assert odd["test_odd_unit_data_a"].message == odd["test_odd_unit_data_b"].message
+    assert "declares no `data`" in odd["test_odd_unit_data_b"].message
+    own = {name.split("::")[1] for name in made if "test_odd_" in name}
+    assert {"test_odd_fixture_chain", "test_odd_broken_course_fixture", "test_odd_one_submission_a_module_still",
+            "test_odd_own_rng_again", "test_odd_unit_data_b", "test_odd_setup_error", "test_odd_passes"} <= own
+    pytests = {"test_odd_module_fixture_first", "test_odd_request", "test_odd_overridden_fixture",
+               "test_odd_teardown_error"}
+    assert not own & pytests  # a wider scope, request, an override that asks for its own name, a teardown
     assert odd["test_odd_setup_error"].message == "RuntimeError: setup went wrong"
     assert odd["test_odd_fail_without_trace"].message == "failed on purpose"
     assert odd["test_odd_plain_assert"].message.startswith("double(2) should be 5 here")
