@@ -243,9 +243,10 @@ def main() -> None:
     print(f"the grader's light protocol, the same tests: {light * 1000:.1f} ms ({light / tests * 1e6:.0f} us a test)")
     print(f"{args.round_trips} round trips, both sides: {trips * 1000:.1f} ms of CPU per submission "
           f"({trips / args.round_trips * 1e6:.0f} us each)")
+    cores = os.cpu_count() or 1
     print(f"together: {(protocol + trips) * 1000:.1f} ms (light: {(light + trips) * 1000:.1f} ms); "
-          f"50 submissions/s on {os.cpu_count()} cores allows "
-          f"{os.cpu_count() / 50 * 1000:.0f} ms for everything  ({time.monotonic() - started:.0f} s)")
+          f"50 submissions/s on {cores} cores allows "
+          f"{cores / 50 * 1000:.0f} ms for everything  ({time.monotonic() - started:.0f} s)")
 
 
 if __name__ == "__main__":
