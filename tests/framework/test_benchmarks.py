@@ -1,6 +1,7 @@
 """The benchmarks still run and print what their docstrings and the README quote (on tiny sizes: a smoke test;
 the figures themselves come from real runs, never from a test)."""
 
+import os
 import re
 import subprocess
 import sys
@@ -28,4 +29,6 @@ def test_bench_floor_measures_both_floors():
     trips = re.search(r"20 round trips, both sides: -?[\d.]+ ms", out)  # 20 trips: within a start's noise
     light = re.search(r"the grader's light protocol, the same tests: ([\d.]+) ms", out)
     assert protocol and light and trips, out
+    pinned = re.search(r"the same, both processes on one core \(as a batch slot runs\): -?[\d.]+ ms", out)
+    assert bool(pinned) == (len(os.sched_getaffinity(0)) > 1), out  # pinned only where a core is left to pin to
     assert float(protocol.group(1)) > 0 and float(light.group(1)) > 0
