@@ -15,27 +15,31 @@ each figure are printed: this machine is shared, and one run proves little.
 
 Where the time goes (the conv unit), a class of 400 graded with two jobs,
 every process's CPU read from rusage and /proc (the grading children's own,
-each zygote's and its workers'): about 63 ms of CPU per submission in all,
-both cores busy (400 in about 13.5 s), of which
-- the grading child (trusted), about 40 ms: about 4 ms around the tests
-  (intake 0.6, starting the worker 0.6, killing it 0.5, the report and the
-  feedback page 0.8, writing both 1.4, its garbage 0.7), and about 35 ms in
-  the 77 tests: pytest's fixtures and setup state under the light protocol
-  (``bench_floor.py``: 14 ms for 77 empty tests in a forked child), the
-  trusted half of about 300 round trips, and the test bodies (reference
-  values, random inputs, checks; predictions only for a wrong answer);
-- the sandboxed workers, about 21 ms each (15 ms user, 6 ms system): the
-  fork from the zygote, its end and the copying of what it touches (about 3
-  ms), the student's modules run (2.4 ms), the worker's half of the round
-  trips (about 25 us each), and the student's own arithmetic;
+each zygote's and its workers'): about 59 ms of CPU per submission in all,
+both cores busy (400 in about 12.4 s), of which
+- the grading child (trusted), about 36 ms: about 6 ms around the tests
+  (intake and compiling 1.5, starting the worker 0.6, killing it 0.6, the
+  report and the feedback page 0.8, writing both 1.5, its garbage 0.7), and
+  about 30 ms in the 77 tests: the light protocol (its floor in
+  ``bench_floor.py``: 10 ms for 77 empty tests in a freshly forked child,
+  less in a warm one), the trusted half of about 280 round trips (about 20 us
+  each), and the suites' own work (reference values, random inputs, checks,
+  about 10 ms; predictions only for a wrong answer);
+- the sandboxed workers, about 21 ms each (15.5 ms user, 6 ms system): the
+  fork from the zygote, its end and the copying of what it touches (about 6
+  ms with the imports), the worker's half of the round trips (about 15 us
+  each), and the student's own code: 8.5 ms of CPU inside the requests for
+  a correct submission (measured inside the worker, per request);
 - the zygotes themselves, about 2 ms.
-50 submissions a second on two cores leaves 40 ms for everything, which the
-trusted side alone takes; the floors under it (the light protocol over 77
-tests, 300 round trips at about 40 us both sides, a worker's fork, imports
-and end) come to about 30 ms before any check or student arithmetic. The
-goal needs another design (suites whose round trips are batched, say), not
-more trimming.
-What was done, in order (session one):
+50 submissions a second on two cores leaves 40 ms for everything. What no
+trimming removes already comes to about that: the student's code (9), the
+worker's fork, imports and end (7), the suites' own work (10), the child's
+fixed work (6), the zygote (2) and the round trips (about 10 as made here; 7
+at ``bench_floor.py``'s bare floor with both processes on one core). The
+goal needs suites that ask the worker for fewer, larger things (one request
+where a test now makes ten), not a faster grader: each of those parts is the
+lesson's code, the isolation, or the suites' checks.
+What was done, in order (a first round):
 - fixtures that every test of a module shares are made once per module, not
   once per test (child CPU 104 -> 94 ms, a class of 100, one job);
 - a failed test's report is built from the finding the grader already
@@ -49,7 +53,7 @@ What was done, in order (session one):
   ``item.runtest``, the outcome recorded without building reports; pytest's
   whole protocol for skip and xfail marks): a child's CPU 75 -> 58 ms of user
   time; a class of 1000, median of 3: 15.1 -> 17.5 submissions/s.
-Session two:
+A second round:
 - the zygote imports ``numpy.random`` and ``numpy.fft``, which NumPy loads only
   on first use: every worker whose student draws random weights paid about
   12 ms for it (a class of 400: 23.9 -> 21.6 s);
@@ -62,7 +66,7 @@ Session two:
 - a child collects its cyclic garbage after each submission (about 0.7 ms:
   a long-lived child must not keep every failed test's traceback);
 - a class of 1000, median of 3: 17.5 -> 21.1 submissions/s, 13.1x -> 18.3x.
-Session three, each change measured by the CPU of each process (A/B runs of a
+A third round, each change measured by the CPU of each process (A/B runs of a
 class of 400, interleaved; wall time alone varies by 10% here and hid most of
 them) and each giving the same 400 reports:
 - each slot's child, zygote and workers run on one core of their own: a
@@ -85,6 +89,19 @@ them) and each giving the same 400 reports:
 - a class of 1000, median of 3: 21.1 -> 30.3 submissions/s (29.4 to 31.3),
   18.3x -> 20.8x one ``grader grade`` (20.7 to 21.3), which got faster too
   (0.85 -> 0.70 s each).
+A fourth round:
+- the light protocol makes a test's arguments itself where it can (its
+  parameters, the grader's fixtures, module-scoped ones once for a module's
+  tests in a row, and the course's plain function fixtures, in pytest's
+  order), instead of pytest's fixture machinery, which builds a fixture
+  definition, signature and all, for every parametrized argument of every
+  test; anything else (a teardown, ``request``, autouse, a wider scope, a
+  class) still gets pytest's fixtures (child CPU 41.5 -> 35.7 ms a
+  submission; ``bench_floor.py``'s light protocol 13.9 -> 9.6 ms);
+- a class of 1000, median of 3: 30.3 -> 33.5 submissions/s (33.5 to 34.6),
+  20.8x -> 25.2x one ``grader grade`` (24.3 to 25.7), which got faster again
+  (0.82 -> 0.77 s each, ``grader check`` unchanged at 0.75 s; medians of 6,
+  interleaved with the commit before).
 Tried and left out, no gain beyond the noise: the terminal reporter
 unregistered in the children, pytest's capture plugin off, more jobs than
 cores, waking on pidfds instead of polling the control group after a kill,
