@@ -144,7 +144,7 @@ class PortableWorker:
             code, params = self._death()
             raise WorkerFailure(t(code, doing=doing, **params))
         try:
-            reply = json.loads(answer)
+            reply = wire.parse(answer)
         except (ValueError, UnicodeDecodeError):
             reply = None
         if not isinstance(reply, dict) or not ({"ok"} == set(reply) or {"error"} == set(reply)):

@@ -444,7 +444,7 @@ class Worker:
             if size > wire.MAX_MESSAGE:
                 self.kill()
                 raise WorkerFailure(t("worker.too_large", doing=doing))
-            reply = json.loads(self._read(size, deadline))
+            reply = wire.parse(self._read(size, deadline))
         except TimeoutError:
             self.kill()
             raise WorkerFailure(t("worker.timeout", seconds=timeout, doing=doing)) from None

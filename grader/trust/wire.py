@@ -36,11 +36,53 @@ class WireError(Exception):
 
 # made once: ``json.dumps`` with any argument of its own builds an encoder at every call
 _ENCODER = json.JSONEncoder(allow_nan=True, separators=(",", ":"))
+_DECODER = json.JSONDecoder()
+
+
+def _made_once() -> Any:
+    """The C encoder ``_ENCODER.encode`` builds afresh at every call (a few microseconds, on each side of every
+    request), built once here: None where this Python lacks it or it would not write exactly the same text.
+    It keeps no record of the containers it is in (every message is a tree: ``encode_plain`` and the session
+    build each afresh), so a cycle ends in a ``RecursionError``, told as ``_ENCODER`` tells it."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        encode = make(None, _ENCODER.default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
+        probe = {"op": "call", "x": [1, -2.5, float("inf"), None, True, "\u00e9\n"], "y": {"$tuple": []}}
+        same = "".join(encode(probe, 0)) == _ENCODER.encode(probe)
+    except Exception:  # another signature in another Python: the plain way
+        return None
+    return encode if same else None
+
+
+_ENCODE = _made_once()
 
 
 def frame(payload: Any) -> bytes:
-    body = _ENCODER.encode(payload).encode("utf-8")
+    """A message: its length, then its JSON (the text ``_ENCODER.encode`` writes)."""
+    if _ENCODE is None:
+        text = _ENCODER.encode(payload)
+    else:
+        try:
+            text = "".join(_ENCODE(payload, 0))
+        except RecursionError:
+            raise ValueError("Circular reference detected") from None
+    body = text.encode("utf-8")
     return HEADER.pack(len(body)) + body
+
+
+def parse(body: bytes) -> Any:
+    """A message's JSON, as ``json.loads`` reads it but stricter: UTF-8 only, nothing before or after the value,
+    no nesting past the parser's depth (a ``ValueError`` for each)."""
+    text = body.decode("utf-8")
+    try:
+        value, end = _DECODER.raw_decode(text)
+    except RecursionError:  # a forged reply nested past the parser's depth: as garbled as any other
+        raise ValueError("message nested too deeply") from None
+    if end != len(text):
+        raise ValueError("extra data after the message")
+    return value
 
 
 def array_to_wire(array: np.ndarray) -> dict[str, Any]:

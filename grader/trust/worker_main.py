@@ -76,7 +76,7 @@ def _read_exact(size: int) -> bytes:
 
 def _receive() -> Any:
     (size,) = wire.HEADER.unpack(_read_exact(wire.HEADER.size))
-    return json.loads(_read_exact(size))
+    return wire.parse(_read_exact(size))
 
 
 def _send(payload: Any) -> None:

@@ -277,6 +277,20 @@ def test_hard_exit_in_a_call_fails_that_test_and_grading_goes_on(grade, variant)
     assert task_scores(score)["arrays"] == 6
 
 
+def test_a_forged_reply_nested_past_any_parser_is_a_garbled_answer(grade, variant):
+    """A reply the student's code writes on the reply pipe itself, nested deeper than JSON's parser goes: refused
+    as garbled, the worker killed, the next test graded as usual."""
+    forge = ("import json, os, struct, sys\n"
+             "    body = b'{\"ok\":' + b'[' * 200000 + b']' * 200000 + b'}'\n"
+             "    os.write(json.loads(sys.argv[1])['fd_out'], struct.pack('>Q', len(body)) + body)\n"
+             "    return min(max(x, low), high)")
+    score, _ = grade(variant("nested", ("arith", "return min(max(x, low), high)", forge)))
+    failed = [t.outcome for t in score.tasks[0].tests if not t.outcome.passed]
+    assert failed and all("clip" in o.name for o in failed)
+    assert all("sent a garbled answer during clip" in o.message for o in failed), failed[0].message
+    assert task_scores(score)["arrays"] == 6
+
+
 def test_an_endless_loop_times_out_with_a_plain_message(grade, variant):
     path = variant("loops", ("arith", "return min(max(x, low), high)", "while True:\n        pass"))
     score, _ = grade(path)

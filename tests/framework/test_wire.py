@@ -1,6 +1,8 @@
 """The wire format: arrays cross as checked raw bytes, never pickled; anything odd is refused."""
 
 import base64
+import json
+import platform
 
 import numpy as np
 import pytest
@@ -54,3 +56,39 @@ def test_objects_that_are_not_plain_data_stay_behind():
     for value in (object(), np.array([object()]), {1: object()}, lambda: 1):
         with pytest.raises(TypeError):
             wire.encode_plain(value)
+
+
+@pytest.mark.parametrize("payload", [
+    {"op": "callattr", "obj": 7, "name": "forward", "args": {"$tuple": [1.5, -0.0, None, True]}, "kwargs": {}},
+    {"ok": [float("nan"), float("inf"), -float("inf"), 1e308, 5e-324, "é\n\u2603\"", {"$h": 3, "t": "x", "q": ""}]},
+    {"error": {"type": "ValueError", "message": "x" * 5000, "where": "", "exit": False}},
+    [], {}, "text", 0,
+])
+def test_frames_are_the_json_text_the_standard_encoder_writes_and_read_back(payload):
+    body = wire.frame(payload)[wire.HEADER.size:]
+    assert body == json.dumps(payload, allow_nan=True, separators=(",", ":")).encode()
+    assert json.dumps(wire.parse(body)) == json.dumps(payload)  # NaN != NaN: compared as text
+
+
+def test_frames_are_the_same_without_the_encoder_made_once(monkeypatch):
+    assert wire._ENCODE is not None or platform.python_implementation() != "CPython"  # made once where it can be
+    payload = {"ok": {"$nd": "AAAA", "dt": "<f8", "sh": [1]}, "x": [1.5, "é"]}
+    made_once = wire.frame(payload)
+    monkeypatch.setattr(wire, "_ENCODE", None)
+    assert wire.frame(payload) == made_once
+
+
+def test_a_payload_that_contains_itself_is_refused_as_the_standard_encoder_refuses_it():
+    loop: list = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular reference"):
+        wire.frame({"ok": loop})
+
+
+@pytest.mark.parametrize("body", [
+    b" {\"ok\": 1}", b"{\"ok\": 1} ", b"{\"ok\": 1}{\"ok\": 2}", b"\xff\xfe{}", b"",
+    "{\"ok\": 1}".encode("utf-16"), b"[" * 100_000 + b"]" * 100_000,
+], ids=["space_before", "space_after", "two_values", "not_utf8", "empty", "utf16", "nested_past_the_parser"])
+def test_replies_that_are_not_one_json_value_in_utf8_are_refused(body):
+    with pytest.raises(ValueError):
+        wire.parse(body)
