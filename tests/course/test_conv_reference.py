@@ -67,6 +67,22 @@ def test_relu_layer_matches_scipy_then_max():
     np.testing.assert_allclose(layer.output_array, np.maximum(scipy_forward(x, weights, biases, padding, stride), 0))
 
 
+@pytest.mark.parametrize("shape", [(4, 5), (1, 4, 5), (3, 2, 6), (2, 3, 4, 5), (0, 3), (3, 0, 2)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.uint8, np.bool_, np.complex128])
+@pytest.mark.parametrize("zp", [0, 1, 3])
+def test_the_references_padding_is_numpys(shape, dtype, zp):
+    x = (np.arange(int(np.prod(shape))).reshape(shape) % 7 + 1).astype(dtype)
+    expected = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(zp, zp), (zp, zp)], mode="constant", constant_values=0)
+    got = reference.pad(x, zp)
+    assert got.dtype == expected.dtype and got.shape == expected.shape and np.array_equal(got, expected)
+    assert got is not x and not np.shares_memory(got, x)
+
+
+def test_the_references_padding_refuses_a_negative_width():
+    with pytest.raises(ValueError, match="must not be negative"):
+        reference.pad(np.ones((2, 2)), -1)
+
+
 def test_output_size_is_an_int():
     assert type(ConvLayer.calculate_output_size(8, 3, 1, 2)) is int
     assert ConvLayer.calculate_output_size(8, 3, 1, 2) == 4

@@ -45,9 +45,13 @@ def run_forward(submission, reference, predictions, x, weights, biases, padding,
     for filter_, w, b in zip(layer.filters, weights, biases):
         filter_.weights = w
         filter_.bias = b
-    expected = reference.forward(x, weights, biases, padding, stride, ACTIVATORS[activator][2](reference))
-    with diagnosing(lambda: predictions.forward_error(submission, layer, x, padding, stride, weights[0].shape[-2:],
-                                                      expected.shape, expected)):
+
+    def diagnosis():  # only when forward fails: the expected output is the caller's to compute otherwise
+        expected = reference.forward(x, weights, biases, padding, stride, ACTIVATORS[activator][2](reference))
+        return predictions.forward_error(submission, layer, x, padding, stride, weights[0].shape[-2:],
+                                         expected.shape, expected)
+
+    with diagnosing(diagnosis):
         layer.forward(x)
     return layer.output_array
 
