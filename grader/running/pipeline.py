@@ -13,6 +13,7 @@ import inspect
 import io
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,7 @@ _PROTOCOL_PLUGINS = {
     "pytest_runtest_logreport": {"terminalreporter", "session"},  # and the collector itself
     "pytest_runtest_logstart": {"terminalreporter"},
     "pytest_runtest_logfinish": set(),
+    "pytest_pyfunc_call": {"python"},  # a test whose arguments the light protocol makes, it calls itself
 }
 # Exceptions whose reports only pytest builds exactly (a skip, an imperative xfail, an exception group).
 _PYTEST_REPORTED = (pytest.skip.Exception, pytest.xfail.Exception, *_EXCEPTION_GROUPS)
@@ -184,12 +186,16 @@ class Collector:
 
         Only a test of a module (no package to set up, no class), each name of whose fixture closure the light
         protocol can make (``_argument``): an autouse fixture, ``request``, an indirect parameter or a fixture
-        with a teardown leaves the test to pytest's fixtures.
+        with a teardown leaves the test to pytest's fixtures. A test whose arguments it makes, it also calls
+        itself (``_call``).
         """
         info = getattr(item, "_fixtureinfo", None)
         if _PARAMETER is None or info is None or not isinstance(item.parent, pytest.Module) or any(
                 isinstance(node, (pytest.Package, pytest.Class)) for node in item.listchain()):
             return None
+        test = getattr(item, "obj", None)
+        if not inspect.isfunction(test) or inspect.iscoroutinefunction(test) or inspect.isasyncgenfunction(test):
+            return None  # pytest says what is wrong with an async test
         callspec = getattr(item, "callspec", None)
         parameters = callspec.params if callspec is not None else {}
         found: dict[str, _Argument] = {}
@@ -232,6 +238,19 @@ class Collector:
             else:
                 values[argument.name] = fixture.func(**{name: values[name] for name in fixture.argnames})
 
+    @staticmethod
+    def _call(item: pytest.Function) -> None:
+        """Call the test as pytest's own ``pytest_pyfunc_call`` does (the only one of that hook on the light
+        protocol's items), without finding it through the hook: its arguments by name, and a test that returns
+        something warned about or, an awaitable, failed."""
+        result = item.obj(**{name: item.funcargs[name] for name in item._fixtureinfo.argnames})
+        if result is None:
+            return
+        if hasattr(result, "__await__") or hasattr(result, "__aiter__"):
+            pytest_python.async_fail(item.nodeid)
+        warnings.warn(pytest.PytestReturnNotNoneWarning(
+            f"Test functions should return None, but {item.nodeid} returned {type(result)!r}."), stacklevel=1)
+
     def _module_value(self, module: Any, fixture: Any) -> Any:
         made = self._module_values.get(fixture)
         if made is None or made[0] is not module:
@@ -256,8 +275,9 @@ class Collector:
 
         pytest's protocol builds three reports a test and passes each through
         a dozen hooks, only for the grader to read back a few fields: here the
-        fixtures are set up and torn down by pytest's own setup state, the test
-        runs through ``item.runtest``, and each phase's outcome is recorded as
+        test's arguments are made (``_arguments_of``) and the test called
+        directly where they can be, else by pytest's own setup state and
+        ``item.runtest``, and each phase's outcome is recorded as
         ``pytest_runtest_logreport`` below would record its report (a skip, an
         xfail or an exception group still goes through pytest's report). Items
         it cannot run so (see ``_may_go_light``) get pytest's protocol.
@@ -280,7 +300,8 @@ class Collector:
             setup = pytest.CallInfo.from_call(lambda: state.setup(item), "setup", reraise=_REMAINS)
         self._record(item, outcome, setup)
         if setup.excinfo is None:
-            self._record(item, outcome, pytest.CallInfo.from_call(item.runtest, "call", reraise=_REMAINS))
+            run = item.runtest if arguments is None else lambda: self._call(function)
+            self._record(item, outcome, pytest.CallInfo.from_call(run, "call", reraise=_REMAINS))
         if arguments is not None:
             self._leave(item, nextitem)
         if arguments is None or state.stack:  # what pytest set up for an earlier test, it ends here

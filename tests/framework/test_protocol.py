@@ -6,6 +6,9 @@ can, it makes a test's arguments itself (parameters, the grader's fixtures, the 
 cannot (a teardown, ``request``, a wider scope, autouse) pytest's fixtures do: either way, the same outcomes."""
 
 import re
+import warnings
+
+import pytest
 
 from grader.authoring.mistakes import load_mistakes, materialize
 from grader.model.course import load_course
@@ -162,6 +165,14 @@ def test_odd_own_rng_again(rng):
     assert rng is not SEEN[-1]
 
 
+def test_odd_returns_a_value(submission):
+    return submission.arith.double(1)
+
+
+async def test_odd_async(submission):
+    pass
+
+
 def test_odd_unit_data_a(unit_data):
     pass
 
@@ -248,8 +259,12 @@ def test_a_suite_that_does_everything_gets_the_same_outcomes_either_way(monkeypa
     course.write_text(course.read_text().replace("    data: tests/units/mini/data.json\n", ""))
     unit = load_course(mini_copy).unit("mini")
     went, made = count_light(monkeypatch), count_own_arguments(monkeypatch)
-    light, full = both_ways(monkeypatch, unit, unit.source_dir)
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        light, full = both_ways(monkeypatch, unit, unit.source_dir)
     assert outcomes(light) == outcomes(full)
+    returned = [w for w in warned if issubclass(w.category, pytest.PytestReturnNotNoneWarning)]
+    assert len(returned) == 3 and all("test_odd_returns_a_value" in str(w.message) for w in returned)  # each run
     odd = {name.split("::")[1]: outcome for name, outcome in light.outcomes.items() if "test_odd_" in name}
     assert {name: o.status for name, o in odd.items()} == {
         "test_odd_setup_error": "error", "test_odd_teardown_error": "error",
@@ -263,20 +278,23 @@ def test_a_suite_that_does_everything_gets_the_same_outcomes_either_way(monkeypa
         "test_odd_module_fixture_first": "passed", "test_odd_module_fixture_second": "passed",
         "test_odd_request": "passed", "test_odd_one_submission_a_module": "passed",
         "test_odd_one_submission_a_module_still": "passed", "test_odd_own_rng": "passed",
-        "test_odd_own_rng_again": "passed", "test_odd_unit_data_a": "error", "test_odd_unit_data_b": "error"}
+        "test_odd_own_rng_again": "passed", "test_odd_unit_data_a": "error", "test_odd_unit_data_b": "error",
+        "test_odd_returns_a_value": "passed", "test_odd_async": "failed"}
     fixtures = {"test_odd_overridden_fixture", "test_odd_fixture_chain", "test_odd_module_fixture_first",
                 "test_odd_module_fixture_second",
                 "test_odd_request", "test_odd_one_submission_a_module", "test_odd_one_submission_a_module_still",
-                "test_odd_own_rng", "test_odd_own_rng_again"}
+                "test_odd_own_rng", "test_odd_own_rng_again", "test_odd_returns_a_value"}
     assert [name for name, o in odd.items() if o.passed] == ["test_odd_passes", *sorted(fixtures, key=list(odd).index)]
     assert odd["test_odd_broken_course_fixture"].message == "ValueError: broken after 6"
     assert odd["test_odd_unit_data_a"].message == odd["test_odd_unit_data_b"].message
     assert "declares no `data`" in odd["test_odd_unit_data_b"].message
+    assert odd["test_odd_async"].message.startswith("async def functions are not natively supported")
     own = {name.split("::")[1] for name in made if "test_odd_" in name}
     assert {"test_odd_fixture_chain", "test_odd_broken_course_fixture", "test_odd_one_submission_a_module_still",
-            "test_odd_own_rng_again", "test_odd_unit_data_b", "test_odd_setup_error", "test_odd_passes"} <= own
+            "test_odd_own_rng_again", "test_odd_unit_data_b", "test_odd_setup_error", "test_odd_passes",
+            "test_odd_returns_a_value"} <= own
     pytests = {"test_odd_module_fixture_first", "test_odd_request", "test_odd_overridden_fixture",
-               "test_odd_teardown_error"}
+               "test_odd_teardown_error", "test_odd_async"}
     assert not own & pytests  # a wider scope, request, an override that asks for its own name, a teardown
     assert odd["test_odd_setup_error"].message == "RuntimeError: setup went wrong"
     assert odd["test_odd_fail_without_trace"].message == "failed on purpose"
@@ -293,6 +311,19 @@ def test_a_conftest_that_hooks_into_the_protocol_gets_pytests_protocol(monkeypat
     run = run_suites(unit, unit.source_dir, seed=SEED)
     assert run.outcomes and all(o.passed for o in run.outcomes.values())
     assert not [n for n in went if "/mini/" in n], "the conftest's hook would have been skipped"
+
+
+def test_a_conftest_that_calls_the_tests_itself_gets_pytests_protocol(monkeypatch, mini_copy):
+    """A course's ``pytest_pyfunc_call`` runs: the light protocol, which calls tests itself, leaves them to pytest."""
+    (mini_copy / "tests" / "hidden" / "mini" / "conftest.py").write_text(
+        "import pytest\n\n\n@pytest.hookimpl(tryfirst=True)\ndef pytest_pyfunc_call(pyfuncitem):\n"
+        "    if 'clip' in pyfuncitem.name:\n        raise AssertionError('the course decides')\n", encoding="utf-8")
+    unit = load_course(mini_copy).unit("mini")
+    went = count_light(monkeypatch)
+    run = run_suites(unit, unit.source_dir, seed=SEED)
+    clips = [o for name, o in run.outcomes.items() if "clip" in name]
+    assert clips and all(o.status == "failed" and o.message == "the course decides" for o in clips)
+    assert not [n for n in went if "/mini/" in n]
 
 
 def test_a_pytest_without_the_internals_it_uses_gets_pytests_protocol(monkeypatch, mini):
