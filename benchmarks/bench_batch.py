@@ -15,30 +15,31 @@ each figure are printed: this machine is shared, and one run proves little.
 
 Where the time goes (the conv unit), a class of 400 graded with two jobs,
 every process's CPU read from rusage and /proc (the grading children's own,
-each zygote's and its workers'): about 59 ms of CPU per submission in all,
-both cores busy (400 in about 12.4 s), of which
-- the grading child (trusted), about 36 ms: about 6 ms around the tests
+each zygote's and its workers'): about 52 ms of CPU per submission in all,
+both cores busy (400 in about 10.8 s), of which
+- the grading child (trusted), about 29 ms: about 6 ms around the tests
   (intake and compiling 1.5, starting the worker 0.6, killing it 0.6, the
   report and the feedback page 0.8, writing both 1.5, its garbage 0.7), and
-  about 30 ms in the 77 tests: the light protocol (its floor in
-  ``bench_floor.py``: 10 ms for 77 empty tests in a freshly forked child,
-  less in a warm one), the trusted half of about 280 round trips (about 20 us
+  about 23 ms in the 77 tests: the light protocol (its floor in
+  ``bench_floor.py``: 9 ms for 77 empty tests in a freshly forked child,
+  less in a warm one), the trusted half of about 280 round trips (12 to 25 us
   each), and the suites' own work (reference values, random inputs, checks,
-  about 10 ms; predictions only for a wrong answer);
-- the sandboxed workers, about 21 ms each (15.5 ms user, 6 ms system): the
-  fork from the zygote, its end and the copying of what it touches (about 6
-  ms with the imports), the worker's half of the round trips (about 15 us
-  each), and the student's own code: 8.5 ms of CPU inside the requests for
-  a correct submission (measured inside the worker, per request);
-- the zygotes themselves, about 2 ms.
+  about 7 ms; predictions only for a wrong answer);
+- the sandboxed workers, about 19 ms each (13 ms user, 6 ms system): the
+  fork from the zygote, its end and the copying of what it touches (about
+  1100 pages; about 7 ms with the imports), the worker's half of the round
+  trips (10 to 20 us each), and the student's own code: 8.5 ms of CPU inside
+  the requests for a correct submission (measured inside the worker, per
+  request);
+- the zygotes and the parent, about 2 ms each.
 50 submissions a second on two cores leaves 40 ms for everything. What no
 trimming removes already comes to about that: the student's code (9), the
-worker's fork, imports and end (7), the suites' own work (10), the child's
-fixed work (6), the zygote (2) and the round trips (about 10 as made here; 7
-at ``bench_floor.py``'s bare floor with both processes on one core). The
-goal needs suites that ask the worker for fewer, larger things (one request
-where a test now makes ten), not a faster grader: each of those parts is the
-lesson's code, the isolation, or the suites' checks.
+worker's fork, imports and end (7), the suites' own work (7), the child's
+fixed work (6), the zygote and the parent (4) and the round trips (about 10
+as made here; 7.5 at ``bench_floor.py``'s bare floor with both processes on one
+core). The goal needs suites that ask the worker for fewer, larger things
+(one request where a test now makes ten), not a faster grader: each of those
+parts is the lesson's code, the isolation, or the suites' checks.
 What was done, in order (a first round):
 - fixtures that every test of a module shares are made once per module, not
   once per test (child CPU 104 -> 94 ms, a class of 100, one job);
@@ -97,11 +98,21 @@ A fourth round:
   definition, signature and all, for every parametrized argument of every
   test; anything else (a teardown, ``request``, autouse, a wider scope, a
   class) still gets pytest's fixtures (child CPU 41.5 -> 35.7 ms a
-  submission; ``bench_floor.py``'s light protocol 13.9 -> 9.6 ms);
-- a class of 1000, median of 3: 30.3 -> 33.5 submissions/s (33.5 to 34.6),
-  20.8x -> 25.2x one ``grader grade`` (24.3 to 25.7), which got faster again
-  (0.82 -> 0.77 s each, ``grader check`` unchanged at 0.75 s; medians of 6,
-  interleaved with the commit before).
+  submission; ``bench_floor.py``'s light protocol 13.9 -> 9.6 ms); and it
+  calls such a test as pytest's ``pytest_pyfunc_call`` would, without the
+  hook (about 0.8 ms);
+- wire frames are written by a JSON encoder made once, not one built per
+  message, and read by the decoder's raw parse (about 7 us less a request on
+  each side: workers 14.9 -> 13.1 ms, children about 1.5 ms less);
+- the conv reference pads an array by laying it into zeros (``np.pad`` costs
+  20 us a call, and the suites pad thousands of times a class), and a forward
+  test computes the expected output for a diagnosis only when forward fails
+  (it computed it twice a test): child about 2 ms less;
+- a class of 1000, median of 3: 30.3 -> 37.5 submissions/s (36.6 to 37.6),
+  20.8x -> 27.5x one ``grader grade`` (26.7 to 28.2; 0.75 s each). Single
+  grading against the round before, interleaved, 6 runs each: ``grader
+  grade`` 0.85 -> 0.80 s (median wall), ``grader check`` 0.63 s of CPU
+  either way (median of 10).
 Tried and left out, no gain beyond the noise: the terminal reporter
 unregistered in the children, pytest's capture plugin off, more jobs than
 cores, waking on pidfds instead of polling the control group after a kill,
