@@ -57,7 +57,7 @@ from ..running.pipeline import (
     pytest_args,
     seed_for,
 )
-from ..running.plugin import CONTEXT_PLUGIN, GradingContext
+from ..running.plugin import GradingContext, hand_over
 from ..trust.sandbox import SandboxMode, WorkerFailure, Zygote, zygotes_work
 
 RESULTS = "results.json"
@@ -299,14 +299,14 @@ class _WarmLoop:
         with open_submission(batch.unit, entry.path, batch.sandbox_mode, zygote, batch.helpers) as student:
             seed = seed_for(batch.unit, entry.student, batch.seed)
             context = GradingContext(batch.unit, student, seed, batch.code, student=entry.student)
-            session.config.pluginmanager.register(context, CONTEXT_PLUGIN)
+            hand_over(session.config, context)
             try:  # the last item's teardown (no next item) ends every fixture: the next submission starts afresh
                 items = session.items
                 for index, item in enumerate(items):
                     following = items[index + 1] if index + 1 < len(items) else None
                     item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
             finally:
-                session.config.pluginmanager.unregister(context)
+                hand_over(session.config, None)
         run = collect_run(self.collector, student, seed, started, batch.unit, entry.student)
         report, page = grade_run(batch.unit, run, batch.feedback, print_, batch.times.get(entry.student))
         write_student(batch.out, entry.student, report, page)

@@ -29,7 +29,7 @@ from ..model.results import Finding, Kind, Outcome, Run
 from ..trust.sandbox import SandboxMode, Zygote
 from . import intake as intake_module
 from .course_code import load_code
-from .plugin import CONTEXT_PLUGIN, DEFAULT_SEED, GradingContext
+from .plugin import DEFAULT_SEED, GradingContext, hand_over
 from .session import Session, StudentError
 
 _PREFIXES = ("grader.running.session.NotImplementedYet: ", "grader.running.session.StudentError: ",
@@ -501,10 +501,10 @@ def _suite_module_names(root: Path, files: list[str]) -> set[str]:
 
 
 class _Registers:
-    """Registers the grading context under the name the fixtures look for."""
+    """Hands the grading context over to the fixtures (``hand_over``) as pytest starts."""
 
     def __init__(self, context: GradingContext) -> None:
         self.context = context
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        config.pluginmanager.register(self.context, CONTEXT_PLUGIN)
+        hand_over(config, self.context)

@@ -2,7 +2,7 @@
 
 A course's ``tests/conftest.py`` loads the test kit's plugin (``grader.kit.plugin``),
 which carries these. Run by the grader (``grader grade``, ``grade-all``, ...),
-the pipeline registers a ``GradingContext`` for the one submission at hand.
+the pipeline hands a ``GradingContext`` over for the one submission at hand (``hand_over``).
 Run directly (``pytest tests/<unit>/hidden``), each unit's suites test
 ``solutions/`` through the same sandboxed worker; ``--submission PATH`` tests
 another folder.
@@ -26,7 +26,6 @@ from .course_code import load_code
 from .session import Session, Submission
 
 DEFAULT_SEED = 1234
-CONTEXT_PLUGIN = "grader-context"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "weight(n): this test counts n times within its task")
 
 
-@dataclass(eq=False)  # registered with pytest as a plugin object: it must stay hashable
+@dataclass(eq=False)  # one context is one grading: compared by identity
 class GradingContext:
     """One submission being graded in one unit: what the fixtures hand the suites.
 
@@ -63,6 +62,19 @@ class GradingContext:
 # more.
 _running: list[pytest.Item] = []
 _DIRECT = pytest.StashKey["_DirectRun"]()
+_GIVEN = pytest.StashKey[GradingContext]()
+
+
+def hand_over(config: pytest.Config, context: GradingContext | None) -> None:
+    """Make ``context`` the one the fixtures serve in this pytest run (None: none now, as in a direct run).
+
+    Kept in the configuration's stash, not registered as a plugin: pytest keeps every plugin registration in a
+    history of its own, so a batch child that grades submission after submission in one session would keep
+    every one of them alive, with its worker's handles and its output."""
+    if context is not None:
+        config.stash[_GIVEN] = context
+    elif _GIVEN in config.stash:
+        del config.stash[_GIVEN]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -86,8 +98,8 @@ def current_context() -> GradingContext:
     when pytest ends."""
     item = _current_test()
     config = item.config
-    given = config.pluginmanager.get_plugin(CONTEXT_PLUGIN)
-    if isinstance(given, GradingContext):
+    given = config.stash.get(_GIVEN, None)
+    if given is not None:
         return given
     direct = config.stash.get(_DIRECT, None)
     if direct is None:
@@ -117,7 +129,7 @@ class _DirectRun:
             raise pytest.UsageError(f"{path} is not in the suites of any unit of {course.root / 'course.yaml'}")
         key = (course.root, unit.id)
         if key not in self.by_unit:
-            from .pipeline import open_submission  # a direct run only: the grader registers its context instead
+            from .pipeline import open_submission  # a direct run only: the grader hands its context over instead
 
             option = self.config.getoption("submission")
             folder = Path(option).resolve() if option else unit.source_dir

@@ -292,6 +292,27 @@ def test_garbage_in_cycles_does_not_pile_up_in_a_child_that_grades_many(tmp_path
     assert seen[-1]["rss"] - seen[0]["rss"] < 100 * 1024, "the child kept every submission's garbage"
 
 
+def test_a_child_that_grades_many_keeps_no_submission_it_is_done_with(tmp_path, monkeypatch):
+    """Each submission's session (its worker's handles, its intake's code, its output) goes when it is graded:
+    a hidden test counts, in the child, the sessions alive while it runs."""
+    course = Path(shutil.copytree(MINI, tmp_path / "mini", ignore=shutil.ignore_patterns("__pycache__")))
+    suite = course / "tests" / "hidden" / "mini" / "test_arith.py"
+    suite.write_text(suite.read_text() + "\n\ndef test_count_the_sessions(submission):\n"
+                     "    import gc, os\n    from grader.running.session import Session\n"
+                     "    alive = sum(isinstance(o, Session) for o in gc.get_objects())\n"
+                     "    with open(os.environ['SESSIONS_SEEN'], 'a') as seen:\n"
+                     "        seen.write(f'{alive}\\n')\n")
+    unit = load_course(course).unit()
+    folder = tmp_path / "class"
+    for index in range(8):
+        shutil.copytree(unit.source_dir, folder / f"s{index}")
+    log = tmp_path / "sessions.txt"
+    monkeypatch.setenv("SESSIONS_SEEN", str(log))
+    assert not grade_all(unit, folder, tmp_path / "out", seed=SEED, jobs=1).failed
+    counts = [int(line) for line in log.read_text().split()]
+    assert len(counts) == 8 and max(counts) == 1, counts
+
+
 def test_a_child_grades_one_submission_after_another_and_a_crash_costs_only_its_own(tmp_path):
     students = [f"s{index:02}" for index in range(6)] + ["crash"] + [f"t{index:02}" for index in range(6)] + \
         ["raises"] + [f"u{index:02}" for index in range(6)]
