@@ -15,17 +15,17 @@ each figure are printed: this machine is shared, and one run proves little.
 
 Where the time goes (the conv unit), a class of 400 graded with two jobs,
 every process's CPU read from rusage and /proc (the grading children's own,
-each zygote's and its workers'): about 52 ms of CPU per submission in all,
-both cores busy (400 in about 10.8 s), of which
-- the grading child (trusted), about 29 ms: about 6 ms around the tests
+each zygote's and its workers'): about 49 ms of CPU per submission in all,
+both cores busy (400 in about 10 s), of which
+- the grading child (trusted), about 27 ms: about 5.5 ms around the tests
   (intake and compiling 1.5, starting the worker 0.6, killing it 0.6, the
-  report and the feedback page 0.8, writing both 1.5, its garbage 0.7), and
-  about 23 ms in the 77 tests: the light protocol (its floor in
+  report and the feedback page 0.8, writing both 1.5, its garbage 0.3), and
+  about 21 ms in the 77 tests: the light protocol (its floor in
   ``bench_floor.py``: 9 ms for 77 empty tests in a freshly forked child,
   less in a warm one), the trusted half of about 280 round trips (12 to 25 us
   each), and the suites' own work (reference values, random inputs, checks,
   about 7 ms; predictions only for a wrong answer);
-- the sandboxed workers, about 19 ms each (13 ms user, 6 ms system): the
+- the sandboxed workers, about 18 ms each (12.5 ms user, 5.5 ms system): the
   fork from the zygote, its end and the copying of what it touches (about
   1100 pages; about 7 ms with the imports), the worker's half of the round
   trips (10 to 20 us each), and the student's own code: 8.5 ms of CPU inside
@@ -108,8 +108,15 @@ A fourth round:
   20 us a call, and the suites pad thousands of times a class), and a forward
   test computes the expected output for a diagnosis only when forward fails
   (it computed it twice a test): child about 2 ms less;
-- a class of 1000, median of 3: 30.3 -> 37.5 submissions/s (36.6 to 37.6),
-  20.8x -> 27.5x one ``grader grade`` (26.7 to 28.2; 0.75 s each). Single
+- a batch child no longer keeps every submission it graded: the grading
+  context reached the fixtures as a pytest plugin, and pytest keeps every
+  registration in a history of its own, so each child held every session it
+  had graded (handles, code, output) until it was recycled, and its garbage
+  collection grew with them (0.3 -> 1.1 ms over 100 submissions); the context
+  now goes through the configuration's stash (child CPU about 2 ms less on
+  average, a class of 400 10.7 -> 10.0 s);
+- a class of 1000, median of 3: 30.3 -> 39.9 submissions/s (38.8 to 40.0),
+  20.8x -> 30.4x one ``grader grade`` (28.9 to 31.4; 0.78 s each). Single
   grading against the round before, interleaved, 6 runs each: ``grader
   grade`` 0.85 -> 0.80 s (median wall), ``grader check`` 0.63 s of CPU
   either way (median of 10).
