@@ -171,19 +171,25 @@ def test_the_same_class_always_gets_the_same_grades(tmp_path, make_class):
     assert strip(first)["tests"] == strip(again)["tests"] and strip(first)["score"] == strip(again)["score"]
 
 
+def graded_in_turn(tmp_path: Path, test: str, students: list[str]) -> Path:
+    """A class of ``students``, each the mini solutions, graded in turn by one child in a copy of the mini course
+    whose first hidden suite has ``test`` (a test's source) added; the output folder."""
+    course = Path(shutil.copytree(MINI, tmp_path / "mini", ignore=shutil.ignore_patterns("__pycache__")))
+    suite = course / "tests" / "hidden" / "mini" / "test_arith.py"
+    suite.write_text(suite.read_text() + "\n\n" + test)
+    unit = load_course(course).unit()
+    for name in students:
+        shutil.copytree(unit.source_dir, tmp_path / "class" / name)
+    out = tmp_path / "out"
+    assert not grade_all(unit, tmp_path / "class", out, seed=SEED, jobs=1).failed
+    return out
+
+
 def test_each_submission_a_child_grades_in_turn_gets_fixtures_of_its_own(tmp_path):
     """A module's shared fixtures end with its tests, so the next submission gets its own: here ``grading``,
     which only the first suite asks for (the second asks for ``submission`` too, made again for it)."""
-    course = Path(shutil.copytree(MINI, tmp_path / "mini", ignore=shutil.ignore_patterns("__pycache__")))
-    suite = course / "tests" / "hidden" / "mini" / "test_arith.py"
-    suite.write_text(suite.read_text() + "\n\ndef test_this_submissions_own(grading, submission):\n"
-                     "    assert grading.session is submission._session\n")
-    unit = load_course(course).unit()
-    folder = tmp_path / "class"
-    for name in ("a", "b", "c"):
-        shutil.copytree(unit.source_dir, folder / name)
-    out = tmp_path / "out"
-    assert not grade_all(unit, folder, out, seed=SEED, jobs=1).failed
+    out = graded_in_turn(tmp_path, "def test_this_submissions_own(grading, submission):\n"
+                               "    assert grading.session is submission._session\n", ["a", "b", "c"])
     for name in ("a", "b", "c"):
         tests = {test["name"]: test for test in json.loads((out / name / RESULTS).read_text())["tests"]}
         own = [test for test_name, test in tests.items() if "test_this_submissions_own" in test_name]
@@ -295,20 +301,13 @@ def test_garbage_in_cycles_does_not_pile_up_in_a_child_that_grades_many(tmp_path
 def test_a_child_that_grades_many_keeps_no_submission_it_is_done_with(tmp_path, monkeypatch):
     """Each submission's session (its worker's handles, its intake's code, its output) goes when it is graded:
     a hidden test counts, in the child, the sessions alive while it runs."""
-    course = Path(shutil.copytree(MINI, tmp_path / "mini", ignore=shutil.ignore_patterns("__pycache__")))
-    suite = course / "tests" / "hidden" / "mini" / "test_arith.py"
-    suite.write_text(suite.read_text() + "\n\ndef test_count_the_sessions(submission):\n"
-                     "    import gc, os\n    from grader.running.session import Session\n"
-                     "    alive = sum(isinstance(o, Session) for o in gc.get_objects())\n"
-                     "    with open(os.environ['SESSIONS_SEEN'], 'a') as seen:\n"
-                     "        seen.write(f'{alive}\\n')\n")
-    unit = load_course(course).unit()
-    folder = tmp_path / "class"
-    for index in range(8):
-        shutil.copytree(unit.source_dir, folder / f"s{index}")
     log = tmp_path / "sessions.txt"
     monkeypatch.setenv("SESSIONS_SEEN", str(log))
-    assert not grade_all(unit, folder, tmp_path / "out", seed=SEED, jobs=1).failed
+    graded_in_turn(tmp_path, "def test_count_the_sessions(submission):\n"
+                             "    import gc, os\n    from grader.running.session import Session\n"
+                             "    alive = sum(isinstance(o, Session) for o in gc.get_objects())\n"
+                             "    with open(os.environ['SESSIONS_SEEN'], 'a') as seen:\n"
+                             "        seen.write(f'{alive}\\n')\n", [f"s{index}" for index in range(8)])
     counts = [int(line) for line in log.read_text().split()]
     assert len(counts) == 8 and max(counts) == 1, counts
 
