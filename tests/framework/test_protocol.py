@@ -207,32 +207,19 @@ def both_ways(monkeypatch, unit, path):
     return light, full
 
 
-def count_own_arguments(monkeypatch):
-    """The tests whose arguments the light protocol made itself (a list, filled as the runs go)."""
-    made: list[str] = []
-    original = pipeline.Collector._arguments_of
+def answered_yes(monkeypatch, decision):
+    """The tests for which the collector's ``decision`` said yes (neither False nor None): a list, filled as the runs
+    go. ``_may_go_light``: the test went through the light protocol; ``_arguments_of``: it made the arguments."""
+    tests: list[str] = []
+    original = getattr(pipeline.Collector, decision)
 
     def counting(self, item):
-        arguments = original(self, item)
-        if arguments is not None:
-            made.append(item.nodeid)
-        return arguments
-    monkeypatch.setattr(pipeline.Collector, "_arguments_of", counting)
-    return made
-
-
-def count_light(monkeypatch):
-    """How many items went through the light protocol (a list, filled as the runs go)."""
-    went: list[str] = []
-    original = pipeline.Collector._may_go_light
-
-    def counting(self, item):
-        light = original(self, item)
-        if light:
-            went.append(item.nodeid)
-        return light
-    monkeypatch.setattr(pipeline.Collector, "_may_go_light", counting)
-    return went
+        answer = original(self, item)
+        if answer is not None and answer is not False:
+            tests.append(item.nodeid)
+        return answer
+    monkeypatch.setattr(pipeline.Collector, decision, counting)
+    return tests
 
 
 def test_every_reference_submission_gets_the_same_outcomes_either_way(monkeypatch, tmp_path, mini):
@@ -244,7 +231,7 @@ def assert_same_outcomes_either_way(monkeypatch, tmp_path, unit):
     submissions = [unit.source_dir, unit.stubs_dir]
     for mistake in load_mistakes(unit):
         submissions.append(materialize(unit, mistake, tmp_path / mistake.name))
-    went, made = count_light(monkeypatch), count_own_arguments(monkeypatch)
+    went, made = answered_yes(monkeypatch, "_may_go_light"), answered_yes(monkeypatch, "_arguments_of")
     for path in submissions:
         light, full = both_ways(monkeypatch, unit, path)
         assert outcomes(light) == outcomes(full), path.name
@@ -258,7 +245,7 @@ def test_a_suite_that_does_everything_gets_the_same_outcomes_either_way(monkeypa
     course = mini_copy / "course.yaml"  # no data: the module-scoped unit_data fails, at each test that asks for it
     course.write_text(course.read_text().replace("    data: tests/units/mini/data.json\n", ""))
     unit = load_course(mini_copy).unit("mini")
-    went, made = count_light(monkeypatch), count_own_arguments(monkeypatch)
+    went, made = answered_yes(monkeypatch, "_may_go_light"), answered_yes(monkeypatch, "_arguments_of")
     with warnings.catch_warnings(record=True) as warned:
         warnings.simplefilter("always")
         light, full = both_ways(monkeypatch, unit, unit.source_dir)
@@ -307,7 +294,7 @@ def test_a_conftest_that_hooks_into_the_protocol_gets_pytests_protocol(monkeypat
     (mini_copy / "tests" / "hidden" / "mini" / "conftest.py").write_text(
         "def pytest_runtest_setup(item):\n    item.user_properties.append(('seen', True))\n", encoding="utf-8")
     unit = load_course(mini_copy).unit("mini")
-    went = count_light(monkeypatch)
+    went = answered_yes(monkeypatch, "_may_go_light")
     run = run_suites(unit, unit.source_dir, seed=SEED)
     assert run.outcomes and all(o.passed for o in run.outcomes.values())
     assert not [n for n in went if "/mini/" in n], "the conftest's hook would have been skipped"
@@ -319,7 +306,7 @@ def test_a_conftest_that_calls_the_tests_itself_gets_pytests_protocol(monkeypatc
         "import pytest\n\n\n@pytest.hookimpl(tryfirst=True)\ndef pytest_pyfunc_call(pyfuncitem):\n"
         "    if 'clip' in pyfuncitem.name:\n        raise AssertionError('the course decides')\n", encoding="utf-8")
     unit = load_course(mini_copy).unit("mini")
-    went = count_light(monkeypatch)
+    went = answered_yes(monkeypatch, "_may_go_light")
     run = run_suites(unit, unit.source_dir, seed=SEED)
     clips = [o for name, o in run.outcomes.items() if "clip" in name]
     assert clips and all(o.status == "failed" and o.message == "the course decides" for o in clips)
@@ -329,7 +316,7 @@ def test_a_conftest_that_calls_the_tests_itself_gets_pytests_protocol(monkeypatc
 def test_a_pytest_without_the_internals_it_uses_gets_pytests_protocol(monkeypatch, mini):
     """The light protocol runs on two private parts of pytest (the session's setup state, an item's fresh request);
     where a pytest lacks them, every test goes through pytest's protocol, and grading is the same."""
-    went = count_light(monkeypatch)
+    went = answered_yes(monkeypatch, "_may_go_light")
     before = outcomes(run_suites(mini, mini.source_dir, seed=SEED))
     assert went
     went.clear()
