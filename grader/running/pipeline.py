@@ -473,7 +473,7 @@ def run_suites(
         context = GradingContext(unit, session, seed, code if code is not None else load_code(unit), record, student)
         forget_suites(unit, files)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main(pytest_args(unit, files), plugins=[collector, _Registers(context)])
+            pytest.main(pytest_args(unit, files), plugins=[collector, _HandOver(context)])
     return collect_run(collector, session, seed, started, unit, student)
 
 
@@ -500,7 +500,7 @@ def _suite_module_names(root: Path, files: list[str]) -> set[str]:
     return names
 
 
-class _Registers:
+class _HandOver:
     """Hands the grading context over to the fixtures (``hand_over``) as pytest starts."""
 
     def __init__(self, context: GradingContext) -> None:

@@ -10,6 +10,7 @@ another folder.
 
 from __future__ import annotations
 
+import contextlib
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -115,7 +116,8 @@ class _DirectRun:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.by_file: dict[Path, GradingContext] = {}
-        self.by_unit: dict[tuple[Path, str], tuple[GradingContext, Any]] = {}  # with what closes its submission
+        self.by_unit: dict[tuple[Path, str], GradingContext] = {}
+        self._submissions = contextlib.ExitStack()  # every unit's open submission, closed together
 
     def context(self, path: Path) -> GradingContext:
         if path not in self.by_file:
@@ -133,15 +135,13 @@ class _DirectRun:
 
             option = self.config.getoption("submission")
             folder = Path(option).resolve() if option else unit.source_dir
-            manager = open_submission(unit, folder, self.config.getoption("sandbox"))
-            session = manager.__enter__()
-            context = GradingContext(unit, session, int(self.config.getoption("grader_seed")), load_code(unit))
-            self.by_unit[key] = (context, manager)
-        return self.by_unit[key][0]
+            session = self._submissions.enter_context(open_submission(unit, folder, self.config.getoption("sandbox")))
+            self.by_unit[key] = GradingContext(unit, session, int(self.config.getoption("grader_seed")),
+                                               load_code(unit))
+        return self.by_unit[key]
 
     def close(self) -> None:
-        for _, manager in self.by_unit.values():
-            manager.__exit__(None, None, None)
+        self._submissions.close()
 
 
 @pytest.fixture(scope="module")
