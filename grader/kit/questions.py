@@ -122,21 +122,62 @@ class AnswerError(ValueError):
         self.text = text
 
 
+MAX_BITS = 2048  # of a fraction's numerator and of its denominator, at every step of reading an answer
+MAX_CELLS = 1000  # numbers in a matrix answer
+
+
+def _bits(value: Fraction) -> int:
+    return max(value.numerator.bit_length(), value.denominator.bit_length())
+
+
+def _bounded(bits: int) -> None:
+    """Refuse an operation whose exact result would need more than ``MAX_BITS``: checked before it is computed,
+    so that no answer costs more than a few thousand-bit multiplications (``((2/3)^64)^64…`` grows 64-fold a
+    level while its value stays small)."""
+    if bits > MAX_BITS:
+        raise AnswerError(t("answer.too_precise", digits=MAX_BITS * 3 // 10))
+
+
+def _add(a: Fraction, b: Fraction, sign: int) -> Fraction:
+    _bounded(max(a.numerator.bit_length() + b.denominator.bit_length(),
+                  b.numerator.bit_length() + a.denominator.bit_length()) + 1)
+    _bounded(a.denominator.bit_length() + b.denominator.bit_length())
+    return a + b if sign > 0 else a - b
+
+
+def _multiply(a: Fraction, b: Fraction) -> Fraction:
+    _bounded(a.numerator.bit_length() + b.numerator.bit_length())
+    _bounded(a.denominator.bit_length() + b.denominator.bit_length())
+    return a * b
+
+
+def _divide(a: Fraction, b: Fraction, floor: bool) -> Fraction:
+    _bounded(a.numerator.bit_length() + b.denominator.bit_length())
+    _bounded(a.denominator.bit_length() + b.numerator.bit_length())
+    return Fraction(a // b) if floor else a / b
+
+
 _OPERATORS: dict[type, Callable[[Fraction, Fraction], Fraction]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.FloorDiv: lambda a, b: Fraction(a // b),
+    ast.Add: lambda a, b: _add(a, b, 1),
+    ast.Sub: lambda a, b: _add(a, b, -1),
+    ast.Mult: _multiply,
+    ast.Div: lambda a, b: _divide(a, b, floor=False),
+    ast.FloorDiv: lambda a, b: _divide(a, b, floor=True),
 }
 
 
 def evaluate(text: Any, names: dict[str, Fraction] | None = None) -> Fraction:
-    """The exact value of an arithmetic answer (a number, or a formula in ``names``); raises ``AnswerError``."""
+    """The exact value of an arithmetic answer (a number, or a formula in ``names``); raises ``AnswerError``.
+
+    The work is bounded: at most ``MAX_TEXT`` characters, nesting at most 40 deep, powers to small whole
+    exponents, and no step whose exact result would need more than ``MAX_BITS`` bits (checked before the step).
+    """
     names = names or {}
     if isinstance(text, bool):
         raise AnswerError(t("answer.not_number"))
     if isinstance(text, int):
+        if text.bit_length() > MAX_BITS:
+            raise AnswerError(t("answer.too_large"))
         value = Fraction(text)
     elif isinstance(text, float):
         if not math.isfinite(text):
@@ -176,7 +217,9 @@ def _walk(node: ast.AST, names: dict[str, Fraction], depth: int) -> Fraction:
         number = node.value
         if isinstance(number, float) and not math.isfinite(number):
             raise AnswerError(t("answer.not_finite"))
-        return Fraction(number)  # type: ignore[arg-type]  # an int or a float, as checked
+        value = Fraction(number)  # type: ignore[arg-type]  # an int or a float, as checked
+        _bounded(_bits(value))
+        return value
     if isinstance(node, ast.Name):
         if node.id not in names:
             raise AnswerError(t("answer.unknown_name", name=node.id[:30], names=", ".join(names) or "-"))
@@ -190,10 +233,11 @@ def _walk(node: ast.AST, names: dict[str, Fraction], depth: int) -> Fraction:
             raise AnswerError(t("answer.power"))
         if base == 0 and exponent < 0:
             raise AnswerError(t("answer.division_by_zero"))
-        result = base ** int(exponent)
+        _bounded(_bits(base) * abs(int(exponent)))
+        result = Fraction(base ** int(exponent))
         if abs(result) > MAX_MAGNITUDE:
             raise AnswerError(t("answer.too_large"))
-        return Fraction(result)
+        return result
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
         left, right = _walk(node.left, names, depth + 1), _walk(node.right, names, depth + 1)
         if isinstance(node.op, (ast.Div, ast.FloorDiv)) and right == 0:
@@ -210,9 +254,7 @@ def read_answer(question: Question, given: Any) -> Any:
     if question.kind == "number":
         return evaluate(given)
     if question.kind == "matrix":
-        if not isinstance(given, list):
-            raise AnswerError(t("answer.not_list"))
-        return [read_answer_row(item) for item in given]
+        return read_matrix(given)
     if question.kind == "choice":
         chosen = given if isinstance(given, list) else [given]
         if not chosen or not all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in chosen):
@@ -233,12 +275,38 @@ def read_answer(question: Question, given: Any) -> Any:
 _PRIMES = (101, 103, 107, 109, 113, 127, 131, 137, 139, 149)
 
 
-def read_answer_row(item: Any) -> Any:
-    if isinstance(item, list):
-        if any(isinstance(value, list) for value in item):
-            raise AnswerError(t("answer.not_list"))
-        return [evaluate(value) for value in item]
-    return evaluate(item)
+def read_matrix(given: Any) -> list[Any]:
+    """A vector (a list of numbers) or a matrix (a list of rows, all lists of numbers of one length), read;
+    its shape is checked before any number is, and a ragged or deeper list says so."""
+    if not isinstance(given, list) or not given:
+        raise AnswerError(t("answer.not_list"))
+    rows = [isinstance(item, list) for item in given]
+    if not any(rows):
+        if len(given) > MAX_CELLS:
+            raise AnswerError(t("answer.too_many", limit=MAX_CELLS))
+        return [evaluate(value) for value in given]
+    if not all(rows) or len({len(row) for row in given}) != 1 or not given[0]:
+        raise AnswerError(t("answer.ragged"))
+    if any(isinstance(value, list) for row in given for value in row):
+        raise AnswerError(t("answer.not_list"))
+    if len(given) * len(given[0]) > MAX_CELLS:
+        raise AnswerError(t("answer.too_many", limit=MAX_CELLS))
+    return [[evaluate(value) for value in row] for row in given]
+
+
+def shape_of(value: Any) -> tuple[int, ...] | None:
+    """The shape of a read number, vector or matrix (lists of lists), or None when it is ragged."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    inner = {shape_of(item) for item in value}
+    if len(inner) > 1 or None in inner:
+        return None
+    below = inner.pop() if inner else ()
+    return None if below is None else (len(value), *below)
+
+
+def _flat(value: Any) -> list[Any]:
+    return [cell for item in value for cell in _flat(item)] if isinstance(value, (list, tuple)) else [value]
 
 
 # --- comparing ---------------------------------------------------------------------------------
@@ -257,9 +325,10 @@ def _same(question: Question, got: Any, right: Any, numbers: dict[str, Any], sam
     if question.kind == "choice":
         return bool(got == {str(c).lower() for c in right})
     if question.kind == "matrix":
-        flat_got, flat_right = np.array(got, dtype=object), np.array(_plain(right), dtype=object)
-        return flat_got.shape == flat_right.shape and all(
-            _close(Fraction(a), b, question) for a, b in zip(flat_got.ravel(), flat_right.ravel()))
+        expected = _plain(right)
+        shape = shape_of(got)
+        return shape is not None and shape == shape_of(expected) and all(
+            _close(a, b, question) for a, b in zip(_flat(got), _flat(expected)))
     for point in sample:
         try:
             if evaluate(got, point) != evaluate(right, point):

@@ -237,6 +237,15 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "answer.power": {"en": "raises to a power that is not a small whole number", "zh": "的指数不是较小的整数"},
     "answer.division_by_zero": {"en": "divides by zero", "zh": "除以了零"},
     "answer.too_large": {"en": "is too large to be an answer here", "zh": "太大了，不可能是这里的答案"},
+    "answer.too_precise": {
+        "en": "needs numbers of more than {digits} digits to work out exactly",
+        "zh": "要精确算出它，需要超过 {digits} 位的数",
+    },
+    "answer.ragged": {
+        "en": "should have rows of one length (a list of numbers, or a list of rows of numbers)",
+        "zh": "各行应该一样长（一列数，或由若干行数组成的列表）",
+    },
+    "answer.too_many": {"en": "holds more than {limit} numbers", "zh": "包含的数超过了 {limit} 个"},
     "answer.forbidden": {
         "en": "may use only numbers, its names, + - * / // ** and brackets",
         "zh": "只能使用数字、题目中的名字、+ - * / // ** 和括号",

@@ -6,12 +6,14 @@ helpers, data, hints, mistakes, styles, a hidden test, a notebook and a
 student README. Tests that change a course work on a copy (``mini_copy``).
 """
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from grader.authoring.mistakes import Mistake, materialize
 from grader.model.course import load_course
@@ -84,3 +86,13 @@ def cli():
         return subprocess.run([sys.executable, "-m", "grader", "--course", str(course), *args], capture_output=True,
                               text=True, timeout=600, **kwargs)
     return run
+
+
+# Property tests (Hypothesis): a fixed budget of examples, the same ones every run, so that the suite is quick
+# and repeatable; GRADER_FUZZ=1 runs many more, drawn afresh (a longer search, on demand). Each example's time
+# is bounded by the tests themselves (tests/bounded.py), not by Hypothesis's deadline, which a busy machine trips.
+settings.register_profile("suite", max_examples=80, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("fuzz", max_examples=4000, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("fuzz" if os.environ.get("GRADER_FUZZ") else "suite")

@@ -7,13 +7,25 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 import yaml
+from bounded import within
 
 from grader.kit import Mismatch
-from grader.kit.questions import AnswerError, answer_key, evaluate, judge, key_of, parameters, questions_of
+from grader.kit.questions import (
+    MAX_BITS,
+    AnswerError,
+    Key,
+    answer_key,
+    evaluate,
+    judge,
+    key_of,
+    parameters,
+    questions_of,
+)
 from grader.model.course import load_course
 from grader.model.messages import render
 from grader.rendering.scoring import score_run
@@ -229,6 +241,17 @@ def test_numbers_within_tolerance_choices_in_any_order_and_matrices_by_shape():
     ("pick", [], "should be one option or a list of options"),
     ("grid_shape", "3x4", "should be a list of numbers"),
     ("grid_shape", [[[1]]], "should be a list of numbers"),
+    # only numbers and names are read: a string or None written as a constant is no number
+    ("twice", "'1722'", "may use only numbers, its names"),
+    ("twice", "None", "may use only numbers, its names"),
+    ("twice", "[1722][0]", "may use only numbers, its names"),
+    # a ragged matrix says so (it once said "TypeError: argument should be a string or a Rational instance")
+    ("grid_shape", [[1, 2], [1], 2], "should have rows of one length"),
+    ("grid_shape", [[1, 2], [1]], "should have rows of one length"),
+    ("grid_shape", [1, [2, 3]], "should have rows of one length"),
+    ("grid_shape", [[]], "should have rows of one length"),
+    ("grid_shape", [], "should be a list of numbers"),
+    ("grid_shape", [[1] * 40] * 40, "holds more than 1000 numbers"),
 ])
 def test_malformed_answers_get_a_clear_message_and_never_crash(question, answer, reason):
     right, mistake, message = verdict(question, answer)
@@ -236,6 +259,38 @@ def test_malformed_answers_get_a_clear_message_and_never_crash(question, answer,
     if reason != "is not the right answer":
         assert "your answer" in message
     assert not Path("/tmp/PWNED").exists()
+
+
+@pytest.mark.parametrize("answer", [
+    "(((((2/3)^64)^64)^64)^64)^64",  # 30 characters: its numerator and denominator grow 64-fold a level
+    "((1/3 + 1/7)^64)^64", "(10^30)^64", "((9^64)^64)/(9^64)^64", "(2^64)^64 - (2^64)^64 + 1",
+])
+def test_an_answer_that_needs_huge_numbers_is_refused_at_once(answer):
+    # in a child with a deadline: before the fix, the first one ran for hours inside one C call
+    right, mistake, message = within(20, verdict, "twice", answer)
+    assert not right and mistake is None
+    assert "your answer" in message and ("digits to work out exactly" in message or "too large" in message), message
+
+
+def test_exact_arithmetic_stays_exact_up_to_its_bound():
+    assert evaluate("(2/3)^64") == Fraction(2, 3) ** 64  # about 100 bits: read exactly
+    assert evaluate("(1/3)^10 * 3^10") == 1
+    assert MAX_BITS == 2048
+    assert evaluate("((2/3)^64)^16") == Fraction(2, 3) ** 1024  # 1,624 bits: within the bound, read exactly
+    with pytest.raises(AnswerError, match="more than 614 digits"):
+        evaluate("((2/3)^64)^32")  # 3,248 bits: refused before it is computed
+
+
+def test_a_hint_is_given_only_when_one_known_mistake_explains_the_answer():
+    question = QUESTIONS["twice"]
+    one = Key(10, [("added_instead", 12), ("squared_instead", 25)])
+    with pytest.raises(Mismatch) as failure:
+        judge(question, 12, one, {})
+    assert failure.value.finding.mistake == "added_instead"
+    both = Key(10, [("added_instead", 12), ("squared_instead", 12)])  # two mistakes, one answer: say neither
+    with pytest.raises(Mismatch) as failure:
+        judge(question, 12, both, {})
+    assert failure.value.finding.mistake is None and "is not the right answer" in render(failure.value.finding.text)
 
 
 def test_evaluate_is_exact_and_reads_what_people_write():
