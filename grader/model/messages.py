@@ -181,6 +181,27 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "the archive {path} lists more than {limit} files; zip only the exercise folder",
         "zh": "压缩包 {path} 中的文件超过 {limit} 个；请只压缩练习文件夹",
     },
+    "intake.archive_inconsistent": {
+        "en": "the archive {path} cannot be trusted: {why}; zip the exercise folder again",
+        "zh": "压缩包 {path} 的结构自相矛盾（{why}）；请重新压缩练习文件夹",
+    },
+    "intake.notebook_form": {
+        "en": "the notebook {path} is not a valid notebook: {where} should be {expected}; save it again from Jupyter",
+        "zh": "notebook {path} 的格式不对：{where} 应该是 {expected}；请在 Jupyter 中重新保存",
+    },
+    "archive.end_misplaced": {"en": "its end record is not at its end", "zh": "结尾记录不在文件末尾"},
+    "archive.locator": {"en": "its zip64 locator points elsewhere", "zh": "zip64 定位记录指向了别处"},
+    "archive.zip64": {"en": "its zip64 record and its end record disagree", "zh": "zip64 记录与结尾记录不一致"},
+    "archive.disks": {"en": "it claims to span several disks", "zh": "它声称跨越多个分卷"},
+    "archive.two_ways": {"en": "its end records can be read two ways", "zh": "结尾记录有两种读法"},
+    "archive.count": {
+        "en": "its directory lists {found} files, not the {declared} its end record declares",
+        "zh": "目录中列出 {found} 个文件，而结尾记录声明的是 {declared} 个",
+    },
+    "json.object": {"en": "an object", "zh": "一个对象"},
+    "json.list": {"en": "a list", "zh": "一个列表"},
+    "json.text": {"en": "text", "zh": "文本"},
+    "json.source": {"en": "text or a list of texts", "zh": "文本或文本的列表"},
     "intake.failed": {
         "en": "the submission cannot be read ({error}); submit the exercise folder, a zip of it, or the notebook",
         "zh": "无法读取提交的内容（{error}）；请提交练习文件夹、它的 zip 压缩包或 notebook",

@@ -17,11 +17,13 @@ import os
 import re
 import shutil
 import stat
+import struct
 import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple
 
 from ..model.messages import Text, t
 from .answers import ANSWERS_FILE, Answers, parse_notebook_cell, parse_yaml
@@ -35,7 +37,11 @@ MAX_NOTEBOOK_DEPTH = 64
 MAX_NOTEBOOK_CELLS = 5000
 MAX_ARCHIVE_MEMBERS = 5000
 MAX_ARCHIVE_DIRECTORY = 2 * 1024 * 1024  # bytes of the archive's central directory, read whole by zipfile
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+# A JSON string, or an unterminated one up to the end of the text. Written so that a match never gives back what
+# it took: whatever follows the escapes and plain runs is a quote, the end, or a backslash at the very end, so
+# every quote starts at most one scan and the whole text is read once (a pattern that had to find the closing
+# quote rescanned the rest of the text from every quote of an unterminated string: 80 KB took a minute).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
@@ -163,7 +169,8 @@ def _notebook_sources(path: Path, modules: list[str], max_bytes: int) -> tuple[d
 
 def nesting(text: str) -> int:
     """How deep the arrays and objects of the JSON ``text`` nest, counted without parsing it (brackets inside
-    strings do not count): the decoder recurses once per level, and a few thousand levels exhaust its stack."""
+    strings do not count): the decoder recurses once per level, and a few thousand levels exhaust its stack.
+    Linear in the length of the text, whatever it holds (see ``_JSON_STRING``)."""
     brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
     depth = deepest = 0
     for run in re.finditer(r"[\[{]+|[\]}]+", brackets):  # runs, not characters: a bomb is one long run
@@ -174,47 +181,148 @@ def nesting(text: str) -> int:
 
 
 def _notebook_cells(data: bytes, name: str, modules: list[str]) -> tuple[dict[str, str], Text | None]:
-    """The answer cells of the notebook ``data`` (named ``name`` in messages), as module sources."""
+    """The answer cells of the notebook ``data`` (named ``name`` in messages), as module sources.
+
+    Its size and nesting are checked before it is parsed; then the fields read of each code cell are checked to
+    be of the types nbformat gives them (``metadata`` and ``nbgrader`` objects, ``grade_id`` text, ``source``
+    text or a list of texts): a notebook that breaks one is refused, naming the cell and the field.
+    """
     try:
         text = data.decode("utf-8")
         if nesting(text) > MAX_NOTEBOOK_DEPTH:
             return {}, t("intake.notebook_deep", path=name, limit=MAX_NOTEBOOK_DEPTH)
-        cells = json.loads(text)["cells"]
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as error:
+        notebook = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         return {}, t("intake.notebook", path=name, error=type(error).__name__)
-    if isinstance(cells, list) and len(cells) > MAX_NOTEBOOK_CELLS:
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        return {}, t("intake.notebook_form", path=name, where="cells", expected=t("json.list"))
+    if len(cells) > MAX_NOTEBOOK_CELLS:
         return {}, t("intake.notebook_cells", path=name, count=len(cells), limit=MAX_NOTEBOOK_CELLS)
     parts: dict[str, list[str]] = {}
-    for cell in cells if isinstance(cells, list) else []:
+    for number, cell in enumerate(cells):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        grade_id = ((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade_id")
-        if grade_id in modules:
-            text = cell.get("source", "")
-            parts.setdefault(grade_id, []).append("".join(text) if isinstance(text, list) else str(text))
+        found = _answer_cell(cell)
+        if isinstance(found, Malformed):
+            return {}, t("intake.notebook_form", path=name, where=f"cells[{number}].{found.field}",
+                         expected=t(f"json.{found.expected}"))
+        if found is not None and found.grade_id in modules:
+            parts.setdefault(found.grade_id, []).append(found.source)
     sources = {}
-    for index, name in enumerate(modules):
-        if name in parts:
+    for index, module in enumerate(modules):
+        if module in parts:
             prelude = "".join(f"from .{before} import *  # noqa\n" for before in modules[:index] if before in parts)
-            sources[name] = prelude + "\n\n".join(parts[name]) + "\n"
+            sources[module] = prelude + "\n\n".join(parts[module]) + "\n"
     return sources, None
 
 
+class AnswerCell(NamedTuple):
+    grade_id: str
+    source: str
+
+
+class Malformed(NamedTuple):
+    field: str
+    expected: str
+
+
+def _answer_cell(cell: dict[str, Any]) -> AnswerCell | Malformed | None:
+    """A code cell's grade id and source when nbgrader marks it, None when it does not, or the field that is not
+    of its type."""
+    metadata = cell.get("metadata", {})
+    if not isinstance(metadata, dict):
+        return Malformed("metadata", "object")
+    marks = metadata.get("nbgrader", {})
+    if not isinstance(marks, dict):
+        return Malformed("metadata.nbgrader", "object")
+    grade_id = marks.get("grade_id")
+    if grade_id is None:
+        return None
+    if not isinstance(grade_id, str):
+        return Malformed("metadata.nbgrader.grade_id", "text")
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        source = "".join(source)
+    if not isinstance(source, str):
+        return Malformed("source", "source")
+    return AnswerCell(grade_id, source)
+
+
+_END = struct.Struct("<4s4H2LH")  # the end of central directory record
+_LOCATOR = struct.Struct("<4sLQL")  # the zip64 end record's locator, just before the end record
+_END64 = struct.Struct("<4sQ2H2L4Q")  # the zip64 end record (without extensible data), just before its locator
+
+
+def end_record(handle: BinaryIO, name: str) -> tuple[int, int]:
+    """(members, bytes of the central directory) that the archive in ``handle`` declares, found where
+    ``zipfile`` finds them and cross-checked before they are trusted:
+
+    - the end record is at the very end when it has no comment, else the last one within a comment's reach
+      (``zipfile``'s order), and its comment must end exactly where the archive does (so the signature spelled
+      inside another record's fields is never taken for it);
+    - a zip64 record (just before its locator, which must point at it) must agree with the plain record, each of
+      whose counts is either the same or the "see zip64" mark; one archive, on one disk.
+
+    Raises ``Refused`` when the records disagree, ``zipfile.BadZipFile`` when there is no end record.
+    """
+    size = handle.seek(0, os.SEEK_END)
+    start = max(0, size - _END.size - 65535)  # the end record, then a comment of up to 64 KiB
+    handle.seek(start)
+    tail = handle.read()
+    if len(tail) >= _END.size and tail[-_END.size:-_END.size + 4] == b"PK\x05\x06" and tail[-2:] == b"\0\0":
+        at = len(tail) - _END.size
+    else:
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < _END.size:
+            raise zipfile.BadZipFile("no end of central directory record")
+    _, disk, first_disk, here, members, directory, offset, comment = _END.unpack_from(tail, at)
+    if at + _END.size + comment != len(tail):
+        raise Refused(t("intake.archive_inconsistent", path=name, why=t("archive.end_misplaced")))
+    record_at = start + at
+    if record_at >= _LOCATOR.size:
+        handle.seek(record_at - _LOCATOR.size)
+        locator = handle.read(_LOCATOR.size)
+        if locator[:4] == b"PK\x06\x07":
+            wide_at = record_at - _LOCATOR.size - _END64.size
+            if wide_at < 0 or _LOCATOR.unpack(locator)[2] != wide_at:
+                raise Refused(t("intake.archive_inconsistent", path=name, why=t("archive.locator")))
+            handle.seek(wide_at)
+            (signature, _, _, _, disk64, first64, here64, members64, directory64,
+             offset64) = _END64.unpack(handle.read(_END64.size))
+            pairs = ((disk, 0xFFFF, disk64), (first_disk, 0xFFFF, first64), (here, 0xFFFF, here64),
+                     (members, 0xFFFF, members64), (directory, 0xFFFFFFFF, directory64),
+                     (offset, 0xFFFFFFFF, offset64))
+            if signature != b"PK\x06\x06" or not all(plain in (mark, wide) for plain, mark, wide in pairs):
+                raise Refused(t("intake.archive_inconsistent", path=name,
+                                why=t("archive.zip64")))
+            disk, first_disk, here, members, directory = disk64, first64, here64, members64, directory64
+    if disk or first_disk or here != members:
+        raise Refused(t("intake.archive_inconsistent", path=name, why=t("archive.disks")))
+    return members, directory
+
+
 def open_archive(path: Path) -> zipfile.ZipFile:
-    """The zip archive at ``path``, opened once its end record shows a directory of bounded size (``zipfile``
-    reads the whole directory into objects when it opens an archive). Raises ``Refused``, or the errors of a
-    broken archive."""
+    """The zip archive at ``path``, opened once its end records (``end_record``) show a directory of bounded size
+    (``zipfile`` reads the whole directory into objects when it opens an archive), and kept only when the
+    directory holds as many members as the records declare. Raises ``Refused``, or the errors of a broken
+    archive."""
     with open(path, "rb") as handle:
-        size = handle.seek(0, os.SEEK_END)
-        handle.seek(max(0, size - 22 - 65535))  # the end record: 22 bytes, then a comment of up to 64 KiB
-        tail = handle.read()
-    at = tail.rfind(b"PK\x05\x06")
-    if at >= 0 and len(tail) - at >= 22:
-        members = int.from_bytes(tail[at + 10:at + 12], "little")
-        directory = int.from_bytes(tail[at + 12:at + 16], "little")
-        if members > MAX_ARCHIVE_MEMBERS or directory > MAX_ARCHIVE_DIRECTORY:
-            raise Refused(t("intake.archive_members", path=path.name, limit=MAX_ARCHIVE_MEMBERS))
-    return zipfile.ZipFile(path)
+        members, directory = end_record(handle, path.name)
+        finder = getattr(zipfile, "_EndRecData", None)  # where zipfile's own reading can be asked, it must agree
+        if finder is not None:
+            theirs = finder(handle)
+            if theirs is None or (theirs[4], theirs[5]) != (members, directory):
+                raise Refused(t("intake.archive_inconsistent", path=path.name, why=t("archive.two_ways")))
+    if members > MAX_ARCHIVE_MEMBERS or directory > MAX_ARCHIVE_DIRECTORY:
+        raise Refused(t("intake.archive_members", path=path.name, limit=MAX_ARCHIVE_MEMBERS))
+    archive = zipfile.ZipFile(path)
+    if len(archive.infolist()) != members:
+        found = len(archive.infolist())
+        archive.close()
+        raise Refused(t("intake.archive_inconsistent", path=path.name,
+                        why=t("archive.count", found=found, declared=members)))
+    return archive
 
 
 def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
@@ -299,10 +407,11 @@ def _answers_of(given: Path, located: Path) -> tuple[Answers | None, Text | None
 def take(submission: Path, modules: list[str], max_source_kb: int = 256, answers: bool = False) -> Intake:
     """Read and check ``modules`` of ``submission`` (and, with ``answers``, its answers to the unit's
     questions); nothing of it runs (see the module's docstring). A submission that cannot be read at all, for
-    a reason no check foresaw, is one problem for every module: it scores 0 and says why; grading goes on."""
+    a reason no check foresaw (an error of a reader included), is one problem for every module: it scores 0 and
+    says why; grading goes on."""
     try:
         return _take(submission, modules, max_source_kb, answers)
-    except (OSError, ValueError, RecursionError, MemoryError, zipfile.BadZipFile, EOFError) as error:
+    except Exception as error:  # noqa: BLE001 - whatever a submission makes a reader raise is that submission's
         intake = Intake(package=PACKAGE)
         for name in modules:
             intake.problems[name] = t("intake.failed", error=type(error).__name__)
