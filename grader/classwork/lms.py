@@ -21,14 +21,12 @@ Moodle (grade import, "Import grades: CSV file")::
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..model.course import CANVAS_COLUMNS, Roster, Unit
-from ..model.files import csv_text
+from ..model.files import MAX_CSV_FIELD, csv_rows, csv_text
 
 Lms = Literal["canvas", "moodle"]
 MoodleId = Literal["email", "idnumber"]
@@ -60,23 +58,31 @@ def read_roster(path: Path, id_column: str) -> ClassList:
         raise RosterError(f"cannot read the roster {path}: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise RosterError(f"the roster {path} is not UTF-8 text (save it as CSV UTF-8)") from None
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [name.strip() for name in reader.fieldnames or []]
+    rows = csv_rows(text)
+    header = next(((number, row) for number, row in rows if row is None or any(cell.strip() for cell in row)), None)
+    if header is not None and header[1] is None:
+        raise RosterError(f"the roster {path.name}: line {header[0]}: a cell is longer than {MAX_CSV_FIELD >> 10} KiB")
+    columns = [name.strip() for name in header[1]] if header is not None and header[1] is not None else []
     if id_column not in columns:
         raise RosterError(f"the roster {path.name} has no column {id_column!r} (its columns: "
-                          f"{', '.join(repr(c) for c in columns) or 'none'}); name the id column with --roster-id "
-                          "or `roster: id:` in course.yaml")
+                          f"{', '.join(repr(c[:60]) for c in columns[:50]) or 'none'}); name the id column with "
+                          "--roster-id or `roster: id:` in course.yaml")
     roster = ClassList(columns, {})
-    for number, raw in enumerate(reader, 2):
-        row = {(key or "").strip(): (value or "").strip() if isinstance(value, str) else "" for key, value
-               in raw.items()}
+    for number, cells in rows:
+        if cells is None:
+            roster.problems.append(f"{path.name}:{number}: a cell is longer than {MAX_CSV_FIELD >> 10} KiB; "
+                                   "row left out")
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = {name: cells[index].strip() if index < len(cells) else "" for index, name in enumerate(columns)}
         student = row.get(id_column, "")
         if not student:
             if any(row.values()) and "points possible" not in " ".join(row.values()).lower():
                 roster.problems.append(f"{path.name}:{number}: no {id_column}; row left out")
             continue
         if student in roster.rows:
-            roster.problems.append(f"{path.name}:{number}: {student} appears again; the first row counts")
+            roster.problems.append(f"{path.name}:{number}: {student[:60]} appears again; the first row counts")
             continue
         roster.rows[student] = row
     return roster

@@ -1,4 +1,4 @@
-"""Writing the grader's own files: completely or not at all."""
+"""The grader's own files, written completely or not at all; and CSV files read row by row, within bounds."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+MAX_CSV_FIELD = 128 << 10  # characters of one cell (Python's csv module refuses longer ones); no id or time is near it
 
 
 def write_atomically(path: Path, text: str | bytes) -> None:
@@ -63,3 +66,18 @@ def csv_text(rows: list[list[Any]]) -> str:
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return buffer.getvalue()
+
+
+def csv_rows(text: str) -> Iterator[tuple[int, list[str] | None]]:
+    """Each row of the CSV ``text`` with the number of the line it ends on; a row that cannot be read (a cell
+    longer than ``MAX_CSV_FIELD``) comes as None, and reading goes on with the next line. Linear in the text."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield reader.line_num, None
+            continue
+        yield reader.line_num, row

@@ -35,11 +35,31 @@ def parse_duration(text: str | int | float) -> timedelta:
 
 
 _FRACTION = re.compile(r"(\.\d+)(?=[+-]\d\d:?\d\d$|$)")
+# A submission time is usable between these (UTC): every sum, difference and change of zone the late policy and
+# the reports make on it stays within the years datetime can hold (year 1 at +14:00 cannot be written in UTC).
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+MAX_TIME_TEXT = 64  # characters of a written time: ISO 8601 with nanoseconds and an offset needs 35
+
+
+def usable(moment: datetime) -> datetime:
+    """``moment`` if it is a usable submission time (aware, from ``EARLIEST`` to before ``LATEST``), else a
+    ``ValueError`` saying it is none."""
+    try:
+        inside = EARLIEST <= moment < LATEST
+    except (OverflowError, TypeError):
+        inside = False
+    if not inside:
+        raise ValueError(f"time {moment.isoformat()[:40]} is no usable time (not between 1970 and 9000)")
+    return moment
 
 
 def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
     """An ISO 8601 time (``2026-12-01T23:59:00+08:00``, ``...Z``, any number of fraction digits) as an aware
-    datetime; a time without an offset is read in ``zone``, and refused when there is none."""
+    datetime; a time without an offset is read in ``zone``, and refused when there is none; one that is no
+    usable time (``usable``) or longer than ``MAX_TIME_TEXT`` characters is refused too."""
+    if len(str(text)) > MAX_TIME_TEXT:
+        raise ValueError(f"{str(text)[:40]!r}... is longer than {MAX_TIME_TEXT} characters: not a time")
     cleaned = str(text).strip()
     if cleaned.endswith(("Z", "z")):
         cleaned = cleaned[:-1] + "+00:00"
@@ -52,7 +72,10 @@ def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
         if zone is None:
             raise ValueError(f"{text!r} has no time zone: add an offset (e.g. +08:00) or the policy's `timezone`")
         moment = moment.replace(tzinfo=zone)
-    return moment
+    try:
+        return usable(moment)
+    except ValueError:
+        raise ValueError(f"{text!r} is no usable time (not between 1970 and 9000)") from None
 
 
 def zone_named(name: str) -> tzinfo:
@@ -175,10 +198,10 @@ class LatePolicy(_Strict):
         if isinstance(value, datetime) and value.tzinfo is None:
             if zone is None:
                 raise ValueError("this time has no time zone: add an offset (e.g. +08:00) or the policy's `timezone`")
-            return value.replace(tzinfo=zone)
+            return usable(value.replace(tzinfo=zone))
         if isinstance(value, date) and not isinstance(value, datetime):
             raise ValueError("give the time of day too, e.g. 2026-12-01T23:59:00+08:00")
-        return value
+        return usable(value) if isinstance(value, datetime) else value
 
     @model_validator(mode="after")
     def _order(self) -> LatePolicy:

@@ -222,6 +222,40 @@ def test_a_class_with_a_times_file(mini_copy, cli, tmp_path):
     assert json.loads((out / "late" / RESULTS).read_text())["score"] == 10
 
 
+@pytest.mark.parametrize("created_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00",
+                                        "1969-12-31T23:59:59Z", "2026-12-02T12:30:00" + "0" * 500 + "+08:00"])
+def test_a_time_no_one_can_use_gets_no_penalty_and_the_report_is_written(mini_copy, cli, tmp_path, created_at):
+    course = with_policy(mini_copy)
+    (tmp_path / "submission_metadata.json").write_text(json.dumps({"created_at": created_at, "users": [{"id": 7}]}))
+    done = cli("grade", str(course / "solutions"), "--metadata", str(tmp_path / "submission_metadata.json"),
+               "--json", str(tmp_path / "results.json"), course=course)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "no late penalty applied" in done.stderr
+    assert "no usable time" in done.stderr or "longer than 64 characters" in done.stderr, done.stderr
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert report["score"] == 10 and report["extra_data"]["late"] is None
+    # given on the command line, it is the instructor's mistake: a usage error with the reason
+    given = cli("grade", str(course / "solutions"), "--submitted-at", created_at, course=course)
+    assert given.returncode == 2 and "--submitted-at: " in given.stderr and "Traceback" not in given.stderr
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "1969-12-31T23:59:59Z",
+                                  "0001-01-01T00:00:00", "9999-12-31T23:59:59.999999+00:00", "2" * 100])
+def test_a_time_outside_the_years_that_can_be_used_is_refused_when_read(text):
+    with pytest.raises(ValueError, match="no usable time|longer than 64 characters"):
+        parse_time(text, timezone(timedelta(hours=-12)))
+
+
+def test_a_times_file_with_a_cell_past_the_csv_limit_names_that_row_and_reads_the_others(tmp_path):
+    path = tmp_path / "times.csv"
+    path.write_text("id,time\na,2026-12-01T10:00:00Z\nb," + "9" * 200_000 + "\nc,2026-12-01T11:00:00Z\n"
+                    "d,0001-01-01T00:00:00+14:00\n")
+    found = read_times_file(path, policy())
+    assert found.times == {"a": at("2026-12-01T10:00:00Z"), "c": at("2026-12-01T11:00:00Z")}
+    assert found.problems == ["times.csv:3: a cell is longer than 128 KiB; row left out",
+                              "times.csv:5: '0001-01-01T00:00:00+14:00' is no usable time (not between 1970 and 9000)"]
+
+
 def test_a_times_file_is_read_strictly(tmp_path):
     path = tmp_path / "times.csv"
     path.write_bytes("\ufeffid,time\na,2026-12-01T10:00:00Z\n,2026-12-01T10:00:00Z\nb\na,2026-12-01T11:00:00Z\n"

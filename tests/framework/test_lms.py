@@ -162,3 +162,16 @@ def test_grades_and_lms_files_neutralize_student_named_formulas(tmp_path, cli, m
 def test_csv_text_round_trips_through_a_reader():
     rows = [["a,b", 'say "hi"', "line\nbreak", 1.5, ""]]
     assert list(csv.reader(io.StringIO(csv_text(rows)))) == [["a,b", 'say "hi"', "line\nbreak", "1.5", ""]]
+
+
+def test_a_roster_with_a_cell_past_the_csv_limit_names_that_row_and_keeps_the_others(tmp_path):
+    from grader.classwork.lms import RosterError, read_roster
+
+    path = tmp_path / "roster.csv"
+    path.write_text("Student,SIS Login ID\nAda,ada\nHuge," + "x" * 200_000 + "\nBob,bob\n")
+    roster = read_roster(path, "SIS Login ID")
+    assert list(roster.rows) == ["ada", "bob"]
+    assert roster.problems == ["roster.csv:3: a cell is longer than 128 KiB; row left out"]
+    path.write_text("Student," + "x" * 200_000 + "\nAda,ada\n")
+    with pytest.raises(RosterError, match="line 1: a cell is longer than 128 KiB"):
+        read_roster(path, "SIS Login ID")
