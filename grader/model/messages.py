@@ -244,6 +244,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "{where} must hold ANSWERS = {{question id: answer, ...}} with plain values only",
         "zh": "{where} 中应写 ANSWERS = {{题目 id: 答案, ...}}，只能使用普通的值",
     },
+    "answers.value": {
+        "en": "{where} holds a value that cannot be read (a number of thousands of digits, or a date out of range)",
+        "zh": "{where} 中有无法读取的值（几千位的数，或超出范围的日期）",
+    },
     "answers.not_regular": {"en": "{where} is not a regular file", "zh": "{where} 不是普通文件"},
     "answers.unreadable": {"en": "{where} cannot be read", "zh": "无法读取 {where}"},
     "answer.not_number": {"en": "is not a number", "zh": "不是一个数"},

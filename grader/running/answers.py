@@ -83,8 +83,10 @@ def parse_yaml(data: bytes, where: str = ANSWERS_FILE) -> tuple[Answers | None, 
         line = mark.line + 1 if mark is not None else "?"
         detail = str(getattr(error, "problem", "") or error)[:200]
         return None, t("answers.yaml", where=where, line=line, problem=detail)
-    except (RecursionError, MemoryError, ValueError, OverflowError):
+    except (RecursionError, MemoryError):
         return None, t("answers.deep", limit=MAX_DEPTH)
+    except (ValueError, OverflowError):  # a number longer than Python reads (4,300 digits), a date past 9999...
+        return None, t("answers.value", where=where)
     return _mapping(value, where)
 
 

@@ -314,6 +314,8 @@ BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, 
     (b"twice: [1, 2\n", "is not valid YAML (line"),
     (b"x: 1\n" * 20000, "KiB; the limit is 64 KiB"),
     (b"twice: !!python/object/apply:os.system [ls]\n", "is not valid YAML"),
+    (b"twice: " + b"9" * 60_000 + b"\n", "holds a value that cannot be read"),  # past Python's 4,300 digits
+    (b"when: 2024-02-30\n", "holds a value that cannot be read"),
 ])
 def test_a_hostile_answers_file_is_refused_with_a_reason(data, reason):
     answers, problem = parse_yaml(data)
@@ -327,6 +329,7 @@ ANSWER_FILES = [
     b"twice: [1, 2\n", b"twice: {a: 1\n", b"\ttwice: 1\n", b"a: 1\na: 2\n", b"- 1\n- 2\n", b"twice: 'open\n",
     b"key: value: other\n", b"%YAML 1.1\n---\ntwice: 1\n", b"---\na: 1\n---\nb: 2\n", BILLION_LAUGHS.encode(),
     b"twice: " + b"[" * 100 + b"]" * 100 + b"\n", b"twice: !!python/object/apply:os.system [ls]\n",
+    b"twice: " + b"9" * 60_000 + b"\n", b"when: 2024-02-30\n",
 ]
 
 
