@@ -29,7 +29,8 @@ from .rendering.guide import PLAIN, TERMINAL, guide
 from .rendering.inert import visible
 from .rendering.reports import gradescope, table
 from .rendering.scoring import Score, score_run
-from .running.pipeline import run_suites, seed_for
+from .running.deadline import run_within
+from .running.pipeline import seed_for
 from .running.plugin import DEFAULT_SEED
 from .trust import sandbox
 
@@ -107,7 +108,7 @@ def _submitted_at(unit: Unit, args: argparse.Namespace) -> datetime | None:
 def _grade(unit: Unit, path: Path, kind: Kind, args: argparse.Namespace) -> tuple[Score, Run]:
     student = _student(args)
     submitted_at = _submitted_at(unit, args) if kind == "hidden" else None
-    run = run_suites(unit, path, kind, seed=seed_for(unit, student, args.seed), sandbox_mode=args.sandbox,
+    run = run_within(unit, path, kind, seed=seed_for(unit, student, args.seed), sandbox_mode=args.sandbox,
                      student=student)
     return score_run(unit, run, submitted_at), run
 

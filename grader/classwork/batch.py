@@ -19,7 +19,6 @@ an nbgrader gradebook (see ``grader.classwork.exports``).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import hashlib
 import io
@@ -48,6 +47,7 @@ from ..rendering.inert import visible
 from ..rendering.reports import gradescope
 from ..rendering.scoring import score_run
 from ..running.course_code import load_code
+from ..running.deadline import Budget, Stopped, die_with_parent, limit_cpu, run_within, stopped_run, why_it_ended
 from ..running.pipeline import (
     Collector,
     collect_run,
@@ -267,14 +267,6 @@ def grade_run(unit: Unit, run: Run, feedback: Feedback, print_: str,
 # --- the local executor: fork from a warm, collected pytest session -----------------------
 
 
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
 class _WarmLoop:
     """A pytest plugin that replaces the test loop: collected once, run once per submission in a forked child."""
 
@@ -350,8 +342,14 @@ class LocalBatch:
     collection_errors: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
     recycle_after: int = 200  # submissions a child grades before a fresh one takes its place: bounds what it keeps
-    patience: float | None = None  # seconds a submission may take in all (None: from the unit's limits)
+    patience: float | None = None  # seconds a submission may take in all (None: the unit's budget)
     pin: bool = True  # each slot's child and zygote on a core of their own, when there are cores enough
+
+    @property
+    def budget(self) -> Budget:
+        """What grading one submission may take: the unit's budget, or ``patience`` seconds when given."""
+        budget = Budget.of(self.unit)
+        return Budget(self.patience, budget.cpu_seconds) if self.patience else budget
 
     def run(self, todo: list[tuple[Entry, str]]) -> None:
         self.todo = todo
@@ -382,8 +380,7 @@ class LocalBatch:
         usable cores as slots, a slot's child, zygote and workers all run on
         one core (see ``slot_cores``).
         """
-        limits = self.unit.limits
-        patience = self.patience or limits.submission_seconds + limits.import_seconds * len(self.unit.modules) + 60
+        patience = self.patience or self.budget.seconds
         queue = deque(range(len(self.todo)))
         children: dict[int, _Child] = {}  # by slot
         use_zygotes = zygotes_work(self.sandbox_mode)
@@ -452,7 +449,7 @@ class LocalBatch:
                     with contextlib.suppress(OSError):
                         os.sched_setaffinity(0, {core})
                 gc.disable()  # collected between submissions instead (see _serve)
-                _die_with_parent()
+                die_with_parent()
                 os.close(given_write)
                 os.close(told_read)
                 for sibling in siblings.values():  # a sibling must see its pipe closed when the parent closes it
@@ -479,6 +476,7 @@ class LocalBatch:
             entry, print_ = self.todo[index]
             code = 1
             try:
+                limit_cpu(self.budget.cpu_seconds)  # this submission's own: the kernel stops the child past it
                 code = grade(entry, print_, zygote)
             except BaseException as error:  # noqa: B036 - report anything, then leave
                 with contextlib.suppress(BaseException):
@@ -518,14 +516,39 @@ class LocalBatch:
                 child = children.pop(slot)
                 _, status = os.waitpid(child.pid, 0)
                 self._hear(child)  # what it said just before it ended
-                if child.current is not None:  # it ended without a word on this one: failed, whatever it left
-                    self._account(child.current, os.waitstatus_to_exitcode(status), reported=False)
+                if child.current is not None:  # it ended without a word on this one
+                    self._ended(child, status)
                 child.close_fds()
         now = time.monotonic()
         for child in children.values():
             if child.current is not None and now - child.since > patience:
+                child.overtime = True
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.pid, signal.SIGKILL)
+
+    def _ended(self, child: _Child, status: int) -> None:
+        """A child ended while grading a submission: past its deadline or its CPU budget, the submission is
+        stopped (its report says why, and it scores 0); any other end fails it, to be graded again next run."""
+        assert child.current is not None
+        overtime = child.overtime
+        if overtime or os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+            written = self._stop(child.current, Stopped(why_it_ended(status, self.budget, overtime)),
+                                 time.monotonic() - child.since)
+            self._account(child.current, 0 if written else 1, reported=written)
+        else:
+            self._account(child.current, os.waitstatus_to_exitcode(status), reported=False)
+
+    def _stop(self, index: int, stopped: Stopped, seconds: float) -> bool:
+        """Write the report of a submission whose grading was stopped (0, and why); False if it cannot be."""
+        entry, print_ = self.todo[index]
+        seed = seed_for(self.unit, entry.student, self.seed)
+        run = stopped_run(self.unit, stopped, seed, entry.student, seconds)
+        report, page = grade_run(self.unit, run, self.feedback, print_, self.times.get(entry.student))
+        try:
+            write_student(self.out, entry.student, report, page)
+        except OSError:
+            return False
+        return True
 
     def _hear(self, child: _Child) -> None:
         """Account for every submission ``child`` said it finished."""
@@ -555,6 +578,7 @@ class _Child:
     current: int | None = None
     since: float = 0.0
     leaving: bool = False  # it said it ends after its current submission
+    overtime: bool = False  # it was killed: its submission outlived its deadline
     pending: bytes = b""
 
     def give(self, index: int) -> None:
@@ -654,18 +678,18 @@ _on_worker = threading.Lock()  # pytest runs in-process and is not thread-safe: 
 def grade_on_worker(course_root: str, unit_id: str, path: str, seed: int | None, lang: str,
                     sandbox_mode: SandboxMode, print_: str, student: str | None = None,
                     submitted_at: str | None = None) -> tuple[dict[str, Any], str]:
-    """A Dask task: grade one submission (as ``grader grade`` does) and return its report and feedback page.
+    """A Dask task: grade one submission (as ``grader grade`` does, within the unit's budget) and return its
+    report and feedback page.
 
     Needs the grader installed on the worker and the course and the submission
     at the same paths as on the client (a shared file system).
     """
     from ..model.course import load_course
-    from ..running.pipeline import run_suites
 
     unit = load_course(Path(course_root)).unit(unit_id)
     feedback = Feedback.for_unit(unit, lang)  # type: ignore[arg-type]
     with _on_worker:
-        run = run_suites(unit, Path(path), seed=seed_for(unit, student, seed), sandbox_mode=sandbox_mode,
+        run = run_within(unit, Path(path), seed=seed_for(unit, student, seed), sandbox_mode=sandbox_mode,
                          student=student)
     return grade_run(unit, run, feedback, print_, datetime.fromisoformat(submitted_at) if submitted_at else None)
 

@@ -12,7 +12,8 @@ are flagged, with the functions that match and the matching code side by side.
 
 Everything is computed here, on this machine: no code is sent anywhere. The
 tokenizer reads student code, so each submission is fingerprinted in a child
-process with a deadline; one that takes too long is left out and named.
+process within a deadline of its own; one that takes too long is left out and
+named, and the others are compared as usual.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import ast
 import html
 import itertools
-import multiprocessing
 import os
 import time
 from collections import defaultdict
@@ -32,6 +32,7 @@ import numpy as np
 
 from ..model.course import Unit
 from ..model.files import csv_text, write_atomically
+from ..running.deadline import Stopped, each_within
 from ..running.intake import take
 from .batch import Entry
 
@@ -123,23 +124,18 @@ def _read(unit: Unit, entry: Entry, boilerplate: dict[str, Any]) -> dict[str, Pr
 
 def _fingerprint_class(unit: Unit, entries: list[Entry], boilerplate: dict[str, Any], jobs: int,
                        left_out: dict[str, str]) -> dict[str, dict[str, Print]]:
-    """Every submission's fingerprints, ``jobs`` children at a time; one that overruns its deadline is left out."""
+    """Every submission's fingerprints, ``jobs`` children at a time, each submission within
+    ``SECONDS_PER_SUBMISSION`` of its own: one that overruns them is left out and named, and costs no other
+    submission its place."""
+    found = each_within(SECONDS_PER_SUBMISSION, lambda entry: _read(unit, entry, boilerplate), entries, jobs)
     prints: dict[str, dict[str, Print]] = {}
-    context = multiprocessing.get_context("fork")  # the children share this process's string hashing
-    pool = context.Pool(max(1, jobs))
-    try:
-        pending = {entry.student: pool.apply_async(_read, (unit, entry, boilerplate)) for entry in entries}
-        deadline = time.monotonic() + SECONDS_PER_SUBMISSION * (1 + len(entries) / max(1, jobs))
-        for student, result in pending.items():
-            try:
-                prints[student] = result.get(timeout=max(0.0, deadline - time.monotonic()))
-            except multiprocessing.TimeoutError:
-                left_out[student] = "reading its code took too long"
-            except Exception as error:  # noqa: BLE001 - one submission's problem is its own
-                left_out[student] = f"its code could not be read ({type(error).__name__})"
-    finally:
-        pool.terminate()
-        pool.join()
+    for entry, result in zip(entries, found):
+        if isinstance(result, Stopped):
+            code = result.reason.code
+            left_out[entry.student] = ("reading its code took too long" if code == "run.stopped.deadline" else
+                                       f"its code could not be read ({result.reason.params.get('error') or code})")
+        else:
+            prints[entry.student] = result
     return prints
 
 

@@ -118,8 +118,9 @@ class Limits(_Strict):
     file_size_mb: int = Field(default=16, ge=0)
     output_kb: int = Field(default=64, ge=1)
     source_kb: int = Field(default=256, ge=1)
+    grading_cpu_seconds: float = Field(default=30, gt=0)  # the grader's own CPU time on one submission
 
-    @field_validator("call_seconds", "import_seconds", "submission_seconds", mode="before")
+    @field_validator("call_seconds", "import_seconds", "submission_seconds", "grading_cpu_seconds", mode="before")
     @classmethod
     def _seconds(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):

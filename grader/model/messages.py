@@ -140,6 +140,23 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "importing {module}.py gave no module",
         "zh": "导入 {module}.py 没有得到模块",
     },
+    # --- the grader's own work on a submission, stopped at its deadline --------------
+    "run.stopped.deadline": {
+        "en": "grading stopped: reading and checking this submission took the grader more than {seconds} s, so "
+              "nothing was scored; if that is unexpected, tell your instructor",
+        "zh": "评分已停止：评分程序读取和检查这份提交用了超过 {seconds} 秒，因此没有得分；如有疑问，请告诉老师",
+    },
+    "run.stopped.cpu": {
+        "en": "grading stopped: checking this submission used more than {seconds} s of the grader's CPU time, so "
+              "nothing was scored; if that is unexpected, tell your instructor",
+        "zh": "评分已停止：检查这份提交用掉了评分程序超过 {seconds} 秒的 CPU 时间，因此没有得分；如有疑问，请告诉老师",
+    },
+    "run.stopped.ended": {
+        "en": "grading stopped: the grading process ended unexpectedly ({status}), so nothing was scored; tell "
+              "your instructor",
+        "zh": "评分已停止：评分进程意外结束（{status}），因此没有得分；请告诉老师",
+    },
+    "run.stopped.error": {"en": "its reading failed ({error})", "zh": "读取失败（{error}）"},
     # --- intake: the files themselves -------------------------------------------------
     "intake.missing": {"en": "{module}.py is missing from the submission", "zh": "提交中缺少 {module}.py"},
     "intake.unreadable": {"en": "{module}.py cannot be read ({reason})", "zh": "无法读取 {module}.py（{reason}）"},

@@ -47,3 +47,4 @@ class Run:
     duration: float = 0.0
     unit: str = ""  # the id of the unit whose suites ran
     student: str | None = None  # whose variant was graded (None: the default one)
+    stopped: Text | None = None  # why grading was stopped before it finished (its deadline): every task scores 0

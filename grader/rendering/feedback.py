@@ -73,7 +73,7 @@ class Feedback:
     def explain(self, task: TaskScore, scored: ScoredTest) -> str:
         """The full text of one test's result: message and hint (Gradescope's per-test ``output``)."""
         if task.problem:
-            return task.problem
+            return render(task.problem, self.lang)
         outcome = scored.outcome
         return "\n".join(p for p in (self.message(outcome, visibility(task.task, outcome)), self.hint(outcome)) if p)
 
@@ -144,9 +144,10 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     late = lateness(score, feedback)
     if late:
         lines += [late, ""]
-    for problem in run.intake_problems.values():
+    problems = [*run.intake_problems.values(), *([run.stopped] if run.stopped is not None else [])]
+    for problem in problems:
         lines.append(f"- {render(t('report.problem', problem=problem), feedback.lang, markdown_text)}")
-    if run.intake_problems:
+    if problems:
         lines.append("")
     lines += [f"## {say(t('feedback.tasks'))}", "",
               f"| {say(t('feedback.task'))} | {say(t('feedback.points'))} | {say(t('feedback.tests'))} |",
@@ -158,8 +159,12 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     failures: list[str] = []
     given: list[str] = []  # hints already on the page
     for task in score.tasks:
+        if run.stopped is not None and task.problem is run.stopped:
+            continue  # said once, above
         if task.problem:
-            failures.append(f"- **{task.task.name(feedback.lang)}**: {code_span(task.problem)}")
+            shown = (code_span(task.problem) if isinstance(task.problem, str)  # a collection error's own text
+                     else render(task.problem, feedback.lang, markdown_text))
+            failures.append(f"- **{task.task.name(feedback.lang)}**: {shown}")
             continue
         hidden = [s for s in task.tests if visibility(task.task, s.outcome) == "hidden"]
         for scored in task.tests:

@@ -113,8 +113,8 @@ def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, sty
         mark = style.mark(complete, feedback)
         counts = t("check_cmd.task", title=task.task.name(feedback.lang), passed=task.passed, total=len(task.tests))
         lines.append(f" {mark} {say(counts)}")
-        if task.problem:
-            lines.append(f"     ! {visible(task.problem)}")
+        if task.problem and task.problem is not run.stopped:  # a stopped run's reason is said once, below
+            lines.append(f"     ! {render(task.problem, feedback.lang, visible)}")
         for scored in task.tests:
             outcome = scored.outcome
             if outcome.passed:
@@ -124,10 +124,10 @@ def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, sty
             hint = feedback.hint(outcome)
             if hint:
                 lines.append("       " + style.paint(hint, "33"))
-    for problem in run.intake_problems.values():
+    for problem in [*run.intake_problems.values(), *([run.stopped] if run.stopped is not None else [])]:
         lines.append(f" ! {render(problem, feedback.lang, visible)}")
     lines += ["", say(t("check_cmd.score", score=points(score.score), max_score=points(score.max_score)))]
-    step = next_step(score, feedback.lang)
+    step = next_step(score, feedback.lang) if run.stopped is None else None
     if step is not None:
         lines.append(style.paint(say(step), "1"))
     elif not run.intake_problems and score.score == score.max_score:

@@ -35,7 +35,7 @@ def table(score: Score, run: Run, title: str, feedback: Feedback | None = None) 
         if number == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 13)
     lines.append("")
-    for problem in run.intake_problems.values():
+    for problem in [*run.intake_problems.values(), *([run.stopped] if run.stopped is not None else [])]:
         lines.append(f"! {render(problem, feedback.lang, visible)}")
     late = lateness(score, feedback)
     if late:
@@ -57,7 +57,8 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
     for task in score.tasks:
         if task.problem and not task.tests:
             tests.append({"name": f"{task.task.name(feedback.lang)}", "score": 0.0, "max_score": task.max_score,
-                          "status": "failed", "output": task.problem, "visibility": task.task.visibility})
+                          "status": "failed", "output": render(task.problem, feedback.lang),
+                          "visibility": task.task.visibility})
         for scored in task.tests:
             outcome = scored.outcome
             seen = visibility(task.task, outcome)
@@ -74,6 +75,7 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
     late = lateness(score, feedback)
     summary += [late] if late else []
     summary += [say(t("report.problem", problem=p)) for p in run.intake_problems.values()]
+    summary += [say(t("report.problem", problem=run.stopped))] if run.stopped is not None else []
     if run.output.strip() and not any_hidden:
         # what the code printed may echo a hidden test's input: shown only when no test is hidden
         summary.append(say(t("report.printed")) + "\n" + run.output[:4000])
@@ -94,6 +96,7 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
             "language": feedback.lang,
             "isolation_layers": run.layers,
             "intake_problems": {name: str(problem) for name, problem in run.intake_problems.items()},
+            "stopped": str(run.stopped) if run.stopped is not None else None,
             "diagnosed_mistakes": diagnosed(score),
             "tasks": {task.task.id: {"score": task.score, "max_score": task.max_score} for task in score.tasks},
             "raw_score": score.raw,

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ..model.course import Task, Unit
 from ..model.late import Lateness, assess
+from ..model.messages import Text
 from ..model.results import Outcome, Run
 
 
@@ -29,7 +30,7 @@ class TaskScore:
     score: float
     max_score: float
     tests: list[ScoredTest] = field(default_factory=list)
-    problem: str = ""  # why the task could not be tested at all
+    problem: str | Text = ""  # why the task could not be tested at all (a message, or a collection error's text)
 
     @property
     def passed(self) -> int:
@@ -37,8 +38,9 @@ class TaskScore:
 
     @property
     def first_failure(self) -> str:
+        """The task's problem, or its first failed test and why (in English: for logs and tests)."""
         if self.problem:
-            return self.problem
+            return str(self.problem)
         for test in self.tests:
             if not test.outcome.passed:
                 return f"{test.outcome.name}: {test.outcome.message or test.outcome.status}"
@@ -73,7 +75,7 @@ def score_run(unit: Unit, run: Run, submitted_at: datetime | None = None) -> Sco
     tasks = []
     for task in unit.tasks:
         outcomes = [o for o in run.outcomes.values() if o.file == task.tests]
-        problem = run.collection_errors.get(task.tests, "")
+        problem: str | Text = run.stopped or run.collection_errors.get(task.tests, "")
         if not outcomes and not problem:
             problem = "no tests ran for this task"
         total_weight = sum(o.weight for o in outcomes)

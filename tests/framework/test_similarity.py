@@ -136,8 +136,6 @@ def test_a_submission_that_takes_too_long_or_cannot_be_read_is_left_out_not_fata
             time.sleep(600)
         return reader(unit, entry, boilerplate)
 
-    # the pool sends its task by name, and its forked children see this module as patched here
-    slow_for_one.__module__, slow_for_one.__qualname__ = similarity.__name__, "_read"
     monkeypatch.setattr(similarity, "_read", slow_for_one)
     monkeypatch.setattr(similarity, "SECONDS_PER_SUBMISSION", 1.0)
     started = time.monotonic()
@@ -146,6 +144,28 @@ def test_a_submission_that_takes_too_long_or_cannot_be_read_is_left_out_not_fata
     assert result.left_out["slow"] == "reading its code took too long"
     assert "bomb" not in {s for p in result.pairs for s in (p.a, p.b)}
     assert [(p.a, p.b) for p in result.pairs] == [("copier", "original")]
+
+
+def test_slow_submissions_that_take_every_slot_cost_only_themselves(mini, a_class, monkeypatch):
+    # two that sort first and never end, with two slots: once, they held both, a deadline shared by the class
+    # ran out, and every submission was left out ("0 pairs among 0 submissions")
+    for name in ("aa_slow", "ab_slow"):
+        shutil.copytree(mini.stubs_dir, a_class / name)
+    reader = similarity._read
+
+    def slow_for_two(unit, entry, boilerplate):
+        if entry.student.endswith("_slow"):
+            time.sleep(600)
+        return reader(unit, entry, boilerplate)
+
+    slow_for_two.__module__, slow_for_two.__qualname__ = similarity.__name__, "_read"  # a pool sends it by name
+    monkeypatch.setattr(similarity, "_read", slow_for_two)
+    monkeypatch.setattr(similarity, "SECONDS_PER_SUBMISSION", 1.0)
+    started = time.monotonic()
+    result = similarity.compare_class(mini, discover(a_class), jobs=2)
+    assert time.monotonic() - started < 60
+    assert result.left_out == {"aa_slow": "reading its code took too long", "ab_slow": "reading its code took too long"}
+    assert result.compared == 6 and [(p.a, p.b) for p in result.pairs] == [("copier", "original")]
 
 
 def test_the_csv_and_the_reports_section_are_exact_and_inert(mini, a_class, tmp_path):
