@@ -14,8 +14,9 @@ crosses back pickled: the child is the grader's own process (student code runs o
 so its pickle is trusted.
 
 Where ``fork`` is missing or unsafe (Windows; macOS, where a forked child may not use the system's frameworks),
-the work runs here with a watchdog that interrupts it at the wall-clock deadline, between two Python steps:
-there, the readers' own bounds are what stop work inside C.
+and with the portable worker (made for those machines), the work runs here with a watchdog that interrupts it
+at the wall-clock deadline, between two Python steps: there, the readers' own bounds are what stop work inside
+C. That is a student's own machine checking their own work.
 """
 
 from __future__ import annotations
@@ -112,10 +113,11 @@ def why_it_ended(status: int, budget: Budget, overtime: bool) -> Text:
     return t("run.stopped.ended", status=code if code >= 0 else signal.Signals(-code).name)
 
 
-def within(budget: Budget, work: Callable[[], T]) -> T | Stopped:
+def within(budget: Budget, work: Callable[[], T], in_child: bool = True) -> T | Stopped:
     """``work()``'s result, or ``Stopped`` when it did not give one within ``budget`` (see the module's
-    docstring). Ctrl-C stops the work and is raised again here."""
-    if not forking():
+    docstring): in a forked child where that can be (and ``in_child``), else here under a watchdog. Ctrl-C stops
+    the work and is raised again here."""
+    if not (in_child and forking()):
         return _watched(budget, work)
     processes.become_subreaper()  # what the child starts and leaves behind comes back to us, to be killed
     for stream in (sys.stdout, sys.stderr):  # the child leaves without flushing: nothing is written twice
@@ -342,10 +344,12 @@ def stopped_run(unit: Unit, stopped: Stopped, seed: int, student: str | None, du
 
 def run_within(unit: Unit, submission: Path, kind: Kind = "hidden", *, seed: int, sandbox_mode: SandboxMode = "auto",
                student: str | None = None) -> Run:
-    """``run_suites`` within the unit's budget (``Budget.of``): its run, or a stopped run saying why."""
+    """``run_suites`` within the unit's budget (``Budget.of``): its run, or a stopped run saying why. With the
+    portable worker (a student's own machine, which may have no ``fork`` and no POSIX facilities) the work runs
+    here, under the watchdog."""
     started = time.monotonic()
     result = within(Budget.of(unit), lambda: run_suites(unit, submission, kind, seed=seed, sandbox_mode=sandbox_mode,
-                                                        student=student))
+                                                        student=student), in_child=sandbox_mode != "portable")
     if isinstance(result, Stopped):
         return stopped_run(unit, result, seed, student, time.monotonic() - started)
     return result

@@ -186,12 +186,16 @@ def test_validate_names_what_is_unsound(cli, mini_copy):
         "def double(x):\n    return x\n\n\ndef clip(x, low, high):\n    return x\n")
     hints = mini_copy / "tests" / "units" / "mini" / "hints.yaml"
     hints.write_text(hints.read_text().replace("first_row_only:", "first_row:"))
+    # and a hidden test that even the untouched stubs pass
+    suite = mini_copy / "tests" / "hidden" / "mini" / "test_arith.py"
+    suite.write_text(suite.read_text() + "\n\ndef test_passes_whatever_is_submitted():\n    pass\n")
     result = cli("validate", course=mini_copy)
     assert result.returncode == 1
     assert "exercises/arith.py imports what it never uses (1: json)" in result.stdout
     assert "the correct style loops loses points in the hidden suites" in result.stdout
     assert "missing from the hints catalogue: first_row_only" in result.stdout
     assert "exercises/ is out of date (arith.py)" in result.stdout
+    assert "hidden tests pass on the untouched stubs: test_passes_whatever_is_submitted" in result.stdout
 
 
 def test_validate_checks_the_notebook_cells_against_solutions_and_stubs(cli, mini_copy):

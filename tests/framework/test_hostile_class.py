@@ -335,6 +335,48 @@ def test_a_folder_nested_thousands_deep_is_fingerprinted_without_recursion(tmp_p
                 level.rmdir()
 
 
+def test_a_same_size_change_with_its_time_kept_is_graded_again(tmp_path):
+    """A fix that keeps the file's size and time (``cp -p``, ``rsync -t``, an unzip) changes the fingerprint: a
+    file is known by its bytes, not by its size and time."""
+    from grader.classwork.batch import Entry, fingerprint
+
+    folder = Path(shutil.copytree(UNIT.source_dir, tmp_path / "s", ignore=shutil.ignore_patterns("__pycache__")))
+    module = folder / "arith.py"
+    before = fingerprint("course", Entry("s", folder), 1)
+    times = os.stat(module)
+    text = module.read_text()
+    module.write_text(text.replace("2 * x", "x * 2"))  # the same size
+    os.utime(module, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert os.stat(module).st_size == times.st_size and os.stat(module).st_mtime_ns == times.st_mtime_ns
+    assert fingerprint("course", Entry("s", folder), 1) != before
+    archive = _zip_of(tmp_path / "z.zip", {"arith.py": text.encode()})
+    zipped = fingerprint("course", Entry("z", archive), 1)
+    stamp = os.stat(archive)
+    _zip_of(archive, {"arith.py": text.replace("2 * x", "x * 2").encode()})
+    os.utime(archive, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert os.stat(archive).st_size == stamp.st_size and fingerprint("course", Entry("z", archive), 1) != zipped
+
+
+def test_every_chart_label_of_the_class_report_is_inert():
+    """Names are shown in the chart of the slowest submissions (and tests and mistakes in theirs): a hostile one
+    must be inert wherever it lands, not only when it happens to be among the slowest."""
+    from grader.classwork.class_report import render
+
+    hostile = '<img src=x onerror=alert(1)>"&'
+    reports = []
+    for index in range(15):  # the hostile names are the slowest; the others fill the rest of every chart
+        name = f"{hostile}{index}" if index < 12 else f"plain{index}"
+        reports.append((name, {"score": 5, "execution_time": 100 - index, "tests": [
+            {"name": f"Task: {hostile}test", "status": "failed"}, {"name": "Task: plain", "status": "passed"}],
+            "extra_data": {"diagnosed_mistakes": [f"{hostile}mistake"], "tasks": {}}}))
+    page = render(UNIT, reports, {})
+    tags = Tags(page).tags
+    assert not [tag for tag, _ in tags if tag in ("img", "a", "iframe", "object")]
+    assert not [name for _, attrs in tags for name, _ in attrs if name.startswith("on")]
+    shown = page.count("&lt;img src=x onerror=alert(1)&gt;")
+    assert shown >= 10 + 2 + 2, shown  # the ten slowest, the test, the mistake: each escaped
+
+
 def test_a_name_that_reorders_text_is_isolated_in_the_class_report():
     from grader.classwork.class_report import render
 

@@ -107,6 +107,16 @@ def test_a_penalty_per_hour_of_the_units_points_and_a_ladder():
     assert [assess(ladder, at(t), 10, 10).percent for t, _ in steps] == [p for _, p in steps]
 
 
+def test_a_ladder_step_includes_its_own_edge():
+    ladder = policy(POLICY.replace("{per: day, percent: 10, cap: 25}",
+                                   "{ladder: [{within: 1h, percent: 5}, {within: 1d, percent: 20}]}")
+                    .replace("grace: 10m", "grace: 0s"))
+    due = ladder.due
+    edges = [(timedelta(seconds=1), 5), (timedelta(hours=1), 5), (timedelta(hours=1, microseconds=1), 20),
+             (timedelta(days=1), 20), (timedelta(days=1, seconds=1), 20)]
+    assert [assess(ladder, due + late_by, 10, 10).percent for late_by, _ in edges] == [p for _, p in edges]
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (("2026-12-01T23:59:00+08:00", "2026-12-01"), "give the time of day too"),
     (("Asia/Shanghai", "Mars/Olympus"), "not a time zone"),

@@ -1,6 +1,7 @@
 """Ending every process a submission started, and surviving the worker's death."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from grader.model.course import load_course
 from grader.running.intake import take
 from grader.running.pipeline import run_suites
 from grader.running.session import Session, StudentError
-from grader.trust import processes
+from grader.trust import processes, sandbox
 from grader.trust.sandbox import cgroups_work
 
 MINI = load_course(Path(__file__).parent / "fixtures" / "mini").unit()
@@ -156,3 +157,56 @@ def test_a_worker_killed_in_one_test_fails_only_the_tests_that_kill_it(tmp_path)
                            "test_doubled_total"}, failed
     assert all("crashed (SIGKILL)" in message for message in failed.values()), failed
     assert sum(o.passed for o in run.outcomes.values()) == len(run.outcomes) - len(failed) == 9
+
+
+RLIMITS_PROBE = """
+
+
+def rlimits(names):
+    import resource
+
+    return {name: list(resource.getrlimit(getattr(resource, name))) for name in names}
+"""
+
+
+@pytest.mark.parametrize("mode", ["process", "auto"])
+def test_every_rlimit_is_as_hard_as_it_is_soft_inside_the_worker(tmp_path, mode):
+    """A soft limit alone can be raised by the student's code at import (to infinity): inside the worker, each
+    limit the sandbox sets must be set as its hard limit too, to the value planned."""
+    folder = tmp_path / "probe"
+    shutil.copytree(MINI.source_dir, folder)
+    (folder / "arith.py").write_text((folder / "arith.py").read_text() + RLIMITS_PROBE)
+    taken = take(folder, list(MINI.modules), 256)
+    planned = sandbox.plan(taken.root, taken.package, MINI.limits, mode).config["rlimits"]
+    assert {"RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE"} <= set(planned)
+    session = Session(taken, MINI.limits, mode)
+    try:
+        seen = session.module("arith").rlimits(sorted(planned))
+    finally:
+        session.close()
+        taken.cleanup()
+    assert seen == {name: [value, value] for name, value in planned.items()}
+
+
+def test_the_output_drain_keeps_its_cap_in_memory_however_much_is_printed():
+    """What a worker prints past the cap is counted, never kept: 256 MiB through the drain costs it a few
+    chunks of memory, not the whole flood."""
+    import tracemalloc
+
+    read, write = os.pipe()
+    cap = 64 << 10
+    drain = sandbox._OutputDrain(os.fdopen(read, "rb"), cap)
+    tracemalloc.start()
+    try:
+        drain.start()
+        block = b"x" * (1 << 20)
+        with os.fdopen(write, "wb") as stream:
+            for _ in range(256):
+                stream.write(block)
+        drain.join(60)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not drain.is_alive()
+    assert len(drain.kept) == cap and drain.dropped == (256 << 20) - cap
+    assert peak < 16 << 20, f"the drain held {peak >> 20} MiB at its peak"
