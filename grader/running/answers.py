@@ -80,9 +80,11 @@ def parse_yaml(data: bytes, where: str = ANSWERS_FILE) -> tuple[Answers | None, 
         value = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else "?"
-        detail = str(getattr(error, "problem", "") or error)[:200]
-        return None, t("answers.yaml", where=where, line=line, problem=detail)
+        position = getattr(error, "position", None)  # a character the reader refuses has a position, no mark
+        line = (mark.line + 1 if mark is not None else
+                text.count("\n", 0, position) + 1 if isinstance(position, int) else "?")
+        detail = " ".join(str(getattr(error, "problem", "") or getattr(error, "reason", "") or error).split())
+        return None, t("answers.yaml", where=where, line=line, problem=detail[:200])
     except (RecursionError, MemoryError):
         return None, t("answers.deep", limit=MAX_DEPTH)
     except (ValueError, OverflowError):  # a number longer than Python reads (4,300 digits), a date past 9999...

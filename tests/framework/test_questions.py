@@ -316,6 +316,7 @@ BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, 
     (b"twice: !!python/object/apply:os.system [ls]\n", "is not valid YAML"),
     pytest.param(b"twice: " + b"9" * 60_000 + b"\n", "holds a value that cannot be read", id="60000_digits"),
     (b"when: 2024-02-30\n", "holds a value that cannot be read"),
+    (b"a: 1\nb: \x0c\n", "is not valid YAML (line 2: special characters are not allowed)"),  # found by fuzzing
 ])
 def test_a_hostile_answers_file_is_refused_with_a_reason(data, reason):
     answers, problem = parse_yaml(data)
