@@ -32,3 +32,9 @@ def test_bench_floor_measures_both_floors():
     pinned = re.search(r"the same, both processes on one core \(as a batch slot runs\): -?[\d.]+ ms", out)
     assert bool(pinned) == (len(os.sched_getaffinity(0)) > 1), out  # pinned only where a core is left to pin to
     assert float(protocol.group(1)) > 0 and float(light.group(1)) > 0
+
+
+def test_bench_bombs_grades_both_classes_and_gives_the_ratio():
+    out = run("bench_bombs.py", "--repeat", "1")
+    assert re.search(r"22 students \(20 honest, 2 copies\): [\d.]+ s; with the 8 bombs: [\d.]+ s", out), out
+    assert re.search(r"ratio: [\d.]+ \(the goal: at most 2\)", out), out
