@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from ..model.course import CANVAS_COLUMNS, Roster, Unit
 from ..model.files import MAX_CSV_FIELD, csv_rows, csv_text
+from ..rendering.inert import visible
 
 Lms = Literal["canvas", "moodle"]
 MoodleId = Literal["email", "idnumber"]
@@ -82,7 +83,8 @@ def read_roster(path: Path, id_column: str) -> ClassList:
                 roster.problems.append(f"{path.name}:{number}: no {id_column}; row left out")
             continue
         if student in roster.rows:
-            roster.problems.append(f"{path.name}:{number}: {student[:60]} appears again; the first row counts")
+            roster.problems.append(f"{path.name}:{number}: {visible(student[:60])} appears again; the first row "
+                                   "counts")
             continue
         roster.rows[student] = row
     return roster
@@ -126,7 +128,7 @@ def moodle(scores: dict[str, float | None], roster: ClassList, mapping: Roster, 
     without_grade = []
     for student, row in roster.rows.items():
         if not row.get(source):
-            roster.problems.append(f"{student}: no {source} in the roster; left out of the Moodle file")
+            roster.problems.append(f"{visible(student)}: no {source} in the roster; left out of the Moodle file")
             continue
         score = scores.get(student)
         if score is None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..model.files import MAX_CSV_FIELD, csv_rows
 from ..model.late import MAX_TIME_TEXT, LatePolicy, parse_time
+from ..rendering.inert import visible
 from .commits import CommitError, commit_time
 
 MAX_BYTES = 8 << 20  # a times file of a very large class is well under this
@@ -70,7 +71,8 @@ def read_times_file(path: Path, policy: LatePolicy | None) -> Times:
             found.problems.append(f"{path.name}:{number}: {error}")
             continue
         if cells[0] in found.times:
-            found.problems.append(f"{path.name}:{number}: {cells[0][:60]} appears again; the later row counts")
+            found.problems.append(f"{path.name}:{number}: {visible(cells[0][:60])} appears again; the later row "
+                                  "counts")
         found.times[cells[0]] = moment
     return found
 
@@ -82,12 +84,12 @@ def git_times(submissions: dict[str, Path]) -> Times:
     found = Times()
     for student, path in submissions.items():
         if not path.is_dir() or not (path / ".git").exists() and not (path / ".git").is_symlink():
-            found.problems.append(f"{student}: not a git repository")
+            found.problems.append(f"{visible(student)}: not a git repository")
             continue
         try:
             found.times[student] = commit_time(path)
         except CommitError as error:
-            found.problems.append(f"{student}: no usable commit time ({str(error)[:200]})")
+            found.problems.append(f"{visible(student)}: no usable commit time ({str(error)[:200]})")
         except (OSError, ValueError, MemoryError) as error:  # a reader's surprise is one student's problem
-            found.problems.append(f"{student}: no usable commit time ({type(error).__name__})")
+            found.problems.append(f"{visible(student)}: no usable commit time ({type(error).__name__})")
     return found

@@ -266,6 +266,13 @@ def test_a_times_file_with_a_cell_past_the_csv_limit_names_that_row_and_reads_th
                               "times.csv:5: '0001-01-01T00:00:00+14:00' is no usable time (not between 1970 and 9000)"]
 
 
+def test_a_problem_with_a_times_file_is_one_line_whatever_the_id_holds(tmp_path):
+    path = tmp_path / "times.csv"
+    path.write_text('"a\nb",2026-12-01T10:00:00Z\n"a\nb",2026-12-01T11:00:00Z\n')
+    found = read_times_file(path, policy())
+    assert found.problems == ["times.csv:4: a\\nb appears again; the later row counts"]
+
+
 def test_a_times_file_is_read_strictly(tmp_path):
     path = tmp_path / "times.csv"
     path.write_bytes("\ufeffid,time\na,2026-12-01T10:00:00Z\n,2026-12-01T10:00:00Z\nb\na,2026-12-01T11:00:00Z\n"
