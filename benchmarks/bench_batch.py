@@ -151,7 +151,7 @@ from grader.model.course import load_course  # noqa: E402
 
 def make_class(folder: Path, size: int, unit_id: str | None = None) -> list[Path]:
     course = load_course(ROOT).unit(unit_id)
-    styles = course.path(course.model.styles)
+    styles = course.content("styles")
     sources = [course.source_dir, *(sorted(p for p in styles.iterdir() if p.is_dir()) if styles else [])]
     mistakes = load_mistakes(course)
     made = []

@@ -74,9 +74,8 @@ def course(folder: Path) -> Path:
     """A copy of the course whose conv unit has a late policy (only what grading reads is copied)."""
     root = folder / "course"
     root.mkdir(parents=True)
-    for part in ("solutions", "exercises", "tests/hidden", "tests/public", "tests/units"):
+    for part in ("solutions", "exercises", "tests/units"):
         shutil.copytree(ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "tests" / "conftest.py", root / "tests" / "conftest.py")  # the suites' fixtures
     text = (ROOT / "course.yaml").read_text(encoding="utf-8")
     (root / "course.yaml").write_text(text.replace("  - id: conv\n", "  - id: conv\n" + LATE, 1), encoding="utf-8")
     return root

@@ -209,7 +209,7 @@ def cmd_questions(args: argparse.Namespace) -> int:
         print(f"grader: unit {unit.id} has no questions", file=sys.stderr)
         return 2
     if args.key:
-        if unit.model.code is None:
+        if unit.content("code") is None:
             print("grader: no answer key here (the unit's course code is not part of a student bundle)",
                   file=sys.stderr)
             return 2

@@ -31,8 +31,8 @@ class Mistake:
 
 
 def load_mistakes(unit: Unit) -> list[Mistake]:
-    """The unit's known mistakes (``mistakes`` in course.yaml; none when it names no catalogue)."""
-    path = unit.path(unit.model.mistakes)
+    """The unit's known mistakes (its ``mistakes.yaml``; none when it has no catalogue)."""
+    path = unit.content("mistakes")
     if path is None:
         return []
     try:

@@ -79,7 +79,7 @@ include = {include}
 grader = ["running/pytest.ini"]
 
 [tool.pytest.ini_options]
-addopts = "-p no:cacheprovider --import-mode=importlib"
+addopts = "-p no:cacheprovider --import-mode=importlib -p grader.kit.plugin"
 '''
 
 
@@ -107,13 +107,19 @@ def _tasks(unit: Unit, *leave_out: str) -> list[dict[str, Any]]:
     return tasks
 
 
+def _relative(unit: Unit, path: Path) -> str:
+    """``path`` from the course root, as a bundle lays it out (the same place as in the course)."""
+    return path.relative_to(unit.root).as_posix()
+
+
 def public_course_yaml(unit: Unit) -> str:
     """The unit as the student bundle carries it: no solutions, no hidden suites, no course code, no mistakes."""
     tasks = _tasks(unit, "test_visibility", "notebook")  # test_visibility names hidden tests
+    public = unit.model.suites.public if unit.model.suites is not None else None
+    book = (unit.suite_dir("public") / BOOK).relative_to(unit.folder).as_posix()
     return _course_yaml(unit, "# The course, as the student bundle carries it: no solutions, no hidden suites.\n",
-                        suites={"public": unit.model.suites.public}, tasks=tasks, code=None, mistakes=None,
-                        styles=None, notebook=None, readme=None, late=None,
-                        book=f"{unit.model.suites.public}/{BOOK}")
+                        suites={"public": public} if public else None, tasks=tasks, code=None, mistakes=None,
+                        styles=None, notebook=None, readme=None, late=None, book=book)
 
 
 def _tree(folder: Path, prefix: str, keep: Callable[[Path], bool] | None = None) -> dict[str, bytes]:
@@ -140,15 +146,13 @@ def _zip(files: dict[str, bytes | str], executable: tuple[str, ...] = ()) -> byt
 
 
 def _unit_files(unit: Unit, *keys: str) -> dict[str, bytes]:
-    """The unit's files named by these keys of course.yaml, at the same relative paths (``questions``: the
-    questions file and their generators, both shipped; their answers are course code)."""
+    """The unit's content of these keys (``CONVENTIONS``) that it has, at the same places (``questions`` and
+    ``generators`` are shipped: their answers are course code)."""
     files = {}
     for key in keys:
-        value = getattr(unit.model, key)
-        relatives = [value.file, value.generators] if key == "questions" and value is not None else [value]
-        for relative in relatives:
-            if relative is not None:
-                files[relative] = (unit.root / relative).read_bytes()
+        path = unit.content(key)
+        if path is not None:
+            files[_relative(unit, path)] = path.read_bytes()
     return files
 
 
@@ -204,21 +208,21 @@ def record_book(unit: Unit) -> str:
 
 
 def student_zip(unit: Unit) -> bytes:
-    readme = unit.path(unit.model.readme)
+    readme = unit.content("readme")
     if readme is None:
-        raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no `readme`: the student bundle needs one")
-    public = unit.model.suites.public
+        raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no student README "
+                           f"({unit.shown(unit.folder)}/student.md): the student bundle needs one")
+    public = _relative(unit, unit.suite_dir("public"))
     files: dict[str, bytes | str] = {
         "README.md": readme.read_bytes(),
         "pyproject.toml": _pyproject(f"{unit.id}-exercises", ["grader", unit.course.model.stubs]),
         COURSE_FILE: public_course_yaml(unit),
         ".github/workflows/classroom.yml": WORKFLOW,
         f"{public}/{BOOK}": record_book(unit),
-        "tests/conftest.py": (unit.root / "tests" / "conftest.py").read_bytes(),
     }
     files.update(_stubs(unit))
     files.update(_tree(unit.suite_dir("public"), public, keep=lambda path: path.name != BOOK))
-    files.update(_unit_files(unit, "hints", "helpers", "data", "questions"))
+    files.update(_unit_files(unit, "hints", "helpers", "data", "questions", "generators"))
     files.update(_tree(GRADER, "grader", keep=lambda path: path.parts[0] not in INSTRUCTOR_PACKAGES))
     return _zip(files)
 
@@ -254,9 +258,10 @@ fi
 
 
 def autograder_zip(unit: Unit) -> bytes:
-    hidden = unit.model.suites.hidden
+    hidden = unit.content("hidden")
     if hidden is None:
-        raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no hidden suites to grade with")
+        raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no hidden suites to grade with "
+                           f"({unit.shown(unit.folder)}/hidden)")
     # Gradescope unpacks the zip into /autograder/source: everything sits at its root
     files: dict[str, bytes | str] = {
         "setup.sh": SETUP,
@@ -265,14 +270,14 @@ def autograder_zip(unit: Unit) -> bytes:
                                   styles=None, mistakes=None, notebook=None, readme=None,
                                   tasks=_tasks(unit, "notebook")),
         "pyproject.toml": _pyproject(f"{unit.id}-autograder", ["grader", unit.course.model.stubs]),
-        "tests/conftest.py": (unit.root / "tests" / "conftest.py").read_bytes(),
     }
     files.update(_stubs(unit))
-    files.update(_tree(unit.suite_dir("hidden"), hidden))
-    files.update(_tree(unit.suite_dir("public"), unit.model.suites.public))
-    files.update(_unit_files(unit, "hints", "helpers", "data", "questions"))
-    if unit.model.code is not None:
-        files.update(_tree(unit.root / unit.model.code, unit.model.code))
+    files.update(_tree(hidden, _relative(unit, hidden)))
+    files.update(_tree(unit.suite_dir("public"), _relative(unit, unit.suite_dir("public"))))
+    files.update(_unit_files(unit, "hints", "helpers", "data", "questions", "generators"))
+    code = unit.content("code")
+    if code is not None:
+        files.update(_tree(code, _relative(unit, code)))
     files.update(_tree(GRADER, "grader"))
     return _zip(files, executable=("setup.sh", "run_autograder"))
 
@@ -303,7 +308,7 @@ def answers_cell_source(unit: Unit) -> str:
 
 def test_cell_source(unit: Unit, path: Path) -> str:
     """A task's test cell: its file, with ``$name`` replaced by the unit's data (as a Python literal)."""
-    data_path = unit.path(unit.model.data)
+    data_path = unit.content("data")
     data = json.loads(data_path.read_text(encoding="utf-8")) if data_path is not None else {}
     literals = {key: json.dumps(value) for key, value in data.items()} if isinstance(data, dict) else {}
     try:
@@ -327,15 +332,18 @@ def source_notebook(unit: Unit) -> dict[str, Any]:
     if notebook is None:
         raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no `notebook` (its assignment's and notebook's names)")
     cells = []
-    if notebook.intro is not None:
-        cells.append(_cell("markdown", (unit.root / notebook.intro).read_text(encoding="utf-8"), "intro",
+    intro = unit.content("intro")
+    if intro is not None:
+        cells.append(_cell("markdown", intro.read_text(encoding="utf-8"), "intro",
                            grade=False, solution=False, locked=True))
     answered: set[str] = set()
-    for index, task in enumerate(unit.tasks):
-        if task.notebook is None:
-            raise ReleaseError(f"{COURSE_FILE}: unit {unit.id}, tasks[{index}] ({task.id}) has no `notebook` "
-                               "(the Markdown and the test cell of the task)")
-        cells.append(_cell("markdown", (unit.root / task.notebook.text).read_text(encoding="utf-8"),
+    for task in unit.tasks:
+        text, test_cell = unit.notebook_parts(task)
+        for part in (text, test_cell):
+            if not part.is_file():
+                raise ReleaseError(f"unit {unit.id}, task {task.id}: {unit.shown(part)} is missing (the task's "
+                                   "Markdown and its test cell's template in the notebook)")
+        cells.append(_cell("markdown", text.read_text(encoding="utf-8"),
                            f"text_{task.id}", grade=False, solution=False, locked=True))
         if task.questions:
             cells.append(_cell("code", answers_cell_source(unit), ANSWERS_CELL, grade=False, solution=True,
@@ -344,7 +352,7 @@ def source_notebook(unit: Unit) -> dict[str, Any]:
             answered.add(task.module)
             cells.append(_cell("code", _answer_source(unit, task.module), task.module, grade=False, solution=True,
                                locked=False))
-        cells.append(_cell("code", test_cell_source(unit, unit.root / task.notebook.tests), f"test_{task.id}",
+        cells.append(_cell("code", test_cell_source(unit, test_cell), f"test_{task.id}",
                            grade=True, solution=False, locked=True, points=task.points))
     return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                         "language": "python"},

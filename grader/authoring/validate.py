@@ -273,7 +273,7 @@ def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) ->
         if stubs.score != 0 or passing:
             problems.append(f"{kind} tests pass on the untouched stubs: {', '.join(passing) or '(score not 0)'}")
 
-    styles = unit.path(unit.model.styles)
+    styles = unit.content("styles")
     with tempfile.TemporaryDirectory(prefix="grader-styles-") as copies:
         for style in sorted(p for p in styles.iterdir() if p.is_dir()) if styles is not None else []:
             graded = with_answers(unit, style, Path(copies))
@@ -306,7 +306,7 @@ def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) ->
         problems += found
         used |= asked
         say(f"  questions: {'keys right, known wrong answers named' if not found else 'NOT sound'}")
-    hints_path = unit.path(unit.model.hints)
+    hints_path = unit.content("hints")
     try:
         hints = load_hints(hints_path) if hints_path is not None else {}
     except HintsError as error:

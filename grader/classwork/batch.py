@@ -201,11 +201,13 @@ def course_fingerprint(unit: Unit) -> str:
     course content they use (hints, code, helpers, data), and the grader itself."""
     digest = hashlib.sha256(__version__.encode())
     paths = [unit.root / "course.yaml", *sorted(unit.suite_dir("hidden").rglob("*.py"))]
-    for relative in (unit.model.hints, unit.model.helpers, unit.model.data):
-        if relative is not None:
-            paths.append(unit.root / relative)
-    if unit.model.code is not None:
-        paths += sorted((unit.root / unit.model.code).rglob("*.py"))
+    for key in ("hints", "helpers", "data", "questions", "generators"):
+        found = unit.content(key)
+        if found is not None:
+            paths.append(found)
+    code = unit.content("code")
+    if code is not None:
+        paths += sorted(code.rglob("*.py"))
     paths += sorted(Path(__file__).resolve().parents[1].rglob("*.py"))  # the whole grader
     for path in paths:
         digest.update(str(path.name).encode())

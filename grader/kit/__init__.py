@@ -6,7 +6,7 @@ mistake behind an exception; ``same`` and ``matching_mistake`` for
 predictions; ``fetch`` and ``student_repr`` to read what stays in the worker.
 The fixtures a suite asks for by name (``submission``, ``rng``,
 ``predictions``, ``reference``, ``unit_data``) come from ``grader.kit.plugin``,
-which a course's ``tests/conftest.py`` names in ``pytest_plugins``.
+which the grader loads whenever it runs a course's suites.
 """
 
 from ..running.session import StudentError, fetch, student_repr

@@ -1,4 +1,5 @@
-"""The grader's pytest plugin, as a course's ``tests/conftest.py`` names it: ``pytest_plugins = ["grader.kit.plugin"]``.
+"""The grader's pytest plugin, which the grader loads whenever it runs a course's suites (``-p grader.kit.plugin``; a
+course's own pytest configuration names it too, for running them by hand).
 
 Fixtures a suite asks for by name:
 
@@ -7,7 +8,7 @@ Fixtures a suite asks for by name:
 - ``unit``: the unit whose suites these are;
 - ``predictions``: the unit's predictions of its known mistakes (see ``grader.kit.predictions``);
 - ``reference``: the unit's reference implementation (hidden suites only: students never have it);
-- ``unit_data``: the unit's data file (``data`` in course.yaml), parsed from JSON;
+- ``unit_data``: the unit's data (``data.json`` in its folder), parsed from JSON;
 - ``question``: one of the unit's questions: a test that asks for it runs once per question, weighted as the
   questions file says (see ``grader.kit.questions``).
 """
@@ -50,7 +51,7 @@ def predictions() -> Predictions:
     code = grading.code
     if code is not None and hasattr(code, "predictions"):
         return Predictions(module=code.predictions, recorder=grading.recorder)
-    return Predictions.from_book(grading.unit.path(grading.unit.model.book))
+    return Predictions.from_book(grading.unit.content("book"))
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def reference() -> ModuleType:
 @pytest.fixture(scope="module")
 def unit_data() -> Any:
     grading = current_context()
-    path = grading.unit.path(grading.unit.model.data)
+    path = grading.unit.content("data")
     if path is None:
-        pytest.fail(f"unit {grading.unit.id} declares no `data` in course.yaml")
+        pytest.fail(f"unit {grading.unit.id} has no data (data.json in its folder, or `data` in course.yaml)")
     return json.loads(path.read_text(encoding="utf-8"))

@@ -62,16 +62,15 @@ class Key:
 
 
 def questions_of(unit: Unit) -> list[Question]:
-    if unit.model.questions is None:
-        return []
-    return load_questions(unit.root / unit.model.questions.file)
+    path = unit.content("questions")
+    return load_questions(path) if path is not None else []
 
 
 def parameters(unit: Unit, question: Question, student: str | None) -> dict[str, Any]:
     """The numbers of ``question`` for ``student`` (the default variant for None)."""
     if question.parameters is None:
         return {}
-    generators = load_file(unit, unit.model.questions.generators if unit.model.questions else None, "questions")
+    generators = load_file(unit, unit.content("generators"), "questions")
     generator = getattr(generators, question.parameters, None) if generators is not None else None
     if generator is None:
         raise CourseError([f"unit {unit.id}: question {question.id}: no generator {question.parameters!r}"])

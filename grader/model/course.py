@@ -31,8 +31,10 @@ class _Strict(BaseModel):
 
 
 class Suites(_Strict):
-    public: str
-    hidden: str | None = None  # a released student bundle has none
+    """Where a unit's suites are, when not in its folder's ``public/`` and ``hidden/``."""
+
+    public: str | None = None
+    hidden: str | None = None
 
 
 Visibility = Literal["visible", "after_due_date", "hidden"]  # as in Gradescope's results schema
@@ -53,10 +55,11 @@ def _title_in(title: Titles, lang: str) -> str:
 
 
 class TaskNotebook(_Strict):
-    """A task in the nbgrader notebook: the Markdown before its answer cell, and its test cell's source."""
+    """A task in the nbgrader notebook, when not in the unit's ``notebook/<task>.md`` and
+    ``notebook/<task>.test_cell.tmpl``: the Markdown before its answer cell, and its test cell's template."""
 
-    text: str
-    tests: str
+    text: str | None = None
+    tests: str | None = None
 
 
 class Task(_Strict):
@@ -102,9 +105,10 @@ class Task(_Strict):
 
 
 class QuestionsSource(_Strict):
-    """Where a unit's questions are: their file, and the generators of their numbers (both shipped)."""
+    """Where a unit's questions are, when not in its folder's ``questions.yaml`` and ``questions.py``: their file,
+    and the generators of their numbers (both shipped)."""
 
-    file: str
+    file: str | None = None
     generators: str | None = None
 
 
@@ -129,15 +133,39 @@ class Limits(_Strict):
 
 
 class Notebook(_Strict):
-    """The unit as an nbgrader assignment: its names, and the Markdown that opens the notebook."""
+    """The unit as an nbgrader assignment: its names, and the Markdown that opens the notebook (when not the
+    unit's ``notebook/intro.md``)."""
 
     assignment: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     intro: str | None = None
 
 
+UNITS_FOLDER = "tests/units"  # each unit's folder is UNITS_FOLDER/<id> unless it names its own
+
+# What a unit brings besides its modules, found in its folder by these names unless course.yaml names it (a path
+# relative to the unit's folder): key -> (name in the folder, what it must be). A released bundle leaves out what
+# stays with the instructors, and so has none of it.
+CONVENTIONS: dict[str, tuple[str, str]] = {
+    "public": ("public", "directory"),  # the public suites (shipped to students)
+    "hidden": ("hidden", "directory"),  # the hidden suites (never released)
+    "code": ("code", "package"),  # course code: reference, predictions, answers (never released)
+    "hints": ("hints.yaml", "file"),
+    "mistakes": ("mistakes.yaml", "file"),
+    "styles": ("styles", "directory"),
+    "helpers": ("helpers.py", "file"),
+    "data": ("data.json", "file"),
+    "readme": ("student.md", "file"),
+    "questions": ("questions.yaml", "file"),
+    "generators": ("questions.py", "file"),
+    "book": ("public/predictions.json", "file"),  # a released bundle's record of predictions
+    "intro": ("notebook/intro.md", "file"),
+}
+
+
 class UnitModel(_Strict):
-    """One lesson: its modules, tasks and suites, and the course content it brings (paths from the course root).
+    """One lesson: its modules and tasks, and where the course content it brings is, where that is not its
+    folder's conventional place (``CONVENTIONS``).
 
     ``code`` is the unit's trusted course code, a package with ``reference`` and
     ``predictions`` modules that its suites reach through fixtures; it never
@@ -148,9 +176,10 @@ class UnitModel(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: Titles
     default: bool = False
+    folder: str | None = None  # the unit's folder, from the course root (default: tests/units/<id>)
     modules: list[str] = Field(default_factory=list)  # none for a unit of questions only
     demo: str | None = None  # a module of the student package that runs the lesson's own test
-    suites: Suites
+    suites: Suites | None = None
     tasks: list[Task] = Field(min_length=1)
     hints: str | None = None  # the hints catalogue of known mistakes (see grader.model.hints)
     mistakes: str | None = None  # the known wrong submissions, as edits of the solutions
@@ -164,6 +193,17 @@ class UnitModel(_Strict):
     notebook: Notebook | None = None
     limits: Limits | None = None  # this unit's own limits, instead of the course's
     late: LatePolicy | None = None  # when it is due, and what lateness costs (see grader.model.late)
+
+    def named(self, key: str) -> str | None:
+        """The path course.yaml gives for content ``key`` (relative to the unit's folder), or None."""
+        if key in ("public", "hidden"):
+            return getattr(self.suites, key) if self.suites is not None else None
+        if key in ("questions", "generators"):
+            source = self.questions
+            return None if source is None else source.file if key == "questions" else source.generators
+        if key == "intro":
+            return self.notebook.intro if self.notebook is not None else None
+        return getattr(self, key)  # type: ignore[no-any-return]
 
     def name(self, lang: str = "en") -> str:
         return _title_in(self.title, lang)
@@ -273,8 +313,8 @@ class Course:
         resolved = path.resolve()
         for unit in self.units:
             for kind in ("public", "hidden"):
-                folder = unit.model.suites.public if kind == "public" else unit.model.suites.hidden
-                if folder is not None and resolved.is_relative_to((self.root / folder).resolve()):
+                folder = unit.content(kind)
+                if folder is not None and resolved.is_relative_to(folder.resolve()):
                     return unit
         return None
 
@@ -324,20 +364,42 @@ class Unit:
 
     @property
     def has_questions(self) -> bool:
-        return self.model.questions is not None and any(task.questions for task in self.tasks)
+        return self.content("questions") is not None and any(task.questions for task in self.tasks)
 
     def name(self, lang: str = "en") -> str:
         return self.model.name(lang)
 
-    def path(self, relative: str | None) -> Path | None:
-        """A path of ``course.yaml`` (relative to the course root), or None when the unit has none."""
-        return None if relative is None else self.root / relative
+    @property
+    def folder(self) -> Path:
+        """The unit's own folder: everything it brings besides its modules."""
+        return self.root / (self.model.folder or f"{UNITS_FOLDER}/{self.id}")
+
+    def content(self, key: str) -> Path | None:
+        """Where the unit's content ``key`` (one of ``CONVENTIONS``) is: the path course.yaml names, else its
+        conventional place in the unit's folder if it is there; None when the unit has none."""
+        named = self.model.named(key)
+        if named is not None:
+            return self.folder / named
+        name, kind = CONVENTIONS[key]
+        path = self.folder / name
+        return path if _is(path, kind) else None
+
+    def notebook_parts(self, task: Task) -> tuple[Path, Path]:
+        """A task's Markdown and its test cell's template in the nbgrader notebook (they may not exist)."""
+        given = task.notebook or TaskNotebook()
+        return (self.folder / (given.text or f"notebook/{task.id}.md"),
+                self.folder / (given.tests or f"notebook/{task.id}.test_cell.tmpl"))
+
+    def shown(self, path: Path) -> str:
+        """``path`` as a message names it: from the course root."""
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
 
     def suite_dir(self, kind: Literal["public", "hidden"]) -> Path:
-        folder = self.model.suites.public if kind == "public" else self.model.suites.hidden
+        folder = self.content(kind)
         if folder is None:
-            raise CourseError([f"{COURSE_FILE}: unit {self.id} has no {kind} suites here"])
-        return self.root / folder
+            raise CourseError([f"{COURSE_FILE}: unit {self.id} has no {kind} suites here "
+                               f"({self.shown(self.folder / kind)})"])
+        return folder
 
     def suite_file(self, task: Task, kind: Literal["public", "hidden"]) -> Path:
         return self.suite_dir(kind) / task.tests
@@ -390,48 +452,51 @@ def _describe(error: dict[str, Any]) -> str:
     return message
 
 
-# the unit's files and folders that course.yaml names, by key: what each must be
-_UNIT_FILES = {"hints": "file", "mistakes": "file", "helpers": "file", "data": "file", "readme": "file",
-               "book": "file", "styles": "directory", "code": "package"}
+def _is(path: Path, kind: str) -> bool:
+    return {"file": path.is_file, "directory": path.is_dir, "package": (path / "__init__.py").is_file}[kind]()
+
+
+def _where(key: str) -> tuple[str, ...]:
+    """The key path in course.yaml that names content ``key`` of a unit."""
+    return {"public": ("suites", "public"), "hidden": ("suites", "hidden"), "questions": ("questions", "file"),
+            "generators": ("questions", "generators"), "intro": ("notebook", "intro")}.get(key, (key,))
 
 
 def _missing_files(unit: Unit, at: tuple[Any, ...], lines: dict[tuple[Any, ...], int], name: str) -> list[str]:
-    """One line for each file or folder a unit names that is not there (with its key path and line)."""
+    """One line for each thing a unit needs that is not there: its folder, its public suites, what course.yaml
+    names for it, and each task's suite files (with the key path and line)."""
     problems = []
 
-    def check(key_path: tuple[Any, ...], relative: str | None, kind: str) -> None:
-        if relative is None:
-            return
-        path = unit.root / relative
-        ok = {"file": path.is_file(), "directory": path.is_dir(),
-              "package": (path / "__init__.py").is_file()}[kind]
-        if not ok:
-            what = "a package (a folder with __init__.py)" if kind == "package" else f"a {kind}"
-            line = lines.get(at + key_path) or lines.get(at)
-            problems.append(f"{name}:{line}: {_format_path(at + key_path)}: {relative!r} is not {what}")
+    def problem(key_path: tuple[Any, ...], text: str) -> None:
+        line = lines.get(at + key_path) or lines.get(at)
+        problems.append(f"{name}:{line}: {_format_path(at + key_path)}: {text}")
 
+    if not unit.folder.is_dir():
+        problem(("folder",) if unit.model.folder else ("id",), f"the unit's folder {unit.shown(unit.folder)!r} does "
+                "not exist (everything a unit brings besides its modules is there)")
+        return problems
     model = unit.model
-    for key, kind in _UNIT_FILES.items():
-        check((key,), getattr(model, key), kind)
-    if model.questions is not None:
-        check(("questions", "file"), model.questions.file, "file")
-        check(("questions", "generators"), model.questions.generators, "file")
-    if any(task.questions for task in model.tasks) and model.questions is None:
-        problems.append(f"{name}:{lines.get(at + ('tasks',))}: {_format_path(at + ('tasks',))}: a questions task "
-                        "needs the unit's `questions`")
-    if model.notebook is not None:
-        check(("notebook", "intro"), model.notebook.intro, "file")
-    kinds = ("public", "hidden") if model.suites.hidden is not None else ("public",)
+    for key, (_, kind) in CONVENTIONS.items():
+        named = model.named(key)
+        if named is not None and not _is(unit.folder / named, kind):
+            what = "a package (a folder with __init__.py)" if kind == "package" else f"a {kind}"
+            problem(_where(key), f"{unit.shown(unit.folder / named)!r} is not {what}")
+    if unit.content("public") is None:
+        problem(("suites",), f"the unit has no public suites: {unit.shown(unit.folder / 'public')!r} is not a folder")
+        return problems
+    if any(task.questions for task in model.tasks) and unit.content("questions") is None:
+        problem(("tasks",), f"a questions task needs the unit's questions ({unit.shown(unit.folder)}/questions.yaml)")
     for index, task in enumerate(model.tasks):
-        for kind in kinds:
+        for kind in ("public", "hidden"):
+            if unit.content(kind) is None:
+                continue
             suite = unit.suite_file(task, kind)  # type: ignore[arg-type]
             if not suite.is_file():
-                line = lines.get(at + ("tasks", index, "tests"))
-                problems.append(f"{name}:{line}: {_format_path(at + ('tasks', index, 'tests'))}: "
-                                f"{suite.relative_to(unit.root)} does not exist")
+                problem(("tasks", index, "tests"), f"{unit.shown(suite)} does not exist")
         if task.notebook is not None:
-            check(("tasks", index, "notebook", "text"), task.notebook.text, "file")
-            check(("tasks", index, "notebook", "tests"), task.notebook.tests, "file")
+            for field_name, path in zip(("text", "tests"), unit.notebook_parts(task)):
+                if getattr(task.notebook, field_name) is not None and not path.is_file():
+                    problem(("tasks", index, "notebook", field_name), f"{unit.shown(path)!r} is not a file")
     return problems
 
 

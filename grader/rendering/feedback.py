@@ -40,7 +40,7 @@ class Feedback:
 
     @classmethod
     def for_unit(cls, unit: Unit, lang: Language | None = None) -> Feedback:
-        path = unit.path(unit.model.hints)
+        path = unit.content("hints")
         return cls(lang or unit.language, load_hints(path) if path is not None else {})
 
     def say(self, text: Text | str) -> str:

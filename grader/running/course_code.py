@@ -1,4 +1,4 @@
-"""A unit's course code (``reference``, ``predictions``, ``answers``), imported from the path course.yaml gives.
+"""A unit's course code (``reference``, ``predictions``, ``answers``), imported from the unit's ``code`` package.
 
 It is trusted code of the course, run in the grader's own process, never in
 the sandbox and never shipped to students. Each unit's package is imported
@@ -19,12 +19,12 @@ from ..model.course import CourseError, Unit
 
 def load_code(unit: Unit) -> ModuleType | None:
     """The unit's course-code package with its submodules imported, or None when it has none."""
-    folder = unit.path(unit.model.code)
+    folder = unit.content("code")
     if folder is None:
         return None
     init = folder / "__init__.py"
     name = f"_grader_unit_{unit.id}_{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:10]}"
-    package = _import_once(name, init, f"unit {unit.id}: code {unit.model.code!r} cannot be imported",
+    package = _import_once(name, init, f"unit {unit.id}: code {unit.shown(folder)!r} cannot be imported",
                            [str(folder)])
     for module in ("reference", "predictions", "answers"):
         if (folder / f"{module}.py").is_file() and not hasattr(package, module):
@@ -32,13 +32,12 @@ def load_code(unit: Unit) -> ModuleType | None:
     return package
 
 
-def load_file(unit: Unit, relative: str | None, role: str) -> ModuleType | None:
-    """A single module of the unit's course content (its question generators, say), by path; None without one."""
-    path = unit.path(relative)
+def load_file(unit: Unit, path: Path | None, role: str) -> ModuleType | None:
+    """A single module of the unit's course content (its question generators, say); None without one."""
     if path is None:
         return None
     name = f"_grader_unit_{unit.id}_{role}_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:10]}"
-    return _import_once(name, path, f"unit {unit.id}: {relative!r} cannot be imported")
+    return _import_once(name, path, f"unit {unit.id}: {unit.shown(path)!r} cannot be imported")
 
 
 def _import_once(name: str, path: Path, failure: str, search: list[str] | None = None) -> ModuleType:

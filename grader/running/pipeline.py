@@ -395,6 +395,7 @@ def pytest_args(unit: Unit, files: list[str]) -> list[str]:
     """How the grader runs pytest: its own configuration, no plugins of this machine, no cache."""
     return [
         *files, "-q", "--no-header", "--disable-plugin-autoload", "-p", "no:cacheprovider", "-p", "no:randomly",
+        "-p", "grader.kit.plugin",  # the suites' fixtures: a course needs no conftest of its own for them
         "--rootdir", str(unit.root), "-c", str(_INI), "--import-mode=importlib", "--assert=rewrite",
         "-W", "ignore::pytest.PytestAssertRewriteWarning", "--tb=line",  # only the crash line is used
         # no output capture: nothing here prints for people, and capturing costs time per test
@@ -404,7 +405,7 @@ def pytest_args(unit: Unit, files: list[str]) -> list[str]:
 
 def helpers_of(unit: Unit) -> str | None:
     """The source of the unit's worker-side helpers, sent into every worker (see ``Session``)."""
-    path = unit.path(unit.model.helpers)
+    path = unit.content("helpers")
     return path.read_text(encoding="utf-8") if path is not None else None
 
 

@@ -1,9 +1,11 @@
 """The pytest side of running a submission: the grader's options, and the fixtures a grading needs.
 
-A course's ``tests/conftest.py`` loads the test kit's plugin (``grader.kit.plugin``),
-which carries these. Run by the grader (``grader grade``, ``grade-all``, ...),
-the pipeline hands a ``GradingContext`` over for the one submission at hand (``hand_over``).
-Run directly (``pytest tests/<unit>/hidden``), each unit's suites test
+The test kit's plugin (``grader.kit.plugin``) carries these; the grader loads it
+whenever it runs a course's suites. Run by the grader (``grader grade``,
+``grade-all``, ...), the pipeline hands a ``GradingContext`` over for the one
+submission at hand (``hand_over``). Run directly (``pytest
+tests/units/<unit>/hidden``, with the plugin named in the pytest
+configuration), each unit's suites test
 ``solutions/`` through the same sandboxed worker; ``--submission PATH`` tests
 another folder.
 """

@@ -51,7 +51,7 @@ TIGHT = Unit(COURSE.course, COURSE.model.model_copy(update={"limits": LIMITS}))
 KILL_SLACK = 1.5  # seconds a worker may live beyond the limit it is killed at: its start, and the sampling
 BOUND_SECONDS = LIMITS.submission_seconds + 3 * LIMITS.import_seconds + 30
 MODULE_FILES = {f"{m}.py" for m in COURSE.modules}
-WATCHED = ["solutions", "exercises", "grader", "tests/public", "tests/hidden", "tests/units", "course.yaml",
+WATCHED = ["solutions", "exercises", "grader", "tests/units", "course.yaml",
            "pyproject.toml"]
 SECRET_NAME = "CONVGRADER_TEST_SECRET"
 

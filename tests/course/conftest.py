@@ -1,7 +1,7 @@
 """The real course's checks: the long ones run as background jobs (``tests/background.py``).
 
-These hooks live here, not in ``tests/conftest.py``: that one is the course's own, loaded by every grading
-session the grader runs on the course's suites (and shipped in its bundles), which must know nothing of jobs.
+These hooks live here, for the real course's checks alone: the grader's own grading sessions (which run the units'
+suites) and the framework's tests know nothing of jobs.
 """
 
 import background

@@ -12,7 +12,7 @@ from grader.classwork.similarity import DEFAULT_THRESHOLD, compare_class
 from grader.model.course import load_course
 
 COURSE = load_course(Path(__file__).resolve().parents[2])
-UNITS = [unit for unit in COURSE.units if unit.model.styles and unit.modules]
+UNITS = [unit for unit in COURSE.units if unit.content("styles") and unit.modules]
 
 
 class _Rename(ast.NodeTransformer):
@@ -45,7 +45,7 @@ def test_copies_are_flagged_and_independent_work_is_not(unit, tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
     originals = {"solutions": unit.source_dir}
-    originals |= {p.name: p for p in sorted(unit.path(unit.model.styles).iterdir()) if p.is_dir()}
+    originals |= {p.name: p for p in sorted(unit.content("styles").iterdir()) if p.is_dir()}
     for name, source in originals.items():
         shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__", "*.yaml"))
         copy = folder / f"copy_of_{name}"

@@ -39,7 +39,7 @@ def test_grader_validate_declares_every_unit_sound():
 @pytest.mark.parametrize("unit_id", UNITS)
 def test_every_hint_is_written_in_both_languages_and_diagnoses_a_known_mistake(unit_id):
     unit = COURSE.unit(unit_id)
-    hints = load_hints(unit.path(unit.model.hints))
+    hints = load_hints(unit.content("hints"))
     named = {m.hint for m in load_mistakes(unit)}
     for question in questions_of(unit):  # the known wrong answers of the questions, for a few students
         for student in (None, "ada", "bob"):

@@ -175,7 +175,7 @@ def graded_in_turn(tmp_path: Path, test: str, students: list[str]) -> Path:
     """A class of ``students``, each the mini solutions, graded in turn by one child in a copy of the mini course
     whose first hidden suite has ``test`` (a test's source) added; the output folder."""
     course = Path(shutil.copytree(MINI, tmp_path / "mini", ignore=shutil.ignore_patterns("__pycache__")))
-    suite = course / "tests" / "hidden" / "mini" / "test_arith.py"
+    suite = course / "tests" / "units" / "mini" / "hidden" / "test_arith.py"
     suite.write_text(suite.read_text() + "\n\n" + test)
     unit = load_course(course).unit()
     for name in students:

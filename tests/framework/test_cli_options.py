@@ -34,7 +34,7 @@ def test_grade_seed_is_the_seed_of_the_run(cli, mini, tmp_path):
 
 
 def test_check_seed_reaches_the_random_cases_of_the_public_checks(cli, mini_copy):
-    suite = mini_copy / "tests" / "public" / "mini" / "test_arith.py"
+    suite = mini_copy / "tests" / "units" / "mini" / "public" / "test_arith.py"
     suite.write_text(suite.read_text() + MINI_SEED_TEST)
     solutions = str(mini_copy / "solutions")
     first, again, other = (cli("check", solutions, "--seed", seed, course=mini_copy) for seed in ("7", "7", "8"))

@@ -18,31 +18,39 @@ def test_the_fixture_course_loads():
     assert [u.id for u in course.units] == ["mini", "quiz"] and unit.id == "mini"  # mini is the default
     assert [t.id for t in unit.tasks] == ["numbers", "arrays"]
     assert unit.max_score == 10 and unit.limits.call_seconds == 2 and unit.limits.memory_mb == 1024
-    assert unit.suite_file(unit.tasks[0], "hidden") == MINI / "tests" / "hidden" / "mini" / "test_arith.py"
-    assert course.unit_of(MINI / "tests" / "public" / "mini" / "test_arith.py") == unit
-    assert course.unit_of(MINI / "tests" / "conftest.py") is None
+    assert unit.folder == MINI / "tests" / "units" / "mini"
+    assert unit.suite_file(unit.tasks[0], "hidden") == MINI / "tests" / "units" / "mini" / "hidden" / "test_arith.py"
+    assert course.unit_of(MINI / "tests" / "units" / "mini" / "public" / "test_arith.py") == unit
+    assert course.unit_of(MINI / "tests" / "units" / "quiz" / "hidden" / "test_questions.py") == course.unit("quiz")
+    assert course.unit_of(MINI / "tests" / "units" / "mini" / "helpers.py") is None
 
 
 @pytest.mark.parametrize("old, new, expected", [
     ("points: 4", "points: four",
-     "course.yaml:27: units[0].tasks[0].points: Input should be a valid number (got 'four')"),
+     "course.yaml:20: units[0].tasks[0].points: Input should be a valid number (got 'four')"),
     ('        title: {en: "Task 1', '        titel: {en: "Task 1', "units[0].tasks[0].titel: unknown key"),
     ('        title: {en: "Task 1: numbers", zh: "任务 1：数"}\n', "",
      "units[0].tasks[0].title: required key is missing"),
-    ("language: en", "language: fr", "course.yaml:3: language: Input should be 'en' or 'zh'"),
-    ("hints: tests/units/mini/hints.yaml", "hints: tests/gone.yaml", "units[0].hints: 'tests/gone.yaml' is not a file"),
-    ("code: tests/hidden/mini/code", "code: tests/hidden/mini", "units[0].code: 'tests/hidden/mini' is not a package"),
+    ("language: en", "language: fr", "course.yaml:4: language: Input should be 'en' or 'zh'"),
+    ("    modules: [arith, arrays]\n", "    modules: [arith, arrays]\n    hints: gone.yaml\n",
+     "units[0].hints: 'tests/units/mini/gone.yaml' is not a file"),
+    ("    modules: [arith, arrays]\n", "    modules: [arith, arrays]\n    code: hidden\n",
+     "units[0].code: 'tests/units/mini/hidden' is not a package (a folder with __init__.py)"),
+    ("  - id: mini\n", "  - id: mini\n    folder: tests/units/elsewhere\n",
+     "units[0].folder: the unit's folder 'tests/units/elsewhere' does not exist"),
+    ("    modules: [arith, arrays]\n", "    modules: [arith, arrays]\n    suites: {hidden: secret}\n",
+     "units[0].suites.hidden: 'tests/units/mini/secret' is not a directory"),
     ("      test_total_random: hidden", "      test_total_random: secret", "test_visibility.test_total_random"),
     ("submission_seconds: 60", "submission_seconds: -3", "limits.submission_seconds: Input should be greater than 0"),
     ("id: arrays", "id: numbers", "units[0].tasks: task ids must be unique; repeated: numbers"),
     ("tests: test_arith.py", "tests: test_gone.py",
-     "units[0].tasks[0].tests: tests/public/mini/test_gone.py does not exist"),
+     "units[0].tasks[0].tests: tests/units/mini/public/test_gone.py does not exist"),
     ("module: arrays\n", "module: arrays\n        module: arrays\n", "units[0].tasks[1].module: key appears twice"),
     ("module: arrays\n", "module: nowhere\n", "tasks name modules not listed in `modules`: nowhere"),
     ("modules: [arith, arrays]", "modules: [arith, arrays", "not valid YAML"),
     ("call_seconds: 2", "call_seconds: soon", "limits.call_seconds: Input should be a valid number"),
-    ("tests: tests/units/mini/notebook/arith.py", "tests: tests/units/mini/notebook/gone.py",
-     "units[0].tasks[0].notebook.tests: 'tests/units/mini/notebook/gone.py' is not a file"),
+    ("        tests: test_arith.py\n", "        tests: test_arith.py\n        notebook: {tests: notebook/gone.tmpl}\n",
+     "units[0].tasks[0].notebook.tests: 'tests/units/mini/notebook/gone.tmpl' is not a file"),
     ("  - id: mini\n", "  - id: Mini!\n", "units[0].id: String should match pattern"),
 ])
 def test_breakage_is_reported_by_key_path(old, new, expected):
@@ -57,9 +65,9 @@ ONE = TEXT[:TEXT.index("  - id: quiz\n")].replace("    default: true\n", "", 1) 
 
 
 def two_units(text: str = ONE, default: bool = False) -> str:
-    """The mini unit alone, and a second unit that copies it under another id."""
+    """The mini unit alone, and a second unit that copies it under another id (and takes its folder)."""
     start = text.index("  - id: mini\n")
-    unit = text[start:].replace("  - id: mini\n", "  - id: twin\n", 1)
+    unit = text[start:].replace("  - id: mini\n", "  - id: twin\n    folder: tests/units/mini\n", 1)
     if default:
         unit = unit.replace("  - id: twin\n", "  - id: twin\n    default: true\n", 1)
     return text + unit

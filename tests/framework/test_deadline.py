@@ -149,7 +149,7 @@ def trapped(mini_copy):
     text = text.replace("  import_seconds: 10\n", "  import_seconds: 1\n")
     (mini_copy / "course.yaml").write_text(text)
     for suite in ("hidden", "public"):
-        path = mini_copy / "tests" / suite / "mini" / "test_arith.py"
+        path = mini_copy / "tests" / "units" / "mini" / suite / "test_arith.py"
         path.write_text(path.read_text() + TRAP)
     return mini_copy
 
@@ -216,7 +216,7 @@ def test_a_run_within_its_budget_gives_what_the_run_gives_in_this_process(mini, 
     from grader.running.deadline import run_within
     from grader.running.pipeline import run_suites
 
-    submissions = [mini.source_dir, mini.stubs_dir, *sorted(p for p in (mini.root / mini.model.styles).iterdir())]
+    submissions = [mini.source_dir, mini.stubs_dir, *sorted(p for p in mini.content("styles").iterdir())]
     submissions += [materialize(mini, mistake, tmp_path / mistake.name) for mistake in load_mistakes(mini)]
     for path in submissions:
         for kind in ("hidden", "public"):

@@ -187,7 +187,7 @@ def test_validate_names_what_is_unsound(cli, mini_copy):
     hints = mini_copy / "tests" / "units" / "mini" / "hints.yaml"
     hints.write_text(hints.read_text().replace("first_row_only:", "first_row:"))
     # and a hidden test that even the untouched stubs pass
-    suite = mini_copy / "tests" / "hidden" / "mini" / "test_arith.py"
+    suite = mini_copy / "tests" / "units" / "mini" / "hidden" / "test_arith.py"
     suite.write_text(suite.read_text() + "\n\ndef test_passes_whatever_is_submitted():\n    pass\n")
     result = cli("validate", course=mini_copy)
     assert result.returncode == 1
@@ -199,9 +199,9 @@ def test_validate_names_what_is_unsound(cli, mini_copy):
 
 
 def test_validate_checks_the_notebook_cells_against_solutions_and_stubs(cli, mini_copy):
-    cell = mini_copy / "tests" / "units" / "mini" / "notebook" / "arith.py"
+    cell = mini_copy / "tests" / "units" / "mini" / "notebook" / "numbers.test_cell.tmpl"
     cell.write_text("assert True  # tests nothing\n")
-    other = mini_copy / "tests" / "units" / "mini" / "notebook" / "arrays.py"
+    other = mini_copy / "tests" / "units" / "mini" / "notebook" / "arrays.test_cell.tmpl"
     other.write_text(other.read_text() + "assert total(np.ones(3)) == 4\n")
     answer = mini_copy / "solutions" / "arrays.py"  # works as a module, not as a cell: its annotations run there
     answer.write_text(answer.read_text().replace("from typing import Any\n", "").replace(
@@ -347,12 +347,12 @@ def test_an_answer_that_lies_in_eq_scores_nothing(grade, variant):
 
 
 def test_pytest_on_the_hidden_suites_takes_another_submission(mini):
-    result = subprocess.run([sys.executable, "-m", "pytest", "tests/hidden/mini/test_arith.py", "--submission",
+    result = subprocess.run([sys.executable, "-m", "pytest", "tests/units/mini/hidden/test_arith.py", "--submission",
                              str(mini.stubs_dir), "-q", "-p", "no:randomly"], cwd=MINI, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 1
     assert "6 failed" in result.stdout and "passed" not in result.stdout.splitlines()[-1]
-    done = subprocess.run([sys.executable, "-m", "pytest", "tests/hidden/mini", "-q", "-p", "no:randomly"],
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/units/mini/hidden", "-q", "-p", "no:randomly"],
                           cwd=MINI, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "13 passed" in done.stdout, done.stdout[-2000:]
 
@@ -511,7 +511,7 @@ def test_what_the_code_printed_reaches_students_only_when_no_test_is_hidden(grad
     assert "PRINTED-42" in gradescope(score_run(unit, run), run)["output"]
 
 
-@pytest.mark.parametrize("part", ["tests/hidden/mini/test_arith.py", "tests/hidden/mini/code/reference.py",
+@pytest.mark.parametrize("part", ["tests/units/mini/hidden/test_arith.py", "tests/units/mini/code/reference.py",
                                   "tests/units/mini/helpers.py", "tests/units/mini/hints.yaml",
                                   "tests/units/mini/data.json", "course.yaml"])
 def test_the_course_fingerprint_changes_with_every_part_a_grade_depends_on(mini_copy, part):
@@ -527,13 +527,13 @@ def test_the_course_fingerprint_changes_with_every_part_a_grade_depends_on(mini_
 
 
 def test_pytest_on_the_hidden_suites_draws_its_random_cases_from_grader_seed(variant):
-    """``pytest tests/hidden --grader-seed N`` (the README's way to run the suites by hand) reproduces a run with N,
+    """``pytest tests/units --grader-seed N`` (the README's way to run the suites by hand) reproduces a run with N,
     and another N draws other cases: a submission wrong only for large totals fails other tests."""
     wrong = variant("big", ("arrays", "return float(np.sum(values))",
                             "return float(np.sum(values)) + (float(np.sum(values)) > 1.0)"))
 
     def outcomes(seed: int) -> tuple[str, ...]:
-        done = subprocess.run([sys.executable, "-m", "pytest", "tests/hidden/mini/test_arrays.py", "--submission",
+        done = subprocess.run([sys.executable, "-m", "pytest", "tests/units/mini/hidden/test_arrays.py", "--submission",
                                str(wrong), "--grader-seed", str(seed), "-q", "-rA", "-p", "no:randomly"],
                               cwd=MINI, capture_output=True, text=True, timeout=300)
         lines = tuple(line for line in done.stdout.splitlines() if line.startswith(("PASSED ", "FAILED ")))
@@ -552,7 +552,7 @@ def test_a_process_that_grades_two_courses_grades_each_with_its_own_suites(tmp_p
     from grader.model.course import load_course
 
     edited, clean = (Path(shutil.copytree(MINI, tmp_path / name / "mini")) for name in ("edited", "clean"))
-    suite = edited / "tests" / "hidden" / "mini" / "test_arith.py"
+    suite = edited / "tests" / "units" / "mini" / "hidden" / "test_arith.py"
     suite.write_text(suite.read_text() + "\n\ndef test_only_in_the_edited_course():\n    assert False\n")
     first = load_course(edited).unit("mini")
     second = load_course(clean).unit("mini")
@@ -592,20 +592,16 @@ def test_each_test_gets_the_fixtures_of_its_own_unit_and_its_own_id(mini_copy):
     text = (mini_copy / "course.yaml").read_text()
     start, end = text.index("  - id: mini\n"), text.index("  - id: quiz\n")
     twin = text[start:end].replace("  - id: mini\n", "  - id: twin\n").replace("    default: true\n", "")
-    twin = twin.replace("suites: {public: tests/public/mini, hidden: tests/hidden/mini}",
-                        "suites: {public: tests/public/twin, hidden: tests/hidden/twin}")
     (mini_copy / "course.yaml").write_text(text + twin)
+    shutil.copytree(mini_copy / "tests" / "units" / "mini", mini_copy / "tests" / "units" / "twin")
     for name in ("mini", "twin"):
-        if name == "twin":
-            shutil.copytree(mini_copy / "tests" / "public" / "mini", mini_copy / "tests" / "public" / "twin")
-            shutil.copytree(mini_copy / "tests" / "hidden" / "mini", mini_copy / "tests" / "hidden" / "twin",
-                            ignore=shutil.ignore_patterns("code"))
-        (mini_copy / "tests" / "hidden" / name / f"test_probe_{name}.py").write_text(FIXTURE_PROBE.format(unit=name))
-    done = subprocess.run([sys.executable, "-m", "pytest", "tests/hidden/mini/test_probe_mini.py",
-                           "tests/hidden/twin/test_probe_twin.py", "-q", "-p", "no:randomly"],
+        (mini_copy / "tests" / "units" / name / "hidden" / f"test_probe_{name}.py").write_text(
+            FIXTURE_PROBE.format(unit=name))
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/units/mini/hidden/test_probe_mini.py",
+                           "tests/units/twin/hidden/test_probe_twin.py", "-q", "-p", "no:randomly"],
                           cwd=mini_copy, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "4 passed" in done.stdout, done.stdout[-3000:]
-    suite = mini_copy / "tests" / "hidden" / "mini" / "test_arith.py"  # the grader runs the tasks' files
+    suite = mini_copy / "tests" / "units" / "mini" / "hidden" / "test_arith.py"  # the grader runs the tasks' files
     suite.write_text(suite.read_text() + FIXTURE_PROBE.format(unit="mini"))
     unit = load_course(mini_copy).unit("mini")
     run = run_suites(unit, unit.source_dir, seed=77)
@@ -626,7 +622,7 @@ def test_a_direct_pytest_run_opens_a_submission_per_unit_and_closes_it_when_it_e
             seen.extend({id(context): context for context in direct.by_file.values()}.values())
             workers.extend(context.session._worker for context in seen)
 
-    suites = mini_copy / "tests" / "hidden" / "mini"
+    suites = mini_copy / "tests" / "units" / "mini" / "hidden"
     code = pytest.main([str(suites / "test_arith.py"), str(suites / "test_arrays.py"), "-q", "-p", "no:randomly",
                         "-p", "no:cacheprovider", "--rootdir", str(mini_copy)], plugins=[Watch()])
     # one unit, so one submission and one worker for both files

@@ -240,10 +240,10 @@ def assert_same_outcomes_either_way(monkeypatch, tmp_path, unit):
 
 
 def test_a_suite_that_does_everything_gets_the_same_outcomes_either_way(monkeypatch, mini_copy):
-    suite = mini_copy / "tests" / "hidden" / "mini" / "test_arith.py"
+    suite = mini_copy / "tests" / "units" / "mini" / "hidden" / "test_arith.py"
     suite.write_text(suite.read_text() + ODD_TESTS)
-    course = mini_copy / "course.yaml"  # no data: the module-scoped unit_data fails, at each test that asks for it
-    course.write_text(course.read_text().replace("    data: tests/units/mini/data.json\n", ""))
+    # no data: the module-scoped unit_data fails, at each test that asks for it
+    (mini_copy / "tests" / "units" / "mini" / "data.json").unlink()
     unit = load_course(mini_copy).unit("mini")
     went, made = answered_yes(monkeypatch, "_may_go_light"), answered_yes(monkeypatch, "_arguments_of")
     with warnings.catch_warnings(record=True) as warned:
@@ -274,7 +274,7 @@ def test_a_suite_that_does_everything_gets_the_same_outcomes_either_way(monkeypa
     assert [name for name, o in odd.items() if o.passed] == ["test_odd_passes", *sorted(fixtures, key=list(odd).index)]
     assert odd["test_odd_broken_course_fixture"].message == "ValueError: broken after 6"
     assert odd["test_odd_unit_data_a"].message == odd["test_odd_unit_data_b"].message
-    assert "declares no `data`" in odd["test_odd_unit_data_b"].message
+    assert "has no data (data.json in its folder" in odd["test_odd_unit_data_b"].message
     assert odd["test_odd_async"].message.startswith("async def functions are not natively supported")
     own = {name.split("::")[1] for name in made if "test_odd_" in name}
     assert {"test_odd_fixture_chain", "test_odd_broken_course_fixture", "test_odd_one_submission_a_module_still",
@@ -291,7 +291,7 @@ def test_a_suite_that_does_everything_gets_the_same_outcomes_either_way(monkeypa
 
 
 def test_a_conftest_that_hooks_into_the_protocol_gets_pytests_protocol(monkeypatch, mini_copy):
-    (mini_copy / "tests" / "hidden" / "mini" / "conftest.py").write_text(
+    (mini_copy / "tests" / "units" / "mini" / "hidden" / "conftest.py").write_text(
         "def pytest_runtest_setup(item):\n    item.user_properties.append(('seen', True))\n", encoding="utf-8")
     unit = load_course(mini_copy).unit("mini")
     went = answered_yes(monkeypatch, "_may_go_light")
@@ -302,7 +302,7 @@ def test_a_conftest_that_hooks_into_the_protocol_gets_pytests_protocol(monkeypat
 
 def test_a_conftest_that_calls_the_tests_itself_gets_pytests_protocol(monkeypatch, mini_copy):
     """A course's ``pytest_pyfunc_call`` runs: the light protocol, which calls tests itself, leaves them to pytest."""
-    (mini_copy / "tests" / "hidden" / "mini" / "conftest.py").write_text(
+    (mini_copy / "tests" / "units" / "mini" / "hidden" / "conftest.py").write_text(
         "import pytest\n\n\n@pytest.hookimpl(tryfirst=True)\ndef pytest_pyfunc_call(pyfuncitem):\n"
         "    if 'clip' in pyfuncitem.name:\n        raise AssertionError('the course decides')\n", encoding="utf-8")
     unit = load_course(mini_copy).unit("mini")

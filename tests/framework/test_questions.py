@@ -117,14 +117,13 @@ def test_the_cli_grade_all_and_the_autograder_grade_each_student_as_themselves(t
 @pytest.fixture
 def released_quiz(tmp_path, mini_copy, cli):
     """The quiz released (a copy of the fixture given what a release needs: a notebook and a README)."""
-    cell = mini_copy / "tests" / "units" / "quiz" / "check.py"
-    cell.write_text("assert ANSWERS\n")
-    text = (mini_copy / "course.yaml").read_text().replace(
-        "        questions: true\n        tests: test_questions.py\n",
-        "        questions: true\n        tests: test_questions.py\n"
-        "        notebook: {text: tests/units/mini/notebook/intro.md, tests: tests/units/quiz/check.py}\n")
-    (mini_copy / "course.yaml").write_text(text + "    notebook: {assignment: quiz, name: quiz}\n"
-                                                  "    readme: tests/units/mini/student.md\n")
+    quiz = mini_copy / "tests" / "units" / "quiz"
+    (quiz / "notebook").mkdir()
+    (quiz / "notebook" / "questions.test_cell.tmpl").write_text("assert ANSWERS\n")
+    (quiz / "notebook" / "questions.md").write_text("# Questions\n")
+    shutil.copy(mini_copy / "tests" / "units" / "mini" / "student.md", quiz / "student.md")
+    text = (mini_copy / "course.yaml").read_text()
+    (mini_copy / "course.yaml").write_text(text + "    notebook: {assignment: quiz, name: quiz}\n")
     out = tmp_path / "release"
     done = cli("release", "--unit", "quiz", "--out", str(out), course=mini_copy)
     assert done.returncode == 0, done.stderr
@@ -164,7 +163,7 @@ def test_a_student_bundle_renders_the_questions_and_holds_no_answer(released_qui
         bundle.extractall(tmp_path / "bundle")
     assert "tests/units/quiz/questions.yaml" in names and "tests/units/quiz/questions.py" in names
     assert not [n for n in names if n.startswith("tests/") and ("answers" in n or "/code/" in n)]
-    answers_source = (MINI / "tests" / "hidden" / "quiz" / "code" / "answers.py").read_text()
+    answers_source = (MINI / "tests" / "units" / "quiz" / "code" / "answers.py").read_text()
     secrets = [line.strip() for line in answers_source.splitlines() if "Key(" in line]
     key_lines = [f"twice: {answer_key(QUIZ, 'ada')['twice']}", "(a + b)/2"]
     assert len(secrets) == 5

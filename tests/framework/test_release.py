@@ -51,22 +51,19 @@ def test_release_writes_each_artefact_under_the_units_names(released):
 
 
 def test_a_unit_that_cannot_be_released_says_why_in_one_line_and_writes_nothing(mini_copy, tmp_path):
-    text = (mini_copy / "course.yaml").read_text()
-    line = "        notebook: {text: tests/units/mini/notebook/arrays.md, tests: tests/units/mini/notebook/arrays.py}\n"
-    assert line in text
-    (mini_copy / "course.yaml").write_text(text.replace(line, ""))
+    cell = mini_copy / "tests" / "units" / "mini" / "notebook" / "arrays.test_cell.tmpl"
+    text = cell.read_text()
+    cell.unlink()
     out = tmp_path / "out"
     done = release(out, mini_copy)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().count("\n") == 0, done.stderr
-    assert "tasks[1] (arrays) has no `notebook`" in done.stderr
+    assert "task arrays: tests/units/mini/notebook/arrays.test_cell.tmpl is missing" in done.stderr
     assert not out.exists() or not list(out.rglob("*")), "a half-written release"
     # a test cell naming data the unit does not have: the same
-    (mini_copy / "course.yaml").write_text(text)
-    cell = mini_copy / "tests" / "units" / "mini" / "notebook" / "arrays.py"
-    cell.write_text(cell.read_text() + "assert $missing\n")
+    cell.write_text(text + "assert $missing\n")
     done = release(out, mini_copy)
-    assert done.returncode == 2 and "arrays.py: $'missing' is not a key of the unit's data" in done.stderr
+    assert done.returncode == 2 and "arrays.test_cell.tmpl: $'missing' is not a key of the unit's data" in done.stderr
     assert not out.exists() or not list(out.rglob("*"))
 
 
@@ -83,7 +80,7 @@ def secrets_of_the_unit() -> list[str]:
             secrets |= {line.strip() for line in region.splitlines() if len(line.strip()) >= 12}
     for path in UNIT.suite_dir("hidden").glob("*.py"):
         secrets |= {name for name in re.findall(r"def (test_\w+)", path.read_text()) if name not in public}
-    for path in (MINI / "tests" / "hidden" / "mini" / "code").glob("*.py"):
+    for path in (MINI / "tests" / "units" / "mini" / "code").glob("*.py"):
         secrets |= {line.strip() for line in path.read_text().splitlines()
                     if len(line.strip()) >= 20 and not line.strip().startswith(("import", "from", "#", '"""'))}
     catalogue = yaml.safe_load((MINI / "tests" / "units" / "mini" / "mistakes.yaml").read_text())
@@ -105,7 +102,8 @@ def test_the_student_bundle_holds_no_solution_no_hidden_test_and_no_course_code(
             found = [secret for secret in secrets if secret in text]
             assert not found, f"{name} holds {found[:3]}"
         assert {"README.md", "course.yaml", "pyproject.toml", ".github/workflows/classroom.yml",
-                "exercises/arith.py", "tests/public/mini/test_arith.py", "tests/public/mini/predictions.json",
+                "exercises/arith.py", "tests/units/mini/public/test_arith.py",
+                "tests/units/mini/public/predictions.json",
                 "tests/units/mini/helpers.py", "tests/units/mini/data.json",
                 "tests/units/mini/hints.yaml"} <= set(names)
 
@@ -261,7 +259,7 @@ def test_the_classroom_workflow_checks_on_every_system_students_use():
 def test_compiled_files_never_ship_in_either_bundle(mini_copy, tmp_path, cli):
     """A compiled copy of course code (a ``.pyc`` of the reference left beside the suites) holds what its source
     holds: neither bundle may carry one, under any name."""
-    for folder in ("tests/public/mini", "tests/hidden/mini", "tests/hidden/mini/code"):
+    for folder in ("tests/units/mini/public", "tests/units/mini/hidden", "tests/units/mini/code"):
         cache = mini_copy / folder / "__pycache__"
         cache.mkdir(exist_ok=True)
         (cache / "reference.cpython-311.pyc").write_bytes(b"\x00compiled reference: SECRET-IN-A-PYC\x00")

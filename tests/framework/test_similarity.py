@@ -51,7 +51,7 @@ def a_class(mini, tmp_path):
     for name in ("stubs_a", "stubs_b"):
         shutil.copytree(mini.stubs_dir, folder / name)
     shutil.copytree(mini.source_dir, folder / "solutions")
-    shutil.copytree(mini.path(mini.model.styles) / "loops", folder / "loops")
+    shutil.copytree(mini.content("styles") / "loops", folder / "loops")
     for name, text in (("original", SOLVED_ARITH), ("copier", renamed(SOLVED_ARITH))):
         shutil.copytree(mini.stubs_dir, folder / name)
         (folder / name / "arith.py").write_text(text)

