@@ -208,11 +208,21 @@ def cmd_questions(args: argparse.Namespace) -> int:
     if not questions:
         print(f"grader: unit {unit.id} has no questions", file=sys.stderr)
         return 2
+    if args.write and not args.key:
+        raise UsageError("--write writes the answer key: give --key too")
     if args.key:
         if unit.content("code") is None:
             print("grader: no answer key here (the unit's course code is not part of a student bundle)",
                   file=sys.stderr)
             return 2
+        if args.write:
+            if student is not None:
+                raise UsageError("--write writes the solutions' answers, the default variant's: leave out --student")
+            from .authoring.keys import write_solutions_key
+
+            path, count = write_solutions_key(unit)
+            print(f"wrote the {count} answers of unit {unit.id} into {path} (every other unit's answers kept)")
+            return 0
         print(f"# the answers of {student or 'the default variant'}, unit {unit.id}")
         print(yaml.safe_dump(answer_key(unit, student), allow_unicode=True, sort_keys=False), end="")
         return 0
@@ -501,6 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
     asked.add_argument("--lang", choices=list(LANGUAGES), help="language of the questions (default: the course's)")
     asked.add_argument("--key", action="store_true", help="print the student's answer key in answers.yaml's form "
                        "(instructors: it needs the unit's course code)")
+    asked.add_argument("--write", action="store_true", help="with --key: write the default variant's key into the "
+                       "solutions' answers.yaml, rewriting this unit's answers only")
     asked.set_defaults(func=cmd_questions)
 
     if not _has("classwork") or not _has("authoring"):

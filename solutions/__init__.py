@@ -1,1 +1,1 @@
-"""Unit 1: convolutional networks and the conv layer's forward pass."""
+"""The exercises of the course, one module each, every unit's; course.yaml lists which modules make up each unit."""

@@ -1,4 +1,10 @@
-"""Known wrong submissions, materialized from the solutions by exact text edits."""
+"""Known wrong submissions, materialized from the solutions by exact text edits.
+
+A unit's ``mistakes.yaml`` maps each mistake's name to its entry, read against a strict schema: every problem is
+one line with the file, its line and the key (``mistakes.yaml:12: last_of_tied_maxima.hints: unknown key``), and
+an edit whose text is no longer in the solutions is one such line too (``stale_edits``), so that one stale entry
+never hides the others.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,41 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from ..model.course import CourseError, Unit
+from ..model.located import Lines, parse, validated
 
 
-class CatalogueError(Exception):
+class CatalogueError(CourseError):
+    """A mistake cannot be materialized as it stands (one line says why)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__([problem])
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Edit(_Strict):
+    """One exact replacement in a module of the solutions: ``old`` must be there exactly once."""
+
+    module: str
+    old: str = Field(min_length=1)
+    new: str
+
+
+class Entry(_Strict):
+    about: str = Field(min_length=1)  # what the mistake is, for people
+    hint: str = Field(pattern=r"^[A-Za-z0-9_]+$")  # the diagnosis the feedback must give (a hint id)
+    also: list[str] = Field(default_factory=list)  # other diagnoses that are true of it as well
+    public: bool = True  # the public checks must catch it too (lose points, give the hint)
+    edits: list[Edit] = Field(min_length=1)
+    concerns: list[str] = Field(min_length=1)  # prefixes of the hidden tests it may fail (file::test)
+
+
+class Catalogue(RootModel[dict[str, Entry]]):
     pass
 
 
@@ -30,22 +65,53 @@ class Mistake:
         return any(f"{file}::{test_name}".startswith(prefix) for prefix in self.concerns)
 
 
-def load_mistakes(unit: Unit) -> list[Mistake]:
-    """The unit's known mistakes (its ``mistakes.yaml``; none when it has no catalogue)."""
+def _read(unit: Unit) -> tuple[list[Mistake], Lines] | None:
     path = unit.content("mistakes")
     if path is None:
-        return []
+        return None
+    name = unit.shown(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise CourseError([f"{path}: the mistakes catalogue cannot be read ({error})"]) from None
-    if not isinstance(data, dict):
-        raise CourseError([f"{path}: the mistakes catalogue must map each mistake's name to its entry"])
-    return [
-        Mistake(name, entry["about"], list(entry["edits"]), list(entry["concerns"]), str(entry.get("hint", "")),
-                tuple(entry.get("also", ())), bool(entry.get("public", True)))
-        for name, entry in data.items()
-    ]
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CourseError([f"{name}: the mistakes catalogue cannot be read ({error})"]) from None
+    data, lines, problems = parse(text, name)
+    catalogue = validated(data if data is not None else {}, Catalogue, lines, problems)
+    wrong = [lines.at((mistake, "edits", index, "module"), f"{edit.module!r} is not a module of unit {unit.id} "
+                      f"({', '.join(unit.modules) or 'none'})")
+             for mistake, entry in catalogue.root.items() for index, edit in enumerate(entry.edits)
+             if edit.module not in unit.modules]
+    if wrong:
+        raise CourseError(wrong)
+    mistakes = [Mistake(name, entry.about, [edit.model_dump() for edit in entry.edits], list(entry.concerns),
+                        entry.hint, tuple(entry.also), entry.public) for name, entry in catalogue.root.items()]
+    return mistakes, lines
+
+
+def load_mistakes(unit: Unit) -> list[Mistake]:
+    """The unit's known mistakes (its ``mistakes.yaml``; none when it has no catalogue); ``CourseError`` with one
+    located line per problem of the catalogue."""
+    found = _read(unit)
+    return found[0] if found is not None else []
+
+
+def stale_edits(unit: Unit) -> dict[str, str]:
+    """The mistakes whose edits no longer apply to the solutions, each with its problem line (located)."""
+    found = _read(unit)
+    if found is None:
+        return {}
+    mistakes, lines = found
+    stale = {}
+    for mistake in mistakes:
+        for index, edit in enumerate(mistake.edits):
+            path = unit.source_dir / f"{edit['module']}.py"
+            count = path.read_text(encoding="utf-8").count(edit["old"]) if path.is_file() else 0
+            if count != 1:
+                where = "is not in" if count == 0 else f"is {count} times in"
+                stale[mistake.name] = lines.at((mistake.name, "edits", index, "old"),
+                                               f"the text to replace {where} {unit.shown(path)}: it must be there "
+                                               "exactly once (change the edit with the solution)")
+                break
+    return stale
 
 
 def materialize(unit: Unit, mistake: Mistake, target: Path) -> Path:

@@ -195,8 +195,11 @@ jobs:
 def record_book(unit: Unit) -> str:
     """Run the public suites on the solutions and on every known mistake, and record each prediction they ask
     for: a check asks for predictions only when it fails, and the known mistakes are what makes it fail."""
-    from .mistakes import load_mistakes, materialize
+    from .mistakes import load_mistakes, materialize, stale_edits
 
+    stale = stale_edits(unit)
+    if stale:  # nothing is recorded, nor written, from mistakes that no longer apply
+        raise CourseError(list(stale.values()))
     recorded: dict[str, Any] = {}
     code = load_code(unit)
     run_suites(unit, unit.source_dir, "public", seed=0, record=recorded, code=code)

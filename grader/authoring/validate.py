@@ -42,7 +42,7 @@ from ..running.answers import NOTEBOOK_CELL as ANSWERS_CELL
 from ..running.course_code import load_code
 from ..running.pipeline import run_suites
 from ..trust.sandbox import SandboxMode
-from .mistakes import Mistake, load_mistakes, materialize
+from .mistakes import Mistake, load_mistakes, materialize, stale_edits
 from .release import ReleaseError, source_notebook
 from .stubs import make_stub, stale_files
 
@@ -248,6 +248,29 @@ def _written(question: Any, answer: Any) -> Any:
     return answer
 
 
+def style_problems(unit: Unit, say: Any = print) -> list[str]:
+    """Correct submissions written independently (the solutions and each style) must not look alike to the
+    similarity pass: students who wrote them would be flagged as copies. The rule is the pass's own (its default
+    threshold), so it is as fair to a unit of twenty lines as to one of two hundred. Needs copydetect (the
+    ``batch`` extra); without it, said and skipped."""
+    from ..classwork.batch import Entry
+    from ..classwork.similarity import DEFAULT_THRESHOLD, available, compare_class
+
+    styles = unit.content("styles")
+    correct = [Entry("solutions", unit.source_dir)]
+    correct += [Entry(path.name, path) for path in sorted(styles.iterdir()) if path.is_dir()] if styles else []
+    if len(correct) < 2 or not unit.modules:
+        return []
+    if not available():
+        say("  styles: not compared (copydetect is not installed: python3 -m pip install 'convgrader[batch]')")
+        return []
+    flagged = compare_class(unit, correct, DEFAULT_THRESHOLD).pairs
+    say(f"  styles: {len(correct)} correct submissions, {len(flagged)} pairs alike to the similarity pass")
+    return [f"the correct submissions {pair.a} and {pair.b} look alike to the similarity pass ({pair.similarity:.2f}, "
+            f"flagged from {DEFAULT_THRESHOLD:.2f}: {', '.join(pair.functions[:4]) or 'their code'}): students who "
+            "wrote them would be flagged as copies; write one of them otherwise" for pair in flagged]
+
+
 def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) -> list[str]:
     """Every check above for one unit; returns the problems found (none: the unit is sound)."""
     problems: list[str] = []
@@ -282,9 +305,19 @@ def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) ->
                 say(f"  style {style.name}, {kind}: {points(score.score)}/{points(score.max_score)}")
                 if score.score != score.max_score:
                     problems.append(f"the correct style {style.name} loses points in the {kind} suites")
+    problems += style_problems(unit, say)
 
-    mistakes = load_mistakes(unit)
+    try:  # a catalogue that cannot be read is its own problems; the rest of the unit is checked as usual
+        mistakes = load_mistakes(unit)
+        stale = stale_edits(unit)
+    except CourseError as error:
+        problems += error.problems
+        mistakes, stale = [], {}
+    problems += stale.values()  # each stale mistake said once; the others are judged
     for mistake in mistakes:
+        if mistake.name in stale:
+            say(f"  BAD mistake {mistake.name}: its edits no longer apply to the solutions")
+            continue
         verdict = judge_mistake(unit, mistake, seed, mode, validation)
         mark = "ok " if verdict.ok else "BAD"
         public = verdict.public_score

@@ -44,6 +44,8 @@ def subject_of(what: str) -> str:
 
 
 def fail(text: Text, hidden: Text, got: Any = None, suspects: Suspects = None) -> Mismatch:
+    """A failure to raise with a message of a suite's own: ``text`` (may show data), ``hidden`` (for a hidden test:
+    no input, no expected value), and the known mistake among ``suspects`` that ``got`` matches, if one does."""
     return Mismatch(Finding(text, hidden, matching_mistake(got, suspects)))
 
 
@@ -103,6 +105,7 @@ def check_shape(got: Any, shape: tuple[int, ...], what: str, *, suspects: Suspec
 
 
 def check_count(got: int, expected: int, what: str) -> None:
+    """``got`` is the count ``expected`` (how many filters a layer made, say)."""
     if got != expected:
         raise fail(t("check.count", what=what, got=got, expected=expected),
                    t("check.count", what=subject_of(what), got=got, expected=expected))
@@ -116,16 +119,19 @@ def check_range(got: np.ndarray, start: float, stop: float, what: str, *, suspec
 
 
 def check_spread(got: np.ndarray, min_std: float, what: str) -> None:
+    """The values of ``got`` are spread out (standard deviation above ``min_std``): random weights, not a constant."""
     if got.std() <= min_std:
         raise fail(t("check.spread", what=what), t("check.spread", what=subject_of(what)))
 
 
 def check_differ(first: np.ndarray, second: np.ndarray, what: str) -> None:
+    """Two arrays that should differ do (two filters drawn at random, say)."""
     if np.array_equal(first, second):
         raise fail(t("check.same_twice", what=what), t("check.same_twice", what=subject_of(what)))
 
 
 def check_repr(text: Any, what: str) -> None:
+    """``text`` (a ``student_repr``) is a readable text of the student's own, not ``object.__repr__``'s default."""
     if type(text) is not str or not text or " object at 0x" in text:
         shown = describe(text)
         raise fail(t("check.repr", what=what, got=shown), t("check.repr", what=subject_of(what), got=shown))
@@ -156,6 +162,8 @@ def diagnosing(suspects: Callable[[], Suspects]) -> Iterator[None]:
 
 
 def random_array(rng: np.random.Generator, shape: tuple[int, ...], integers: bool = False) -> np.ndarray:
+    """A test input of ``shape``: values in ``[-2, 2]`` rounded to 3 places, or (``integers``) whole numbers in
+    ``[-3, 3]``."""
     if integers:
         return rng.integers(-3, 4, size=shape)
     return np.round(rng.uniform(-2, 2, size=shape), 3)

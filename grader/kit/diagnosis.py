@@ -19,6 +19,7 @@ from ..model.results import Finding
 
 # A suspect is the value a mistake would give, or a test of the answer.
 Suspect = Any | Callable[[Any], bool]
+"""What a known mistake would answer: a value (compared as ``same`` does) or a predicate of the answer."""
 
 
 class Mismatch(AssertionError):

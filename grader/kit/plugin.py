@@ -32,6 +32,9 @@ pytest_plugins = ["grader.running.plugin"]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One of the unit's questions: a test that asks for ``question`` runs once per question of the unit, weighted
+    as its questions file says (see ``grader.kit.questions``: ``test_question`` and ``test_answer_is_well_formed``
+    are such tests)."""
     if "question" not in metafunc.fixturenames:
         return
     path = Path(str(metafunc.definition.path))
@@ -47,6 +50,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="module")
 def predictions() -> Predictions:
+    """The unit's predictions of its known mistakes (its ``code/predictions.py``; in a student bundle, the book
+    recorded at release): ``suspects=predictions.forward(x, ...)``."""
     grading = current_context()
     code = grading.code
     if code is not None and hasattr(code, "predictions"):
@@ -56,6 +61,8 @@ def predictions() -> Predictions:
 
 @pytest.fixture(scope="module")
 def reference() -> ModuleType:
+    """The unit's reference implementation (its ``code/reference.py``): expected values, computed here. Hidden
+    suites only: a student bundle has no course code."""
     grading = current_context()
     code = grading.code
     if code is None or not hasattr(code, "reference"):
@@ -66,6 +73,7 @@ def reference() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def unit_data() -> Any:
+    """The unit's data (its ``data.json``), parsed: the lesson's worked example, say."""
     grading = current_context()
     path = grading.unit.content("data")
     if path is None:

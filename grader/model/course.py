@@ -11,19 +11,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .errors import CourseError
 from .late import LatePolicy
+from .located import Lines, parse, validated
 
 COURSE_FILE = "course.yaml"
-
-
-class CourseError(Exception):
-    """``course.yaml`` is missing, unreadable or invalid; ``problems`` has one line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+__all__ = ["CourseError", "COURSE_FILE", "Course", "Unit", "load_course", "parse_course"]
 
 
 class _Strict(BaseModel):
@@ -411,47 +406,6 @@ class Unit:
         raise KeyError(task_id)
 
 
-def _key_lines(
-    node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], problems: list[str], name: str
-) -> None:
-    """Record the line of every key path; report duplicate keys (YAML keeps the last silently)."""
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                line = key_node.start_mark.line + 1
-                problems.append(f"{name}:{line}: {_format_path(path + (key,))}: key appears twice")
-            seen.add(key)
-            lines[path + (key,)] = key_node.start_mark.line + 1
-            _key_lines(value_node, path + (key,), lines, problems, name)
-            lines[path + (key,)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _key_lines(item, path + (index,), lines, problems, name)
-
-
-def _format_path(path: tuple[Any, ...]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-def _describe(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "extra_forbidden":
-        return "unknown key (check its spelling)"
-    message = str(error["msg"])
-    message = message.removeprefix("Value error, ")
-    if "input" in error and kind not in {"model_type", "dict_type"} and not isinstance(error["input"], (dict, list)):
-        message += f" (got {error['input']!r})"
-    return message
-
-
 def _is(path: Path, kind: str) -> bool:
     return {"file": path.is_file, "directory": path.is_dir, "package": (path / "__init__.py").is_file}[kind]()
 
@@ -462,14 +416,13 @@ def _where(key: str) -> tuple[str, ...]:
             "generators": ("questions", "generators"), "intro": ("notebook", "intro")}.get(key, (key,))
 
 
-def _missing_files(unit: Unit, at: tuple[Any, ...], lines: dict[tuple[Any, ...], int], name: str) -> list[str]:
+def _missing_files(unit: Unit, at: tuple[Any, ...], lines: Lines) -> list[str]:
     """One line for each thing a unit needs that is not there: its folder, its public suites, what course.yaml
     names for it, and each task's suite files (with the key path and line)."""
     problems = []
 
     def problem(key_path: tuple[Any, ...], text: str) -> None:
-        line = lines.get(at + key_path) or lines.get(at)
-        problems.append(f"{name}:{line}: {_format_path(at + key_path)}: {text}")
+        problems.append(lines.at(at + key_path, text))
 
     if not unit.folder.is_dir():
         problem(("folder",) if unit.model.folder else ("id",), f"the unit's folder {unit.shown(unit.folder)!r} does "
@@ -502,39 +455,45 @@ def _missing_files(unit: Unit, at: tuple[Any, ...], lines: dict[tuple[Any, ...],
 
 def parse_course(text: str, root: Path, name: str = COURSE_FILE) -> Course:
     """Validate ``text`` as a course rooted at ``root``; raises ``CourseError``."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else name
-        problem = getattr(error, "problem", None) or str(error)
-        raise CourseError([f"{where}: not valid YAML: {problem}"]) from None
-    if not isinstance(data, dict) or node is None:
+    data, lines, problems = parse(text, name)
+    if not isinstance(data, dict):
         kind = type(data).__name__
         raise CourseError([f"{name}: the course must be a mapping of keys (title, units, ...), got {kind}"])
-    problems: list[str] = []
-    lines: dict[tuple[Any, ...], int] = {}
-    _key_lines(node, (), lines, problems, name)
-    try:
-        model = CourseModel.model_validate(data)
-    except ValidationError as error:
-        for item in error.errors():
-            path = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            line = lines.get(path) or lines.get(path[:-1]) or lines.get(())
-            problems.append(f"{name}:{line}: {_format_path(path)}: {_describe(dict(item))}")
-        raise CourseError(problems) from None
-    if problems:
-        raise CourseError(problems)
+    model = validated(data, CourseModel, lines, problems)
     course = Course(root, model)
     for unit_index, unit in enumerate(course.units):
-        problems += _missing_files(unit, ("units", unit_index), lines, name)
+        problems += _missing_files(unit, ("units", unit_index), lines)
     for key in ("source", "stubs"):
         if getattr(model, key) is not None and not (root / getattr(model, key)).is_dir():
-            problems.append(f"{name}:{lines.get((key,))}: {key}: directory {getattr(model, key)!r} does not exist")
+            problems.append(lines.at((key,), f"directory {getattr(model, key)!r} does not exist"))
+    if not problems:
+        problems += _shared_question_ids(course, lines)
     if problems:
         raise CourseError(problems)
     return course
+
+
+def _shared_question_ids(course: Course, lines: Lines) -> list[str]:
+    """Question ids are one namespace across a course's units (the solutions' ``answers.yaml`` answers them all):
+    one line for each id a second unit asks again."""
+    owner: dict[str, str] = {}
+    problems = []
+    for index, unit in enumerate(course.units):
+        path = unit.content("questions")
+        if path is None:
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            ids = [str(q["id"]) for q in data["questions"] if isinstance(q, dict) and "id" in q]
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError):
+            continue  # its own reading says what is wrong with it
+        for question in ids:
+            if question in owner and owner[question] != unit.id:
+                problems.append(lines.at(("units", index), f"question {question!r} ({unit.shown(path)}) is a question "
+                                         f"of unit {owner[question]} too: question ids are one namespace across "
+                                         "units (the solutions' answers.yaml answers them all); rename one"))
+            owner.setdefault(question, unit.id)
+    return problems
 
 
 def load_course(root: Path | None = None) -> Course:

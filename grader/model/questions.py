@@ -19,10 +19,10 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .course import CourseError, repeated
+from .located import read
 
 QuestionKind = Literal["number", "choice", "expression", "matrix"]
 
@@ -88,16 +88,12 @@ class QuestionsFile(_Strict):
 
 
 def load_questions(path: Path) -> list[Question]:
-    """The questions of a unit's questions file; one ``CourseError`` line per problem."""
+    """The questions of a unit's questions file; one ``CourseError`` line per problem, with its line."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
         raise CourseError([f"{path}: the questions file cannot be read ({error})"]) from None
-    try:
-        return QuestionsFile.model_validate(data).questions
-    except ValidationError as error:
-        raise CourseError([f"{path}: {'.'.join(str(p) for p in item['loc'])}: {item['msg']}"
-                           for item in error.errors()]) from None
+    return read(text, str(path), QuestionsFile)[0].questions
 
 
 def variant_seed(unit_id: str, student: str | None) -> int:

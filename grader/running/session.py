@@ -44,7 +44,20 @@ class NotImplementedYet(StudentError):
 
 
 class Remote:
-    """A student object living in the worker (a module, an instance, a function...)."""
+    """A student object living in the worker (a module, an instance, a function...). What a suite may do with one:
+
+    - ``obj.name``: read an attribute. Plain data (numbers, strings, ``None``, lists, tuples, dicts, NumPy arrays)
+      comes back as a copy; anything else as another remote object.
+    - ``obj.name = value``: set an attribute in the worker (``value``: plain data, or a remote object).
+    - ``obj(*args, **kwargs)``: call it; arguments cross as plain data or remote objects, the result as an
+      attribute's does. A method call (``layer.forward(x)``) is one round trip.
+    - ``obj[key]``, ``len(obj)``, ``for item in obj``: each a request to the worker.
+    - ``fetch(obj)``: its value as plain data (an array the student filled in place); ``student_repr(obj)``: its
+      ``repr``, computed in the worker; ``submission.put(array)``: a copy in the worker, for student code to change.
+
+    It belongs to the worker that made it: once that worker has ended (a crash, a timeout), using it fails with a
+    message that says so.
+    """
 
     __slots__ = ("_session", "_id", "_type", "_label", "_generation", "_shape")
     _id: int
@@ -224,8 +237,11 @@ def student_repr(value: Remote) -> str:
     return result
 
 
-def fetch(value: Remote) -> Any:
-    """The plain-data value of a student object (e.g. an array filled in place)."""
+def fetch(value: Remote | Any) -> Any:
+    """The plain-data value of a student object (e.g. an array filled in place). Plain data (what an attribute read
+    already gave, say) is returned as it is."""
+    if not isinstance(value, Remote):
+        return value
     return value._session.request({"op": "value", "obj": value._ident()}, f"reading {value._label}")
 
 

@@ -62,7 +62,8 @@ def test_copies_are_flagged_and_independent_work_is_not(unit, tmp_path):
         pair: p.similarity for pair, p in flagged.items()}
     for pair in flagged.values():
         assert pair.similarity >= DEFAULT_THRESHOLD and pair.functions, pair
-    # and the margin: independently written work stays well below the threshold
+    # and independently written work is below the threshold: the similarity pass's own rule, which `grader
+    # validate` holds every unit to (a margin on top would be unfair to a unit of a few lines)
     everything = compare_class(unit, discover(folder), threshold=0.0, jobs=2).pairs
     independent = [p.similarity for p in everything if (p.a, p.b) not in flagged]
-    assert max(independent, default=0.0) < DEFAULT_THRESHOLD - 0.1
+    assert max(independent, default=0.0) < DEFAULT_THRESHOLD

@@ -65,3 +65,15 @@ def test_a_sandbox_this_machine_cannot_give_is_refused_before_any_work(tmp_path)
         assert done.stderr.count("\n") == 1 and "bubblewrap" in done.stderr and "does not work" in done.stderr
         assert done.stdout == ""
     assert not out.exists()
+
+
+def test_the_test_kit_reference_is_complete_and_in_step_with_the_code():
+    import grader.kit
+    from grader.authoring import kit_reference
+
+    assert kit_reference.undocumented() == []
+    page = (ROOT / "docs" / "kit.md").read_text(encoding="utf-8")
+    assert page == kit_reference.render(), "stale: python -m grader.authoring.kit_reference > docs/kit.md"
+
+    for name in [*grader.kit.__all__, "submission", "rng", "reference", "predictions", "unit_data", "question"]:
+        assert f"### `{name}" in page, name

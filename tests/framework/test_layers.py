@@ -6,7 +6,7 @@
 - ``kit``: what suites import;
 - ``rendering``: scoring and every report; reads result types, never the runner or the sandbox;
 - ``classwork`` (a whole class) and ``authoring`` (stubs, mistakes, validate, release): the instructors' tools,
-  which nothing but the command line imports.
+  which nothing but the command line imports (authoring uses classwork's similarity pass, never the reverse).
 """
 
 import ast
@@ -23,7 +23,7 @@ ALLOWED = {
     "kit": {"kit", "running", "model", "trust.wire"},
     "rendering": {"rendering", "model"},
     "classwork": {"classwork", "rendering", "running", "trust", "model"},
-    "authoring": {"authoring", "rendering", "running", "kit", "trust", "model"},
+    "authoring": {"authoring", "classwork", "rendering", "running", "kit", "trust", "model"},
 }
 
 

@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grader.model.course import load_course
@@ -186,6 +187,22 @@ def test_every_rlimit_is_as_hard_as_it_is_soft_inside_the_worker(tmp_path, mode)
         session.close()
         taken.cleanup()
     assert seen == {name: [value, value] for name, value in planned.items()}
+
+
+def test_fetch_reads_a_remote_object_and_gives_plain_data_back_as_it_is(tmp_path):
+    from grader.kit import fetch
+
+    taken = take(MINI.source_dir, list(MINI.modules), 256)
+    session = Session(taken, MINI.limits, helpers=MINI.content("helpers").read_text())
+    try:
+        scaler = session.module("arrays").Scaler(2.0)
+        assert scaler.factor == 2.0 and fetch(scaler.factor) == 2.0  # an attribute read is plain data already
+        values = session.put(np.arange(3.0))
+        session.module("arrays").map_each(values, session.helper("Offset")(1.0))
+        assert fetch(values).tolist() == [1.0, 2.0, 3.0]
+    finally:
+        session.close()
+        taken.cleanup()
 
 
 def test_the_output_drain_keeps_its_cap_in_memory_however_much_is_printed():
