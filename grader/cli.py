@@ -32,7 +32,7 @@ from .rendering.scoring import Score, score_run
 from .running.deadline import run_within
 from .running.pipeline import seed_for
 from .running.plugin import DEFAULT_SEED
-from .trust import sandbox
+from .trust import policy
 
 
 def _course(args: argparse.Namespace) -> Course:
@@ -171,8 +171,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def _sandbox_here() -> bool:
     """Whether the sandbox (bubblewrap, on Linux) works on this machine."""
+    from .trust.bubblewrap import bwrap_works
     from .trust.portable import portable_only
-    from .trust.sandbox import bwrap_works
 
     return not portable_only() and bwrap_works()
 
@@ -591,7 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    refused = sandbox.refusal(getattr(args, "sandbox", "auto"))
+    refused = policy.refusal(getattr(args, "sandbox", "auto"))
     if refused:  # before any work: a whole class would otherwise fail one student at a time
         print(f"grader: {refused}", file=sys.stderr)
         return 2

@@ -41,7 +41,7 @@ from ..running.answers import ANSWERS_FILE
 from ..running.answers import NOTEBOOK_CELL as ANSWERS_CELL
 from ..running.course_code import load_code
 from ..running.pipeline import run_suites
-from ..trust.sandbox import SandboxMode
+from ..trust.policy import SandboxMode
 from .mistakes import Mistake, load_mistakes, materialize, stale_edits
 from .release import ReleaseError, source_notebook
 from .stubs import make_stub, stale_files

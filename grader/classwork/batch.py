@@ -52,13 +52,14 @@ from ..running.pipeline import (
     Collector,
     collect_run,
     forget_suites,
-    helpers_of,
-    open_submission,
     pytest_args,
     seed_for,
 )
 from ..running.plugin import GradingContext, hand_over
-from ..trust.sandbox import SandboxMode, WorkerFailure, Zygote, zygotes_work
+from ..running.session import helpers_of, open_submission
+from ..trust.child import WorkerFailure
+from ..trust.policy import SandboxMode, zygotes_work
+from ..trust.zygote import Zygote
 
 RESULTS = "results.json"
 FEEDBACK = "feedback.md"

@@ -43,7 +43,7 @@ from ..model.course import Limits, Unit
 from ..model.messages import Text, t
 from ..model.results import Kind, Run
 from ..trust import processes
-from ..trust.sandbox import SandboxMode
+from ..trust.policy import SandboxMode
 from .pipeline import run_suites
 
 T = TypeVar("T")

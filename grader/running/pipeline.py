@@ -14,7 +14,6 @@ import io
 import sys
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -26,11 +25,10 @@ from _pytest import python as pytest_python
 from ..model.course import Unit
 from ..model.questions import variant_seed
 from ..model.results import Finding, Kind, Outcome, Run
-from ..trust.sandbox import SandboxMode, Zygote
-from . import intake as intake_module
+from ..trust.policy import SandboxMode
 from .course_code import load_code
 from .plugin import DEFAULT_SEED, GradingContext, hand_over
-from .session import Session, StudentError
+from .session import Session, StudentError, open_submission
 
 _PREFIXES = ("grader.running.session.NotImplementedYet: ", "grader.running.session.StudentError: ",
              "grader.kit.diagnosis.Mismatch: ",
@@ -401,27 +399,6 @@ def pytest_args(unit: Unit, files: list[str]) -> list[str]:
         # no output capture: nothing here prints for people, and capturing costs time per test
         "-s", *[arg for name in _UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
     ]
-
-
-def helpers_of(unit: Unit) -> str | None:
-    """The source of the unit's worker-side helpers, sent into every worker (see ``Session``)."""
-    path = unit.content("helpers")
-    return path.read_text(encoding="utf-8") if path is not None else None
-
-
-@contextlib.contextmanager
-def open_submission(unit: Unit, submission: Path, sandbox_mode: SandboxMode = "auto", zygote: Zygote | None = None,
-                    helpers: str | None = None) -> Iterator[Session]:
-    """The pipeline's first steps, the same for every way of grading: intake (nothing of the submission runs),
-    then a session whose worker starts on first use; closed, with every process of it, on the way out."""
-    taken = intake_module.take(submission, list(unit.modules), unit.limits.source_kb, answers=unit.has_questions)
-    session = Session(taken, unit.limits, sandbox_mode, zygote=zygote,
-                      helpers=helpers if helpers is not None else helpers_of(unit))
-    try:
-        yield session
-    finally:
-        session.close()
-        taken.cleanup()
 
 
 def seed_for(unit: Unit, student: str | None, forced: int | None = None) -> int:

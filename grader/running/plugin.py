@@ -26,7 +26,7 @@ import pytest
 
 from ..model.course import Unit, find_course_root, load_course
 from .course_code import load_code
-from .session import Session, Submission
+from .session import Session, Submission, open_submission
 
 DEFAULT_SEED = 1234
 
@@ -133,7 +133,6 @@ class _DirectRun:
             raise pytest.UsageError(f"{path} is not in the suites of any unit of {course.root / 'course.yaml'}")
         key = (course.root, unit.id)
         if key not in self.by_unit:
-            from .pipeline import open_submission  # a direct run only: the grader hands its context over instead
 
             option = self.config.getoption("submission")
             folder = Path(option).resolve() if option else unit.source_dir

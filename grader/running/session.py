@@ -10,19 +10,24 @@ come back as plain data only (see ``grader.trust.wire``).
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..model.course import Limits
+from ..model.course import Limits, Unit
 from ..model.messages import Text, t
-from ..trust import sandbox, wire
+from ..trust import policy, wire
+from ..trust.child import WorkerFailure, joined_output
 from ..trust.portable import PortableWorker
-from .intake import Intake
+from ..trust.worker import Worker, start
+from ..trust.zygote import Zygote
+from .intake import Intake, take
 
 
 class StudentError(Exception):
@@ -90,31 +95,31 @@ class Remote:
 
     def _lookup(self, name: str) -> Any:
         return self._session.request(
-            {"op": "getattr", "obj": self._ident(), "name": name, "q": self._label},
+            wire.request("getattr", obj=self._ident(), name=name, q=self._label),
             f"reading {self._label}.{name}",
         )
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._session.request(
-            {"op": "setattr", "obj": self._ident(), "name": name, "value": self._session.encode(value)},
+            wire.request("setattr", obj=self._ident(), name=name, value=self._session.encode(value)),
             f"setting {self._label}.{name}",
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._session.request(
-            {"op": "call", "obj": self._ident(), "args": self._session.encode(list(args)),
-             "kwargs": self._session.encode(dict(kwargs))},
+            wire.request("call", obj=self._ident(), args=self._session.encode(list(args)),
+                         kwargs=self._session.encode(dict(kwargs))),
             self._label, call=(args, kwargs),
         )
 
     def __getitem__(self, key: Any) -> Any:
         return self._session.request(
-            {"op": "getitem", "obj": self._ident(), "key": self._session.encode(key)},
+            wire.request("getitem", obj=self._ident(), key=self._session.encode(key)),
             f"{self._label}[{key!r}]",
         )
 
     def __len__(self) -> int:
-        value = self._session.request({"op": "len", "obj": self._ident()}, f"len({self._label})")
+        value = self._session.request(wire.request("len", obj=self._ident()), f"len({self._label})")
         if type(value) is not int:
             raise StudentError(t("session.len", label=self._label))
         return int(value)
@@ -147,8 +152,8 @@ class Method(Remote):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         owner = self._owner
         return self._session.request(
-            {"op": "callattr", "obj": owner._ident(), "name": self._name, "q": owner._label,
-             "args": self._session.encode(list(args)), "kwargs": self._session.encode(dict(kwargs))},
+            wire.request("callattr", obj=owner._ident(), name=self._name, q=owner._label,
+                         args=self._session.encode(list(args)), kwargs=self._session.encode(dict(kwargs))),
             self._label, call=(args, kwargs), reading=f"reading {owner._label}.{self._name}",
         )
 
@@ -160,14 +165,6 @@ class Method(Remote):
             object.__setattr__(self, "_id", found._ident())
             object.__setattr__(self, "_generation", found._generation)
         return super()._ident()
-
-
-def _names(params: Any) -> list[str] | None:
-    """The parameter names the worker sent, if they are plain identifiers (else None: describe by position)."""
-    if not isinstance(params, list) or not all(isinstance(p, str) and p.isidentifier() and len(p) <= 40
-                                               for p in params):
-        return None
-    return [str(p) for p in params]
 
 
 def _shape_of(value: Any) -> tuple[int, ...] | None:
@@ -231,7 +228,7 @@ def type_name(value: Any) -> str:
 
 def student_repr(value: Remote) -> str:
     """``repr()`` of a student object, computed in the worker."""
-    result = value._session.request({"op": "repr", "obj": value._ident()}, f"repr({value._label})")
+    result = value._session.request(wire.request("repr", obj=value._ident()), f"repr({value._label})")
     if type(result) is not str:
         raise StudentError(t("session.repr"))
     return result
@@ -242,7 +239,7 @@ def fetch(value: Remote | Any) -> Any:
     already gave, say) is returned as it is."""
     if not isinstance(value, Remote):
         return value
-    return value._session.request({"op": "value", "obj": value._ident()}, f"reading {value._label}")
+    return value._session.request(wire.request("value", obj=value._ident()), f"reading {value._label}")
 
 
 @dataclass
@@ -251,34 +248,34 @@ class Session:
 
     intake: Intake
     limits: Limits
-    mode: sandbox.SandboxMode = "auto"
+    mode: policy.SandboxMode = "auto"
     generation: int = 0
     broken_modules: dict[str, StudentError] = field(default_factory=dict)
-    _worker: sandbox.Worker | PortableWorker | None = None
+    _worker: Worker | PortableWorker | None = None
     _modules: dict[str, Remote] = field(default_factory=dict)
     _deadline: float | None = None
     _output: list[tuple[bytes, int]] = field(default_factory=list)  # each finished worker's, as captured
     layers: list[str] = field(default_factory=list)
-    zygote: sandbox.Zygote | None = None  # start workers as forks of this warm process (one at a time)
+    zygote: Zygote | None = None  # start workers as forks of this warm process (one at a time)
     helpers: str | None = None  # the unit's helper module, sent into every worker it starts
     module_attributes: dict[tuple[int, str], Remote] = field(default_factory=dict)
     methods: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, name) -> the method's label
     helper_handles: dict[str, Remote] = field(default_factory=dict)  # the helpers looked up in this worker
 
     def __post_init__(self) -> None:
-        self._cold: sandbox.Plan | None = None
+        self._cold: policy.Plan | None = None
         self.layers = list(self.zygote.layers if self.zygote else self._plan.layers)
 
     @property
-    def _plan(self) -> sandbox.Plan:
+    def _plan(self) -> policy.Plan:
         """How to start a worker cold, from the submission's files (written on first need)."""
         if self._cold is None:
-            self._cold = sandbox.plan(self.intake.root, self.intake.package, self.limits, self.mode)
+            self._cold = policy.plan(self.intake.root, self.intake.package, self.limits, self.mode)
         return self._cold
 
     # -- the worker's life ----------------------------------------------------
 
-    def _ensure_worker(self) -> sandbox.Worker | PortableWorker:
+    def _ensure_worker(self) -> Worker | PortableWorker:
         if self._deadline is None:
             self._deadline = time.monotonic() + self.limits.submission_seconds
         if self._worker is None or self._worker.dead:
@@ -291,37 +288,37 @@ class Session:
             if self.zygote is not None:
                 self._worker = self._forked_worker(self.zygote)
             else:
-                self._worker = sandbox.start(self._plan, self._room())
+                self._worker = start(self._plan, self._room())
             # a worker forked from a zygote that ran these very helpers has them already
             warm = self.zygote is not None and self.zygote.helpers == self.helpers
             if self.helpers is not None and not warm:
                 self._install_helpers(self._worker)
         return self._worker
 
-    def _install_helpers(self, worker: sandbox.Worker | PortableWorker) -> None:
+    def _install_helpers(self, worker: Worker | PortableWorker) -> None:
         try:
-            reply = worker.request({"op": "helpers", "source": self.helpers}, self.limits.import_seconds, "starting")
-        except sandbox.WorkerFailure as failure:
+            reply = worker.request(wire.request("helpers", source=self.helpers), self.limits.import_seconds, "starting")
+        except WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.gone")) from None
         if "error" in reply:  # the course's helpers run before any student code: the student broke nothing yet
             worker.kill()
             raise StudentError(t("worker.garbled", doing="starting"))
 
-    def _forked_worker(self, zygote: sandbox.Zygote) -> sandbox.Worker | PortableWorker:
+    def _forked_worker(self, zygote: Zygote) -> Worker | PortableWorker:
         """A worker from the zygote, given this submission's sources (checked by intake) first."""
         try:
-            worker = sandbox.Worker.forked(zygote, self._room())
-        except (sandbox.WorkerFailure, OSError):
+            worker = Worker.forked(zygote, self._room())
+        except (WorkerFailure, OSError):
             # the zygote was stopped or killed (perhaps by an earlier submission): start cold instead
             self.zygote = None
             self.layers = list(self._plan.layers)
-            return sandbox.start(self._plan, self._room())
+            return start(self._plan, self._room())
         try:
             code = {name: base64.b64encode(data).decode("ascii") for name, data in self.intake.code.items()}
-            reply = worker.request({"op": "install", "sources": self.intake.sources, "code": code,
-                                    "magic": base64.b64encode(importlib.util.MAGIC_NUMBER).decode("ascii")},
+            reply = worker.request(wire.request("install", sources=self.intake.sources, code=code,
+                                                magic=base64.b64encode(importlib.util.MAGIC_NUMBER).decode("ascii")),
                                    self.limits.import_seconds, "starting")
-        except sandbox.WorkerFailure as failure:
+        except WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.gone")) from None
         if "error" in reply:
             worker.kill()
@@ -336,7 +333,7 @@ class Session:
         """How much more output the submission may keep: the cap is for all its workers together."""
         return max(self._output_cap - sum(len(kept) for kept, _ in self._output), 0)
 
-    def _keep_output(self, worker: sandbox.Worker | PortableWorker) -> None:
+    def _keep_output(self, worker: Worker | PortableWorker) -> None:
         kept, dropped = worker.captured
         room = self._room()
         if kept or dropped:  # what is past the cap is only counted
@@ -354,7 +351,7 @@ class Session:
         parts = list(self._output)
         if self._worker is not None:
             parts.append(self._worker.captured)
-        return sandbox.joined_output(parts, self._output_cap)
+        return joined_output(parts, self._output_cap)
 
     # -- requests -----------------------------------------------------------
 
@@ -370,47 +367,51 @@ class Session:
         limit = min(timeout or self.limits.call_seconds, left)
         try:
             reply = worker.request(message, limit, doing)
-        except sandbox.WorkerFailure as failure:
+        except WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.garbled", doing=doing)) from None
         if "error" in reply:
-            if reading and isinstance(reply["error"], dict) and reply["error"].get("stage") == "lookup":
-                raise self._student_error(reply["error"], reading)
-            raise self._student_error(reply["error"], doing, call)
+            record = wire.ErrorRecord.read(reply["error"])
+            if record is None:
+                return self._garbled(worker, doing)
+            if reading and record.stage == "lookup":
+                raise self._student_error(record, reading)
+            raise self._student_error(record, doing, call)
         try:
             return wire.decode(reply["ok"], self._make_remote)
         except Exception:  # anything malformed is the worker's fault, never a pass
             worker.kill()
             raise StudentError(t("session.not_plain")) from None
 
+    @staticmethod
+    def _garbled(worker: Worker | PortableWorker, doing: str) -> Any:
+        worker.kill()
+        raise StudentError(t("worker.garbled", doing=doing))
+
     def _make_remote(self, ident: int, type_name: str, label: str) -> Remote:
         return Remote(self, ident, type_name, label)
 
     @staticmethod
-    def _student_error(error: Any, doing: str,
+    def _student_error(error: wire.ErrorRecord, doing: str,
                        call: tuple[tuple[Any, ...], dict[str, Any]] | None = None) -> StudentError:
-        if not isinstance(error, dict):
-            return StudentError(t("worker.garbled", doing=doing))
-        kind = str(error.get("type", "Exception"))[:100]
-        message = str(error.get("message", ""))[:500]
-        where = str(error.get("where", ""))[:200]
         # the function of the student's code the error came from: what to change
-        place, _, function = where.partition(" in ")
+        place, _, function = error.where.partition(" in ")
         at: Text | str = t("session.at", place=place, function=function) if function else ""
-        if error.get("not_implemented"):
+        if error.not_implemented:
             # name the stub that raised (e.g. Filter.__init__ when the test called Filter(...))
             return NotImplementedYet(t("session.not_implemented", function=function or doing, at=at))
-        if error.get("exit"):
-            status = message[:20] or "-"
+        if error.exit:
+            status = error.message[:20] or "-"
             return StudentError(t("session.exit", status=status, doing=doing, at=at, function=function))
         shown: Text | str = doing
         hidden: Text | str = doing
         if call is not None:
-            shown, hidden = describe_call(doing, *call, _names(error.get("params")))
+            shown, hidden = describe_call(doing, *call, error.params)
+        kind = error.type
         bare = t("session.raised_bare", doing=hidden, kind=kind, at=at, function=function)
-        if not message:
+        if not error.message:
             return StudentError(t("session.raised_bare", doing=shown, kind=kind, at=at, function=function), bare)
-        return StudentError(t("session.raised", doing=shown, kind=kind, detail=message, at=at, function=function),
-                            bare)
+        return StudentError(t("session.raised", doing=shown, kind=kind, detail=error.message, at=at,
+                              function=function), bare)
 
     def encode(self, value: Any) -> Any:
         if isinstance(value, Remote):
@@ -434,7 +435,7 @@ class Session:
         self._ensure_worker()
         if name not in self._modules:
             try:
-                module = self.request({"op": "import", "module": name}, f"importing {name}.py",
+                module = self.request(wire.request("import", module=name), f"importing {name}.py",
                                       timeout=self.limits.import_seconds)
             except StudentError as error:
                 # A module that fails once fails the same way again: do not pay its time twice.
@@ -448,7 +449,7 @@ class Session:
 
     def put(self, value: Any) -> Remote:
         """A copy of ``value`` that lives in the worker (to observe in-place changes)."""
-        result = self.request({"op": "put", "value": self.encode(value)}, "sending test data")
+        result = self.request(wire.request("put", value=self.encode(value)), "sending test data")
         assert isinstance(result, Remote)
         if isinstance(value, np.ndarray):
             object.__setattr__(result, "_shape", tuple(value.shape))
@@ -459,7 +460,7 @@ class Session:
         known = self.helper_handles.get(name)
         if known is not None:
             return known  # the same object of the same worker: suites ask for helpers again and again
-        result = self.request({"op": "helper", "name": name}, f"reading the helper {name}")
+        result = self.request(wire.request("helper", name=name), f"reading the helper {name}")
         if not isinstance(result, Remote):
             raise StudentError(t("worker.garbled", doing=f"reading the helper {name}"))
         self.helper_handles[name] = result
@@ -484,3 +485,24 @@ class Submission:
         """The unit's helper ``name`` in the worker (``helpers`` in course.yaml): ``submission.helper("Offset")(1)``."""
         return self._session.helper(name)
 
+
+def helpers_of(unit: Unit) -> str | None:
+    """The source of the unit's worker-side helpers, sent into every worker (see ``Session``)."""
+    path = unit.content("helpers")
+    return path.read_text(encoding="utf-8") if path is not None else None
+
+
+@contextlib.contextmanager
+def open_submission(unit: Unit, submission: Path, sandbox_mode: policy.SandboxMode = "auto",
+                    zygote: Zygote | None = None,
+                    helpers: str | None = None) -> Iterator[Session]:
+    """The pipeline's first steps, the same for every way of grading: intake (nothing of the submission runs),
+    then a session whose worker starts on first use; closed, with every process of it, on the way out."""
+    taken = take(submission, list(unit.modules), unit.limits.source_kb, answers=unit.has_questions)
+    session = Session(taken, unit.limits, sandbox_mode, zygote=zygote,
+                      helpers=helpers if helpers is not None else helpers_of(unit))
+    try:
+        yield session
+    finally:
+        session.close()
+        taken.cleanup()

@@ -20,7 +20,7 @@ nothing running. This worker is built only on what every platform has:
 
 No ``resource`` limits, ``killpg``, ``/proc``, ``prctl``, control groups or
 namespaces: the layers it reports say exactly that. Hidden grading never comes
-here by itself on Linux (see ``sandbox.plan``).
+here by itself on Linux (see ``grader.trust.policy.plan``).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from typing import Any
 
 from ..model.messages import t
 from . import wire
+from .child import OutputDrain, Spawned, WorkerFailure
 
 LAYERS = ["separate process", "python -I -S", "small environment", "wall-clock limit", "output cap",
           "kill: process tree (psutil)"]
@@ -59,21 +60,19 @@ class _TooLarge:
 
 
 class PortableWorker:
-    """One worker process and its pipes, as ``sandbox.Worker`` is, on portable calls only."""
+    """One worker process and its pipes, as ``grader.trust.worker.Worker`` is, on portable calls only."""
 
     def __init__(self, argv: list[str], config: dict[str, Any], env: dict[str, str], output_cap: int,
                  cwd: str | None = None) -> None:
-        from .sandbox import _OutputDrain, _Spawned
-
         self.started = time.monotonic()
         popen = subprocess.Popen([*argv, json.dumps({**config, "portable": True})], env=env, cwd=cwd,
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.process = _Spawned(popen)
+        self.process = Spawned(popen)
         self._popen = popen
         self._replies: queue.Queue[bytes | _Closed | _TooLarge] = queue.Queue()
         self._reader = threading.Thread(target=self._read_replies, daemon=True)
         self._reader.start()
-        self._drain = _OutputDrain(popen.stderr, output_cap)
+        self._drain = OutputDrain(popen.stderr, output_cap)
         self._drain.start()
         self.dead = False
 
@@ -124,8 +123,6 @@ class PortableWorker:
             raise BrokenPipeError
 
     def request(self, message: dict[str, Any], timeout: float, doing: str) -> dict[str, Any]:
-        from .sandbox import WorkerFailure
-
         if self.dead:
             raise WorkerFailure(t("worker.gone"))
         deadline = time.monotonic() + timeout
@@ -147,7 +144,7 @@ class PortableWorker:
             reply = wire.parse(answer)
         except (ValueError, UnicodeDecodeError):
             reply = None
-        if not isinstance(reply, dict) or not ({"ok"} == set(reply) or {"error"} == set(reply)):
+        if not wire.is_reply(reply):
             self.kill()
             raise WorkerFailure(t("worker.garbled", doing=doing))
         return reply

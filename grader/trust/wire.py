@@ -11,6 +11,10 @@ UTF-8 JSON. Values that JSON cannot carry are tagged objects:
 - ``{"$h": <id>, "t": <type name>, "q": <qualified name>}``: a handle to an
   object that stays in the worker.
 
+The protocol is declared here once, for both sides: the requests (``REQUESTS``: each op and the fields it
+carries; ``request`` builds one and refuses anything else), and the two replies, ``{"ok": value}`` and
+``{"error": record}`` (``ErrorRecord``: built by the worker, read back by the grader with every field bounded).
+
 This module is also sent, as text, to the worker (which cannot read the
 grader's files), so it imports nothing but the standard library and NumPy,
 and nothing of the grader.
@@ -21,7 +25,8 @@ from __future__ import annotations
 import base64
 import json
 import struct
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -32,6 +37,65 @@ NUMERIC_KINDS = "biufc"  # bool, signed, unsigned, float, complex
 
 class WireError(Exception):
     """A message that cannot be decoded as plain data."""
+
+
+# Every request the grader sends: its op, and the fields it carries (``obj`` is a handle's id).
+REQUESTS: dict[str, tuple[str, ...]] = {
+    "install": ("sources", "code", "magic"),  # the submission's modules (and their code), to import from memory
+    "import": ("module",),  # a module of the submission: its handle
+    "helpers": ("source",),  # the unit's helper module, to run
+    "helper": ("name",),  # a name of the helpers: its handle
+    "put": ("value",),  # plain data to keep here: its handle
+    "getattr": ("obj", "name", "q"),  # an attribute: plain data, or a handle (``q``: the object's qualified name)
+    "setattr": ("obj", "name", "value"),
+    "call": ("obj", "args", "kwargs"),
+    "callattr": ("obj", "name", "q", "args", "kwargs"),  # a method looked up and called in one request
+    "getitem": ("obj", "key"),
+    "len": ("obj",),
+    "value": ("obj",),  # an object as plain data
+    "repr": ("obj",),  # ``repr()`` of an object, computed here
+}
+
+
+def request(op: str, **fields: Any) -> dict[str, Any]:
+    """A request of the protocol, with exactly the fields ``REQUESTS`` gives its op."""
+    if op not in REQUESTS or set(fields) != set(REQUESTS[op]):
+        raise ValueError(f"no request {op!r} with fields {sorted(fields)}")
+    return {"op": op, **fields}
+
+
+def is_reply(value: Any) -> TypeGuard[dict[str, Any]]:
+    """Whether ``value`` is one of the protocol's two replies: ``{"ok": ...}`` or ``{"error": ...}``."""
+    return isinstance(value, dict) and (set(value) == {"ok"} or set(value) == {"error"})
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    """What the worker says of an exception that student code (or a request) raised."""
+
+    type: str  # the exception's class name
+    message: str
+    where: str = ""  # ``file:line in function``: the last line of student code it passed through
+    not_implemented: bool = False  # a stub (NotImplementedError)
+    exit: bool = False  # SystemExit
+    params: list[str] | None = None  # the parameter names of what was called (to say on what a call failed)
+    stage: str | None = None  # of a ``callattr``: "lookup" when looking the method up failed
+
+    def reply(self) -> dict[str, Any]:
+        return {"error": {key: value for key, value in asdict(self).items() if value is not None}}
+
+    @classmethod
+    def read(cls, value: Any) -> ErrorRecord | None:
+        """The record of an error reply, each field checked and bounded; None when it is not one."""
+        if not isinstance(value, dict):
+            return None
+        params = value.get("params")
+        names = ([str(p) for p in params] if isinstance(params, list) and len(params) <= 20 and all(
+            isinstance(p, str) and p.isidentifier() and len(p) <= 40 for p in params) else None)
+        stage = value.get("stage")
+        return cls(type=str(value.get("type", "Exception"))[:100], message=str(value.get("message", ""))[:500],
+                   where=str(value.get("where", ""))[:200], not_implemented=value.get("not_implemented") is True,
+                   exit=value.get("exit") is True, params=names, stage=stage if stage in ("lookup", "call") else None)
 
 
 # made once: ``json.dumps`` with any argument of its own builds an encoder at every call

@@ -1,11 +1,12 @@
 """The program that runs inside the sandbox and hosts the student's code.
 
-It is not imported by the grader: ``grader.trust.sandbox`` sends its text (with
+The grader does not run it in its own process: ``grader.trust.policy`` sends its text (with
 ``grader.trust.wire`` as a module named ``_grader_wire``) to a fresh interpreter
 started with ``python -I -S``, because the sandbox cannot read the grader's
-files. It answers one request at a time: import a student module, get or set
-an attribute, call, index, fetch a value. Objects stay here behind handles;
-only plain data (see ``grader.trust.wire``) goes back.
+files, and that interpreter runs ``main`` with its config. It answers one request at a time (the requests of
+``wire.REQUESTS``, each by its handler in ``HANDLERS``): import a student module, get or set an attribute, call,
+index, fetch a value. Objects stay here behind handles; only plain data (see ``grader.trust.wire``) goes back.
+The grader's tests import it as a module (then ``grader.trust.wire`` is its wire).
 
 As a *zygote* (``"zygote"`` in the config) it imports NumPy once (with the
 submodules in ``PRELOADED``) and runs the unit's helpers if it is given them, then forks
@@ -34,13 +35,17 @@ import sys
 import types
 from typing import Any
 
-import _grader_wire as wire  # type: ignore[import-not-found]  # installed by the bootstrap
+try:
+    import _grader_wire as wire  # type: ignore[import-not-found]  # installed by the bootstrap, in the sandbox
+except ImportError:  # imported by the grader's own tests
+    from grader.trust import wire
 
-CONFIG = json.loads(sys.argv[1])
-FD_IN: int = CONFIG.get("fd_in", -1)
-FD_OUT: int = CONFIG.get("fd_out", -1)
-PACKAGE: str = CONFIG["package"]
-ROOT: str = CONFIG["root"]
+# Set by ``main`` from the config the grader passes: the pipes (their descriptors), the submission's package and
+# where it is, the rlimits, and what kind of worker this is (a zygote, a portable worker).
+CONFIG: dict[str, Any] = {}
+FD_IN = FD_OUT = -1
+PACKAGE = "submission"
+ROOT = ""
 
 
 def _limit_resources() -> None:
@@ -200,53 +205,99 @@ def _parameter_names(target: Any) -> list[str]:
         return []
 
 
-def _handle_request(request: dict[str, Any]) -> Any:
-    op = request["op"]
-    if op == "install":
-        _install(request["sources"], request.get("code"), request.get("magic"))
-        return None
-    if op == "import":
-        module = importlib.import_module(f"{PACKAGE}.{request['module']}")
-        return _handle(module, request["module"])
-    if op == "helpers":
-        _install_helpers(str(request["source"]))
-        return None
-    if op == "helper":
-        return _handle(HELPERS[str(request["name"])], str(request["name"]))
-    if op == "put":
-        return _handle(_in(request["value"]))
+# --- the requests (``wire.REQUESTS``), each by its handler ------------------------------------------------
+
+
+def _install_request(request: dict[str, Any]) -> None:
+    _install(request["sources"], request.get("code"), request.get("magic"))
+
+
+def _import(request: dict[str, Any]) -> Any:
+    module = importlib.import_module(f"{PACKAGE}.{request['module']}")
+    return _handle(module, request["module"])
+
+
+def _helpers(request: dict[str, Any]) -> None:
+    _install_helpers(str(request["source"]))
+
+
+def _helper(request: dict[str, Any]) -> Any:
+    return _handle(HELPERS[str(request["name"])], str(request["name"]))
+
+
+def _put(request: dict[str, Any]) -> Any:
+    return _handle(_in(request["value"]))
+
+
+def _getattr(request: dict[str, Any]) -> Any:
     target = objects[request["obj"]]
-    if op == "getattr":
-        value = getattr(target, request["name"])
-        qualname = getattr(value, "__qualname__", None)
-        owner = request.get("q") or type(target).__name__
-        return _out(value, qualname if isinstance(qualname, str) else f"{owner}.{request['name']}")
-    if op == "setattr":
-        setattr(target, request["name"], _in(request["value"]))
-        return None
+    value = getattr(target, request["name"])
+    qualname = getattr(value, "__qualname__", None)
+    owner = request.get("q") or type(target).__name__
+    return _out(value, qualname if isinstance(qualname, str) else f"{owner}.{request['name']}")
+
+
+def _setattr(request: dict[str, Any]) -> None:
+    setattr(objects[request["obj"]], request["name"], _in(request["value"]))
+
+
+def _call(request: dict[str, Any]) -> Any:
+    return _out(objects[request["obj"]](*_in(request["args"]), **_in(request["kwargs"])))
+
+
+def _callattr(request: dict[str, Any]) -> Any:
+    """A method looked up and called in one request (``STAGE`` says which of the two failed)."""
+    STAGE[0] = "lookup"
+    method = getattr(objects[request["obj"]], request["name"])
+    STAGE[0], CALLING[0] = "call", method
+    return _out(method(*_in(request["args"]), **_in(request["kwargs"])))
+
+
+def _getitem(request: dict[str, Any]) -> Any:
+    return _out(objects[request["obj"]][_in(request["key"])])
+
+
+def _len(request: dict[str, Any]) -> int:
+    return int(len(objects[request["obj"]]))
+
+
+def _value(request: dict[str, Any]) -> Any:
+    return wire.encode_plain(objects[request["obj"]])
+
+
+def _repr(request: dict[str, Any]) -> str:
+    text = repr(objects[request["obj"]])
+    if type(text) is not str:
+        raise TypeError("__repr__ did not return a str")
+    return str.__str__(text)[:2000]
+
+
+HANDLERS = {"install": _install_request, "import": _import, "helpers": _helpers, "helper": _helper, "put": _put,
+            "getattr": _getattr, "setattr": _setattr, "call": _call, "callattr": _callattr, "getitem": _getitem,
+            "len": _len, "value": _value, "repr": _repr}
+
+
+def _handle_request(request: dict[str, Any]) -> Any:
+    op = request.get("op") if isinstance(request, dict) else None
+    handler = HANDLERS.get(op) if isinstance(op, str) else None
+    if handler is None:
+        raise ValueError("unknown request")
+    return handler(request)
+
+
+def _error_record(request: Any, error: BaseException) -> Any:
+    """The error reply for ``error``, raised handling ``request``."""
+    op = request.get("op") if isinstance(request, dict) else None
+    params = stage = None
     if op == "call":
-        result = target(*_in(request["args"]), **_in(request["kwargs"]))
-        return _out(result)
-    if op == "callattr":  # a method looked up and called in one request
-        STAGE[0] = "lookup"
-        method = getattr(target, request["name"])
-        STAGE[0], CALLING[0] = "call", method
-        return _out(method(*_in(request["args"]), **_in(request["kwargs"])))
-    if op == "getitem":
-        return _out(target[_in(request["key"])])
-    if op == "len":
-        return int(len(target))
-    if op == "value":
-        return wire.encode_plain(target)
-    if op == "repr":
-        text = repr(target)
-        if type(text) is not str:
-            raise TypeError("__repr__ did not return a str")
-        return str.__str__(text)[:2000]
-    if op == "release":
-        objects.pop(request["obj"], None)
-        return None
-    raise ValueError(f"unknown request {op!r}")
+        params = _parameter_names(objects.get(request.get("obj")))
+    elif op == "callattr":
+        if STAGE[0] == "lookup":
+            stage = "lookup"
+        else:
+            params = _parameter_names(CALLING[0])
+    return wire.ErrorRecord(type(error).__name__, _text(error), _where(error), isinstance(error, NotImplementedError),
+                            isinstance(error, SystemExit), params, stage).reply()
 
 
 class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -411,22 +462,7 @@ def serve() -> None:
         try:
             reply: dict[str, Any] = {"ok": _handle_request(request)}
         except BaseException as error:  # noqa: B036 - student code may raise anything, even SystemExit
-            reply = {
-                "error": {
-                    "type": type(error).__name__,
-                    "message": _text(error),
-                    "where": _where(error),
-                    "not_implemented": isinstance(error, NotImplementedError),
-                    "exit": isinstance(error, SystemExit),
-                }
-            }
-            if request.get("op") == "call":
-                reply["error"]["params"] = _parameter_names(objects.get(request.get("obj")))
-            elif request.get("op") == "callattr":
-                if STAGE[0] == "lookup":
-                    reply["error"]["stage"] = "lookup"
-                else:
-                    reply["error"]["params"] = _parameter_names(CALLING[0])
+            reply = _error_record(request, error)
         STAGE[0], CALLING[0] = "call", None
         for stream in (sys.stdout, sys.stderr):
             try:  # the student's prints must reach the capture before a kill can lose them
@@ -436,11 +472,20 @@ def serve() -> None:
         try:
             _send(reply)
         except TypeError:
-            _send({"error": {"type": "TypeError", "message": "the answer cannot be sent as plain data",
-                             "where": "", "not_implemented": False, "exit": False}})
+            _send(wire.ErrorRecord("TypeError", "the answer cannot be sent as plain data").reply())
 
 
-if CONFIG.get("zygote"):
-    zygote()
-else:
-    serve()
+def main(config: str) -> None:
+    """Run as the config (JSON) says: a zygote, or a worker serving requests until its pipe closes."""
+    global CONFIG, FD_IN, FD_OUT, PACKAGE, ROOT
+    CONFIG = json.loads(config)
+    FD_IN, FD_OUT = CONFIG.get("fd_in", -1), CONFIG.get("fd_out", -1)
+    PACKAGE, ROOT = CONFIG["package"], CONFIG["root"]
+    if CONFIG.get("zygote"):
+        zygote()
+    else:
+        serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

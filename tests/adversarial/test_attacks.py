@@ -36,7 +36,8 @@ from grader.rendering.reports import gradescope
 from grader.rendering.scoring import score_run
 from grader.running.pipeline import run_suites
 from grader.trust import processes
-from grader.trust.sandbox import bubblewrap, bwrap_works, cgroups_work
+from grader.trust.bubblewrap import bubblewrap, bwrap_works
+from grader.trust.policy import cgroups_work
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

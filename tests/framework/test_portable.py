@@ -14,7 +14,7 @@ import pytest
 
 from grader.cli import main as grader_main
 from grader.model.course import load_course
-from grader.trust import portable, sandbox
+from grader.trust import bubblewrap, policy, portable
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 UNIT = load_course(MINI).unit()
@@ -115,7 +115,7 @@ def test_the_grandchildren_were_started_at_all(tmp_path):
 
 def test_check_without_a_sandbox_says_so_once_and_runs_portably(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(portable, "portable_only", lambda: True)
-    monkeypatch.setattr(sandbox, "portable_only", lambda: True)
+    monkeypatch.setattr(policy, "portable_only", lambda: True)
     assert grader_main(["--course", str(MINI), "check", str(UNIT.source_dir)]) == 0
     out, err = capsys.readouterr()
     assert err.count("no sandbox is available here") == 1
@@ -124,8 +124,8 @@ def test_check_without_a_sandbox_says_so_once_and_runs_portably(monkeypatch, cap
     report = tmp_path / "report.json"
     assert grader_main(["--course", str(MINI), "grade", str(UNIT.source_dir), "--json", str(report)]) == 0
     assert json.loads(report.read_text())["extra_data"]["isolation_layers"] == portable.LAYERS
-    with pytest.raises(sandbox.WorkerFailure, match="needs Linux"):
-        sandbox.plan(None, "submission", UNIT.limits, "process")
+    with pytest.raises(policy.WorkerFailure, match="needs Linux"):
+        policy.plan(None, "submission", UNIT.limits, "process")
     capsys.readouterr()
     assert grader_main(["--course", str(MINI), "grade", str(UNIT.source_dir), "--sandbox", "bwrap"]) == 2
     out, err = capsys.readouterr()
@@ -134,7 +134,7 @@ def test_check_without_a_sandbox_says_so_once_and_runs_portably(monkeypatch, cap
 
 
 def test_check_with_the_sandbox_here_says_nothing_of_it(capsys):
-    if not sandbox.bwrap_works():
+    if not bubblewrap.bwrap_works():
         pytest.skip("no bubblewrap here: check runs portably")
     assert grader_main(["--course", str(MINI), "check", str(UNIT.source_dir)]) == 0
     assert "no sandbox" not in capsys.readouterr().err

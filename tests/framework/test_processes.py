@@ -16,8 +16,9 @@ from grader.model.course import load_course
 from grader.running.intake import take
 from grader.running.pipeline import run_suites
 from grader.running.session import Session, StudentError
-from grader.trust import processes, sandbox
-from grader.trust.sandbox import cgroups_work
+from grader.trust import policy, processes
+from grader.trust.child import OutputDrain
+from grader.trust.policy import cgroups_work
 
 MINI = load_course(Path(__file__).parent / "fixtures" / "mini").unit()
 
@@ -178,7 +179,7 @@ def test_every_rlimit_is_as_hard_as_it_is_soft_inside_the_worker(tmp_path, mode)
     shutil.copytree(MINI.source_dir, folder)
     (folder / "arith.py").write_text((folder / "arith.py").read_text() + RLIMITS_PROBE)
     taken = take(folder, list(MINI.modules), 256)
-    planned = sandbox.plan(taken.root, taken.package, MINI.limits, mode).config["rlimits"]
+    planned = policy.plan(taken.root, taken.package, MINI.limits, mode).config["rlimits"]
     assert {"RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE"} <= set(planned)
     session = Session(taken, MINI.limits, mode)
     try:
@@ -212,7 +213,7 @@ def test_the_output_drain_keeps_its_cap_in_memory_however_much_is_printed():
 
     read, write = os.pipe()
     cap = 64 << 10
-    drain = sandbox._OutputDrain(os.fdopen(read, "rb"), cap)
+    drain = OutputDrain(os.fdopen(read, "rb"), cap)
     tracemalloc.start()
     try:
         drain.start()

@@ -92,3 +92,32 @@ def test_a_payload_that_contains_itself_is_refused_as_the_standard_encoder_refus
 def test_replies_that_are_not_one_json_value_in_utf8_are_refused(body):
     with pytest.raises(ValueError):
         wire.parse(body)
+
+
+# --- the protocol, declared once --------------------------------------------------------------------------
+
+
+def test_every_request_has_its_handler_in_the_worker_and_no_handler_lacks_a_request():
+    from grader.trust import worker_main  # importing it runs nothing: it has a main()
+
+    assert set(worker_main.HANDLERS) == set(wire.REQUESTS)
+    assert not worker_main.CONFIG  # set by main() alone
+
+
+def test_a_request_carries_exactly_its_fields():
+    assert wire.request("getattr", obj=3, name="x", q="Layer") == {"op": "getattr", "obj": 3, "name": "x", "q": "Layer"}
+    for op, fields in (("release", {"obj": 1}), ("len", {}), ("len", {"obj": 1, "extra": 2})):
+        with pytest.raises(ValueError, match="no request"):
+            wire.request(op, **fields)
+
+
+def test_an_error_record_crosses_and_is_read_back_bounded():
+    record = wire.ErrorRecord("ValueError", "bad", "conv_layer.py:3 in padding", params=["input_array", "zp"])
+    assert wire.is_reply(record.reply()) and wire.ErrorRecord.read(record.reply()["error"]) == record
+    forged = {"type": "X" * 500, "message": "m" * 5000, "where": 7, "not_implemented": "yes", "exit": 1,
+              "params": ["ok", "not an identifier"], "stage": "elsewhere"}
+    read = wire.ErrorRecord.read(forged)
+    assert read is not None and len(read.type) == 100 and len(read.message) == 500 and read.where == "7"
+    assert (read.not_implemented, read.exit, read.params, read.stage) == (False, False, None, None)
+    assert wire.ErrorRecord.read("not a record") is None
+    assert not wire.is_reply({"ok": 1, "error": 2}) and not wire.is_reply([1])

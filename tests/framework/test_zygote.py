@@ -7,9 +7,10 @@ import marshal
 import pytest
 
 from grader.running.intake import take
-from grader.running.pipeline import open_submission
-from grader.running.session import StudentError, fetch
-from grader.trust.sandbox import SANDBOX_ROOT, Zygote, zygotes_work
+from grader.running.session import StudentError, fetch, open_submission
+from grader.trust.bubblewrap import SANDBOX_ROOT
+from grader.trust.policy import zygotes_work
+from grader.trust.zygote import Zygote
 
 needs_zygotes = pytest.mark.skipif(not zygotes_work("auto"), reason="zygotes need bubblewrap and control groups")
 

@@ -96,10 +96,10 @@ _builtins.open = _guarded_open
 def main() -> int:
     exec(compile(POISON, "posixless", "exec"), {})
     sys.path.insert(0, str(ROOT))
-    from grader.trust import sandbox
+    from grader.trust import policy
 
-    original = sandbox._worker_source()
-    sandbox._worker_source = lambda: POISON + "\n" + original  # every worker starts poisoned too
+    original = policy.worker_source()
+    policy.worker_source = lambda: POISON + "\n" + original  # every worker starts poisoned too
     command, rest = sys.argv[1], sys.argv[2:]
     if command == "verdicts":
         sys.path.insert(0, str(ROOT / "tests" / "interpreters"))
