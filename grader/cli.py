@@ -335,8 +335,10 @@ def _similarity_section(unit: Unit, entries: list[Any], out: Path, args: argpars
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
     from .classwork import class_report
-    from .classwork.batch import BadClass, discover, grade_all, results
+    from .classwork.batch import grade_all
+    from .classwork.discovery import BadClass, discover
     from .classwork.exports import write_grades_csv, write_nbgrader
+    from .classwork.outputs import results
 
     unit = _unit(args)
     feedback = _feedback(unit, args)
@@ -382,7 +384,7 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .classwork.batch import RESULTS, results
+    from .classwork.outputs import RESULTS, results
 
     unit = _unit(args)
     out = Path(args.out)

@@ -253,7 +253,7 @@ def style_problems(unit: Unit, say: Any = print) -> list[str]:
     similarity pass: students who wrote them would be flagged as copies. The rule is the pass's own (its default
     threshold), so it is as fair to a unit of twenty lines as to one of two hundred. Needs copydetect (the
     ``batch`` extra); without it, said and skipped."""
-    from ..classwork.batch import Entry
+    from ..classwork.discovery import Entry
     from ..classwork.similarity import DEFAULT_THRESHOLD, available, compare_class
 
     styles = unit.content("styles")

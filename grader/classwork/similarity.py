@@ -34,7 +34,7 @@ from ..model.course import Unit
 from ..model.files import csv_text, write_atomically
 from ..running.deadline import Stopped, each_within
 from ..running.intake import take
-from .batch import Entry
+from .discovery import Entry
 
 CSV = "similarity.csv"
 K = 25  # characters of normalized code per fingerprint (copydetect's noise threshold)
@@ -46,7 +46,7 @@ SECONDS_PER_SUBMISSION = 5.0
 
 
 @dataclass
-class Print:
+class CodePrints:
     """A module's fingerprints, in the shape ``copydetect.detector.compare_files`` reads."""
 
     raw_code: str
@@ -100,35 +100,35 @@ def available() -> bool:
     return True
 
 
-def fingerprint(source: str, boilerplate: Any = None) -> Print:
+def code_prints(source: str, boilerplate: Any = None) -> CodePrints:
     _, filter_code, document_fingerprints, token_coverage = _tools()
     filtered, offsets = filter_code(source, "module.py", "python")
     hashes, index = document_fingerprints(filtered, K, WINDOW, boilerplate if boilerplate is not None else [])
-    return Print(source, filtered, offsets, {int(h) for h in hashes}, {int(h): i for h, i in index.items()},
+    return CodePrints(source, filtered, offsets, {int(h) for h in hashes}, {int(h): i for h, i in index.items()},
                  K, float(token_coverage(index, K, len(filtered))))
 
 
-def _without(print_: Print, common: set[int]) -> Print:
-    """``print_`` with the passages in ``common`` treated as boilerplate."""
+def _without(prints: CodePrints, common: set[int]) -> CodePrints:
+    """``prints`` with the passages in ``common`` treated as boilerplate."""
     _, _, _, token_coverage = _tools()
-    index = {h: i for h, i in print_.hash_idx.items() if h not in common}
-    return Print(print_.raw_code, print_.filtered_code, print_.offsets, set(index), index, K,
-                 float(token_coverage(index, K, len(print_.filtered_code))))
+    index = {h: i for h, i in prints.hash_idx.items() if h not in common}
+    return CodePrints(prints.raw_code, prints.filtered_code, prints.offsets, set(index), index, K,
+                      float(token_coverage(index, K, len(prints.filtered_code))))
 
 
-def _read(unit: Unit, entry: Entry, boilerplate: dict[str, Any]) -> dict[str, Print]:
+def _read(unit: Unit, entry: Entry, boilerplate: dict[str, Any]) -> dict[str, CodePrints]:
     """In a child: the fingerprints of each module of ``entry`` that the intake accepts."""
     intake = take(entry.path, list(unit.modules), unit.limits.source_kb)
-    return {name: fingerprint(source, boilerplate.get(name)) for name, source in intake.sources.items()}
+    return {name: code_prints(source, boilerplate.get(name)) for name, source in intake.sources.items()}
 
 
 def _fingerprint_class(unit: Unit, entries: list[Entry], boilerplate: dict[str, Any], jobs: int,
-                       left_out: dict[str, str]) -> dict[str, dict[str, Print]]:
+                       left_out: dict[str, str]) -> dict[str, dict[str, CodePrints]]:
     """Every submission's fingerprints, ``jobs`` children at a time, each submission within
     ``SECONDS_PER_SUBMISSION`` of its own: one that overruns them is left out and named, and costs no other
     submission its place."""
     found = each_within(SECONDS_PER_SUBMISSION, lambda entry: _read(unit, entry, boilerplate), entries, jobs)
-    prints: dict[str, dict[str, Print]] = {}
+    prints: dict[str, dict[str, CodePrints]] = {}
     for entry, result in zip(entries, found):
         if isinstance(result, Stopped):
             code = result.reason.code
@@ -186,7 +186,7 @@ def _marked(source: str, slices: Any) -> str:
     return "".join(parts)
 
 
-def _compare(a: str, b: str, prints: dict[str, dict[str, Print]]) -> Pair:
+def _compare(a: str, b: str, prints: dict[str, dict[str, CodePrints]]) -> Pair:
     """How much of ``a``'s code ``b`` holds and the other way round, module by module, and where."""
     compare_files = _tools()[0]
     overlap = [0.0, 0.0]
@@ -224,14 +224,14 @@ def compare_class(unit: Unit, entries: list[Entry], threshold: float = DEFAULT_T
     for name in unit.modules:
         stub = unit.stubs_dir / f"{name}.py"
         if stub.is_file():
-            boilerplate[name] = np.array(sorted(fingerprint(stub.read_text(encoding="utf-8")).hashes), dtype=np.int64)
+            boilerplate[name] = np.array(sorted(code_prints(stub.read_text(encoding="utf-8")).hashes), dtype=np.int64)
     prints = _fingerprint_class(unit, entries, boilerplate, jobs, left_out)
     students = [entry.student for entry in entries if entry.student in prints]
     # passages held by more than `common` submissions are shared material, not evidence
     holders: dict[tuple[str, int], list[str]] = defaultdict(list)
     for student in students:
-        for module, print_ in prints[student].items():
-            for value in print_.hashes:
+        for module, code in prints[student].items():
+            for value in code.hashes:
                 holders[(module, value)].append(student)
     shared_by_many: dict[str, set[int]] = defaultdict(set)
     for (module, value), who in holders.items():

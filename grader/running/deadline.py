@@ -187,8 +187,8 @@ class _Server:
     """A forked child that does ``work`` on each item it is given, one at a time, and sends each result back."""
 
     pid: int
-    given: int  # the pipe it reads item numbers from
-    told: int  # the pipe its results come back on
+    to_child: int  # the pipe it reads item numbers from
+    from_child: int  # the pipe its results come back on
     since: int  # its start, in clock ticks (to find what it left behind)
     current: int | None = None
     started: float = 0.0
@@ -218,18 +218,18 @@ def each_within(seconds: float, work: Callable[[A], T], items: Sequence[A], jobs
                     server = servers.get(slot) or servers.setdefault(slot, _serve(work, items, servers))
                     server.current, server.started = queue.popleft(), time.monotonic()
                     try:
-                        os.write(server.given, _FRAME.pack(server.current))
+                        os.write(server.to_child, _FRAME.pack(server.current))
                     except OSError:
                         pass  # it has ended: seen below
             busy = [server for server in servers.values() if server.current is not None]
             wait = max(0.0, min(server.started + seconds for server in busy) - time.monotonic()) if busy else 0.0
-            ready = set(select.select([server.told for server in busy], [], [], min(wait, 1.0))[0])
+            ready = set(select.select([server.from_child for server in busy], [], [], min(wait, 1.0))[0])
             for slot, server in list(servers.items()):
                 if server.current is None:
                     continue
-                if server.told in ready and _hear(server, results):
+                if server.from_child in ready and _receive(server, results):
                     continue
-                ended = server.told in ready  # readable with nothing in it: the child is gone
+                ended = server.from_child in ready  # readable with nothing in it: the child is gone
                 if ended or time.monotonic() - server.started > seconds:
                     reason = t("run.stopped.deadline", seconds=round(seconds)) if not ended else None
                     status = _retire(server, {s.pid for s in servers.values() if s is not server})
@@ -242,17 +242,17 @@ def each_within(seconds: float, work: Callable[[A], T], items: Sequence[A], jobs
 
 
 def _serve(work: Callable[[A], T], items: Sequence[A], siblings: dict[int, _Server]) -> _Server:
-    given_read, given_write = os.pipe()
-    told_read, told_write = os.pipe()
+    tasks_read, tasks_write = os.pipe()
+    reports_read, reports_write = os.pipe()
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
             os.setpgid(0, 0)
             die_with_parent()
-            for fd in (given_write, told_read, *(f for s in siblings.values() for f in (s.given, s.told))):
+            for fd in (tasks_write, reports_read, *(f for s in siblings.values() for f in (s.to_child, s.from_child))):
                 os.close(fd)
-            with os.fdopen(given_read, "rb") as asked, os.fdopen(told_write, "wb") as answers:
+            with os.fdopen(tasks_read, "rb") as asked, os.fdopen(reports_write, "wb") as answers:
                 while number := asked.read(_FRAME.size):
                     (index,) = _FRAME.unpack(number)
                     try:
@@ -265,15 +265,15 @@ def _serve(work: Callable[[A], T], items: Sequence[A], siblings: dict[int, _Serv
             code = 0
         finally:
             os._exit(code)
-    os.close(given_read)
-    os.close(told_write)
+    os.close(tasks_read)
+    os.close(reports_write)
     info = processes.process_info(pid)
-    return _Server(pid, given_write, told_read, info.start if info is not None else 0)
+    return _Server(pid, tasks_write, reports_read, info.start if info is not None else 0)
 
 
-def _hear(server: _Server, results: list[T | Stopped | None]) -> bool:
+def _receive(server: _Server, results: list[T | Stopped | None]) -> bool:
     """Read what the server sent; True when its current item's result is complete (and recorded)."""
-    chunk = os.read(server.told, 1 << 20)
+    chunk = os.read(server.from_child, 1 << 20)
     if not chunk:
         return False
     server.pending += chunk
@@ -293,7 +293,7 @@ def _hear(server: _Server, results: list[T | Stopped | None]) -> bool:
 def _retire(server: _Server, others: set[int]) -> int:
     """End a server (and whatever it started, sparing the ``others`` servers); its wait status."""
     _end(server.pid, server.since, others)
-    for fd in (server.given, server.told):
+    for fd in (server.to_child, server.from_child):
         with contextlib.suppress(OSError):
             os.close(fd)
     _, status = os.waitpid(server.pid, 0)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.classwork.batch import discover
+from grader.classwork.discovery import discover
 from grader.classwork.similarity import DEFAULT_THRESHOLD, compare_class
 from grader.model.course import load_course
 

@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from grader.authoring.mistakes import load_mistakes
-from grader.classwork.batch import RESULTS, Entry, LocalBatch, grade_all
+from grader.classwork.batch import grade_all
+from grader.classwork.discovery import Entry
+from grader.classwork.local import LocalExecutor
+from grader.classwork.outputs import RESULTS
 from grader.model.course import load_course
 from grader.rendering.feedback import Feedback
 from grader.rendering.scoring import score_run
@@ -245,12 +248,12 @@ def test_workers_forked_from_a_zygote_find_numpy_random_loaded(tmp_path):
     assert [report["score"] for report in reports] == [10 if started_warm else 0 for started_warm in warm]
 
 
-def scripted_batch(tmp_path: Path, students: list[str], **options) -> tuple[LocalBatch, dict[str, int]]:
+def scripted_batch(tmp_path: Path, students: list[str], **options) -> tuple[LocalExecutor, dict[str, int]]:
     """A batch whose grading is scripted by name: ``crash`` ends its process, ``raises`` raises, ``hang`` never
     ends; any other writes a report naming the process that graded it. Returns the batch and, per student
     graded, that process's pid."""
     out = tmp_path / "out"
-    batch = LocalBatch(UNIT, out, SEED, options.pop("jobs", 2), Feedback.for_unit(UNIT), "process", **options)
+    batch = LocalExecutor(UNIT, out, SEED, options.pop("jobs", 2), Feedback.for_unit(UNIT), "process", **options)
     batch.todo = [(Entry(name, tmp_path / name), "print") for name in students]
 
     def grade(entry, print_, zygote):
@@ -270,7 +273,7 @@ def scripted_batch(tmp_path: Path, students: list[str], **options) -> tuple[Loca
     return batch, {name: report["pid"] for name, report in said.items() if "pid" in report}
 
 
-def cores_of(batch: LocalBatch) -> dict[str, list[int]]:
+def cores_of(batch: LocalExecutor) -> dict[str, list[int]]:
     """The cores each student's grading process could run on, as it saw them (a ``scripted_batch``)."""
     return {name: json.loads((batch.out / name / RESULTS).read_text())["cores"] for name in batch.graded}
 
@@ -286,7 +289,7 @@ def test_garbage_in_cycles_does_not_pile_up_in_a_child_that_grades_many(tmp_path
     """Each submission leaves 20 MB that only a collection can free (a cycle, as a traceback and its frames
     make); a child grades all 20 in turn."""
     out = tmp_path / "out"
-    batch = LocalBatch(UNIT, out, SEED, 1, Feedback.for_unit(UNIT), "process")
+    batch = LocalExecutor(UNIT, out, SEED, 1, Feedback.for_unit(UNIT), "process")
     batch.todo = [(Entry(f"s{index:02}", tmp_path), "print") for index in range(20)]
 
     def grade(entry, print_, zygote):

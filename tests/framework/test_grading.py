@@ -511,7 +511,7 @@ def test_what_the_code_printed_reaches_students_only_when_no_test_is_hidden(grad
                                   "tests/units/mini/data.json", "course.yaml"])
 def test_the_course_fingerprint_changes_with_every_part_a_grade_depends_on(mini_copy, part):
     """A class is regraded when a hidden suite, the course code, helpers, hints, data or course.yaml change."""
-    from grader.classwork.batch import course_fingerprint
+    from grader.classwork.fingerprints import course_fingerprint
     from grader.model.course import load_course
 
     before = course_fingerprint(load_course(mini_copy).unit())

@@ -19,7 +19,8 @@ from markdown_it import MarkdownIt
 
 from grader.authoring.mistakes import Mistake, materialize
 from grader.classwork import exports, lms, similarity
-from grader.classwork.batch import CLASS_FILES, RESULTS, BadClass, discover
+from grader.classwork.discovery import CLASS_FILES, BadClass, discover
+from grader.classwork.outputs import RESULTS
 from grader.model.course import load_course
 from grader.rendering.inert import code_span, markdown_text, visible
 from grader.running.intake import MAX_NOTEBOOK_DEPTH, nesting, take
@@ -315,7 +316,8 @@ def test_a_name_that_is_not_utf8_is_refused(tmp_path):
 
 
 def test_a_folder_nested_thousands_deep_is_fingerprinted_without_recursion(tmp_path):
-    from grader.classwork.batch import Entry, fingerprint
+    from grader.classwork.discovery import Entry
+    from grader.classwork.fingerprints import submission_fingerprint as fingerprint
 
     deep = tmp_path / "deep"
     levels = [deep]
@@ -338,7 +340,8 @@ def test_a_folder_nested_thousands_deep_is_fingerprinted_without_recursion(tmp_p
 def test_a_same_size_change_with_its_time_kept_is_graded_again(tmp_path):
     """A fix that keeps the file's size and time (``cp -p``, ``rsync -t``, an unzip) changes the fingerprint: a
     file is known by its bytes, not by its size and time."""
-    from grader.classwork.batch import Entry, fingerprint
+    from grader.classwork.discovery import Entry
+    from grader.classwork.fingerprints import submission_fingerprint as fingerprint
 
     folder = Path(shutil.copytree(UNIT.source_dir, tmp_path / "s", ignore=shutil.ignore_patterns("__pycache__")))
     module = folder / "arith.py"

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.classwork.batch import RESULTS, grade_all
+from grader.classwork.batch import grade_all
+from grader.classwork.outputs import RESULTS
 from grader.classwork.times import git_times, read_times_file
 from grader.model.course import CourseError, load_course
 from grader.model.late import LatePolicy, assess, describe_duration, parse_duration, parse_time

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.classwork.batch import RESULTS
+from grader.classwork.outputs import RESULTS
 from grader.model.files import csv_text, safe_cell
 
 ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,Email address,ID number

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from grader.classwork import similarity
-from grader.classwork.batch import Entry, discover
 from grader.classwork.class_report import similarity_section
+from grader.classwork.discovery import Entry, discover
 
 SOLVED_ARITH = '''"""Task 1: numbers."""
 
@@ -216,5 +216,5 @@ def test_entries_are_read_by_the_intake_in_every_shape(mini, tmp_path):
 
 def test_copydetect_is_what_compares():
     assert similarity.available()
-    print_ = similarity.fingerprint("def f(a):\n    return a + 1  # one more\n" * 3)
-    assert print_.hashes and "one more" not in print_.filtered_code and "V" in print_.filtered_code
+    prints = similarity.code_prints("def f(a):\n    return a + 1  # one more\n" * 3)
+    assert prints.hashes and "one more" not in prints.filtered_code and "V" in prints.filtered_code

@@ -1,0 +1,54 @@
+"""What grade-all writes for each student, and reads back: ``<student>/feedback.md``, then ``results.json``
+(written last, atomically: the mark that the student is done), each made from a graded run."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..model.course import Unit
+from ..model.files import write_atomically, write_json
+from ..model.results import Run
+from ..rendering.feedback import Feedback, markdown
+from ..rendering.reports import gradescope
+from ..rendering.scoring import score_run
+
+RESULTS = "results.json"
+FEEDBACK = "feedback.md"
+
+
+def clean_partial(folder: Path) -> None:
+    """Remove temporary files of a write that was interrupted (they start with a dot)."""
+    if folder.is_dir():
+        for leftover in folder.glob(".*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def write_student(out: Path, student: str, report: dict[str, Any], page: str) -> None:
+    """The student's outputs: feedback first, then results.json, the mark that the student is done."""
+    folder = out / student
+    write_atomically(folder / FEEDBACK, page)
+    write_json(folder / RESULTS, report)
+
+
+def render_reports(unit: Unit, run: Run, feedback: Feedback, fingerprint: str,
+                   submitted_at: datetime | None = None) -> tuple[dict[str, Any], str]:
+    """The Gradescope report (with the fingerprint) and the feedback page of one graded run."""
+    score = score_run(unit, run, submitted_at)
+    report = gradescope(score, run, feedback)
+    report["extra_data"]["fingerprint"] = fingerprint
+    return report, markdown(unit, score, run, feedback)
+
+
+def results(out: Path, students: list[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """Each student's report in ``out`` (None where there is none)."""
+    for student in students:
+        try:
+            yield student, json.loads((out / student / RESULTS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            yield student, None
