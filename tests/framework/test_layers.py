@@ -140,3 +140,13 @@ def test_the_cycle_finder_sees_a_cycle():
     assert cycles({a: {b}, b: {c}, c: {a}}) == [[a, b, c]] and cycles({a: {b}, b: set(), c: {a}}) == []
     assert module_of("trust.wire.frame") == GRADER / "trust" / "wire.py"
     assert GRADER / "running" / "session.py" in import_graph()[GRADER / "running" / "plugin.py"]
+
+
+PYTEST_PRIVATE = ("_pytest", "_setupstate", "_initrequest", "._request", "_fixtureinfo", "name2fixturedefs",
+                  ".callspec", "_pytestfixturefunction", "FixtureFunctionDefinition")
+
+
+def test_pytests_private_parts_are_reached_from_one_module_only():
+    reached = {str(path.relative_to(GRADER)): [name for name in PYTEST_PRIVATE if name in path.read_text()]
+               for path in GRADER.rglob("*.py")}
+    assert {path for path, names in reached.items() if names} == {"running/pytest_internals.py"}, reached

@@ -313,13 +313,19 @@ def test_a_conftest_that_calls_the_tests_itself_gets_pytests_protocol(monkeypatc
     assert not [n for n in went if "/mini/" in n]
 
 
-def test_a_pytest_without_the_internals_it_uses_gets_pytests_protocol(monkeypatch, mini):
-    """The light protocol runs on two private parts of pytest (the session's setup state, an item's fresh request);
-    where a pytest lacks them, every test goes through pytest's protocol, and grading is the same."""
+@pytest.mark.parametrize("missing", ["an attribute", "PARAMETER"])
+def test_a_pytest_without_the_internals_it_uses_gets_pytests_protocol(monkeypatch, mini, missing):
+    """The light protocol runs on a few private parts of pytest (``grader.running.pytest_internals``); where a
+    pytest lacks one, every test goes through pytest's protocol, and grading is the same."""
+    from grader.running import pytest_internals
+
     went = answered_yes(monkeypatch, "_may_go_light")
     before = outcomes(run_suites(mini, mini.source_dir, seed=SEED))
     assert went
     went.clear()
-    monkeypatch.setattr(pipeline, "_LIGHT_NEEDS", {**pipeline._LIGHT_NEEDS, "item": "_a_part_this_pytest_lacks"})
+    if missing == "PARAMETER":
+        monkeypatch.setattr(pytest_internals, "PARAMETER", None)
+    else:  # as if this pytest lacked one of the attributes it checks (its setup state, a request, a closure)
+        monkeypatch.setattr(pytest_internals, "available", lambda item: False)
     after = outcomes(run_suites(mini, mini.source_dir, seed=SEED))
     assert not went and after == before
