@@ -140,6 +140,9 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "importing {module}.py gave no module",
         "zh": "导入 {module}.py 没有得到模块",
     },
+    # --- grader questions --------------------------------------------------------------
+    "questions.heading": {"en": "{unit}: questions for {student}", "zh": "{unit}：{student} 的题目"},
+    "questions.heading_default": {"en": "{unit}: questions for the default variant", "zh": "{unit}：默认版本的题目"},
     # --- the grader's own work on a submission, stopped at its deadline --------------
     "run.stopped.deadline": {
         "en": "grading stopped: reading and checking this submission took the grader more than {seconds} s, so "

@@ -332,11 +332,11 @@ def test_a_roster_is_read_or_refused_with_one_line(tmp_path_factory, rows, raw, 
 @given(metadata=st.one_of(plain, st.fixed_dictionaries({"created_at": st.one_of(written_times, plain),
                                                         "users": plain})))
 def test_gradescope_metadata_gives_a_usable_time_or_none(tmp_path_factory, metadata):
-    from grader import cli
+    from grader.cli import common as cli
 
     path = tmp_path_factory.mktemp("meta") / "submission_metadata.json"
     path.write_text(json.dumps(metadata, default=str))
-    read = timed(EXAMPLE_SECONDS, cli._metadata, path)
+    read = timed(EXAMPLE_SECONDS, cli.read_metadata, path)
     assert isinstance(read, dict)
     created = read.get("created_at")
     if isinstance(created, str):
@@ -344,7 +344,7 @@ def test_gradescope_metadata_gives_a_usable_time_or_none(tmp_path_factory, metad
             assert usable(POLICY.read_time(created))
         except ValueError:
             pass
-    student = timed(EXAMPLE_SECONDS, cli._metadata_student, path)
+    student = timed(EXAMPLE_SECONDS, cli.metadata_student, path)
     assert student is None or isinstance(student, str)
 
 

@@ -1,0 +1,64 @@
+"""``grader check``: the public checks, task by task, as a student sees them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from ..model.files import write_atomically
+from ..model.messages import t
+from ..rendering.feedback import markdown
+from ..rendering.guide import PLAIN, TERMINAL, guide
+from .common import (
+    SUBMISSION_HELP,
+    feedback_of,
+    graded,
+    run_options,
+    student_option,
+    submission_path,
+    unit_of,
+    write_file,
+)
+
+
+def _sandbox_here() -> bool:
+    """Whether the sandbox (bubblewrap, on Linux) works on this machine."""
+    from ..trust.bubblewrap import bwrap_works
+    from ..trust.portable import portable_only
+
+    return not portable_only() and bwrap_works()
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    unit = unit_of(args)
+    feedback = feedback_of(unit, args)
+    path = submission_path(args.path) if args.path else unit.stubs_dir
+    if path is None:
+        return 2
+    if args.sandbox == "auto" and not _sandbox_here():
+        # a student's own machine (Windows, macOS, a Linux without user namespaces): the portable worker, said once
+        args.sandbox = "portable"
+        print(feedback.say(t("check_cmd.portable")), file=sys.stderr)
+    score, run = graded(unit, path, "public", args)
+    coloured = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    print(guide(unit, score, run, str(path), feedback, TERMINAL if coloured else PLAIN))
+    if args.feedback:
+        page = markdown(unit, score, run, feedback)
+        if not write_file(args.feedback, lambda p: write_atomically(p, page), "feedback"):
+            return 1
+    # a failing check fails the command, so a CI run (GitHub Classroom) stays red until the work is right
+    return 0 if score.score == score.max_score and not run.intake_problems else 1
+
+
+def register(commands: Any) -> None:
+    command = commands.add_parser(
+        "check", help="run the public checks (default: on exercises/)",
+        description="Run the public checks, task by task, with hints and the next step. Exit status: 0 when "
+                    "every check passes, 1 while any fails (or a report cannot be written), 2 when PATH does not "
+                    "exist or the course is broken.")
+    command.add_argument("path", nargs="?", help=f"{SUBMISSION_HELP} (default: the course's exercises/)")
+    student_option(command)
+    run_options(command)
+    command.set_defaults(func=cmd_check)

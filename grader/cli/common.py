@@ -1,0 +1,177 @@
+"""What every command shares: the course and unit it works on, the student and the submission time it was
+given, writing its files, and the options several commands take."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..model.course import Course, Unit, load_course
+from ..model.late import LatePolicy, describe_time
+from ..model.messages import LANGUAGES
+from ..model.results import Kind, Run
+from ..rendering.feedback import Feedback
+from ..rendering.inert import visible
+from ..rendering.scoring import Score, score_run
+from ..running.deadline import run_within
+from ..running.pipeline import seed_for
+from ..running.plugin import DEFAULT_SEED
+
+SUBMISSION_HELP = "a submission: a folder laid out like exercises/, a .zip of one, or a notebook (.ipynb)"
+
+
+class UsageError(Exception):
+    """A command line the grader cannot act on; the message says why (exit status 2)."""
+
+
+def course_of(args: argparse.Namespace) -> Course:
+    return load_course(Path(args.course) if args.course else None)
+
+
+def unit_of(args: argparse.Namespace) -> Unit:
+    return course_of(args).unit(args.unit)
+
+
+def feedback_of(unit: Unit, args: argparse.Namespace) -> Feedback:
+    return Feedback.for_unit(unit, args.lang)
+
+
+def student_of(args: argparse.Namespace) -> str | None:
+    """Whose numbers: ``--student``, else Gradescope's ``submission_metadata.json`` (its first user), else a
+    ``student_id`` file here or at the course's root (a student bundle's README asks for one)."""
+    if getattr(args, "student", None):
+        return str(args.student).strip()
+    if getattr(args, "metadata", None):
+        return metadata_student(Path(args.metadata))
+    for folder in (Path.cwd(), Path(args.course) if args.course else None):
+        if folder is not None and (folder / "student_id").is_file():
+            text = (folder / "student_id").read_text(encoding="utf-8", errors="replace").strip()[:200]
+            return text or None
+    return None
+
+
+def read_metadata(path: Path) -> dict[str, Any]:
+    """Gradescope's ``submission_metadata.json`` ({} when it cannot be read: grading goes on without it)."""
+    try:
+        if path.stat().st_size > 1 << 20:
+            raise ValueError("too large")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError, RecursionError):
+        return {}
+
+
+def metadata_student(path: Path) -> str | None:
+    try:
+        return str((read_metadata(path).get("users") or [])[0]["id"])
+    except (KeyError, IndexError, TypeError):
+        print(f"grader: {path} names no student (users[0].id); grading the default variant", file=sys.stderr)
+        return None
+
+
+def no_policy_note(unit: Unit) -> None:
+    """Said when submission times were given for a unit without a late policy."""
+    print(f"grader: unit {unit.id} has no late policy; --submitted-at changes nothing", file=sys.stderr)
+
+
+def no_time_note(unit: Unit, policy: LatePolicy, how: str) -> None:
+    """Said when a unit is due but no submission time was given (``how``: where one could have come from)."""
+    print(f"grader: unit {unit.id} is due {describe_time(policy.due, policy.zone)}, but no submission time was given "
+          f"({how}): no late penalty applied", file=sys.stderr)
+
+
+def submitted_at(unit: Unit, args: argparse.Namespace) -> datetime | None:
+    """When the submission was made, for the unit's late policy: ``--submitted-at``, else the Gradescope
+    metadata's ``created_at``. Without a policy there is nothing to apply; without a time, no penalty (said)."""
+    policy, given = unit.model.late, getattr(args, "submitted_at", None)
+    if policy is None:
+        if given:
+            no_policy_note(unit)
+        return None
+    if given:
+        try:
+            return policy.read_time(given)
+        except ValueError as error:
+            raise UsageError(f"--submitted-at: {error}") from None
+    created = read_metadata(Path(args.metadata)).get("created_at") if getattr(args, "metadata", None) else None
+    if isinstance(created, str):
+        try:
+            return policy.read_time(created)
+        except ValueError as error:
+            print(f"grader: {args.metadata}: created_at: {error}; no late penalty applied", file=sys.stderr)
+            return None
+    no_time_note(unit, policy, "--submitted-at, or --metadata with created_at")
+    return None
+
+
+def graded(unit: Unit, path: Path, kind: Kind, args: argparse.Namespace) -> tuple[Score, Run]:
+    student = student_of(args)
+    moment = submitted_at(unit, args) if kind == "hidden" else None
+    run = run_within(unit, path, kind, seed=seed_for(unit, student, args.seed), sandbox_mode=args.sandbox,
+                     student=student)
+    return score_run(unit, run, moment), run
+
+
+def write_file(path: str, writer: Callable[[Path], None], what: str) -> bool:
+    try:
+        writer(Path(path))
+    except OSError as error:
+        print(f"grader: cannot write the {what} to {path}: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True
+
+
+def submission_path(given: str) -> Path | None:
+    """The submission to grade, or None (said on stderr) when nothing is there: a usage error, not a 0."""
+    path = Path(given)
+    if not path.exists():
+        print(f"grader: {given}: no such file or folder", file=sys.stderr)
+        return None
+    return path
+
+
+def listed(names: list[str]) -> str:
+    """Students' names on one terminal line: each shown inert (a name may hold any character but ``/``)."""
+    return ", ".join(visible(name) for name in names)
+
+
+def count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def has(package: str) -> bool:
+    """Whether this installation holds ``grader.<package>`` (a student bundle leaves the instructors' out)."""
+    return importlib.util.find_spec(f"grader.{package}") is not None
+
+
+def unit_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--unit", metavar="ID", help="the unit (default: the only one, or the default one)")
+
+
+def run_options(command: argparse.ArgumentParser, feedback_file: bool = True) -> None:
+    unit_option(command)
+    command.add_argument("--seed", type=int, default=None,
+                         help=f"seed of the randomized cases (default: the student's own, else {DEFAULT_SEED})")
+    command.add_argument("--lang", choices=list(LANGUAGES), help="language of the feedback (default: the course's)")
+    if feedback_file:
+        command.add_argument("--feedback", metavar="FILE", help="write a Markdown feedback page here")
+    command.add_argument("--sandbox", choices=["auto", "bwrap", "process", "portable"], default="auto",
+                         help="isolation of student code (default: the strongest available)")
+
+
+def student_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--student", metavar="ID", help="whose numbers the questions are (and whose random cases); "
+                         "default: a student_id file here, else the default variant")

@@ -1,0 +1,99 @@
+"""``grader export`` (and grade-all's ``--lms``): the LMS grade files from a graded class."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..model.course import Unit
+from ..model.files import write_atomically
+from ..rendering.inert import visible
+from .common import UsageError, count, listed, unit_of, unit_option
+
+
+def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]],
+                 args: argparse.Namespace) -> bool:
+    """Write the LMS files asked for (``--lms``) from ``reports`` and the roster; False when it cannot."""
+    from ..classwork.lms import FILES, RosterError, canvas, moodle, read_roster
+
+    if not args.lms:
+        if args.roster:
+            print("grader: --roster is read for an LMS file: add --lms canvas or --lms moodle", file=sys.stderr)
+        return True
+    if not args.roster:
+        raise UsageError("--lms needs --roster ROSTER.csv (the class list; a Canvas gradebook export will do)")
+    mapping = unit.course.model.roster
+    try:
+        roster = read_roster(Path(args.roster), args.roster_id or mapping.id)
+        scores = {student: float(report["score"]) if report is not None else None for student, report in reports}
+        title = args.assignment_title or unit.name(unit.language)
+        for lms in dict.fromkeys(args.lms):
+            if lms == "canvas":
+                export = canvas(unit, scores, roster, mapping, title, args.assignment_id)
+            else:
+                export = moodle(scores, roster, mapping, title, args.moodle_id)
+            write_atomically(out / FILES[lms], export.text)
+            graded = len(roster.rows) - len(export.without_grade)
+            print(f"{lms}: {out / FILES[lms]}: {len(roster.rows)} roster students, {graded} with a grade")
+            if export.without_grade:
+                print(f"  {count(len(export.without_grade), 'roster student has', 'roster students have')} no "
+                      f"grade (an empty cell): {listed(export.without_grade)}")
+            if export.without_roster:
+                print(f"  {count(len(export.without_roster), 'graded submission has', 'graded submissions have')} "
+                      f"no roster row (left out of the file): {listed(export.without_roster)}")
+    except RosterError as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return False
+    for problem in dict.fromkeys(roster.problems):
+        print(f"  ! {visible(problem)}")
+    return True
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..classwork.outputs import RESULTS, results
+
+    unit = unit_of(args)
+    out = Path(args.out)
+    if not out.is_dir():
+        print(f"grader: {out} is not a folder of graded results (grade-all's --out)", file=sys.stderr)
+        return 2
+    students = sorted(p.parent.name for p in out.glob(f"*/{RESULTS}"))
+    reports = []
+    for student, report in results(out, students):
+        if report is not None and report.get("extra_data", {}).get("unit", unit.id) != unit.id:
+            print(f"  ! {visible(student)}: graded for unit {report['extra_data']['unit']}, not {unit.id}; left out",
+                  file=sys.stderr)
+            continue
+        reports.append((student, report))
+    print(f"{unit.name(unit.language)}: {len(reports)} graded students in {out}", file=sys.stderr)
+    return 0 if lms_exports(unit, out, reports, args) else 1
+
+
+def lms_options(command: argparse.ArgumentParser, required: bool = False) -> None:
+    """The options of the LMS files, which grade-all and export share."""
+    command.add_argument("--lms", choices=["canvas", "moodle"], action="append", required=required,
+                         help="write OUT/canvas.csv or OUT/moodle.csv for the LMS's grade import (repeatable)")
+    command.add_argument("--roster", metavar="CSV", required=required,
+                         help="the class list (a Canvas gradebook export will do; see `roster:` in course.yaml)")
+    command.add_argument("--roster-id", metavar="COLUMN", help="the roster column holding each student's id as "
+                         "their submission is named (default: course.yaml's roster.id, else 'SIS Login ID')")
+    command.add_argument("--assignment-title", metavar="TITLE", help="the grade column's title (default: the "
+                         "unit's)")
+    command.add_argument("--assignment-id", metavar="ID", help="Canvas: the assignment's id, so the import updates "
+                         "that assignment (without one, Canvas creates a new assignment)")
+    command.add_argument("--moodle-id", choices=["email", "idnumber"], default="email",
+                         help="Moodle: identify students by email address (default) or ID number")
+
+
+def register(commands: Any) -> None:
+    command = commands.add_parser(
+        "export", help="write LMS grade files from a graded class (grade-all's --out), without regrading",
+        description="Write Canvas or Moodle grade import files from the results.json files in OUT and a roster. "
+                    "Exit status: 0 when written; 1 when a file cannot be written or the roster cannot be read; 2 "
+                    "when OUT is not a graded class or the course is broken.")
+    command.add_argument("out", metavar="OUT", help="grade-all's --out folder")
+    lms_options(command, required=True)
+    unit_option(command)
+    command.set_defaults(func=cmd_export)
