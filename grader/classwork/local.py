@@ -87,9 +87,8 @@ def slot_cores(jobs: int) -> list[int] | None:
 
     A grading child and its worker hand every request back and forth, a few hundred times a submission. On
     one core a hand-over is a switch from one process to the other; on two it wakes the other core, and on a
-    virtual machine each wake costs the host's work too. Pinned, a class of 400 with two jobs took about 10%
-    less time (and about 4% less CPU) on a two-core virtual machine. The price is that the system cannot move
-    a slot away from a core that something else keeps busy.
+    virtual machine each wake costs the host's work too (docs/performance.md has what pinning gave). The
+    price is that the system cannot move a slot away from a core that something else keeps busy.
     """
     try:
         usable = sorted(os.sched_getaffinity(0))

@@ -28,7 +28,7 @@ from ..trust.policy import SandboxMode
 from . import pytest_internals as internals
 from .course_code import load_code
 from .plugin import DEFAULT_SEED, GradingContext, hand_over
-from .session import Session, StudentError, open_submission
+from .session import LiveSubmission, StudentError, open_submission
 
 _PREFIXES = ("grader.running.session.NotImplementedYet: ", "grader.running.session.StudentError: ",
              "grader.kit.diagnosis.Mismatch: ",
@@ -403,7 +403,7 @@ def seed_for(unit: Unit, student: str | None, forced: int | None = None) -> int:
     return variant_seed(unit.id, student) if student is not None else DEFAULT_SEED
 
 
-def collect_run(collector: Collector, session: Session, seed: int, started: float, unit: Unit,
+def collect_run(collector: Collector, session: LiveSubmission, seed: int, started: float, unit: Unit,
                 student: str | None = None) -> Run:
     """What a graded run produced, once the session is closed (its output is complete only then)."""
     return Run(

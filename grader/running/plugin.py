@@ -26,7 +26,7 @@ import pytest
 
 from ..model.course import Unit, find_course_root, load_course
 from .course_code import load_code
-from .session import Session, Submission, open_submission
+from .session import LiveSubmission, Submission, open_submission
 
 DEFAULT_SEED = 1234
 
@@ -51,7 +51,7 @@ class GradingContext:
     """
 
     unit: Unit
-    session: Session
+    session: LiveSubmission
     seed: int
     code: ModuleType | None = None
     recorder: dict[str, Any] | None = None

@@ -1,6 +1,6 @@
 """The trusted side of the proxy: student objects as seen from the tests.
 
-``Session`` owns the worker of one submission: it starts it on demand, starts
+``LiveSubmission`` owns the worker of one submission: it starts it on demand, starts
 a fresh one after a crash or a timeout, remembers which modules cannot be
 imported, and enforces the submission's overall time budget. ``Remote`` is a
 student object that stays in the worker; using it sends a request. Answers
@@ -67,7 +67,7 @@ class Remote:
     __slots__ = ("_session", "_id", "_type", "_label", "_generation", "_shape")
     _id: int
 
-    def __init__(self, session: Session, ident: int, type_name: str, label: str,
+    def __init__(self, session: LiveSubmission, ident: int, type_name: str, label: str,
                  shape: tuple[int, ...] | None = None) -> None:
         object.__setattr__(self, "_session", session)
         object.__setattr__(self, "_id", ident)
@@ -243,7 +243,7 @@ def fetch(value: Remote | Any) -> Any:
 
 
 @dataclass
-class Session:
+class LiveSubmission:
     """The running submission of one student, reached through its worker."""
 
     intake: Intake
@@ -470,7 +470,7 @@ class Session:
 class Submission:
     """What a test sees as the ``submission`` fixture: modules by attribute."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: LiveSubmission) -> None:
         self._session = session
 
     def __getattr__(self, name: str) -> Remote:
@@ -487,7 +487,7 @@ class Submission:
 
 
 def helpers_of(unit: Unit) -> str | None:
-    """The source of the unit's worker-side helpers, sent into every worker (see ``Session``)."""
+    """The source of the unit's worker-side helpers, sent into every worker (see ``LiveSubmission``)."""
     path = unit.content("helpers")
     return path.read_text(encoding="utf-8") if path is not None else None
 
@@ -495,11 +495,11 @@ def helpers_of(unit: Unit) -> str | None:
 @contextlib.contextmanager
 def open_submission(unit: Unit, submission: Path, sandbox_mode: policy.SandboxMode = "auto",
                     zygote: Zygote | None = None,
-                    helpers: str | None = None) -> Iterator[Session]:
+                    helpers: str | None = None) -> Iterator[LiveSubmission]:
     """The pipeline's first steps, the same for every way of grading: intake (nothing of the submission runs),
     then a session whose worker starts on first use; closed, with every process of it, on the way out."""
     taken = take(submission, list(unit.modules), unit.limits.source_kb, answers=unit.has_questions)
-    session = Session(taken, unit.limits, sandbox_mode, zygote=zygote,
+    session = LiveSubmission(taken, unit.limits, sandbox_mode, zygote=zygote,
                       helpers=helpers if helpers is not None else helpers_of(unit))
     try:
         yield session

@@ -311,8 +311,8 @@ def test_a_child_that_grades_many_keeps_no_submission_it_is_done_with(tmp_path, 
     log = tmp_path / "sessions.txt"
     monkeypatch.setenv("SESSIONS_SEEN", str(log))
     graded_in_turn(tmp_path, "def test_count_the_sessions(submission):\n"
-                             "    import gc, os\n    from grader.running.session import Session\n"
-                             "    alive = sum(isinstance(o, Session) for o in gc.get_objects())\n"
+                             "    import gc, os\n    from grader.running.session import LiveSubmission\n"
+                             "    alive = sum(isinstance(o, LiveSubmission) for o in gc.get_objects())\n"
                              "    with open(os.environ['SESSIONS_SEEN'], 'a') as seen:\n"
                              "        seen.write(f'{alive}\\n')\n", [f"s{index}" for index in range(8)])
     counts = [int(line) for line in log.read_text().split()]

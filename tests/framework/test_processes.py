@@ -15,7 +15,7 @@ import pytest
 from grader.model.course import load_course
 from grader.running.intake import take
 from grader.running.pipeline import run_suites
-from grader.running.session import Session, StudentError
+from grader.running.session import LiveSubmission, StudentError
 from grader.trust import policy, processes
 from grader.trust.child import OutputDrain
 from grader.trust.policy import cgroups_work
@@ -130,7 +130,7 @@ def slow_variant(tmp_path: Path, body: str) -> Path:
 
 def test_a_worker_killed_from_outside_mid_call_fails_that_call_and_the_next_one_runs(tmp_path):
     taken = take(slow_variant(tmp_path, "import time; time.sleep(30)"), list(MINI.modules), 256)
-    session = Session(taken, MINI.limits)
+    session = LiveSubmission(taken, MINI.limits)
     try:
         arrays = session.module("arrays")
         assert arrays.Scaler(2.0).factor == 2.0
@@ -181,7 +181,7 @@ def test_every_rlimit_is_as_hard_as_it_is_soft_inside_the_worker(tmp_path, mode)
     taken = take(folder, list(MINI.modules), 256)
     planned = policy.plan(taken.root, taken.package, MINI.limits, mode).config["rlimits"]
     assert {"RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE"} <= set(planned)
-    session = Session(taken, MINI.limits, mode)
+    session = LiveSubmission(taken, MINI.limits, mode)
     try:
         seen = session.module("arith").rlimits(sorted(planned))
     finally:
@@ -194,7 +194,7 @@ def test_fetch_reads_a_remote_object_and_gives_plain_data_back_as_it_is(tmp_path
     from grader.kit import fetch
 
     taken = take(MINI.source_dir, list(MINI.modules), 256)
-    session = Session(taken, MINI.limits, helpers=MINI.content("helpers").read_text())
+    session = LiveSubmission(taken, MINI.limits, helpers=MINI.content("helpers").read_text())
     try:
         scaler = session.module("arrays").Scaler(2.0)
         assert scaler.factor == 2.0 and fetch(scaler.factor) == 2.0  # an attribute read is plain data already
