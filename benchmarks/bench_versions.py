@@ -5,7 +5,7 @@ alternating between the two trees so that the machine's load falls on both
 alike: ``grader grade`` of the default unit's solutions and of its stubs
 (median of ``--repeat``), and ``grader grade-all`` over the same generated
 class (``--size`` submissions, built by each tree's own benchmarks/bench_batch.py
-class maker from the same mix).
+class maker from the same mix), each run alternating with the other tree's.
 
     python benchmarks/bench_versions.py --before c0e6e04 [--repeat 7] [--size 100]
 """
@@ -62,12 +62,13 @@ def main() -> int:
                     grade = [sys.executable, "-m", "grader", "grade"]
                     for case, path in (("grade solutions", "solutions"), ("grade exercises", "exercises")):
                         times[name].setdefault(case, []).append(timed([*grade, path, "--json", report], tree))
+            commands = {name: [sys.executable, "-m", "grader", "grade-all", str(classes[name]), "--out",
+                               str(Path(temp) / f"out-{name}"), "--force"] for name in trees}
             for name, tree in trees.items():
-                out = Path(temp) / f"out-{name}"
-                command = [sys.executable, "-m", "grader", "grade-all", str(classes[name]), "--out", str(out),
-                           "--force"]
-                timed(command, tree)  # warm
-                times[name]["grade-all"] = [timed(command, tree) for _ in range(max(1, args.repeat // 3))]
+                timed(commands[name], tree)  # warm
+            for _ in range(max(1, args.repeat // 3)):  # alternating, as the single grades are
+                for name, tree in trees.items():
+                    times[name].setdefault("grade-all", []).append(timed(commands[name], tree))
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=ROOT, capture_output=True)
     print(f"{'':20} {'before':>10} {'now':>10} {'now/before':>11}")
