@@ -16,6 +16,7 @@ from .common import (
     feedback_of,
     graded,
     run_options,
+    student_of,
     student_option,
     submission_path,
     unit_of,
@@ -41,6 +42,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         # a student's own machine (Windows, macOS, a Linux without user namespaces): the portable worker, said once
         args.sandbox = "portable"
         print(feedback.say(t("check_cmd.portable")), file=sys.stderr)
+    if unit.has_questions and student_of(args) is None:
+        print(feedback.say(t("check_cmd.no_student")), file=sys.stderr)
     score, run = graded(unit, path, "public", args)
     coloured = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     print(guide(unit, score, run, str(path), feedback, TERMINAL if coloured else PLAIN))

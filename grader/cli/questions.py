@@ -40,6 +40,8 @@ def cmd_questions(args: argparse.Namespace) -> int:
         print(f"# the answers of {student or 'the default variant'}, unit {unit.id}")
         print(yaml.safe_dump(answer_key(unit, student), allow_unicode=True, sort_keys=False), end="")
         return 0
+    if student is None:
+        print(render(t("check_cmd.no_student"), lang), file=sys.stderr)
     heading = (t("questions.heading", unit=unit.name(lang), student=student) if student else
                t("questions.heading_default", unit=unit.name(lang)))
     print(render(heading, lang))

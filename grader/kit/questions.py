@@ -220,8 +220,10 @@ def _walk(node: ast.AST, names: dict[str, Fraction], depth: int) -> Fraction:
         _bounded(_bits(value))
         return value
     if isinstance(node, ast.Name):
+        if not names:  # a word where a number was asked for (minus, "five", 负一)
+            raise AnswerError(t("answer.word", name=node.id[:30]))
         if node.id not in names:
-            raise AnswerError(t("answer.unknown_name", name=node.id[:30], names=", ".join(names) or "-"))
+            raise AnswerError(t("answer.unknown_name", name=node.id[:30], names=", ".join(names)))
         return names[node.id]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand = _walk(node.operand, names, depth + 1)

@@ -89,6 +89,12 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "your code's process is no longer running",
         "zh": "运行你的代码的进程已经结束",
     },
+    # --- what the grader was doing in the student's code when it failed -----------------
+    "doing.importing": {"en": "importing {module}.py", "zh": "导入 {module}.py 的过程"},
+    "doing.starting": {"en": "starting your code's process", "zh": "启动运行你的代码的进程的过程"},
+    "doing.reading": {"en": "reading {what}", "zh": "读取 {what} 的过程"},
+    "doing.sending": {"en": "handing test data to your code", "zh": "把测试数据交给你的代码的过程"},
+    "doing.helper": {"en": "preparing the test helper {name}", "zh": "准备测试辅助对象 {name} 的过程"},
     # --- the session: what student code did ------------------------------------------
     "session.budget": {
         "en": "the submission used up its {seconds:g} s time budget",
@@ -227,8 +233,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "无法读取提交的内容（{error}）；请提交练习文件夹、它的 zip 压缩包或 notebook",
     },
     "intake.notebook_missing": {
-        "en": "{path} has no answer cell for {module}.py (a code cell whose nbgrader grade_id is {module})",
-        "zh": "{path} 中没有 {module}.py 的答题单元（nbgrader grade_id 为 {module} 的代码单元）",
+        "en": "{path} has no answer cell for {module}.py: it was deleted, or replaced by a new cell; copy the cell "
+              "that starts the {module} part back from the notebook you were given, and write your code in it",
+        "zh": "{path} 中没有 {module}.py 的答题单元：它被删掉了，或者被一个新单元代替了；请从发给你的 notebook 中把 "
+              "{module} 部分开头的那个单元复制回来，把代码写在里面",
     },
     "intake.not_folder": {
         "en": "the submission {path} is not a folder",
@@ -278,6 +286,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "answer.unknown_name": {
         "en": "uses {name}, which is not one of its names ({names})",
         "zh": "用到了 {name}，它不在可用的名字中（{names}）",
+    },
+    "answer.word": {
+        "en": "cannot be read as a number ({name} is a word): write it in digits, such as -1 or 3/4",
+        "zh": "无法读作一个数（{name} 是一个词）：请用数字写，例如 -1 或 3/4",
     },
     "answer.power": {"en": "raises to a power that is not a small whole number", "zh": "的指数不是较小的整数"},
     "answer.division_by_zero": {"en": "divides by zero", "zh": "除以了零"},
@@ -424,13 +436,36 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "feedback.seed": {"en": "Seed {seed}; grader {version}.", "zh": "随机种子 {seed}；评分程序 {version}。"},
     # --- grader check ---------------------------------------------------------------------
     "check_cmd.title": {"en": "{title}: public checks of {path}", "zh": "{title}：对 {path} 的公开检查"},
-    "check_cmd.task": {"en": "{title}: {passed}/{total} checks pass", "zh": "{title}：通过 {passed}/{total} 项检查"},
-    "check_cmd.score": {"en": "Public score: {score}/{max_score}", "zh": "公开测试得分：{score}/{max_score}"},
+    "check_cmd.task": {"en": "{title}: {passed}/{total} checks pass", "zh": "{title}：{passed}/{total} 项检查正确"},
+    "check_cmd.task_questions": {
+        "en": "{title}: {passed}/{total} answers are there and can be read",
+        "zh": "{title}：{total} 个答案中有 {passed} 个已经写好、可以读取",
+    },
+    "check_cmd.questions_form": {
+        "en": "For the questions, only the form of your answers is checked here: whether they are right is "
+              "judged when your work is graded.",
+        "zh": "对于课程中的问题，这里只检查答案的格式；答案是否正确，要到正式评分时才判断。",
+    },
+    "check_cmd.no_student": {
+        "en": "Note: there is no student_id file here, so the questions use the default numbers, not yours. Put "
+              "your student id in a file named student_id in this folder (or give --student ID).",
+        "zh": "提示：这里没有 student_id 文件，所以题目用的是默认的数字，而不是你自己的。请把你的学号写进本文件夹中"
+              "名为 student_id 的文件（或者使用 --student 学号）。",
+    },
+    "check_cmd.score": {"en": "Public score: {score}/{max_score}", "zh": "公开检查得分：{score}/{max_score}"},
     "check_cmd.next": {"en": "Next: implement {function}.", "zh": "下一步：实现 {function}。"},
     "check_cmd.fix": {"en": "Next: fix {function} ({test} fails).", "zh": "下一步：修正 {function}（{test} 未通过）。"},
     "check_cmd.fix_module": {
         "en": "Next: fix {module}.py so that it can be imported (see above).",
         "zh": "下一步：修正 {module}.py，使它能够被导入（见上文）。",
+    },
+    "check_cmd.fix_answer": {
+        "en": "Next: fix your answer to {question} in answers.yaml (see above).",
+        "zh": "下一步：修改 answers.yaml 中你对 {question} 的答案（见上文）。",
+    },
+    "check_cmd.fix_notebook": {
+        "en": "Next: put the answer cell for {module}.py back into your notebook (see above).",
+        "zh": "下一步：把 {module}.py 的答题单元放回你的 notebook（见上文）。",
     },
     "check_cmd.fix_task": {
         "en": "Next: the checks of {task} could not run (see above).",
@@ -439,6 +474,16 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "check_cmd.answer": {
         "en": "Next: answer {question} in answers.yaml (`grader questions` shows your numbers).",
         "zh": "下一步：在 answers.yaml 中回答 {question}（`grader questions` 会显示你的题目）。",
+    },
+    "check_cmd.printed": {"en": "your code printed:", "zh": "你的代码输出了："},
+    "check_cmd.printed_more": {
+        "en": "[... {count} more characters not shown]",
+        "zh": "[……还有 {count} 个字符没有显示]",
+    },
+    "check_cmd.passes": {"en": "passes", "zh": "通过"},
+    "check_cmd.same_import": {
+        "en": "{tests}: cannot run, {module}.py cannot be imported (see above)",
+        "zh": "{tests}：无法运行，因为无法导入 {module}.py（见上文）",
     },
     "check_cmd.ok": {"en": "ok", "zh": "通过"},
     "check_cmd.fail": {"en": "FAIL", "zh": "未通过"},

@@ -6,7 +6,7 @@ Running a submission (``grader.running``) fills these in; rendering
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from .messages import Text
@@ -23,6 +23,16 @@ class Finding:
     mistake: str | None = None
 
 
+@dataclass(frozen=True)
+class Printed:
+    """What the student's code printed (through ``print``, ``sys.stdout`` or ``sys.stderr``) while the grader
+    was ``doing`` one thing in it: the text kept, and how many characters more there were."""
+
+    doing: Text | str  # importing filter.py, Filter(3, 3, 1)...
+    text: str
+    more: int = 0
+
+
 @dataclass
 class Outcome:
     nodeid: str
@@ -34,6 +44,7 @@ class Outcome:
     message: str = ""
     duration: float = 0.0
     finding: Finding | None = None  # why it failed, as data, when the test said so
+    printed: list[Printed] = field(default_factory=list)  # what its calls printed (public checks only)
 
 
 @dataclass

@@ -9,11 +9,12 @@ symbols on a terminal, words when piped.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from ..model.course import Task, Unit
 from ..model.messages import Language, Text, render, t
-from ..model.results import Outcome, Run
+from ..model.results import Outcome, Printed, Run
 from .feedback import Feedback, points, visibility
 from .inert import visible
 from .scoring import Score
@@ -29,7 +30,14 @@ class Style:
     def mark(self, passed: bool, feedback: Feedback) -> str:
         if self.colour:
             return self.paint("✓", "32") if passed else self.paint("✗", "31")
-        return feedback.say(t("check_cmd.ok" if passed else "check_cmd.fail"))
+        words = [feedback.say(t(code)) for code in ("check_cmd.ok", "check_cmd.fail")]
+        word = words[0 if passed else 1]
+        return word + " " * (max(map(width, words)) - width(word))  # the tasks' titles line up under each other
+
+
+def width(text: str) -> int:
+    """How many columns ``text`` takes on a terminal: two for each wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 TERMINAL = Style(True)
@@ -90,8 +98,14 @@ def next_step(score: Score, lang: Language = "en") -> Text | None:
             continue
         if task.task.questions:  # one test per question, named by its id: test_...[question_id]
             question = failures[0].name.partition("[")[2].rstrip("]") or failures[0].name
+            finding = failures[0].finding
+            if finding is not None and finding.text.code != "question.missing":  # answered, but not readably
+                return t("check_cmd.fix_answer", question=question)
             return t("check_cmd.answer", question=question)
         wrong = [outcome for outcome in failures if not _stub(outcome)]
+        finding = wrong[0].finding if wrong else None
+        if finding is not None and finding.text.code == "intake.notebook_missing":
+            return t("check_cmd.fix_notebook", module=_unreadable_module(wrong[0]))
         if wrong and _unreadable_module(wrong[0]):
             return t("check_cmd.fix_module", module=_unreadable_module(wrong[0]))
         if wrong:
@@ -104,29 +118,72 @@ def next_step(score: Score, lang: Language = "en") -> Text | None:
     return None
 
 
+SHOWN_LINES = 20  # of what one check's calls printed, at most this many lines
+SHOWN_CHARACTERS = 2000  # and this many characters are shown under it
+
+
+def printed_lines(printed: list[Printed], feedback: Feedback, style: Style) -> list[str]:
+    """What a check's calls printed, under it: the first lines, each inert, and how much more there was."""
+    text = "".join(part.text for part in printed)
+    more = sum(part.more for part in printed)
+    if not text.strip() and not more:
+        return []
+    shown = text[:SHOWN_CHARACTERS].splitlines(keepends=True)[:SHOWN_LINES]
+    left = more + len(text) - sum(len(line) for line in shown)
+    lines = ["       " + feedback.say(t("check_cmd.printed"))]
+    lines += ["       " + style.paint("| ", "2") + visible(line.rstrip("\r\n")) for line in shown]
+    if left > 0:
+        lines.append("       " + style.paint("| ", "2") + feedback.say(t("check_cmd.printed_more", count=left)))
+    return lines
+
+
 def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, style: Style) -> str:
     say = feedback.say
     title = unit.name(feedback.lang)
     lines = [style.paint(say(t("check_cmd.title", title=title, path=path)), "1"), ""]
+    # what stops a module from being read or imported at all, first, once: each check it stops points up here
+    for problem in run.intake_problems.values():
+        lines.append(f" ! {render(problem, feedback.lang, visible)}")
+    unreadable = set(run.intake_problems)  # modules whose failure to import is told already
+    for task in score.tasks:
+        for scored in task.tests:
+            module, finding = _unreadable_module(scored.outcome), scored.outcome.finding
+            if module and module not in unreadable and finding is not None:
+                unreadable.add(module)
+                lines.append(f" ! {render(finding.text, feedback.lang, visible)}")
     for task in score.tasks:
         complete = bool(task.tests) and task.passed == len(task.tests) and not task.problem
         mark = style.mark(complete, feedback)
-        counts = t("check_cmd.task", title=task.task.name(feedback.lang), passed=task.passed, total=len(task.tests))
+        counts = t("check_cmd.task_questions" if task.task.questions else "check_cmd.task",
+                   title=task.task.name(feedback.lang), passed=task.passed, total=len(task.tests))
         lines.append(f" {mark} {say(counts)}")
         if task.problem and task.problem is not run.stopped:  # a stopped run's reason is said once, below
             lines.append(f"     ! {render(task.problem, feedback.lang, visible)}")
+        again: dict[str, list[str]] = {}  # per module: checks of this task that failed for a failure told already
         for scored in task.tests:
             outcome = scored.outcome
             if outcome.passed:
+                if printed_lines(outcome.printed, feedback, style):
+                    lines.append(f"     + {outcome.name}: {say(t('check_cmd.passes'))}")
+                    lines += printed_lines(outcome.printed, feedback, style)
+                continue
+            module = _unreadable_module(outcome)
+            if module and not outcome.printed:
+                again.setdefault(module, []).append(outcome.name)
                 continue
             message = feedback.message(outcome, visibility(task.task, outcome), visible)
             lines.append(f"     - {outcome.name}: {message}")
             hint = feedback.hint(outcome)
             if hint:
                 lines.append("       " + style.paint(hint, "33"))
-    for problem in [*run.intake_problems.values(), *([run.stopped] if run.stopped is not None else [])]:
-        lines.append(f" ! {render(problem, feedback.lang, visible)}")
+            lines += printed_lines(outcome.printed, feedback, style)
+        for module, names in again.items():
+            lines.append(f"     - {say(t('check_cmd.same_import', tests=', '.join(names), module=module))}")
+    if run.stopped is not None:
+        lines.append(f" ! {render(run.stopped, feedback.lang, visible)}")
     lines += ["", say(t("check_cmd.score", score=points(score.score), max_score=points(score.max_score)))]
+    if any(task.task.questions for task in score.tasks):
+        lines.append(say(t("check_cmd.questions_form")))
     step = next_step(score, feedback.lang) if run.stopped is None else None
     if step is not None:
         lines.append(style.paint(say(step), "1"))

@@ -146,6 +146,9 @@ class Collector:
 
     def __init__(self) -> None:
         self.outcomes: dict[str, Outcome] = {}
+        self.printing: LiveSubmission | None = None  # whose prints each test gets (``_printed_until``), if any
+        self._printing_test: str | None = None
+        self._printing_from = 0
         self.collection_errors: dict[str, str] = {}
         self._light: dict[Path, bool] = {}  # per test folder (its conftests): may the light protocol run?
         self._light_items: dict[str, bool] = {}  # per test, decided once: a batch runs each test once a student
@@ -276,6 +279,7 @@ class Collector:
         xfail or an exception group still goes through pytest's report). Items
         it cannot run so (see ``_may_go_light``) get pytest's protocol.
         """
+        self.printed_until(item.nodeid)
         outcome = self.outcomes.get(item.nodeid)
         if outcome is None or not self._may_go_light(item):
             return None
@@ -303,6 +307,17 @@ class Collector:
             self._record(item, outcome, teardown)
         internals.release(function)  # as pytest's protocol: no fixture stays referenced
         return True
+
+    def printed_until(self, nodeid: str | None) -> None:
+        """Give the test that ran last what the submission printed since it began; the next one (``nodeid``, None
+        at the end) gets what is printed from now on. A test's own protocol (ours or pytest's) runs between two
+        calls: its setup, its call and its teardown all print into it."""
+        if self.printing is None:
+            return
+        printed = self.printing.printed
+        if self._printing_test is not None and self._printing_test in self.outcomes:
+            self.outcomes[self._printing_test].printed.extend(printed[self._printing_from:])
+        self._printing_test, self._printing_from = nodeid, len(printed)
 
     def _record(self, item: pytest.Item, outcome: Outcome, call: pytest.CallInfo[None]) -> None:
         excinfo = call.excinfo
@@ -442,10 +457,13 @@ def run_suites(
     files = [str(unit.suite_file(t, kind)) for t in tasks]
     collector = Collector()
     with open_submission(unit, submission, sandbox_mode) as session:
+        if kind == "public":  # shown under each check on the student's own machine; hidden grading never shows it
+            collector.printing = session
         context = GradingContext(unit, session, seed, code if code is not None else load_code(unit), record, student)
         forget_suites(unit, files)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(pytest_args(unit, files), plugins=[collector, _HandOver(context)])
+        collector.printed_until(None)
     return collect_run(collector, session, seed, started, unit, student)
 
 

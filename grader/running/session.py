@@ -22,6 +22,7 @@ import numpy as np
 
 from ..model.course import Limits, Unit
 from ..model.messages import Text, t
+from ..model.results import Printed
 from ..trust import policy, wire
 from ..trust.child import WorkerFailure, joined_output
 from ..trust.portable import PortableWorker
@@ -96,7 +97,7 @@ class Remote:
     def _lookup(self, name: str) -> Any:
         return self._session.request(
             wire.request("getattr", obj=self._ident(), name=name, q=self._label),
-            f"reading {self._label}.{name}",
+            t("doing.reading", what=f"{self._label}.{name}"),
         )
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -154,7 +155,7 @@ class Method(Remote):
         return self._session.request(
             wire.request("callattr", obj=owner._ident(), name=self._name, q=owner._label,
                          args=self._session.encode(list(args)), kwargs=self._session.encode(dict(kwargs))),
-            self._label, call=(args, kwargs), reading=f"reading {owner._label}.{self._name}",
+            self._label, call=(args, kwargs), reading=t("doing.reading", what=f"{owner._label}.{self._name}"),
         )
 
     def _ident(self) -> int:
@@ -239,7 +240,7 @@ def fetch(value: Remote | Any) -> Any:
     already gave, say) is returned as it is."""
     if not isinstance(value, Remote):
         return value
-    return value._session.request(wire.request("value", obj=value._ident()), f"reading {value._label}")
+    return value._session.request(wire.request("value", obj=value._ident()), t("doing.reading", what=value._label))
 
 
 @dataclass
@@ -261,6 +262,8 @@ class LiveSubmission:
     module_attributes: dict[tuple[int, str], Remote] = field(default_factory=dict)
     methods: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, name) -> the method's label
     helper_handles: dict[str, Remote] = field(default_factory=dict)  # the helpers looked up in this worker
+    printed: list[Printed] = field(default_factory=list)  # what each request printed, in order (``_hear``)
+    _printed_kept: int = 0
 
     def __post_init__(self) -> None:
         self._cold: policy.Plan | None = None
@@ -297,12 +300,13 @@ class LiveSubmission:
 
     def _install_helpers(self, worker: Worker | PortableWorker) -> None:
         try:
-            reply = worker.request(wire.request("helpers", source=self.helpers), self.limits.import_seconds, "starting")
+            reply = worker.request(wire.request("helpers", source=self.helpers), self.limits.import_seconds,
+                                   t("doing.starting"))
         except WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.gone")) from None
         if "error" in reply:  # the course's helpers run before any student code: the student broke nothing yet
             worker.kill()
-            raise StudentError(t("worker.garbled", doing="starting"))
+            raise StudentError(t("worker.garbled", doing=t("doing.starting")))
 
     def _forked_worker(self, zygote: Zygote) -> Worker | PortableWorker:
         """A worker from the zygote, given this submission's sources (checked by intake) first."""
@@ -317,12 +321,12 @@ class LiveSubmission:
             code = {name: base64.b64encode(data).decode("ascii") for name, data in self.intake.code.items()}
             reply = worker.request(wire.request("install", sources=self.intake.sources, code=code,
                                                 magic=base64.b64encode(importlib.util.MAGIC_NUMBER).decode("ascii")),
-                                   self.limits.import_seconds, "starting")
+                                   self.limits.import_seconds, t("doing.starting"))
         except WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.gone")) from None
         if "error" in reply:
             worker.kill()
-            raise StudentError(t("worker.garbled", doing="starting"))
+            raise StudentError(t("worker.garbled", doing=t("doing.starting")))
         return worker
 
     @property
@@ -355,8 +359,8 @@ class LiveSubmission:
 
     # -- requests -----------------------------------------------------------
 
-    def request(self, message: dict[str, Any], doing: str, timeout: float | None = None,
-                call: tuple[tuple[Any, ...], dict[str, Any]] | None = None, reading: str = "") -> Any:
+    def request(self, message: dict[str, Any], doing: Text | str, timeout: float | None = None,
+                call: tuple[tuple[Any, ...], dict[str, Any]] | None = None, reading: Text | str = "") -> Any:
         """Send ``message``; ``doing`` names it in messages, ``call`` (its arguments) says on what it failed;
         ``reading`` names the lookup of a method called in the same request, should that lookup fail."""
         worker = self._ensure_worker()
@@ -369,6 +373,8 @@ class LiveSubmission:
             reply = worker.request(message, limit, doing)
         except WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.garbled", doing=doing)) from None
+        if "printed" in reply:
+            self._hear(doing, *wire.printed(reply))
         if "error" in reply:
             record = wire.ErrorRecord.read(reply["error"])
             if record is None:
@@ -382,8 +388,17 @@ class LiveSubmission:
             worker.kill()
             raise StudentError(t("session.not_plain")) from None
 
+    def _hear(self, doing: Text | str, text: str, more: int) -> None:
+        """Keep what a request printed, up to the output cap over the whole submission; past it, only counted."""
+        room = max(self._output_cap - self._printed_kept, 0)
+        if not text and not more:
+            return
+        kept = text[:room]
+        self._printed_kept += len(kept)
+        self.printed.append(Printed(doing, kept, more + len(text) - len(kept)))
+
     @staticmethod
-    def _garbled(worker: Worker | PortableWorker, doing: str) -> Any:
+    def _garbled(worker: Worker | PortableWorker, doing: Text | str) -> Any:
         worker.kill()
         raise StudentError(t("worker.garbled", doing=doing))
 
@@ -391,7 +406,7 @@ class LiveSubmission:
         return Remote(self, ident, type_name, label)
 
     @staticmethod
-    def _student_error(error: wire.ErrorRecord, doing: str,
+    def _student_error(error: wire.ErrorRecord, doing: Text | str,
                        call: tuple[tuple[Any, ...], dict[str, Any]] | None = None) -> StudentError:
         # the function of the student's code the error came from: what to change
         place, _, function = error.where.partition(" in ")
@@ -405,7 +420,7 @@ class LiveSubmission:
         shown: Text | str = doing
         hidden: Text | str = doing
         if call is not None:
-            shown, hidden = describe_call(doing, *call, error.params)
+            shown, hidden = describe_call(str(doing), *call, error.params)  # a call's doing is its label
         kind = error.type
         bare = t("session.raised_bare", doing=hidden, kind=kind, at=at, function=function)
         if not error.message:
@@ -435,7 +450,7 @@ class LiveSubmission:
         self._ensure_worker()
         if name not in self._modules:
             try:
-                module = self.request(wire.request("import", module=name), f"importing {name}.py",
+                module = self.request(wire.request("import", module=name), t("doing.importing", module=name),
                                       timeout=self.limits.import_seconds)
             except StudentError as error:
                 # A module that fails once fails the same way again: do not pay its time twice.
@@ -449,7 +464,7 @@ class LiveSubmission:
 
     def put(self, value: Any) -> Remote:
         """A copy of ``value`` that lives in the worker (to observe in-place changes)."""
-        result = self.request(wire.request("put", value=self.encode(value)), "sending test data")
+        result = self.request(wire.request("put", value=self.encode(value)), t("doing.sending"))
         assert isinstance(result, Remote)
         if isinstance(value, np.ndarray):
             object.__setattr__(result, "_shape", tuple(value.shape))
@@ -460,9 +475,9 @@ class LiveSubmission:
         known = self.helper_handles.get(name)
         if known is not None:
             return known  # the same object of the same worker: suites ask for helpers again and again
-        result = self.request(wire.request("helper", name=name), f"reading the helper {name}")
+        result = self.request(wire.request("helper", name=name), t("doing.helper", name=name))
         if not isinstance(result, Remote):
-            raise StudentError(t("worker.garbled", doing=f"reading the helper {name}"))
+            raise StudentError(t("worker.garbled", doing=t("doing.helper", name=name)))
         self.helper_handles[name] = result
         return result
 

@@ -34,7 +34,7 @@ import threading
 import time
 from typing import Any
 
-from ..model.messages import t
+from ..model.messages import Text, t
 from . import wire
 from .child import OutputDrain, Spawned, WorkerFailure
 
@@ -122,7 +122,7 @@ class PortableWorker:
         if failed:
             raise BrokenPipeError
 
-    def request(self, message: dict[str, Any], timeout: float, doing: str) -> dict[str, Any]:
+    def request(self, message: dict[str, Any], timeout: float, doing: Text | str) -> dict[str, Any]:
         if self.dead:
             raise WorkerFailure(t("worker.gone"))
         deadline = time.monotonic() + timeout

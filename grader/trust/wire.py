@@ -13,7 +13,8 @@ UTF-8 JSON. Values that JSON cannot carry are tagged objects:
 
 The protocol is declared here once, for both sides: the requests (``REQUESTS``: each op and the fields it
 carries; ``request`` builds one and refuses anything else), and the two replies, ``{"ok": value}`` and
-``{"error": record}`` (``ErrorRecord``: built by the worker, read back by the grader with every field bounded).
+``{"error": record}`` (``ErrorRecord``: built by the worker, read back by the grader with every field bounded),
+either with what the request printed beside it (``printed``).
 
 This module is also sent, as text, to the worker (which cannot read the
 grader's files), so it imports nothing but the standard library and NumPy,
@@ -64,9 +65,26 @@ def request(op: str, **fields: Any) -> dict[str, Any]:
     return {"op": op, **fields}
 
 
+ECHO_CAP = 4096  # characters of what one request printed that its reply carries back (the rest only counted)
+
+
 def is_reply(value: Any) -> TypeGuard[dict[str, Any]]:
-    """Whether ``value`` is one of the protocol's two replies: ``{"ok": ...}`` or ``{"error": ...}``."""
-    return isinstance(value, dict) and (set(value) == {"ok"} or set(value) == {"error"})
+    """Whether ``value`` is one of the protocol's two replies: ``{"ok": ...}`` or ``{"error": ...}``, either
+    with ``"printed"`` beside it when the request printed something (see ``printed``)."""
+    if not isinstance(value, dict):
+        return False
+    keys = set(value) - {"printed"}
+    return keys == {"ok"} or keys == {"error"}
+
+
+def printed(reply: dict[str, Any]) -> tuple[str, int]:
+    """What the request printed, as its reply tells it: at most ``ECHO_CAP`` characters, and how many more there
+    were; ``("", 0)`` when the reply says nothing, or nothing readable."""
+    value = reply.get("printed")
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and type(value[1]) is int):
+        return "", 0
+    text, more = value[0][:ECHO_CAP], min(max(value[1], 0), 1 << 62)
+    return text, more + len(value[0]) - len(text)
 
 
 @dataclass(frozen=True)

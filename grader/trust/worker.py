@@ -12,7 +12,7 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from ..model.messages import t
+from ..model.messages import Text, t
 from . import processes, wire
 from .child import OutputDrain, Spawned, WorkerFailure
 from .policy import Plan
@@ -115,7 +115,7 @@ class Worker:
         """What the worker printed, as far as it is kept, and how many bytes more were dropped."""
         return bytes(self._drain.kept), self._drain.dropped
 
-    def request(self, message: dict[str, Any], timeout: float, doing: str) -> dict[str, Any]:
+    def request(self, message: dict[str, Any], timeout: float, doing: Text | str) -> dict[str, Any]:
         if self.dead:
             raise WorkerFailure(t("worker.gone"))
         deadline = time.monotonic() + timeout

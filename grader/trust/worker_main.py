@@ -449,26 +449,66 @@ def _portable_streams() -> None:
     os.close(empty)
 
 
+class _Heard:
+    """What one request printed through ``sys.stdout`` and ``sys.stderr``, in order: the first
+    ``wire.ECHO_CAP`` characters, and a count of the rest."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.kept = self.more = 0
+
+    def hear(self, text: str) -> None:
+        room = wire.ECHO_CAP - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += len(self.parts[-1])
+        self.more += max(len(text) - max(room, 0), 0)
+
+
+class _Echo:
+    """``sys.stdout`` or ``sys.stderr`` while a request runs: every write goes on to the stream it stands for
+    (the output capture, as before), and is heard for the reply; anything else is the stream's own."""
+
+    def __init__(self, stream: Any, heard: _Heard) -> None:
+        self._stream, self._heard = stream, heard
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        written = self._stream.write(text)
+        self._heard.hear(text)
+        return int(written)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def serve() -> None:
     if CONFIG.get("portable"):
         _portable_streams()
     _limit_resources()
     sys.path.insert(0, ROOT)
+    streams = sys.stdout, sys.stderr
     while True:
         try:
             request = _receive()
         except EOFError:
             os._exit(0)
+        heard = _Heard()
+        sys.stdout, sys.stderr = _Echo(streams[0], heard), _Echo(streams[1], heard)
         try:
             reply: dict[str, Any] = {"ok": _handle_request(request)}
         except BaseException as error:  # noqa: B036 - student code may raise anything, even SystemExit
             reply = _error_record(request, error)
+        sys.stdout, sys.stderr = streams  # what the student's code put there lasts no longer than its request
         STAGE[0], CALLING[0] = "call", None
-        for stream in (sys.stdout, sys.stderr):
+        for stream in streams:
             try:  # the student's prints must reach the capture before a kill can lose them
                 stream.flush()
             except BaseException:  # noqa: B036 - a replaced stream may raise anything
                 pass
+        if heard.parts or heard.more:
+            reply["printed"] = ["".join(heard.parts), heard.more]
         try:
             _send(reply)
         except TypeError:

@@ -72,7 +72,7 @@ class Zygote:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([self.control], [], [], remaining)[0]:
-                raise WorkerFailure(t("worker.silent", doing="starting a worker"))
+                raise WorkerFailure(t("worker.silent", doing=t("doing.starting")))
             data = self.control.recv(1 << 16)
             if not data:
                 raise WorkerFailure(t("worker.gone"))
@@ -94,7 +94,7 @@ class Zygote:
             pass
         newborn = self.group.pids() - self.base
         if len(newborn) != 1:
-            raise WorkerFailure(t("worker.garbled", doing="starting a worker"))
+            raise WorkerFailure(t("worker.garbled", doing=t("doing.starting")))
         return serial, newborn.pop()
 
     def exit_status(self, serial: int, timeout: float) -> int | None:

@@ -169,3 +169,95 @@ def test_a_path_that_does_not_exist_is_a_usage_error_in_one_line(cli, tmp_path, 
 def test_grade_all_has_no_feedback_file_option(cli, tmp_path):
     done = cli("grade-all", str(tmp_path), "--out", str(tmp_path / "out"), "--feedback", str(tmp_path / "f.md"))
     assert done.returncode == 2 and "unrecognized arguments: --feedback" in done.stderr
+
+
+# --- what the student's code printed ------------------------------------------------------------
+
+
+def _under(shown, test):
+    """The lines shown under the check ``test`` (up to the next check or task)."""
+    lines = shown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip(" -+").startswith(test + ":"))
+    block = []
+    for line in lines[start + 1:]:
+        if line.startswith("     -") or line.startswith("     +") or not line.startswith("       "):
+            break
+        block.append(line.strip())
+    return block
+
+
+def test_what_a_failing_call_printed_is_shown_under_its_check(cli, variant):
+    path = variant("debug", ("arith", "    return 2 * x\n", "    print('doubling', x)\n    return 2 * x + 1\n"))
+    shown = cli("check", str(path)).stdout
+    block = _under(shown, "test_double")
+    assert "your code printed:" in block and "| doubling 3" in block, shown
+    assert "| doubling" not in "\n".join(_under(shown, "test_clip")) if "test_clip:" in shown else True
+
+
+def test_what_an_import_printed_is_shown_under_the_check_that_imported_it(cli, variant):
+    path = variant("loud", ("arith", "import annotations\n", 'import annotations\nprint("hello from arith")\n'),
+                   ("arith", "return 2 * x", "return 2 * x + 1"))
+    shown = cli("check", str(path)).stdout
+    assert shown.count("hello from arith") == 1, shown
+    first = [line for line in shown.splitlines() if "hello from arith" in line][0]
+    assert first.strip() == "| hello from arith"
+
+
+def test_a_flood_is_cut_with_a_note_of_how_much_more_there_was(cli, variant):
+    flood = "    import sys\n    sys.stdout.write('x' * 20_000_000)\n    return 2 * x + 1\n"
+    path = variant("flood", ("arith", "    return 2 * x\n", flood))
+    done = cli("check", str(path))
+    block = _under(done.stdout, "test_double")
+    shown = "\n".join(block)
+    assert len(shown) < 5000
+    more = re.search(r"\[\.\.\. (\d+) more characters not shown\]", shown)
+    assert more is not None and int(more.group(1)) >= 20_000_000 - 2000, shown
+
+
+def test_a_passing_check_that_printed_is_listed_with_what_it_printed(cli, variant):
+    path = variant("chatty", ("arith", "    return 2 * x\n", "    print('still here')\n    return 2 * x\n"))
+    shown = cli("check", str(path)).stdout
+    assert "+ test_double: passes" in shown and "| still here" in _under(shown, "test_double"), shown
+
+
+def test_hidden_grading_shows_no_print_under_a_test(grade, variant):
+    path = variant("debug", ("arith", "    return 2 * x\n", "    print('doubling', x)\n    return 2 * x + 1\n"))
+    _, public = grade(path, "public")
+    _, hidden = grade(path, "hidden")
+    assert any(part.text.startswith("doubling") for o in public.outcomes.values() for part in o.printed)
+    assert all(not o.printed for o in hidden.outcomes.values())
+    assert "doubling" in hidden.output  # the run's output, as hidden grading always kept it
+
+
+def test_a_syntax_error_is_told_once_per_module(cli, variant):
+    path = variant("broken", ("arrays", "class Scaler", "class Scaler(:"))
+    shown = cli("check", str(path)).stdout
+    assert shown.count("syntax error") == 1, shown
+    assert shown.index("syntax error") < shown.index("Task 1")  # said first: every check it stops points up to it
+    assert "- test_scaler_apply, test_total, test_map_each: cannot run, arrays.py cannot be imported (see above)" \
+        in shown, shown
+
+
+def test_an_import_that_times_out_is_told_first_and_named_in_the_students_language(cli, mini_copy):
+    text = (mini_copy / "course.yaml").read_text().replace("import_seconds: 10", "import_seconds: 2")
+    (mini_copy / "course.yaml").write_text(text)
+    solutions = mini_copy / "solutions" / "arith.py"
+    solutions.write_text(solutions.read_text().replace("import annotations\n", "import annotations\nwhile True:\n"
+                                                       "    pass\n"))
+    shown = cli("check", str(mini_copy / "solutions"), course=mini_copy).stdout
+    assert " ! arith.py cannot be imported: your code timed out after 2 s in importing arith.py" in shown, shown
+    assert "Next: fix arith.py so that it can be imported (see above)." in shown
+    zh = cli("check", str(mini_copy / "solutions"), "--lang", "zh", course=mini_copy).stdout
+    assert "导入 arith.py 的过程" in zh and "importing" not in zh, zh
+
+
+def test_task_lines_line_up_whatever_their_mark(cli, mistake):
+    path = mistake("clip_swapped")  # the first task fails, the second passes
+    for lang in ("en", "zh"):
+        shown = cli("check", str(path), "--lang", lang).stdout
+        tasks = [line for line in shown.splitlines() if "Task" in line or "任务" in line]
+        assert len(tasks) == 2
+        from grader.rendering.guide import width
+        columns = {width(line[: line.index("Task" if lang == "en" else "任务")]) for line in tasks}
+        assert len(columns) == 1, tasks
+    assert all(line.count("通过") == 1 for line in tasks), tasks  # the mark says it; the count not again

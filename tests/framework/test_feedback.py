@@ -204,7 +204,7 @@ def test_grade_writes_a_feedback_page_with_the_same_content_as_the_report(cli, t
 
 def test_check_is_plain_when_piped_and_coloured_on_a_terminal(cli):
     piped = cli("check", str(UNIT.source_dir))
-    assert "\033[" not in piped.stdout and "ok Task 1: numbers: 2/2 checks pass" in piped.stdout
+    assert "\033[" not in piped.stdout and "ok   Task 1: numbers: 2/2 checks pass" in piped.stdout
     leader, follower = pty.openpty()
     process = subprocess.Popen([sys.executable, "-m", "grader", "--course", str(MINI), "check", str(UNIT.source_dir)],
                                stdout=follower, stderr=subprocess.DEVNULL, env={**os.environ, "TERM": "xterm"})
@@ -229,4 +229,4 @@ def test_check_guides_in_chinese_with_the_hint_of_the_first_failure(cli, tmp_pat
     done = cli("check", str(folder), "--lang", "zh")
     assert done.returncode == 1, done.stderr  # a public check fails
     assert "提示：" + HINTS["added_instead"].hint["zh"] in done.stdout
-    assert "公开测试得分：" in done.stdout and "下一步：修正 double（test_double 未通过）。" in done.stdout
+    assert "公开检查得分：" in done.stdout and "下一步：修正 double（test_double 未通过）。" in done.stdout

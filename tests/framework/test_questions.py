@@ -187,7 +187,27 @@ def test_check_says_which_answers_are_there_and_readable(tmp_path, cli):
     assert "test_answer_is_well_formed[twice]" not in shown  # answered and readable (right or not: no key here)
     assert "mean: your answer cannot be read as arithmetic" in shown
     assert "grid_shape: not answered yet (add it to answers.yaml)" in shown
-    assert "Public score: 2/6" in shown and "Next: answer mean in answers.yaml" in shown  # 2 of weight 6
+    assert "Public score: 2/6" in shown  # 2 of weight 6
+    # mean is answered, but not readably: the next step is to fix that answer, not to give one
+    assert "Next: fix your answer to mean in answers.yaml" in shown, shown
+    # the count and the score say what they measure: readable answers, not right ones
+    assert "Questions: 2/5 answers are there and can be read" in shown
+    assert "only the form of your answers is checked here" in shown
+    missing = submission(tmp_path / "none", {"twice": 3})
+    assert "Next: answer mean in answers.yaml" in cli("check", str(missing), "--unit", "quiz").stdout
+
+
+def test_check_and_questions_say_once_that_without_a_student_id_the_numbers_are_the_default(tmp_path, cli):
+    folder = submission(tmp_path / "mine", {"twice": 3})
+    for command in (["check", str(folder)], ["questions"]):
+        done = cli(*command, "--unit", "quiz", cwd=tmp_path)
+        assert done.stderr.count("no student_id file here") == 1, done.stderr
+        named = cli(*command, "--unit", "quiz", "--student", "ada", cwd=tmp_path)
+        assert "student_id" not in named.stderr
+    (tmp_path / "student_id").write_text("ada\n")
+    assert "student_id" not in cli("questions", "--unit", "quiz", cwd=tmp_path).stderr
+    done = cli("check", str(folder), "--unit", "mini", cwd=tmp_path / "mine")  # a unit without questions: no note
+    assert "student_id" not in done.stderr
 
 
 # --- each kind, read and compared ---------------------------------------------------------------
@@ -234,6 +254,11 @@ def test_numbers_within_tolerance_choices_in_any_order_and_matrices_by_shape():
     ("twice", True, "is not a number"),
     ("twice", {"a": 1}, "is not a number"),
     ("twice", "1/0", "divides by zero"),
+    # a word where a number is asked for is not a name the question forgot to list
+    ("twice", "minus", "cannot be read as a number (minus is a word)"),
+    ("twice", "five", "cannot be read as a number (five is a word)"),
+    ("twice", "x", "cannot be read as a number (x is a word)"),
+    ("twice", "负一", "cannot be read as a number (负一 is a word)"),
     ("mean", "a + c", "uses c, which is not one of its names (a, b)"),
     ("mean", 3, "should be a formula in a, b, written as text"),
     ("pick", ["a", "z"], "names options that do not exist: z"),

@@ -272,3 +272,15 @@ def test_compiled_files_never_ship_in_either_bundle(mini_copy, tmp_path, cli):
             shipped = bundle.namelist()
             assert not [n for n in shipped if "__pycache__" in n or n.endswith((".pyc", ".pyo"))], (name, shipped)
             assert not [n for n in shipped if b"SECRET-IN-A-PYC" in bundle.read(n)], name
+
+
+def test_check_on_a_notebook_without_an_answer_cell_says_to_put_the_cell_back(released, tmp_path, cli):
+    notebook = json.loads(next((released / "nbgrader" / "source").rglob("*.ipynb")).read_text())
+    notebook["cells"] = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "arrays"]
+    path = tmp_path / "mine.ipynb"
+    path.write_text(json.dumps(notebook))
+    for lang, words in (("en", "Next: put the answer cell for arrays.py back into your notebook"),
+                        ("zh", "下一步：把 arrays.py 的答题单元放回你的 notebook")):
+        shown = cli("check", str(path), "--lang", lang).stdout
+        assert words in shown and "grade_id" not in shown, shown
+        assert "so that it can be imported" not in shown and "使它能够被导入" not in shown
