@@ -11,8 +11,9 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from ..model.course import CourseError, Unit
 from ..model.located import Lines, parse, validated
@@ -41,9 +42,17 @@ class Entry(_Strict):
     about: str = Field(min_length=1)  # what the mistake is, for people
     hint: str = Field(pattern=r"^[A-Za-z0-9_]+$")  # the diagnosis the feedback must give (a hint id)
     also: list[str] = Field(default_factory=list)  # other diagnoses that are true of it as well
-    public: bool = True  # the public checks must catch it too (lose points, give the hint)
+    # the public checks must catch it too (lose points, give the hint), or this says why they cannot
+    public: Any = True
     edits: list[Edit] = Field(min_length=1)
     concerns: list[str] = Field(min_length=1)  # prefixes of the hidden tests it may fail (file::test)
+
+    @field_validator("public")
+    @classmethod
+    def _a_reason(cls, value: Any) -> Any:
+        if value is True or (isinstance(value, str) and len(value.strip()) >= 10):
+            return value
+        raise ValueError("should be true, or a reason of 10 characters or more")
 
 
 class Catalogue(RootModel[dict[str, Entry]]):
@@ -83,7 +92,7 @@ def _read(unit: Unit) -> tuple[list[Mistake], Lines] | None:
     if wrong:
         raise CourseError(wrong)
     mistakes = [Mistake(name, entry.about, [edit.model_dump() for edit in entry.edits], list(entry.concerns),
-                        entry.hint, tuple(entry.also), entry.public) for name, entry in catalogue.root.items()]
+                        entry.hint, tuple(entry.also), entry.public is True) for name, entry in catalogue.root.items()]
     return mistakes, lines
 
 

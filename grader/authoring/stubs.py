@@ -50,11 +50,13 @@ def _enclosing_function(spans: list[tuple[int, int, str]], line: int) -> str | N
     return max(inside, key=lambda s: s[0])[2] if inside else None
 
 
-def make_stub(source: str, filename: str = "<source>") -> str:
-    """The student version of one solution module."""
+def make_stub(source: str, filename: str = "<source>", only: str | None = None) -> str:
+    """The student version of one solution module; with ``only`` (a qualified function name), the solution with
+    that one function left a stub."""
     spans = _function_spans(source, filename)
     out: list[str] = []
     region_start: int | None = None
+    kept = False  # the region being read stays solved (``only`` names another function)
     for number, line in enumerate(source.splitlines(keepends=True), start=1):
         marker = line.strip()
         if marker == BEGIN:
@@ -64,13 +66,15 @@ def make_stub(source: str, filename: str = "<source>") -> str:
             name = _enclosing_function(spans, number)
             if name is None:
                 raise StubError(f"{filename}:{number}: a solution region must be inside a function")
+            kept = only is not None and name != only
             indent = line[: len(line) - len(line.lstrip())]
-            out.append(f'{indent}raise NotImplementedError("{name}: your code here")\n')
+            if not kept:
+                out.append(f'{indent}raise NotImplementedError("{name}: your code here")\n')
         elif marker == END:
             if region_start is None:
                 raise StubError(f"{filename}:{number}: {END} without {BEGIN}")
             region_start = None
-        elif region_start is None:
+        elif region_start is None or kept:
             out.append(line)
     if region_start is not None:
         raise StubError(f"{filename}:{region_start}: {BEGIN} is never closed")

@@ -7,8 +7,10 @@
 - every known mistake loses points on the tests that concern it, keeps all
   the others, and so scores strictly between 0 and full marks; the feedback
   names it (its ``hint``) and no mistake it does not make; and, unless the
-  catalogue says ``public: false``, the public checks lose points on it and
-  name it too, so a student learns of it before the grade;
+  catalogue says why they cannot (``public: "the reason"``), the public checks
+  lose points on it and name it too, so a student learns of it before the grade;
+- every function a task ``covers`` has a public check: with it alone left a
+  stub, a public check of its task fails;
 - every hint id a mistake names, or a prediction gave during all of this, is
   in the hints catalogue, in every language;
 - the nbgrader notebook builds, its test cells pass on the solutions and each
@@ -117,6 +119,28 @@ def judge_mistake(unit: Unit, mistake: Mistake, seed: int, sandbox_mode: Sandbox
                 f"{label}: {outcome.message}")
     return MistakeVerdict(mistake, score, unexpected, concerned, diagnosed(score), public,
                           diagnosed(public) if public is not None else [])
+
+
+def unchecked_functions(unit: Unit, validation: Validation) -> list[str]:
+    """The functions a task ``covers`` that no public check of the task notices missing: the solutions with that
+    one function left a stub pass every public check of its task."""
+    unchecked = []
+    with tempfile.TemporaryDirectory(prefix="grader-one-stub-") as folder:
+        for task in unit.tasks:
+            if task.module is None:
+                continue
+            source = (unit.source_dir / f"{task.module}.py").read_text(encoding="utf-8")
+            for function in task.covers:
+                copy = Path(folder) / f"{task.id}-{function}"
+                shutil.copytree(unit.source_dir, copy, ignore=shutil.ignore_patterns("__pycache__"))
+                (copy / f"{task.module}.py").write_text(make_stub(source, task.module, only=function),
+                                                        encoding="utf-8")
+                score = validation.grade(copy, "public")
+                tests = next(t.tests for t in score.tasks if t.task.id == task.id)
+                if all(test.outcome.passed for test in tests):
+                    unchecked.append(f"{task.id}: {function}")
+                shutil.rmtree(copy)
+    return unchecked
 
 
 def with_answers(unit: Unit, style: Path, into: Path) -> Path:
@@ -295,6 +319,11 @@ def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) ->
             problems.append(f"the solutions do not get full marks from the {kind} suites: {', '.join(failing[:5])}")
         if stubs.score != 0 or passing:
             problems.append(f"{kind} tests pass on the untouched stubs: {', '.join(passing) or '(score not 0)'}")
+
+    unchecked = unchecked_functions(unit, validation)
+    say(f"  public checks: {'every covered function has one' if not unchecked else 'MISSING for some functions'}")
+    problems += [f"no public check of task {entry} notices it left a stub: every function a task covers needs a "
+                 "public check, or students learn of a mistake in it only from the grade" for entry in unchecked]
 
     styles = unit.content("styles")
     with tempfile.TemporaryDirectory(prefix="grader-styles-") as copies:

@@ -115,6 +115,9 @@ def test_a_question_id_asked_by_two_units_is_refused(mini_copy):
      ["mistakes.yaml:11: clip_swapped.edits[0].module: 'arithmetic' is not a module of unit mini (arith, arrays)"]),
     (("  about: double adds 2 instead of multiplying by 2\n", "  about: double adds 2\n  about: twice\n"),
      ["mistakes.yaml:3: double_adds.about: key appears twice"]),
+    # leaving a mistake to the hidden tests alone takes a reason, not a bare false
+    (("  hint: bounds_swapped", "  hint: bounds_swapped\n  public: false"),
+     ["mistakes.yaml:10: clip_swapped.public: should be true, or a reason of 10 characters or more (got False)"]),
 ])
 def test_a_mistakes_catalogue_is_read_strictly_one_located_line_per_problem(mini_copy, change, said):
     catalogue = mini_copy / "tests" / "units" / "mini" / "mistakes.yaml"
@@ -150,3 +153,22 @@ def test_two_correct_styles_that_look_alike_to_the_similarity_pass_are_a_problem
     problems = style_problems(unit, say=lambda text: None)
     assert len(problems) == 1 and problems[0].startswith("the correct submissions same and solutions look alike to "
                                                          "the similarity pass (1.00, flagged from 0.60"), problems
+
+
+def test_a_covered_function_no_public_check_notices_is_a_problem(mini_copy):
+    from grader.authoring.validate import Validation, unchecked_functions
+
+    unit = load_course(mini_copy).unit("mini")
+    assert unchecked_functions(unit, Validation(unit, 1)) == []
+    public = mini_copy / "tests" / "units" / "mini" / "public" / "test_arith.py"
+    public.write_text(public.read_text()[:public.read_text().index("def test_clip")])
+    unit = load_course(mini_copy).unit("mini")
+    assert unchecked_functions(unit, Validation(unit, 1)) == ["numbers: clip"]
+
+
+def test_a_mistake_the_public_checks_cannot_show_says_why(mini_copy):
+    catalogue = mini_copy / "tests" / "units" / "mini" / "mistakes.yaml"
+    reason = "  hint: bounds_swapped\n  public: the public inputs lie inside the bounds"
+    catalogue.write_text(catalogue.read_text().replace("  hint: bounds_swapped", reason, 1))
+    known = {m.name: m for m in load_mistakes(load_course(mini_copy).unit("mini"))}
+    assert known["clip_swapped"].public is False and known["double_adds"].public is True

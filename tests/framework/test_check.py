@@ -139,6 +139,8 @@ def test_scores_for_people_have_at_most_two_decimals_and_the_report_keeps_them_a
     assert '"score": 8.666667' in report.read_text()
     text = (mini_copy / "course.yaml").read_text().replace("points: 4", "points: 1").replace("points: 6", "points: 2")
     (mini_copy / "course.yaml").write_text(text)
+    public = mini_copy / "tests" / "units" / "mini" / "public" / "test_arrays.py"  # three checks: thirds of 2
+    public.write_text(public.read_text()[:public.read_text().index("\n\ndef test_doubled_total")] + "\n")
     unit = load_course(mini_copy).unit()
     wrong = materialize(unit, {m.name: m for m in load_mistakes(unit)}["first_row"], tmp_path / "first_row")
     shown = cli("check", str(wrong), course=mini_copy).stdout
@@ -234,7 +236,8 @@ def test_a_syntax_error_is_told_once_per_module(cli, variant):
     shown = cli("check", str(path)).stdout
     assert shown.count("syntax error") == 1, shown
     assert shown.index("syntax error") < shown.index("Task 1")  # said first: every check it stops points up to it
-    assert "- test_scaler_apply, test_total, test_map_each: cannot run, arrays.py cannot be imported (see above)" \
+    assert "- test_scaler_apply, test_total, test_map_each, test_doubled_total: cannot run, arrays.py cannot be " \
+        "imported (see above)" \
         in shown, shown
 
 

@@ -152,10 +152,10 @@ def test_validate_would_notice_a_mistake_that_no_test_catches(mini):
 
 
 def test_validate_would_notice_a_mistake_the_public_checks_miss(mini):
-    # doubled_total is checked by the hidden suite only: the public checks cannot see this mistake
-    quiet = Mistake("quiet", "doubled_total forgets to double",
+    # right on the public check's 2-D input, wrong on the hidden test's 1-D one: the public checks cannot see it
+    quiet = Mistake("quiet", "doubled_total forgets to double a 1-D array",
                     [{"module": "arrays", "old": "    return double(total(values))",
-                      "new": "    return total(values)"}],
+                      "new": "    return double(total(values)) if values.ndim == 2 else total(values)"}],
                     ["test_arrays.py::test_doubled_total"])
     verdict = judge_mistake(mini, quiet, SEED)
     assert verdict.concerned_failures and not verdict.unexpected_failures and verdict.diagnosis_ok

@@ -62,6 +62,11 @@ def update(weights: Any, gradient: Any, learning_rate: float) -> Pairs:
     return [("update_wrong_sign", weights + learning_rate * gradient)]
 
 
+def weights_copied(before: Any) -> Pairs:
+    """After writing into what ``get_weights()`` returned: weights as they were come from a copy."""
+    return [("get_weights_copy", before)]
+
+
 def relu_forward(x: float) -> Pairs:
     return [("relu_negative", 0.01 * x), ("relu_negative", x), ("relu_negative", abs(x))] if x < 0 else []
 
@@ -176,6 +181,7 @@ def forward(x: Array, weights: Sequence[Array], biases: Sequence[float], zero_pa
         ("bias_per_channel", run(biases=[b * depth for b in biases])),
         ("activator_skipped", raw),
         ("activator_before_bias", activation(unbiased) + bias_column),
+        ("activator_on_input", run(x=activation(np.asarray(x, dtype=np.float64)), activation=lambda a: a)),
         ("rows_columns_swapped", _swapped(expected)),
     ]
     return [(m, value) for m, value in candidates if value is not None]
@@ -243,6 +249,11 @@ def forward_error(submission: Any, layer: Any, x: Array, zero_padding: int, stri
 
 def element_wise_op(before: Array) -> Pairs:
     return [("element_wise_op_not_in_place", before)]
+
+
+def input_reshaped(shape: tuple[int, ...]) -> Pairs:
+    """A 2-D input given a channel axis in place (``input_array.shape = (1, H, W)``)."""
+    return [("input_reshaped", ShapeIn((1, *shape), (*shape, 1)))]
 
 
 def input_modified() -> Pairs:

@@ -40,7 +40,9 @@ def make_layer(submission, x_shape, filter_hw, filter_number, padding, stride, a
     )
 
 
-def run_forward(submission, reference, predictions, x, weights, biases, padding, stride, activator="identity"):
+def run_forward(submission, reference, predictions, x, weights, biases, padding, stride, activator="identity",
+                given=None):
+    """The layer's output after ``forward`` on ``x`` (or on ``given``, the same values kept in the worker)."""
     layer = make_layer(submission, x.shape, weights[0].shape[-2:], len(weights), padding, stride, activator)
     for filter_, w, b in zip(layer.filters, weights, biases):
         filter_.weights = w
@@ -52,7 +54,7 @@ def run_forward(submission, reference, predictions, x, weights, biases, padding,
                                          expected.shape, expected)
 
     with diagnosing(diagnosis):
-        layer.forward(x)
+        layer.forward(x if given is None else given)
     return layer.output_array
 
 
@@ -236,7 +238,9 @@ def test_forward_random(submission, reference, predictions, rng, case):
 def test_forward_on_a_2d_input(submission, reference, predictions, rng):
     x = random_array(rng, (6, 7))
     weights = [random_array(rng, (1, 3, 3)) for _ in range(2)]
-    got = run_forward(submission, reference, predictions, x, weights, [0.5, -0.5], 1, 1)
+    remote_x = submission.put(x.copy())
+    got = run_forward(submission, reference, predictions, x, weights, [0.5, -0.5], 1, 1, given=remote_x)
+    check_unchanged(fetch(remote_x), x, "layer.forward(x)", suspects=predictions.input_reshaped(x.shape))
     check_forward(reference, predictions, got, x, weights, [0.5, -0.5], 1, 1, "identity",
                   "layer.output_array ← layer.forward(x), x.shape = (6, 7)")
 

@@ -50,6 +50,15 @@ def test_get_weights_returns_the_weights(submission, rng):
     check_array(filter_.get_weights(), weights, "filter.get_weights()")
 
 
+def test_get_weights_returns_the_weights_themselves(submission, rng, predictions):
+    filter_ = submission.filter.Filter(3, 4, 2)
+    weights = rng.uniform(-1, 1, size=(2, 4, 3))
+    filter_.weights = weights
+    submission.helper("write_into_weights")(filter_, -0.5)
+    check_array(filter_.weights, np.full((2, 4, 3), -0.5), "filter.weights, after filter.get_weights()[...] = -0.5",
+                suspects=predictions.weights_copied(weights))
+
+
 def test_get_bias_returns_the_bias(submission):
     filter_ = submission.filter.Filter(3, 3, 1)
     filter_.bias = 0.75

@@ -138,3 +138,14 @@ def test_forward_with_relu_on_a_non_square_input(submission, predictions):
     weights = [np.array(w, dtype=np.float64) for w in RELU_WEIGHTS]
     check_array(got, np.array(expected, dtype=np.float64), "layer.output_array ← layer.forward(relu_x)",
                 suspects=predictions.forward(x, weights, RELU_BIASES, 1, 1, lambda a: np.maximum(a, 0)))
+
+
+def test_forward_on_a_2d_input_leaves_it_as_it_was(submission, predictions):
+    # one channel written as the lesson writes it, (height, width): the caller's array keeps its shape and values
+    x = np.array([[1.0, -1.0, 2.0], [0.0, 3.0, -2.0], [1.0, 1.0, 0.0]])
+    remote_x = submission.put(x.copy())
+    got = run_forward(submission, predictions, (1, 3, 3), "IdentityActivator", [[[[1, 0], [0, -1]]]], [0.5], 0, 1,
+                      remote_x)
+    check_unchanged(fetch(remote_x), x, "layer.forward(x)", suspects=predictions.input_reshaped(x.shape))
+    check_array(got, np.array([[[-1.5, 1.5], [-0.5, 3.5]]]), "layer.output_array after layer.forward(x), "
+                "x.shape = (3, 3)")

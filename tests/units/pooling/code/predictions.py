@@ -35,14 +35,17 @@ def backward(x: Any, sensitivity: Any, filter_height: int, filter_width: int, st
         rows, columns = slice(i * stride, i * stride + filter_height), slice(j * stride, j * stride + filter_width)
         everywhere[d, rows, columns] += sensitivity[d, i, j]
     last = reference.backward(x, sensitivity, filter_height, filter_width, stride, first=False)
-    pairs: Pairs = [("gradient_everywhere", everywhere), ("tie_breaking", last)]
+    assigned = reference.backward(x, sensitivity, filter_height, filter_width, stride, add=False)
+    pairs: Pairs = [("gradient_everywhere", everywhere), ("tie_breaking", last), ("overlap_assigned", assigned)]
     return [(mistake, value) for mistake, value in pairs if not np.array_equal(value, expected)]
 
 
 def max_index(array: Any) -> Pairs:
     flat = np.asarray(array).ravel()
+    right = divmod(int(np.argmax(flat)), np.shape(array)[1])
     last = divmod(flat.size - 1 - int(np.argmax(flat[::-1])), np.shape(array)[1])
-    return [("tie_breaking", last)] if last != divmod(int(np.argmax(flat)), np.shape(array)[1]) else []
+    pairs = [("tie_breaking", last), ("index_swapped", right[::-1])]
+    return [(mistake, value) for mistake, value in pairs if value != right]
 
 
 def output_size(input_size: int, filter_size: int, stride: int) -> Pairs:

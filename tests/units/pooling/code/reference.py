@@ -26,8 +26,9 @@ def forward(x: Array, filter_height: int, filter_width: int, stride: int) -> Arr
 
 
 def backward(x: Array, sensitivity: Array, filter_height: int, filter_width: int, stride: int,
-             first: bool = True) -> Array:
-    """Each window's error term to its maximum (the first of tied maxima, row by row; the last if not ``first``)."""
+             first: bool = True, add: bool = True) -> Array:
+    """Each window's error term to its maximum (the first of tied maxima, row by row; the last if not ``first``),
+    added up where windows overlap (the last window's term alone if not ``add``)."""
     x = np.asarray(x, dtype=np.float64)
     delta = np.zeros(x.shape)
     for d, i, j in np.ndindex(np.shape(sensitivity)):
@@ -35,5 +36,8 @@ def backward(x: Array, sensitivity: Array, filter_height: int, filter_width: int
         flat = window.ravel()
         index = int(np.argmax(flat)) if first else flat.size - 1 - int(np.argmax(flat[::-1]))
         k, l = divmod(index, window.shape[1])
-        delta[d, i * stride + k, j * stride + l] += sensitivity[d, i, j]
+        if add:
+            delta[d, i * stride + k, j * stride + l] += sensitivity[d, i, j]
+        else:
+            delta[d, i * stride + k, j * stride + l] = sensitivity[d, i, j]
     return delta

@@ -7,6 +7,17 @@ import pytest
 from grader.kit import check_array, random_array
 
 
+@pytest.mark.parametrize("shape", [(2, 3), (3, 2), (3, 4)])
+def test_get_max_index_is_row_then_column(submission, predictions, rng, shape):
+    window = rng.permutation(shape[0] * shape[1]).reshape(shape).astype(np.float64)  # one maximum
+    while window.shape[0] * window.shape[1] - 1 in np.diag(window):  # off the diagonal: a swap shows
+        window = rng.permutation(window.size).reshape(shape).astype(np.float64)
+    expected = np.array(divmod(int(np.argmax(window)), shape[1]))
+    got = submission.max_pooling.get_max_index(window)
+    check_array(np.array(got), expected, f"get_max_index(window), window = {window.tolist()}",
+                suspects=[(m, np.array(v)) for m, v in predictions.max_index(window)])
+
+
 @pytest.mark.parametrize("shape", [(2, 2), (3, 2), (2, 3), (3, 3)])
 def test_get_max_index_picks_the_first_of_tied_maxima(submission, predictions, rng, shape):
     window = rng.integers(0, 3, size=shape).astype(np.float64)  # small integers: ties are frequent
@@ -25,8 +36,10 @@ def run_backward(submission, x, sensitivity, height, width, stride):
     return layer.delta_array
 
 
-# windows that do not overlap: each input is in one window at most
-BACKWARD_CASES = [((1, 4, 4), (2, 2), 2), ((3, 6, 6), (3, 2), 3), ((2, 6, 9), (2, 3), 3), ((2, 5, 7), (2, 2), 2)]
+# windows that do not overlap (each input is in one window at most), then windows that do (stride < size: an
+# input that is the maximum of several windows gets the sum of their error terms)
+BACKWARD_CASES = [((1, 4, 4), (2, 2), 2), ((3, 6, 6), (3, 2), 3), ((2, 6, 9), (2, 3), 3), ((2, 5, 7), (2, 2), 2),
+                  ((2, 5, 5), (3, 3), 1), ((1, 6, 7), (3, 2), 2)]
 
 
 @pytest.mark.weight(2)

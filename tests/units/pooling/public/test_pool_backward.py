@@ -6,9 +6,18 @@ from grader.kit import check_array
 
 
 def test_get_max_index(submission, predictions):
-    window = np.array([[1.0, 3.0], [3.0, 2.0]])  # two maxima: the first, row by row, is (0, 1)
+    # one maximum, off the diagonal: (row, column) and (column, row) differ, and no tie blurs them
+    window = np.array([[1.0, 2.0, 0.0], [4.0, 3.0, 1.0]])
     got = submission.max_pooling.get_max_index(window)
-    check_array(np.array(got), np.array([0, 1]), "get_max_index([[1, 3], [3, 2]])",
+    check_array(np.array(got), np.array([1, 0]), "get_max_index([[1, 2, 0], [4, 3, 1]])",
+                suspects=[(m, np.array(v)) for m, v in predictions.max_index(window)])
+
+
+def test_get_max_index_of_tied_maxima(submission, predictions):
+    # two maxima on the diagonal: the first, row by row, is (0, 0); the last is (1, 1) either way round
+    window = np.array([[3.0, 1.0], [2.0, 3.0]])
+    got = submission.max_pooling.get_max_index(window)
+    check_array(np.array(got), np.array([0, 0]), "get_max_index([[3, 1], [2, 3]])",
                 suspects=[(m, np.array(v)) for m, v in predictions.max_index(window)])
 
 
@@ -36,3 +45,13 @@ def test_backward_with_tied_maxima(submission, predictions):
     check_array(backward(submission, x, sensitivity, (2, 2), 2), expected,
                 "layer.delta_array ← layer.backward([[[1, 1, 0, 2], [0, 1, 2, 2]]], [[[5, -3]]])",
                 suspects=predictions.backward(x, sensitivity, 2, 2, 2))
+
+
+def test_backward_with_overlapping_windows(submission, predictions):
+    # 2x2 windows at stride 1 all hold the 5: its error term is the sum of the four windows' terms
+    x = np.array([[[0, 1, 0], [0, 5, 0], [0, 0, 2]]], dtype=np.float64)
+    sensitivity = np.array([[[1.0, 2.0], [3.0, 4.0]]])
+    expected = np.array([[[0, 0, 0], [0, 10, 0], [0, 0, 0]]], dtype=np.float64)
+    check_array(backward(submission, x, sensitivity, (2, 2), 1), expected,
+                "layer.delta_array after layer.backward(x, sensitivity), 2x2 windows at stride 1",
+                suspects=predictions.backward(x, sensitivity, 2, 2, 1))

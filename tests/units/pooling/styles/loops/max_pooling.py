@@ -29,7 +29,7 @@ class MaxPoolingLayer(object):
                 for j in range(self.output_width):
                     patch_array = get_patch(input_array[d], i, j, self.filter_width, self.filter_height, self.stride)
                     k, l = get_max_index(patch_array)
-                    self.delta_array[d, i * self.stride + k, j * self.stride + l] = sensitivity_array[d, i, j]
+                    self.delta_array[d, i * self.stride + k, j * self.stride + l] += sensitivity_array[d, i, j]
 
     @staticmethod
     def calculate_output_size(input_size, filter_size, stride):
