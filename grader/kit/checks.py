@@ -8,7 +8,10 @@ data that came back from the worker.
 
 ``what`` names the value in code terms (``clip(x, 0, 1)``, ``scaler.factor``),
 so it reads the same in every language; for hidden tests only its ``subject``
-is shown, by default ``what`` with its arguments elided.
+is shown, by default ``what`` with its arguments elided. A value that a call
+leaves behind is written ``target ← call`` (``layer.output_array ←
+layer.forward(x)``) and said in words: "after ``layer.forward(x)``,
+``layer.output_array`` differs at ...".
 """
 
 from __future__ import annotations
@@ -43,10 +46,35 @@ def subject_of(what: str) -> str:
     return head[: head.index("(")] + "(…)" if "(" in head else head
 
 
+def after(what: str) -> Text | str:
+    """``what`` in words when it is written ``target ← call, context`` (the value ``target`` holds once ``call``
+    has run): "after ``call`` (``context``), ``target``"; any other ``what`` as it is."""
+    target, arrow, rest = what.partition("←")
+    if not arrow:
+        return what
+    rest = rest.strip()
+    depth, end = 0, len(rest)
+    for index, char in enumerate(rest):  # the call ends where its first bracket closes
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char in ")]}" and depth == 0:
+            end = index + 1
+            break
+    call, context = rest[:end], rest[end:].lstrip(", ").strip()
+    return t("check.after", target=target.strip(), call=call,
+             context=t("check.after_context", context=context) if context else "")
+
+
+def _spoken(text: Text) -> Text:
+    what = text.params.get("what")
+    return Text(text.code, {**text.params, "what": after(what)}) if isinstance(what, str) else text
+
+
 def fail(text: Text, hidden: Text, got: Any = None, suspects: Suspects = None) -> Mismatch:
     """A failure to raise with a message of a suite's own: ``text`` (may show data), ``hidden`` (for a hidden test:
-    no input, no expected value), and the known mistake among ``suspects`` that ``got`` matches, if one does."""
-    return Mismatch(Finding(text, hidden, matching_mistake(got, suspects)))
+    no input, no expected value), and the known mistake among ``suspects`` that ``got`` matches, if one does.
+    A ``what`` written with an arrow is said in words (``after``)."""
+    return Mismatch(Finding(_spoken(text), _spoken(hidden), matching_mistake(got, suspects)))
 
 
 def _check_type(got: Any, ok: bool, kind: str, what: str, subject: str, suspects: Suspects) -> None:

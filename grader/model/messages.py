@@ -335,6 +335,8 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "{question}：无法读取答案：{reason}",
     },
     # --- checks: what is wrong with an answer ----------------------------------------
+    "check.after": {"en": "after {call}{context}, {target}", "zh": "执行 {call}{context} 之后，{target}"},
+    "check.after_context": {"en": " (with {context})", "zh": "（其中 {context}）"},
     "kind.array": {"en": "a NumPy array", "zh": "NumPy 数组"},
     "kind.int": {"en": "an int", "zh": "整数（int）"},
     "kind.number": {"en": "a number", "zh": "数值"},

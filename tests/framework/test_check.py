@@ -264,3 +264,30 @@ def test_task_lines_line_up_whatever_their_mark(cli, mistake):
         columns = {width(line[: line.index("Task" if lang == "en" else "任务")]) for line in tasks}
         assert len(columns) == 1, tasks
     assert all(line.count("通过") == 1 for line in tasks), tasks  # the mark says it; the count not again
+
+
+# --- what a failed check names -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("what", "en", "zh"), [
+    ("layer.output_array ← layer.forward(x)", "after layer.forward(x), layer.output_array",
+     "执行 layer.forward(x) 之后，layer.output_array"),
+    ("layer.output_array ← layer.forward(x), x.shape = (6, 7)",
+     "after layer.forward(x) (with x.shape = (6, 7)), layer.output_array",
+     "执行 layer.forward(x)（其中 x.shape = (6, 7)） 之后，layer.output_array"),
+    ("out ← conv(f(a, b), [[1, 2]], out, 1)", "after conv(f(a, b), [[1, 2]], out, 1), out",
+     "执行 conv(f(a, b), [[1, 2]], out, 1) 之后，out"),
+    ("total(x), x.shape = (2, 3)", "total(x), x.shape = (2, 3)", "total(x), x.shape = (2, 3)"),
+])
+def test_a_value_a_call_leaves_behind_is_named_in_words(what, en, zh):
+    from grader.kit.checks import after
+
+    assert render(after(what), "en") == en and render(after(what), "zh") == zh
+
+
+def test_a_failing_check_says_after_which_call_the_value_differs(cli, mistake):
+    path = mistake("map_not_in_place")
+    shown = cli("check", str(path)).stdout
+    assert "after map_each(array, negate), array differs at index" in shown and "←" not in shown, shown
+    zh = cli("check", str(path), "--lang", "zh").stdout
+    assert "执行 map_each(array, negate) 之后，array 在下标" in zh and "←" not in zh, zh
