@@ -223,6 +223,9 @@ def student_zip(unit: Unit) -> bytes:
         ".github/workflows/classroom.yml": WORKFLOW,
         f"{public}/{BOOK}": record_book(unit),
     }
+    chinese = unit.content("readme_zh")
+    if chinese is not None:
+        files["README.zh.md"] = chinese.read_bytes()
     files.update(_stubs(unit))
     files.update(_tree(unit.suite_dir("public"), public, keep=lambda path: path.name != BOOK))
     files.update(_unit_files(unit, "hints", "helpers", "data", "questions", "generators"))

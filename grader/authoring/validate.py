@@ -320,6 +320,9 @@ def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) ->
         if stubs.score != 0 or passing:
             problems.append(f"{kind} tests pass on the untouched stubs: {', '.join(passing) or '(score not 0)'}")
 
+    if unit.content("readme") is not None and unit.content("readme_zh") is None:
+        problems.append(f"the student README has no Chinese version ({unit.shown(unit.folder)}/student.zh.md): "
+                        "every document a student reads comes in both languages")
     unchecked = unchecked_functions(unit, validation)
     say(f"  public checks: {'every covered function has one' if not unchecked else 'MISSING for some functions'}")
     problems += [f"no public check of task {entry} notices it left a stub: every function a task covers needs a "

@@ -151,6 +151,7 @@ CONVENTIONS: dict[str, tuple[str, str]] = {
     "helpers": ("helpers.py", "file"),
     "data": ("data.json", "file"),
     "readme": ("student.md", "file"),
+    "readme_zh": ("student.zh.md", "file"),  # the same in Chinese
     "questions": ("questions.yaml", "file"),
     "generators": ("questions.py", "file"),
     "book": ("public/predictions.json", "file"),  # a released bundle's record of predictions
@@ -184,6 +185,7 @@ class UnitModel(_Strict):
     helpers: str | None = None  # Python sent into the sandbox: objects suites create there (submission.helper)
     data: str | None = None  # JSON: the ``unit_data`` fixture, and $placeholders of the notebook's test cells
     readme: str | None = None  # the student bundle's README (Markdown)
+    readme_zh: str | None = None  # the same in Chinese
     questions: QuestionsSource | None = None  # the lesson's questions; their answers are in ``code``
     notebook: Notebook | None = None
     limits: Limits | None = None  # this unit's own limits, instead of the course's

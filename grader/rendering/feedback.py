@@ -25,7 +25,7 @@ from ..model.hints import Hint, load_hints
 from ..model.late import describe_duration, describe_time
 from ..model.messages import Language, Text, render, t
 from ..model.results import Outcome, Run
-from .inert import code_span, markdown_text
+from .inert import code_span
 from .scoring import Score, ScoredTest, TaskScore
 
 Quote = Callable[[str], str]  # how a format shows student text inert (see ``inert``); None: as it is
@@ -133,9 +133,9 @@ def points(value: float) -> str:
 def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     """The feedback page of one submission: summary, tasks, what to fix, with hints.
 
-    The course's own words (titles, hints) are Markdown; everything the submission put into a message is in a
-    code span unless it is a plain word (``inert.markdown_text``), so nothing a student wrote or printed is live
-    on the page.
+    The course's own words (titles, hints) are Markdown; everything else in a message (the names of functions and
+    values, and whatever the submission put there) is in a code span, every time alike, so that nothing a student
+    wrote or printed is live on the page.
     """
     say = feedback.say
     lines = [f"# {say(t('feedback.title', title=unit.name(feedback.lang)))}", ""]
@@ -146,7 +146,7 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
         lines += [late, ""]
     problems = [*run.intake_problems.values(), *([run.stopped] if run.stopped is not None else [])]
     for problem in problems:
-        lines.append(f"- {render(t('report.problem', problem=problem), feedback.lang, markdown_text)}")
+        lines.append(f"- {render(t('report.problem', problem=problem), feedback.lang, code_span)}")
     if problems:
         lines.append("")
     lines += [f"## {say(t('feedback.tasks'))}", "",
@@ -163,7 +163,7 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
             continue  # said once, above
         if task.problem:
             shown = (code_span(task.problem) if isinstance(task.problem, str)  # a collection error's own text
-                     else render(task.problem, feedback.lang, markdown_text))
+                     else render(task.problem, feedback.lang, code_span))
             failures.append(f"- **{task.task.name(feedback.lang)}**: {shown}")
             continue
         hidden = [s for s in task.tests if visibility(task.task, s.outcome) == "hidden"]
@@ -175,7 +175,7 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
             if seen == "after_due_date":
                 failures.append(f"- {code_span(outcome.name)}: {say(t('report.after_due'))}")
                 continue
-            failures.append(f"- {code_span(outcome.name)}: {feedback.message(outcome, seen, markdown_text)}")
+            failures.append(f"- {code_span(outcome.name)}: {feedback.message(outcome, seen, code_span)}")
             hint = feedback.hint(outcome)
             if hint and hint not in given:  # each hint once: the first test that needs it carries it
                 given.append(hint)

@@ -101,7 +101,7 @@ def test_the_student_bundle_holds_no_solution_no_hidden_test_and_no_course_code(
             assert not re.search(r"^\s*### BEGIN SOLUTION\s*$", text, re.M), f"{name} holds a solution region"
             found = [secret for secret in secrets if secret in text]
             assert not found, f"{name} holds {found[:3]}"
-        assert {"README.md", "course.yaml", "pyproject.toml", ".github/workflows/classroom.yml",
+        assert {"README.md", "README.zh.md", "course.yaml", "pyproject.toml", ".github/workflows/classroom.yml",
                 "exercises/arith.py", "tests/units/mini/public/test_arith.py",
                 "tests/units/mini/public/predictions.json",
                 "tests/units/mini/helpers.py", "tests/units/mini/data.json",
