@@ -112,14 +112,27 @@ def _relative(unit: Unit, path: Path) -> str:
     return path.relative_to(unit.root).as_posix()
 
 
-def public_course_yaml(unit: Unit) -> str:
-    """The unit as the student bundle carries it: no solutions, no hidden suites, no course code, no mistakes."""
+def public_course_yaml(unit: Unit, units: list[Unit] | None = None) -> str:
+    """The unit (or ``units``, ``unit`` the default among them) as the student bundle carries it: no solutions, no
+    hidden suites, no course code, no mistakes."""
+    header = "# The course, as the student bundle carries it: no solutions, no hidden suites.\n"
+    data = _course_yaml(unit, "", **_public_changes(unit))
+    if units is None or len(units) == 1:
+        return header + data
+    course = yaml.safe_load(data)
+    course["units"] = [yaml.safe_load(_course_yaml(each, "", **_public_changes(each)))["units"][0] for each in units]
+    for each, entry in zip(units, course["units"]):
+        if each.id == unit.id:
+            entry["default"] = True
+    return header + str(yaml.safe_dump(course, sort_keys=False, allow_unicode=True))
+
+
+def _public_changes(unit: Unit) -> dict[str, Any]:
     tasks = _tasks(unit, "test_visibility", "notebook")  # test_visibility names hidden tests
     public = unit.model.suites.public if unit.model.suites is not None else None
     book = (unit.suite_dir("public") / BOOK).relative_to(unit.folder).as_posix()
-    return _course_yaml(unit, "# The course, as the student bundle carries it: no solutions, no hidden suites.\n",
-                        suites={"public": public} if public else None, tasks=tasks, code=None, mistakes=None,
-                        styles=None, notebook=None, readme=None, late=None, book=book)
+    return {"suites": {"public": public} if public else None, "tasks": tasks, "code": None, "mistakes": None,
+            "styles": None, "notebook": None, "readme": None, "readme_zh": None, "late": None, "book": book}
 
 
 def _tree(folder: Path, prefix: str, keep: Callable[[Path], bool] | None = None) -> dict[str, bytes]:
@@ -185,11 +198,10 @@ jobs:
         shell: bash
         run: |
           status=0
-          grader check > check.txt || status=$?
-          cat check.txt
-          grep -o "Public score: .*" check.txt >> "$GITHUB_STEP_SUMMARY" || true
+CHECKS
           exit $status
 """
+CHECKS = "CHECKS"  # where each unit's checks go (``workflow_of``)
 
 
 def record_book(unit: Unit) -> str:
@@ -210,25 +222,52 @@ def record_book(unit: Unit) -> str:
     return book_text(recorded)
 
 
-def student_zip(unit: Unit) -> bytes:
-    readme = unit.content("readme")
-    if readme is None:
+def _student_unit_files(unit: Unit) -> dict[str, bytes | str]:
+    """What one unit brings into a student bundle: its stubs and demo, its public suites with their book of
+    predictions, its hints, helpers, data and questions, and its notebook as a student starts it."""
+    if unit.content("readme") is None:
         raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no student README "
                            f"({unit.shown(unit.folder)}/student.md): the student bundle needs one")
     public = _relative(unit, unit.suite_dir("public"))
-    files: dict[str, bytes | str] = {
-        "README.md": readme.read_bytes(),
-        "pyproject.toml": _pyproject(f"{unit.id}-exercises", ["grader", unit.course.model.stubs]),
-        COURSE_FILE: public_course_yaml(unit),
-        ".github/workflows/classroom.yml": WORKFLOW,
-        f"{public}/{BOOK}": record_book(unit),
-    }
-    chinese = unit.content("readme_zh")
-    if chinese is not None:
-        files["README.zh.md"] = chinese.read_bytes()
+    files: dict[str, bytes | str] = {f"{public}/{BOOK}": record_book(unit)}
     files.update(_stubs(unit))
     files.update(_tree(unit.suite_dir("public"), public, keep=lambda path: path.name != BOOK))
     files.update(_unit_files(unit, "hints", "helpers", "data", "questions", "generators"))
+    if unit.model.notebook is not None:
+        name = unit.model.notebook.name
+        files[f"notebooks/{name}.ipynb"] = json.dumps(student_notebook(unit), indent=1, ensure_ascii=False) + "\n"
+    return files
+
+
+def _readme(units: list[Unit], key: str) -> bytes:
+    """The bundle's README (``key``: readme or readme_zh): each unit's part, in the course's order."""
+    parts = [path.read_text(encoding="utf-8").strip() for unit in units if (path := unit.content(key)) is not None]
+    return ("\n\n---\n\n".join(parts) + "\n").encode("utf-8")
+
+
+def workflow_of(units: list[Unit]) -> str:
+    """The GitHub Classroom workflow: the public checks of every unit, the run failing while any fails."""
+    checks = "\n".join(f"          grader check --unit {unit.id} > check-{unit.id}.txt || status=1\n"
+                       f"          cat check-{unit.id}.txt\n"
+                       f'          grep -o "Public score: .*" check-{unit.id}.txt | sed "s/^/{unit.id}: /" '
+                       '>> "$GITHUB_STEP_SUMMARY" || true' for unit in units)
+    return WORKFLOW.replace(CHECKS, checks)
+
+
+def student_zip(unit: Unit, units: list[Unit] | None = None) -> bytes:
+    """The student bundle of ``unit`` alone, or of ``units`` (the whole course, ``unit`` its default)."""
+    units = units or [unit]
+    files: dict[str, bytes | str] = {
+        "README.md": _readme(units, "readme"),
+        "pyproject.toml": _pyproject(f"{unit.id}-exercises" if len(units) == 1 else "course-exercises",
+                                     ["grader", unit.course.model.stubs]),
+        COURSE_FILE: public_course_yaml(unit, units),
+        ".github/workflows/classroom.yml": workflow_of(units),
+    }
+    if any(each.content("readme_zh") is not None for each in units):
+        files["README.zh.md"] = _readme(units, "readme_zh")
+    for each in units:
+        files.update(_student_unit_files(each))
     files.update(_tree(GRADER, "grader", keep=lambda path: path.parts[0] not in INSTRUCTOR_PACKAGES))
     return _zip(files)
 
@@ -366,6 +405,27 @@ def source_notebook(unit: Unit) -> dict[str, Any]:
             "nbformat": 4, "nbformat_minor": 5}
 
 
+HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n", re.M | re.S)
+
+
+def student_notebook(unit: Unit) -> dict[str, Any]:
+    """The notebook as a student starts it (what nbgrader's ``generate_assignment`` makes of the source): each
+    answer cell a stub, the questions' answer cell empty, no hidden test in a test cell."""
+    from .stubs import make_stub
+
+    notebook = source_notebook(unit)
+    for cell in notebook["cells"]:
+        grading = cell["metadata"].get("nbgrader", {})
+        if grading.get("grade_id") == ANSWERS_CELL:
+            cell["source"] = ("# Your answers, one per question id: `grader questions` shows your numbers.\n"
+                              "ANSWERS = {}\n")
+        elif grading.get("solution"):
+            cell["source"] = make_stub(cell["source"], grading.get("grade_id", "cell"))
+        elif grading.get("grade"):
+            cell["source"] = HIDDEN_TESTS.sub("", cell["source"])
+    return notebook
+
+
 def release(unit: Unit, out: Path, assignment: str | None = None, notebook: str | None = None) -> list[Path]:
     """Build every artefact of ``unit`` in memory, then write them into ``out``; returns their paths."""
     names = unit.model.notebook
@@ -377,6 +437,22 @@ def release(unit: Unit, out: Path, assignment: str | None = None, notebook: str 
         out / "student.zip": student_zip(unit),
         out / "autograder.zip": autograder_zip(unit),
     }
+    for path, data in built.items():
+        write_atomically(path, data)
+    return list(built)
+
+
+def release_course(units: list[Unit], out: Path) -> list[Path]:
+    """The whole course: one student bundle with every unit (``student.zip``), and per unit its autograder
+    (``<unit>/autograder.zip``) and, when it has one, its nbgrader source notebook. Built in memory first."""
+    default = units[0].course.unit()
+    built: dict[Path, str | bytes] = {out / "student.zip": student_zip(default, units)}
+    for unit in units:
+        built[out / unit.id / "autograder.zip"] = autograder_zip(unit)
+        names = unit.model.notebook
+        if names is not None:
+            built[out / "nbgrader" / "source" / names.assignment / f"{names.name}.ipynb"] = (
+                json.dumps(source_notebook(unit), indent=1, ensure_ascii=False) + "\n")
     for path, data in built.items():
         write_atomically(path, data)
     return list(built)

@@ -6,14 +6,18 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .common import unit_of, unit_option
+from .common import course_of, unit_of, unit_option
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from ..authoring.release import release
+    from ..authoring.release import release, release_course
 
-    unit = unit_of(args)
-    for path in release(unit, Path(args.out), args.assignment, args.notebook):
+    course = course_of(args)
+    if args.unit is None and len(course.units) > 1 and not (args.assignment or args.notebook):
+        written = release_course(course.units, Path(args.out))  # the whole course, one bundle for students
+    else:
+        written = release(unit_of(args), Path(args.out), args.assignment, args.notebook)
+    for path in written:
         print(f"wrote {path}")
     return 0
 
@@ -21,7 +25,10 @@ def cmd_release(args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:
     command = commands.add_parser(
         "release", help="build student.zip, autograder.zip and the nbgrader notebook",
-        description="Build one unit's artefacts in memory, then write them. Exit status: 0 when written; 1 when "
+        description="Build the artefacts in memory, then write them: with --unit, that unit's (student.zip, "
+                    "autograder.zip, its nbgrader notebook); without it, the whole course's (one student.zip with "
+                    "every unit, and per unit UNIT/autograder.zip and its nbgrader notebook). Exit status: 0 when "
+                    "written; 1 when "
                     "they cannot be written; 2 when the unit cannot be released (one line per problem; nothing is "
                     "written).")
     command.add_argument("--out", required=True, help="folder to write the artefacts into")

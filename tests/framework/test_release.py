@@ -23,9 +23,10 @@ UNIT = load_course(MINI).unit()
 SEED = 1234
 
 
-def release(out: Path, course: Path = MINI) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", "--course", str(course), "release", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300)
+def release(out: Path, course: Path = MINI, *unit: str) -> subprocess.CompletedProcess:
+    """``grader release`` of the mini unit (or, given ``unit`` = (), of the whole course)."""
+    return subprocess.run([sys.executable, "-m", "grader", "--course", str(course), "release", "--out", str(out),
+                           *(unit or ("--unit", "mini"))], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -245,15 +246,17 @@ def test_the_bundles_depend_on_what_the_grader_depends_on():
 def test_the_classroom_workflow_checks_on_every_system_students_use():
     import yaml
 
-    from grader.authoring.release import WORKFLOW
+    from grader.authoring.release import workflow_of
 
-    workflow = yaml.safe_load(WORKFLOW)
+    workflow = yaml.safe_load(workflow_of([UNIT, load_course(MINI).unit("quiz")]))
     job = workflow["jobs"]["check"]
     assert job["strategy"]["matrix"]["os"] == ["ubuntu-latest", "windows-latest", "macos-latest"]
     assert job["runs-on"] == "${{ matrix.os }}"
     apt = [step for step in job["steps"] if "apt-get" in step.get("run", "")]
     assert apt and all(step.get("if") == "runner.os == 'Linux'" for step in apt)
     assert any("grader check" in step.get("run", "") and step.get("shell") == "bash" for step in job["steps"])
+    run = next(step["run"] for step in job["steps"] if "grader check" in step.get("run", ""))
+    assert "grader check --unit mini" in run and "grader check --unit quiz" in run  # every unit, one run
 
 
 def test_compiled_files_never_ship_in_either_bundle(mini_copy, tmp_path, cli):
@@ -265,7 +268,7 @@ def test_compiled_files_never_ship_in_either_bundle(mini_copy, tmp_path, cli):
         (cache / "reference.cpython-311.pyc").write_bytes(b"\x00compiled reference: SECRET-IN-A-PYC\x00")
         (mini_copy / folder / "stray.pyc").write_bytes(b"\x00SECRET-IN-A-PYC\x00")
     out = tmp_path / "out"
-    done = cli("release", "--out", str(out), course=mini_copy)
+    done = cli("release", "--unit", "mini", "--out", str(out), course=mini_copy)
     assert done.returncode == 0, done.stderr
     for name in ("student.zip", "autograder.zip"):
         with zipfile.ZipFile(out / name) as bundle:
@@ -284,3 +287,35 @@ def test_check_on_a_notebook_without_an_answer_cell_says_to_put_the_cell_back(re
         shown = cli("check", str(path), "--lang", lang).stdout
         assert words in shown and "grade_id" not in shown, shown
         assert "so that it can be imported" not in shown and "使它能够被导入" not in shown
+
+
+# --- the whole course at once ----------------------------------------------------------------------
+
+
+def test_a_release_without_a_unit_gives_students_the_whole_course_in_one_bundle(mini_copy, tmp_path):
+    quiz = mini_copy / "tests" / "units" / "quiz"  # the quiz, given the README a student bundle needs
+    shutil.copy(mini_copy / "tests" / "units" / "mini" / "student.md", quiz / "student.md")
+    (quiz / "student.md").write_text("# Quiz\n\nAnswer the questions in answers.yaml.\n")
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "grader", "--course", str(mini_copy), "release", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (out / "mini" / "autograder.zip").is_file() and (out / "quiz" / "autograder.zip").is_file()
+    assert (out / "nbgrader" / "source" / "mini_assignment" / "mini.ipynb").is_file()  # the quiz has no notebook
+    bundle = unzip(out / "student.zip", tmp_path / "bundle")
+    readme = (bundle / "README.md").read_text()
+    assert "# Mini: numbers, then arrays" in readme and "# Quiz" in readme
+    assert "grader check --unit mini" in (bundle / ".github" / "workflows" / "classroom.yml").read_text()
+    assert "grader check --unit quiz" in (bundle / ".github" / "workflows" / "classroom.yml").read_text()
+    # every unit checks in the bundle, and the notebook a student starts from is there, with stubs and no secret
+    for unit, score in (("mini", "Public score: 0/10"), ("quiz", "Public score: 0/6")):
+        shown = subprocess.run([sys.executable, "-m", "grader", "check", "--unit", unit], cwd=bundle,
+                               capture_output=True, text=True, timeout=300)
+        assert score in shown.stdout, shown.stdout + shown.stderr
+    notebook = bundle / "notebooks" / "mini.ipynb"
+    text = notebook.read_text()
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text and "return 2 * x" not in text
+    shown = subprocess.run([sys.executable, "-m", "grader", "check", "--unit", "mini", str(notebook)], cwd=bundle,
+                           capture_output=True, text=True, timeout=300)
+    assert "Public score: 0/10" in shown.stdout and "not implemented yet" in shown.stdout, shown.stdout
+    assert " ! " not in shown.stdout  # every answer cell found: nothing is missing from the notebook
