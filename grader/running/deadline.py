@@ -319,18 +319,28 @@ def _watched(budget: Budget, work: Callable[[], T]) -> T | Stopped:
     timer = threading.Timer(budget.seconds, fire)
     timer.daemon = True
     done: list[T] = []
+    # interrupt_main does nothing where SIGINT is ignored (a command a shell starts with &) or left to the
+    # system: Python's own handler stands in while the work runs, and what was there before comes back after
+    found = signal.getsignal(signal.SIGINT)
+    handled = threading.current_thread() is threading.main_thread() and found in (signal.SIG_IGN, signal.SIG_DFL)
+    if handled:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         try:
-            timer.start()
-            done.append(work())
-        finally:
-            timer.cancel()
-            timer.join()
-        if fired.is_set():  # it fired as the work ended: its interrupt is on its way; let it arrive here
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        if not fired.is_set():
-            raise
+            try:
+                timer.start()
+                done.append(work())
+            finally:
+                timer.cancel()
+                timer.join()
+            if fired.is_set():  # it fired as the work ended: its interrupt is on its way; let it arrive here
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            if not fired.is_set():
+                raise
+    finally:
+        if handled:
+            signal.signal(signal.SIGINT, found)
     if done:
         return done[0]
     return Stopped(t("run.stopped.deadline", seconds=round(budget.seconds)))

@@ -4,6 +4,7 @@ alike, and the rest of a class is graded as usual."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,6 +15,8 @@ import pytest
 from grader.running import deadline
 from grader.running.deadline import Budget, Stopped, each_within, grading_seconds, within
 from grader.trust import processes
+
+ROOT = Path(__file__).resolve().parents[2]
 
 LINUX = sys.platform.startswith("linux")
 
@@ -103,6 +106,32 @@ def one_item(item: str) -> str:
     if item == "raise":
         raise ValueError("no")
     return item.upper()
+
+
+WATCHED_WITH_SIGINT_IGNORED = """
+import signal, sys, time
+from grader.running import deadline
+from grader.running.deadline import Budget, Stopped, within
+deadline.forking = lambda: False
+assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # as a shell leaves a command started with &
+
+def loop():
+    while True:
+        pass
+
+result = within(Budget(1, 1), loop)
+assert isinstance(result, Stopped) and result.reason.code == "run.stopped.deadline", result
+assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # and as it was found, afterwards
+print("stopped")
+"""
+
+
+def test_the_watchdog_stops_work_even_where_ctrl_c_is_ignored():
+    # a command a shell starts in the background (``grader check &``, a script's ``&``) ignores SIGINT: the
+    # watchdog's interrupt must reach the work all the same
+    done = subprocess.run([sys.executable, "-c", WATCHED_WITH_SIGINT_IGNORED], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert done.returncode == 0 and done.stdout.strip() == "stopped", done.stderr[-2000:]
 
 
 @pytest.mark.skipif(not LINUX, reason="the forked children are Linux's")
