@@ -6,6 +6,8 @@ import platform
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from grader.trust import wire
 
@@ -121,3 +123,22 @@ def test_an_error_record_crosses_and_is_read_back_bounded():
     assert (read.not_implemented, read.exit, read.params, read.stage) == (False, False, None, None)
     assert wire.ErrorRecord.read("not a record") is None
     assert not wire.is_reply({"ok": 1, "error": 2}) and not wire.is_reply([1])
+
+
+# --- what a request printed, as a reply carries it ------------------------------------------------
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+                    max_leaves=20)
+
+
+@given(value=JSON, big=st.integers(min_value=0, max_value=3 * wire.ECHO_CAP))
+def test_what_a_reply_says_was_printed_is_read_within_its_bounds(value, big):
+    # whatever the worker put beside its answer, the grader reads text of at most ECHO_CAP characters and a count
+    for printed in (value, ["x" * big, value], ["x" * big, big], [value, big]):
+        text, more = wire.printed({"ok": 1, "printed": printed})
+        assert isinstance(text, str) and len(text) <= wire.ECHO_CAP
+        assert type(more) is int and more >= 0
+    text, more = wire.printed({"ok": 1, "printed": ["x" * big, 7]})
+    assert len(text) == min(big, wire.ECHO_CAP) and more == 7 + big - len(text)
+    assert wire.is_reply({"ok": value, "printed": ["", 0]}) and not wire.is_reply({"printed": ["", 0]})
