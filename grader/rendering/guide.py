@@ -147,10 +147,10 @@ def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, sty
     unreadable = set(run.intake_problems)  # modules whose failure to import is told already
     for task in score.tasks:
         for scored in task.tests:
-            module, finding = _unreadable_module(scored.outcome), scored.outcome.finding
-            if module and module not in unreadable and finding is not None:
+            module = _unreadable_module(scored.outcome)
+            if module and module not in unreadable:
                 unreadable.add(module)
-                lines.append(f" ! {render(finding.text, feedback.lang, visible)}")
+                lines.append(f" ! {feedback.message(scored.outcome, visibility(task.task, scored.outcome), visible)}")
     for task in score.tasks:
         complete = bool(task.tests) and task.passed == len(task.tests) and not task.problem
         mark = style.mark(complete, feedback)

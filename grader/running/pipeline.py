@@ -146,7 +146,7 @@ class Collector:
 
     def __init__(self) -> None:
         self.outcomes: dict[str, Outcome] = {}
-        self.printing: LiveSubmission | None = None  # whose prints each test gets (``_printed_until``), if any
+        self.printing: LiveSubmission | None = None  # whose prints each test gets (``printed_until``), if any
         self._printing_test: str | None = None
         self._printing_from = 0
         self.collection_errors: dict[str, str] = {}

@@ -291,3 +291,15 @@ def test_a_failing_check_says_after_which_call_the_value_differs(cli, mistake):
     assert "after map_each(array, negate), array differs at index" in shown and "←" not in shown, shown
     zh = cli("check", str(path), "--lang", "zh").stdout
     assert "执行 map_each(array, negate) 之后，array 在下标" in zh and "←" not in zh, zh
+
+
+def test_an_import_failure_told_first_keeps_a_hidden_checks_secret(cli, mini_copy):
+    # every check of the arrays task hidden: what arrays.py's import raised is not shown, even at the top
+    text = (mini_copy / "course.yaml").read_text()
+    (mini_copy / "course.yaml").write_text(text.replace("          test_total_random: hidden",
+                                                        "          test_: hidden"))
+    module = mini_copy / "solutions" / "arrays.py"
+    module.write_text(module.read_text().replace("import annotations\n",
+                                                 "import annotations\nraise ValueError('SECRET-123')\n"))
+    shown = cli("check", str(mini_copy / "solutions"), course=mini_copy).stdout
+    assert " ! arrays.py cannot be imported" in shown and "SECRET-123" not in shown, shown
