@@ -262,7 +262,7 @@ class LiveSubmission:
     module_attributes: dict[tuple[int, str], Remote] = field(default_factory=dict)
     methods: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, name) -> the method's label
     helper_handles: dict[str, Remote] = field(default_factory=dict)  # the helpers looked up in this worker
-    printed: list[Printed] = field(default_factory=list)  # what each request printed, in order (``_hear``)
+    printed: list[Printed] = field(default_factory=list)  # what each request printed, in order (``_keep_printed``)
     _printed_kept: int = 0
 
     def __post_init__(self) -> None:
@@ -374,7 +374,7 @@ class LiveSubmission:
         except WorkerFailure as failure:
             raise StudentError(failure.text or t("worker.garbled", doing=doing)) from None
         if "printed" in reply:
-            self._hear(doing, *wire.printed(reply))
+            self._keep_printed(doing, *wire.printed(reply))
         if "error" in reply:
             record = wire.ErrorRecord.read(reply["error"])
             if record is None:
@@ -388,7 +388,7 @@ class LiveSubmission:
             worker.kill()
             raise StudentError(t("session.not_plain")) from None
 
-    def _hear(self, doing: Text | str, text: str, more: int) -> None:
+    def _keep_printed(self, doing: Text | str, text: str, more: int) -> None:
         """Keep what a request printed, up to the output cap over the whole submission; past it, only counted."""
         room = max(self._output_cap - self._printed_kept, 0)
         if not text and not more:

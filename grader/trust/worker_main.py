@@ -449,7 +449,7 @@ def _portable_streams() -> None:
     os.close(empty)
 
 
-class _Heard:
+class _RequestPrints:
     """What one request printed through ``sys.stdout`` and ``sys.stderr``, in order: the first
     ``wire.ECHO_CAP`` characters, and a count of the rest."""
 
@@ -457,7 +457,7 @@ class _Heard:
         self.parts: list[str] = []
         self.kept = self.more = 0
 
-    def hear(self, text: str) -> None:
+    def add(self, text: str) -> None:
         room = wire.ECHO_CAP - self.kept
         if room > 0:
             self.parts.append(text[:room])
@@ -467,16 +467,16 @@ class _Heard:
 
 class _Echo:
     """``sys.stdout`` or ``sys.stderr`` while a request runs: every write goes on to the stream it stands for
-    (the output capture, as before), and is heard for the reply; anything else is the stream's own."""
+    (the output capture, as before), and kept for the reply; anything else is the stream's own."""
 
-    def __init__(self, stream: Any, heard: _Heard) -> None:
-        self._stream, self._heard = stream, heard
+    def __init__(self, stream: Any, kept: _RequestPrints) -> None:
+        self._stream, self._kept = stream, kept
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         written = self._stream.write(text)
-        self._heard.hear(text)
+        self._kept.add(text)
         return int(written)
 
     def __getattr__(self, name: str) -> Any:
@@ -494,8 +494,8 @@ def serve() -> None:
             request = _receive()
         except EOFError:
             os._exit(0)
-        heard = _Heard()
-        sys.stdout, sys.stderr = _Echo(streams[0], heard), _Echo(streams[1], heard)
+        prints = _RequestPrints()
+        sys.stdout, sys.stderr = _Echo(streams[0], prints), _Echo(streams[1], prints)
         try:
             reply: dict[str, Any] = {"ok": _handle_request(request)}
         except BaseException as error:  # noqa: B036 - student code may raise anything, even SystemExit
@@ -507,8 +507,8 @@ def serve() -> None:
                 stream.flush()
             except BaseException:  # noqa: B036 - a replaced stream may raise anything
                 pass
-        if heard.parts or heard.more:
-            reply["printed"] = ["".join(heard.parts), heard.more]
+        if prints.parts or prints.more:
+            reply["printed"] = ["".join(prints.parts), prints.more]
         try:
             _send(reply)
         except TypeError:
