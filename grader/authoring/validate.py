@@ -130,7 +130,10 @@ def unchecked_functions(unit: Unit, validation: Validation) -> list[str]:
             if task.module is None:
                 continue
             source = (unit.source_dir / f"{task.module}.py").read_text(encoding="utf-8")
+            solved = make_stub(source, task.module, only="")  # every region kept: the solution, markers gone
             for function in task.covers:
+                if make_stub(source, task.module, only=function) == solved:
+                    continue  # no solution region: given code, never a stub for a student to leave
                 copy = Path(folder) / f"{task.id}-{function}"
                 shutil.copytree(unit.source_dir, copy, ignore=shutil.ignore_patterns("__pycache__"))
                 (copy / f"{task.module}.py").write_text(make_stub(source, task.module, only=function),

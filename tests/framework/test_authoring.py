@@ -172,3 +172,14 @@ def test_a_mistake_the_public_checks_cannot_show_says_why(mini_copy):
     catalogue.write_text(catalogue.read_text().replace("  hint: bounds_swapped", reason, 1))
     known = {m.name: m for m in load_mistakes(load_course(mini_copy).unit("mini"))}
     assert known["clip_swapped"].public is False and known["double_adds"].public is True
+
+
+def test_one_function_left_a_stub_keeps_every_other_solution(mini):
+    from grader.authoring.stubs import make_stub
+
+    source = (mini.source_dir / "arith.py").read_text()
+    one = make_stub(source, "arith", only="clip")
+    assert one.count("raise NotImplementedError") == 1 and 'NotImplementedError("clip: your code here")' in one
+    assert "return 2 * x" in one and "### BEGIN SOLUTION" not in one
+    assert make_stub(source, "arith", only="") == make_stub(source, "arith", only="nothing_of_that_name")
+    assert "raise NotImplementedError" not in make_stub(source, "arith", only="")
