@@ -406,6 +406,11 @@ def test_processes_forked_from_one_parent_never_share_a_worker_serial(tmp_path):
             os.waitpid(pid, 0)
             serials.append(int(os.read(read, 100)))
             os.close(read)
+            # its worker ends once its pipes close; one worker at a time is the zygote's contract (a session ends
+            # its worker before it forks the next), so the next child forks only when this worker is gone
+            gone_by = time.monotonic() + 30
+            while zygote.group.pids() - zygote.base and time.monotonic() < gone_by:
+                time.sleep(0.05)
         assert serials[0] != serials[1]
     finally:
         zygote.close()
