@@ -83,11 +83,8 @@ addopts = "-p no:cacheprovider --import-mode=importlib -p grader.kit.plugin"
 '''
 
 
-def _course_yaml(unit: Unit, header: str, **changes: Any) -> str:
-    """``course.yaml`` holding this unit only, without the solutions; ``changes`` replace the unit's keys."""
-    data = unit.course.model.model_dump(mode="json", exclude_none=True)
-    data.pop("source", None)
-    data.pop("roster", None)  # the class list's columns: for the instructors' exports only
+def _unit_data(unit: Unit, **changes: Any) -> dict[str, Any]:
+    """The unit's entry of ``course.yaml``; ``changes`` replace its keys (None: the key goes)."""
     unit_data = unit.model.model_dump(mode="json", exclude_none=True)
     unit_data.pop("default", None)
     for key, value in changes.items():
@@ -95,7 +92,16 @@ def _course_yaml(unit: Unit, header: str, **changes: Any) -> str:
             unit_data.pop(key, None)
         else:
             unit_data[key] = value
-    data["units"] = [unit_data]
+    return unit_data
+
+
+def _course_yaml(unit: Unit, header: str, units: list[dict[str, Any]] | None = None, **changes: Any) -> str:
+    """``course.yaml`` holding this unit only (or the entries ``units``), without the solutions; ``changes``
+    replace the unit's keys."""
+    data = unit.course.model.model_dump(mode="json", exclude_none=True)
+    data.pop("source", None)
+    data.pop("roster", None)  # the class list's columns: for the instructors' exports only
+    data["units"] = units if units is not None else [_unit_data(unit, **changes)]
     return header + str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
@@ -116,15 +122,11 @@ def public_course_yaml(unit: Unit, units: list[Unit] | None = None) -> str:
     """The unit (or ``units``, ``unit`` the default among them) as the student bundle carries it: no solutions, no
     hidden suites, no course code, no mistakes."""
     header = "# The course, as the student bundle carries it: no solutions, no hidden suites.\n"
-    data = _course_yaml(unit, "", **_public_changes(unit))
     if units is None or len(units) == 1:
-        return header + data
-    course = yaml.safe_load(data)
-    course["units"] = [yaml.safe_load(_course_yaml(each, "", **_public_changes(each)))["units"][0] for each in units]
-    for each, entry in zip(units, course["units"]):
-        if each.id == unit.id:
-            entry["default"] = True
-    return header + str(yaml.safe_dump(course, sort_keys=False, allow_unicode=True))
+        return _course_yaml(unit, header, **_public_changes(unit))
+    entries = [_unit_data(each, **_public_changes(each)) | ({"default": True} if each.id == unit.id else {})
+               for each in units]
+    return _course_yaml(unit, header, entries)
 
 
 def _public_changes(unit: Unit) -> dict[str, Any]:

@@ -163,9 +163,9 @@ def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, sty
         for scored in task.tests:
             outcome = scored.outcome
             if outcome.passed:
-                if printed_lines(outcome.printed, feedback, style):
-                    lines.append(f"     + {outcome.name}: {say(t('check_cmd.passes'))}")
-                    lines += printed_lines(outcome.printed, feedback, style)
+                printed = printed_lines(outcome.printed, feedback, style)
+                if printed:
+                    lines += [f"     + {outcome.name}: {say(t('check_cmd.passes'))}", *printed]
                 continue
             module = _unreadable_module(outcome)
             if module and not outcome.printed:
