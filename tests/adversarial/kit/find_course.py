@@ -4,7 +4,9 @@ import os as _os
 
 
 def _course_roots():
-    """Folders holding a course.yaml: near the working folder, the parent's, then a bounded walk of /."""
+    """Folders holding a course.yaml: near the working folder, then near the parent's; only if neither has one, a
+    bounded walk of / (how long that walk takes depends on the machine's disk, so a course found nearby ends the
+    search)."""
     found, budget = [], [40000]
 
     def walk(top, depth):
@@ -30,5 +32,6 @@ def _course_roots():
             if _os.path.isfile(_os.path.join(start, "course.yaml")) and start not in found:
                 found.append(start)
             start = _os.path.dirname(start)
-    walk("/", 6)
+    if not found:
+        walk("/", 6)
     return found

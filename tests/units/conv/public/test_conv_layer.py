@@ -22,11 +22,12 @@ def test_init_sizes_the_output(submission, predictions):
     # input 7 wide and 5 high, filter 2 wide and 3 high, zero padding 2, stride 1: not square, on purpose
     layer = submission.conv_layer.ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, submission.helper("IdentityActivator")(), 0.01)
     sizes = (7, 5, 2, 3, 2, 1)
-    check_number(layer.output_width, 10, "ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, …).output_width", integer=True,
+    call = "ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, activator, 0.01)"  # as a message names the call when it raises
+    check_number(layer.output_width, 10, f"{call}.output_width", integer=True,
                  suspects=predictions.output_sizes(*sizes, axis="width"))
-    check_number(layer.output_height, 7, "ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, …).output_height", integer=True,
+    check_number(layer.output_height, 7, f"{call}.output_height", integer=True,
                  suspects=predictions.output_sizes(*sizes, axis="height"))
-    check_array(layer.output_array, np.zeros((3, 7, 10)), "ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, …).output_array",
+    check_array(layer.output_array, np.zeros((3, 7, 10)), f"{call}.output_array",
                 suspects=predictions.output_array_shape(3, 7, 10))
 
 
