@@ -30,8 +30,9 @@ from typing import Any
 
 import yaml
 
+from ..kit.practice import practice_key_text, practice_questions
 from ..kit.predictions import book_text
-from ..model.course import COURSE_FILE, CourseError, Unit
+from ..model.course import CONVENTIONS, COURSE_FILE, CourseError, Unit
 from ..model.files import write_atomically
 from ..running.answers import NOTEBOOK_CELL as ANSWERS_CELL
 from ..running.course_code import load_code
@@ -235,6 +236,8 @@ def _student_unit_files(unit: Unit) -> dict[str, bytes | str]:
     files.update(_stubs(unit))
     files.update(_tree(unit.suite_dir("public"), public, keep=lambda path: path.name != BOOK))
     files.update(_unit_files(unit, "hints", "helpers", "data", "questions", "generators"))
+    if practice_questions(unit):  # the practice variant's key, as data (the answers module stays here)
+        files[_relative(unit, unit.folder / CONVENTIONS["practice"][0])] = practice_key_text(unit)
     if unit.model.notebook is not None:
         name = unit.model.notebook.name
         files[f"notebooks/{name}.ipynb"] = json.dumps(student_notebook(unit), indent=1, ensure_ascii=False) + "\n"
@@ -322,6 +325,8 @@ def autograder_zip(unit: Unit) -> bytes:
     files.update(_tree(hidden, _relative(unit, hidden)))
     files.update(_tree(unit.suite_dir("public"), _relative(unit, unit.suite_dir("public"))))
     files.update(_unit_files(unit, "hints", "helpers", "data", "questions", "generators"))
+    if practice_questions(unit):  # the practice variant's key, as data (the answers module stays here)
+        files[_relative(unit, unit.folder / CONVENTIONS["practice"][0])] = practice_key_text(unit)
     code = unit.content("code")
     if code is not None:
         files.update(_tree(code, _relative(unit, code)))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 
-from ..model.messages import LANGUAGES, render, t
+from ..model.course import Unit
+from ..model.messages import LANGUAGES, Language, render, t
+from ..model.questions import Question
 from .common import UsageError, student_of, student_option, unit_of, unit_option
 
 
@@ -22,6 +25,8 @@ def cmd_questions(args: argparse.Namespace) -> int:
     if not questions:
         print(f"grader: unit {unit.id} has no questions", file=sys.stderr)
         return 2
+    if args.practice and (args.key or args.student):
+        raise UsageError("--practice shows the practice variant: leave out --key and --student")
     if args.write and not args.key:
         raise UsageError("--write writes the answer key: give --key too")
     if args.key:
@@ -40,16 +45,36 @@ def cmd_questions(args: argparse.Namespace) -> int:
         print(f"# the answers of {student or 'the default variant'}, unit {unit.id}")
         print(yaml.safe_dump(answer_key(unit, student), allow_unicode=True, sort_keys=False), end="")
         return 0
+    if args.practice:
+        return _practice(unit, lang)
     if student is None:
         print(render(t("check_cmd.no_student"), lang), file=sys.stderr)
     heading = (t("questions.heading", unit=unit.name(lang), student=student) if student else
                t("questions.heading_default", unit=unit.name(lang)))
     print(render(heading, lang))
+    _listed(questions, unit, lang, lambda unit, question: parameters(unit, question, student))
+    return 0
+
+
+def _practice(unit: Unit, lang: Language) -> int:
+    from ..kit.practice import practice_numbers, practice_questions
+
+    questions = practice_questions(unit)
+    if not questions:
+        print(f"grader: {render(t('practice.none', unit=unit.id), lang)}", file=sys.stderr)
+        return 2
+    print(render(t("practice.heading", unit=unit.name(lang)), lang))
+    print(render(t("practice.how"), lang))
+    _listed(questions, unit, lang, practice_numbers)
+    return 0
+
+
+def _listed(questions: list[Question], unit: Unit, lang: Language,
+            numbers: Callable[[Unit, Question], dict[str, Any]]) -> None:
     for number, question in enumerate(questions, 1):
-        print(f"\n{number}. [{question.id}] {question.render(parameters(unit, question, student), lang)}")
+        print(f"\n{number}. [{question.id}] {question.render(numbers(unit, question), lang)}")
         for option, texts in question.choices.items():
             print(f"   {option}) {texts.get(lang) or texts['en']}")  # type: ignore[call-overload]
-    return 0
 
 
 def register(commands: Any) -> None:
@@ -61,6 +86,8 @@ def register(commands: Any) -> None:
     unit_option(command)
     student_option(command)
     command.add_argument("--lang", choices=list(LANGUAGES), help="language of the questions (default: the course's)")
+    command.add_argument("--practice", action="store_true", help="the practice questions instead: numbers of their "
+                         "own, answered in practice.yaml, judged right or wrong by grader check (never graded)")
     command.add_argument("--key", action="store_true", help="print the student's answer key in answers.yaml's form "
                          "(instructors: it needs the unit's course code)")
     command.add_argument("--write", action="store_true", help="with --key: write the default variant's key into the "

@@ -339,21 +339,24 @@ def _same(question: Question, got: Any, right: Any, numbers: dict[str, Any], sam
     return True
 
 
-def _sample(question: Question, key: Key, seed: int) -> list[dict[str, Fraction]]:
+def sample_points(question: Question, key: Key, seed: int) -> list[dict[str, Fraction]]:
     rng = np.random.default_rng([seed, zlib.crc32(question.id.encode()), 7])
     draw = key.points or (lambda rng: {name: int(rng.integers(1, 30)) for name in question.variables})
     return [{name: Fraction(value) for name, value in draw(rng).items()} for _ in range(EXPRESSION_POINTS)]
 
 
-def judge(question: Question, given: Any, key: Key, numbers: dict[str, Any], seed: int = 0) -> None:
-    """Raise a ``Mismatch`` (with the known mistake's hint when one explains the answer) unless it is right."""
+def judge(question: Question, given: Any, key: Key, numbers: dict[str, Any], seed: int = 0,
+          sample: list[dict[str, Fraction]] | None = None) -> None:
+    """Raise a ``Mismatch`` (with the known mistake's hint when one explains the answer) unless it is right.
+    A formula is compared at ``sample`` when given, else at the points drawn from ``seed``."""
     what = question.id
     try:
         got = read_answer(question, given)
     except AnswerError as error:
         raise Mismatch(Finding(t("question.malformed", question=what, reason=error.text),
                                t("question.malformed", question=what, reason=error.text))) from None
-    sample = _sample(question, key, seed) if question.kind == "expression" else []
+    if sample is None:
+        sample = sample_points(question, key, seed) if question.kind == "expression" else []
     if _same(question, got, key.right, numbers, sample):
         return
     explained = {mistake for mistake, answer in key.mistakes if _same(question, got, answer, numbers, sample)}

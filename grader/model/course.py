@@ -156,6 +156,7 @@ CONVENTIONS: dict[str, tuple[str, str]] = {
     "generators": ("questions.py", "file"),
     "book": ("public/predictions.json", "file"),  # a released bundle's record of predictions
     "intro": ("notebook/intro.md", "file"),
+    "practice": ("practice.json", "file"),  # a released bundle's key of the practice questions
 }
 
 
@@ -200,6 +201,8 @@ class UnitModel(_Strict):
             return None if source is None else source.file if key == "questions" else source.generators
         if key == "intro":
             return self.notebook.intro if self.notebook is not None else None
+        if key == "practice":  # written by a release, always at its conventional place
+            return None
         return getattr(self, key)  # type: ignore[no-any-return]
 
     def name(self, lang: str = "en") -> str:

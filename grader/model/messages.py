@@ -448,6 +448,43 @@ CATALOGUE: dict[str, dict[Language, str]] = {
               "judged when your work is graded.",
         "zh": "对于课程中的问题，这里只检查答案的格式；答案是否正确，要到正式评分时才判断。",
     },
+    "check_cmd.practice_offer": {
+        "en": "To practise before then, answer the practice questions (`grader questions --practice`) in "
+              "practice.yaml: they have a key, and this command says whether each answer is right.",
+        "zh": "想在那之前练习的话，可以在 practice.yaml 中回答练习题（`grader questions --practice`）：练习题附有答案，"
+              "这条命令会告诉你每个答案是否正确。",
+    },
+    "check_cmd.practice": {
+        "en": "Practice questions (not scored): {right}/{total} right",
+        "zh": "练习题（不计分）：{total} 题中答对 {right} 题",
+    },
+    "practice.missing": {
+        "en": "{question}: not answered in practice.yaml",
+        "zh": "{question}：practice.yaml 中还没有回答",
+    },
+    "practice.unreadable": {
+        "en": "practice.yaml cannot be read: {reason}",
+        "zh": "无法读取 practice.yaml：{reason}",
+    },
+    "practice.no_key": {
+        "en": "practice.yaml is here, but this copy of the course has no practice key (ask for a new release)",
+        "zh": "这里有 practice.yaml，但这份课程没有练习题的答案（请向老师索取新的发布包）",
+    },
+    "practice.heading": {
+        "en": "{unit}: practice questions, with numbers of their own (not yours)",
+        "zh": "{unit}：练习题，数字是练习专用的（不是你自己的）",
+    },
+    "practice.how": {
+        "en": "Answer them in practice.yaml beside your modules (question id: answer), as in answers.yaml; "
+              "`grader check` says whether each is right. Practice is never graded: your own questions are those "
+              "of `grader questions`.",
+        "zh": "请在模块旁边的 practice.yaml 中回答（题目 id: 答案），格式与 answers.yaml 相同；"
+              "`grader check` 会告诉你每个答案是否正确。练习题从不计分：你自己的题目见 `grader questions`。",
+    },
+    "practice.none": {
+        "en": "unit {unit} has no practice questions (none of its questions has numbers of its own)",
+        "zh": "单元 {unit} 没有练习题（它的题目都没有各自的数字）",
+    },
     "check_cmd.no_student": {
         "en": "Note: there is no student_id file here, so the questions use the default numbers, not yours. Put "
               "your student id in a file named student_id in this folder (or give --student ID).",

@@ -59,3 +59,14 @@ class Run:
     unit: str = ""  # the id of the unit whose suites ran
     student: str | None = None  # whose variant was graded (None: the default one)
     stopped: Text | None = None  # why grading was stopped before it finished (its deadline): every task scores 0
+
+
+@dataclass(frozen=True)
+class Practised:
+    """How one practice answer fared: right, or the finding that says why not (with a hint id when a known
+    mistake gives that answer); ``answered`` is False for a question left out of practice.yaml."""
+
+    question: str
+    right: bool
+    finding: Finding | None = None
+    answered: bool = True

@@ -24,7 +24,7 @@ from ..model.course import Task, Unit, Visibility
 from ..model.hints import Hint, load_hints
 from ..model.late import describe_duration, describe_time
 from ..model.messages import Language, Text, render, t
-from ..model.results import Outcome, Run
+from ..model.results import Finding, Outcome, Run
 from .inert import code_span
 from .scoring import Score, ScoredTest, TaskScore
 
@@ -48,10 +48,13 @@ class Feedback:
 
     def hint(self, outcome: Outcome) -> str:
         """The hint for the mistake this failure matches, or ''."""
-        mistake = outcome.finding.mistake if outcome.finding else None
-        if outcome.passed or mistake not in self.hints:
+        return "" if outcome.passed else self.hint_of(outcome.finding)
+
+    def hint_of(self, finding: Finding | None) -> str:
+        """The hint for the known mistake ``finding`` names, or ''."""
+        mistake = finding.mistake if finding is not None else None
+        if mistake is None or mistake not in self.hints:
             return ""
-        assert mistake is not None
         return self.say(t("hint", hint=self.hints[mistake].hint[self.lang]))
 
     def message(self, outcome: Outcome, visibility: Visibility, quote: Quote | None = None) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..model.course import Task, Unit
 from ..model.messages import Language, Text, render, t
-from ..model.results import Outcome, Printed, Run
+from ..model.results import Outcome, Practised, Printed, Run
 from .feedback import Feedback, points, visibility
 from .inert import visible
 from .scoring import Score
@@ -137,7 +137,31 @@ def printed_lines(printed: list[Printed], feedback: Feedback, style: Style) -> l
     return lines
 
 
-def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, style: Style) -> str:
+def practice_lines(practised: list[Practised], problem: Text | None, feedback: Feedback, style: Style) -> list[str]:
+    """The practice answers' verdicts: how many are right, and for each that is not, why, with its hint."""
+    if problem is not None:
+        return [f" ! {render(problem, feedback.lang, visible)}"]
+    if not practised:
+        return []
+    right = sum(result.right for result in practised)
+    mark = style.mark(right == len(practised), feedback)
+    lines = [f" {mark} {feedback.say(t('check_cmd.practice', right=right, total=len(practised)))}"]
+    for result in practised:
+        if result.right or result.finding is None:
+            continue
+        lines.append(f"     - {render(result.finding.text, feedback.lang, visible)}")
+        hint = feedback.hint_of(result.finding)
+        if hint:
+            lines.append("       " + style.paint(hint, "33"))
+    return lines
+
+
+def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, style: Style,
+          practice: list[Practised] | None = None, practice_problem: Text | None = None,
+          offer_practice: bool = False) -> str:
+    """The whole of ``grader check``'s report. ``practice``: the practice answers' verdicts (None: no
+    practice.yaml), or ``practice_problem`` when it could not be read; ``offer_practice``: the unit has practice
+    questions, to point to when the student has not answered them."""
     say = feedback.say
     title = unit.name(feedback.lang)
     lines = [style.paint(say(t("check_cmd.title", title=title, path=path)), "1"), ""]
@@ -181,9 +205,12 @@ def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, sty
             lines.append(f"     - {say(t('check_cmd.same_import', tests=', '.join(names), module=module))}")
     if run.stopped is not None:
         lines.append(f" ! {render(run.stopped, feedback.lang, visible)}")
+    lines += practice_lines(practice or [], practice_problem, feedback, style)
     lines += ["", say(t("check_cmd.score", score=points(score.score), max_score=points(score.max_score)))]
     if any(task.task.questions for task in score.tasks):
         lines.append(say(t("check_cmd.questions_form")))
+        if offer_practice and practice is None and practice_problem is None:
+            lines.append(say(t("check_cmd.practice_offer")))
     step = next_step(score, feedback.lang) if run.stopped is None else None
     if step is not None:
         lines.append(style.paint(say(step), "1"))

@@ -14,8 +14,10 @@ import pytest
 import yaml
 
 from grader.authoring.mistakes import load_mistakes, materialize
+from grader.kit.practice import practice_questions
 from grader.kit.questions import answer_key
 from grader.model.course import load_course
+from grader.model.hints import load_hints
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course(ROOT)
@@ -97,3 +99,29 @@ def test_nbgrader_makes_the_student_notebook_and_grade_takes_it_back(released, t
     source = course / "source" / names.assignment / f"{names.name}.ipynb"
     grader("grade", str(source), "--unit", unit.id, "--json", str(report))
     assert json.loads(report.read_text())["score"] == unit.max_score
+
+
+def test_the_student_bundle_judges_the_practice_questions_from_its_own_key(released, tmp_path):
+    unit, out = released
+    if not practice_questions(unit):
+        with zipfile.ZipFile(out / "student.zip") as bundle:
+            assert not [name for name in bundle.namelist() if name.endswith("practice.json")]
+        return
+    with zipfile.ZipFile(out / "student.zip") as bundle:
+        bundle.extractall(tmp_path / "bundle")
+    key = json.loads((tmp_path / "bundle" / unit.shown(unit.folder) / "practice.json").read_text(encoding="utf-8"))
+    right = {question: entry["right"] for question, entry in key["questions"].items()}
+    work = tmp_path / "bundle" / "exercises"
+    (work / "practice.yaml").write_text(yaml.safe_dump(right), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "grader", "check", "exercises", "--unit", unit.id],
+                          cwd=tmp_path / "bundle", capture_output=True, text=True, timeout=600)
+    total = len(right)
+    assert f"Practice questions (not scored): {total}/{total} right" in done.stdout, done.stdout
+    # a known mistake's answer that is not also the right one (with some numbers, a mistake changes nothing)
+    first, hint, mistaken = next((q, h, answer) for q, e in key["questions"].items() for h, answer in e["mistakes"]
+                                 if answer != e["right"])
+    (work / "practice.yaml").write_text(yaml.safe_dump({**right, first: mistaken}), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "grader", "check", "exercises", "--unit", unit.id],
+                          cwd=tmp_path / "bundle", capture_output=True, text=True, timeout=600)
+    assert f"Practice questions (not scored): {total - 1}/{total} right" in done.stdout, done.stdout
+    assert load_hints(unit.content("hints"))[hint].hint["en"] in done.stdout

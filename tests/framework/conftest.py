@@ -96,3 +96,19 @@ settings.register_profile("suite", max_examples=80, derandomize=True, deadline=N
 settings.register_profile("fuzz", max_examples=4000, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile("fuzz" if os.environ.get("GRADER_FUZZ") else "suite")
+
+
+@pytest.fixture
+def released_quiz(tmp_path, mini_copy, cli):
+    """The quiz released (a copy of the fixture given what a release needs: a notebook and a README)."""
+    quiz = mini_copy / "tests" / "units" / "quiz"
+    (quiz / "notebook").mkdir()
+    (quiz / "notebook" / "questions.test_cell.tmpl").write_text("assert ANSWERS\n")
+    (quiz / "notebook" / "questions.md").write_text("# Questions\n")
+    shutil.copy(mini_copy / "tests" / "units" / "mini" / "student.md", quiz / "student.md")
+    text = (mini_copy / "course.yaml").read_text()
+    (mini_copy / "course.yaml").write_text(text + "    notebook: {assignment: quiz, name: quiz}\n")
+    out = tmp_path / "release"
+    done = cli("release", "--unit", "quiz", "--out", str(out), course=mini_copy)
+    assert done.returncode == 0, done.stderr
+    return out

@@ -114,22 +114,6 @@ def test_the_cli_grade_all_and_the_autograder_grade_each_student_as_themselves(t
     assert scores["ada"] == 6 and scores["bob"] < 6
 
 
-@pytest.fixture
-def released_quiz(tmp_path, mini_copy, cli):
-    """The quiz released (a copy of the fixture given what a release needs: a notebook and a README)."""
-    quiz = mini_copy / "tests" / "units" / "quiz"
-    (quiz / "notebook").mkdir()
-    (quiz / "notebook" / "questions.test_cell.tmpl").write_text("assert ANSWERS\n")
-    (quiz / "notebook" / "questions.md").write_text("# Questions\n")
-    shutil.copy(mini_copy / "tests" / "units" / "mini" / "student.md", quiz / "student.md")
-    text = (mini_copy / "course.yaml").read_text()
-    (mini_copy / "course.yaml").write_text(text + "    notebook: {assignment: quiz, name: quiz}\n")
-    out = tmp_path / "release"
-    done = cli("release", "--unit", "quiz", "--out", str(out), course=mini_copy)
-    assert done.returncode == 0, done.stderr
-    return out
-
-
 def test_a_quiz_without_a_notebook_is_not_released_and_nothing_is_written(tmp_path, cli):
     out = tmp_path / "release"
     done = cli("release", "--unit", "quiz", "--out", str(out))
