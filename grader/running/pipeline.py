@@ -404,6 +404,7 @@ def pytest_args(unit: Unit, files: list[str]) -> list[str]:
         *files, "-q", "--no-header", "--disable-plugin-autoload", "-p", "no:cacheprovider", "-p", "no:randomly",
         "-p", "grader.kit.plugin",  # the suites' fixtures: a course needs no conftest of its own for them
         "--rootdir", str(unit.root), "-c", str(_INI), "--import-mode=importlib", "--assert=rewrite",
+        "--confcutdir", str(unit.root),  # a conftest.py above the course (a home folder's, say) never joins in
         "-W", "ignore::pytest.PytestAssertRewriteWarning", "--tb=line",  # only the crash line is used
         # no output capture: nothing here prints for people, and capturing costs time per test
         "-s", *[arg for name in _UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,63 @@ from grader.running.pipeline import run_suites
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
 SEED = 1234
+
+# --- the real course is out of reach -------------------------------------------------------------
+# Each framework test fails if it, or any Python it starts, opens or lists a file of the real course: an audit
+# hook here (for this process, while the test runs) and one in every Python the test starts (``audit/``, first on
+# PYTHONPATH) record such paths. So the framework's tests pass whatever the course holds.
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE_PATHS = tuple(str(ROOT / part) for part in ("course.yaml", "solutions", "exercises", "tests/units",
+                                                   "tests/course", "tests/adversarial"))
+AUDIT = Path(__file__).parent / "audit"
+_armed = threading.Event()
+_opened: list[str] = []
+_MAIN = threading.main_thread().ident
+
+
+def _course_path(args: tuple) -> str | None:
+    path = args[0] if args else None
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, str):
+        return None
+    path = os.path.normpath(path if os.path.isabs(path) else os.path.join(os.getcwd(), path))
+    return path if any(path == top or path.startswith(top + os.sep) for top in COURSE_PATHS) else None
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _armed.is_set() and event in ("open", "os.listdir", "os.scandir") and threading.get_ident() == _MAIN:
+        path = _course_path(args)
+        if path is not None:
+            _opened.append(f"{event} {path}")
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture(autouse=True)
+def _the_real_course_is_never_read(request):
+    if FIXTURES in request.node.path.parents:  # a fixture course's own suite, run by the grader: not ours
+        yield
+        return
+    tmp_path_factory, monkeypatch = (request.getfixturevalue(name) for name in ("tmp_path_factory", "monkeypatch"))
+    log = tmp_path_factory.getbasetemp() / f"course-audit-{os.getpid()}.log"
+    log.unlink(missing_ok=True)
+    monkeypatch.setenv("GRADER_TEST_COURSE_AUDIT", str(log))
+    monkeypatch.setenv("GRADER_TEST_COURSE_PATHS", os.pathsep.join(COURSE_PATHS))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(AUDIT), os.environ.get("PYTHONPATH")])))
+    _opened.clear()
+    _armed.set()
+    try:
+        yield
+    finally:
+        _armed.clear()
+    seen = _opened + (log.read_text(encoding="utf-8").splitlines() if log.exists() else [])
+    log.unlink(missing_ok=True)
+    if seen:
+        pytest.fail("a framework test read the real course (it must use a fixture course): "
+                    + "; ".join(sorted(set(seen))[:10]), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -632,3 +632,14 @@ def test_the_fixtures_context_outside_any_test_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(plugin, "_running", [])
     with pytest.raises(RuntimeError, match="the grader's fixtures serve tests only: none is running"):
         plugin.current_context()
+
+
+def test_a_conftest_above_the_course_never_joins_its_grading(tmp_path):
+    """A conftest.py in a folder above the course (a home folder's, a class folder's) is not the course's: its
+    fixtures and hooks stay out of grading."""
+    course = Path(shutil.copytree(MINI, tmp_path / "outer" / "mini", ignore=shutil.ignore_patterns("__pycache__")))
+    (tmp_path / "outer" / "conftest.py").write_text(
+        "import pytest\n\n\n@pytest.fixture(autouse=True)\ndef _spoils_every_test():\n    raise RuntimeError('x')\n")
+    unit = load_course(course).unit()
+    run = run_suites(unit, unit.source_dir, seed=1)
+    assert run.outcomes and all(outcome.passed for outcome in run.outcomes.values()), run.outcomes
