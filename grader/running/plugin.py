@@ -112,17 +112,18 @@ def current_context() -> GradingContext:
 
 
 class _DirectRun:
-    """A direct pytest run's contexts: one per unit (one submission, one worker), found once per test file, all
-    closed when pytest ends."""
+    """A direct pytest run's contexts: one per test file (one submission, one worker, one time budget), each
+    closed when the next file's tests start, and the last when pytest ends. A file's tests run together, so each
+    file has the unit's budget to itself, in whatever order and company (pytest-xdist) the files run."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.by_file: dict[Path, GradingContext] = {}
-        self.by_unit: dict[tuple[Path, str], GradingContext] = {}
-        self._submissions = contextlib.ExitStack()  # every unit's open submission, closed together
+        self._open_now: contextlib.ExitStack | None = None  # the current file's submission
 
     def context(self, path: Path) -> GradingContext:
         if path not in self.by_file:
+            self.close()
             self.by_file[path] = self._open(path)
         return self.by_file[path]
 
@@ -131,18 +132,16 @@ class _DirectRun:
         unit = course.unit_of(path)
         if unit is None:
             raise pytest.UsageError(f"{path} is not in the suites of any unit of {course.root / 'course.yaml'}")
-        key = (course.root, unit.id)
-        if key not in self.by_unit:
-
-            option = self.config.getoption("submission")
-            folder = Path(option).resolve() if option else unit.source_dir
-            session = self._submissions.enter_context(open_submission(unit, folder, self.config.getoption("sandbox")))
-            self.by_unit[key] = GradingContext(unit, session, int(self.config.getoption("grader_seed")),
-                                               load_code(unit))
-        return self.by_unit[key]
+        option = self.config.getoption("submission")
+        folder = Path(option).resolve() if option else unit.source_dir
+        self._open_now = contextlib.ExitStack()
+        session = self._open_now.enter_context(open_submission(unit, folder, self.config.getoption("sandbox")))
+        return GradingContext(unit, session, int(self.config.getoption("grader_seed")), load_code(unit))
 
     def close(self) -> None:
-        self._submissions.close()
+        if self._open_now is not None:
+            self._open_now.close()
+            self._open_now = None
 
 
 @pytest.fixture(scope="module")

@@ -605,25 +605,32 @@ def test_each_test_gets_the_fixtures_of_its_own_unit_and_its_own_id(mini_copy):
     assert all(o.passed for o in probes.values()), [o.message for o in probes.values()]
 
 
-def test_a_direct_pytest_run_opens_a_submission_per_unit_and_closes_it_when_it_ends(mini_copy):
+def test_a_direct_pytest_run_opens_a_submission_per_file_and_closes_it_when_the_file_is_done(mini_copy):
+    """Each file has a submission (and the unit's time budget) of its own: however files are ordered or spread
+    over processes (pytest-xdist), one file's tests never spend another's budget; and only one worker lives."""
     from grader.running import plugin
 
-    seen, workers = [], []
+    contexts, alive = {}, []
 
     class Watch:
-        def pytest_unconfigure(self, config):  # before pytest's cleanups, which close them
-            direct = config.stash[plugin._DIRECT]
-            assert sorted(path.name for path in direct.by_file) == ["test_arith.py", "test_arrays.py"]
-            seen.extend({id(context): context for context in direct.by_file.values()}.values())
-            workers.extend(context.session._worker for context in seen)
+        def pytest_runtest_setup(self, item):
+            direct = item.config.stash.get(plugin._DIRECT, None)
+            if direct is not None:
+                contexts.update(direct.by_file)
+                alive.append(sum(1 for c in contexts.values() if c.session._worker and not c.session._worker.dead))
+
+        def pytest_unconfigure(self, config):
+            contexts.update(config.stash[plugin._DIRECT].by_file)
 
     suites = mini_copy / "tests" / "units" / "mini" / "hidden"
     code = pytest.main([str(suites / "test_arith.py"), str(suites / "test_arrays.py"), "-q", "-p", "no:randomly",
                         "-p", "no:cacheprovider", "--rootdir", str(mini_copy)], plugins=[Watch()])
-    # one unit, so one submission and one worker for both files
-    assert code == 0 and [context.unit.id for context in seen] == ["mini"]
-    assert workers[0] is not None and workers[0].dead  # running until pytest ended, killed then
-    assert seen[0].session._worker is None
+    assert code == 0
+    assert sorted(path.name for path in contexts) == ["test_arith.py", "test_arrays.py"]
+    first, second = (contexts[suites / name] for name in ("test_arith.py", "test_arrays.py"))
+    assert first.unit.id == second.unit.id == "mini" and first.session is not second.session
+    assert max(alive) <= 1  # the first file's worker is gone before the second file's starts
+    assert first.session._worker is None and second.session._worker is None  # both closed by the end
 
 
 def test_the_fixtures_context_outside_any_test_is_a_clear_error(monkeypatch):
