@@ -34,6 +34,7 @@ from ..kit.practice import practice_key_text, practice_questions
 from ..kit.predictions import book_text
 from ..model.course import CONVENTIONS, COURSE_FILE, CourseError, Unit
 from ..model.files import write_atomically
+from ..model.questions import OPEN_PLACEHOLDER, open_questions
 from ..running.answers import NOTEBOOK_CELL as ANSWERS_CELL
 from ..running.course_code import load_code
 from ..running.pipeline import run_suites
@@ -406,6 +407,12 @@ def source_notebook(unit: Unit) -> dict[str, Any]:
                                locked=False))
         cells.append(_cell("code", test_cell_source(unit, test_cell), f"test_{task.id}",
                            grade=True, solution=False, locked=True, points=task.points))
+    for question in open_questions(unit):  # manually graded answer cells: formgrader shows them to a person too
+        asked = f"**{question.id}** ({question.points:g} points, graded by a person): {question.render({}, 'en')}"
+        cells.append(_cell("markdown", asked, f"text_{question.id}", grade=False, solution=False, locked=True))
+        rubric = "\n".join(f"- ({item.points:+g}) {item.text['en']}" for item in question.rubric)
+        cells.append(_cell("markdown", rubric, question.id, grade=True, solution=True, locked=False,
+                           points=question.points))
     return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                         "language": "python"},
                                          "language_info": {"name": "python"}},
@@ -426,6 +433,8 @@ def student_notebook(unit: Unit) -> dict[str, Any]:
         if grading.get("grade_id") == ANSWERS_CELL:
             cell["source"] = ("# Your answers, one per question id: `grader questions` shows your numbers.\n"
                               "ANSWERS = {}\n")
+        elif cell["cell_type"] == "markdown" and grading.get("solution"):  # an open question's, as nbgrader does
+            cell["source"] = OPEN_PLACEHOLDER
         elif grading.get("solution"):
             cell["source"] = make_stub(cell["source"], grading.get("grade_id", "cell"))
         elif grading.get("grade"):

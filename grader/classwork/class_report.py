@@ -19,6 +19,7 @@ from typing import Any
 
 from ..model.course import Unit
 from ..model.hints import Hint
+from ..model.questions import open_questions
 from .similarity import Similarity
 
 SHOWN_PAIRS = 200  # pairs with their code on the page; similarity.csv has them all
@@ -149,7 +150,8 @@ def render(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]], hints: 
     """The page; ``similarity`` is its section of similar submissions (see ``similarity_section``)."""
     graded = [(student, report) for student, report in reports if report is not None]
     missing = [student for student, report in reports if report is None]
-    maximum = unit.max_score
+    questions = open_questions(unit)
+    maximum = unit.max_score + sum(float(q.points or 0) for q in questions)  # reports come with their reviews
     scores = [float(report["score"]) for _, report in graded]
     sections = [f"<h1>{html.escape(unit.name())}: class report</h1>"]
     mean = statistics.fmean(scores) if scores else 0.0
@@ -191,6 +193,20 @@ def render(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]], hints: 
     sections.append("<h2>Mistakes</h2>" + (_bars_svg("Most frequent diagnosed mistakes", mistake_bars,
                                                        float(common[0][1]) if common else 1.0, "mistakes")
                                            if mistake_bars else '<p class="note">No known mistake was diagnosed.</p>'))
+
+    for question in questions:
+        entries = [r.get("extra_data", {}).get("open", {}).get(question.id) or {} for _, r in graded]
+        reviewed = [entry for entry in entries if entry.get("status") == "reviewed"]
+        answered = sum(1 for entry in entries if entry.get("answered"))
+        item_bars = [Bar(item.text["en"],
+                         sum(1 for entry in reviewed if item.id in entry.get("items", [])),
+                         f"{sum(1 for entry in reviewed if item.id in entry.get('items', []))} of {len(reviewed)}")
+                     for item in question.rubric]
+        sections.append(f"<h2>Open question {html.escape(question.id)}</h2>"
+                        f'<p class="note">{len(reviewed)} of {answered} answers reviewed; '
+                        f"{len(graded) - answered} not answered.</p>"
+                        + _bars_svg("How often each rubric item was given (of the reviewed answers)", item_bars,
+                                    float(max(1, len(reviewed))), "rubric"))
 
     slow = sorted(graded, key=lambda item: -float(item[1].get("execution_time", 0)))[:10]
     slowest = max((float(r.get("execution_time", 0)) for _, r in slow), default=0.0)

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..model.course import Unit
 from ..model.files import csv_text, write_atomically
+from ..model.questions import open_questions
 
 CSV = "grades.csv"
 
@@ -37,12 +38,16 @@ def grades_rows(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]]) ->
             tasks = extra.get("tasks", {})
             for task in unit.tasks:
                 row[task.id] = tasks.get(task.id, {}).get("score", "")
+            if "open_score" in extra:  # reviews merged in (grader.classwork.outputs.reviewed_results)
+                row.update(open_score=extra["open_score"], open_pending=extra["open_pending"])
         rows.append(row)
     return rows
 
 
 def grades_columns(unit: Unit) -> list[str]:
-    return ["student", "raw_score", "late_by", "penalty", "score", "max_score", *[t.id for t in unit.tasks], "status"]
+    opened = ["open_score", "open_pending"] if open_questions(unit) else []
+    return ["student", "raw_score", "late_by", "penalty", "score", "max_score", *[t.id for t in unit.tasks], *opened,
+            "status"]
 
 
 def write_grades_csv(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]]) -> Path:
@@ -73,6 +78,10 @@ def write_nbgrader(unit: Unit, url: str, assignment: str, reports: list[tuple[st
         for task in unit.tasks:
             gradebook.update_or_create_grade_cell(task.id, NOTEBOOK, assignment, max_score=task.points,
                                                   cell_type="code")
+        opened = open_questions(unit)
+        for question in opened:  # graded by a person: the reviewed points are its manual score
+            gradebook.update_or_create_grade_cell(question.id, NOTEBOOK, assignment, max_score=question.points,
+                                                  cell_type="markdown")
         for student, report in reports:
             if report is None:
                 continue
@@ -83,6 +92,12 @@ def write_nbgrader(unit: Unit, url: str, assignment: str, reports: list[tuple[st
                 grade = gradebook.find_grade(task.id, NOTEBOOK, assignment, student)
                 grade.auto_score = float(tasks.get(task.id, {}).get("score", 0.0))
                 grade.manual_score = None
+            answers = report.get("extra_data", {}).get("open") or {}
+            for question in opened:
+                entry = answers.get(question.id) or {}
+                grade = gradebook.find_grade(question.id, NOTEBOOK, assignment, student)
+                grade.auto_score = 0.0 if not entry.get("answered") else None
+                grade.manual_score = float(entry["score"]) if entry.get("status") == "reviewed" else None
             recorded += 1
         gradebook.db.commit()
     return recorded

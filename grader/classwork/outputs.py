@@ -12,8 +12,11 @@ from typing import Any
 
 from ..model.course import Unit
 from ..model.files import write_atomically, write_json
+from ..model.questions import open_questions
 from ..model.results import Run
+from ..model.reviews import load_reviews
 from ..rendering.feedback import Feedback, markdown
+from ..rendering.open_answers import review_markdown, with_reviews
 from ..rendering.reports import gradescope
 from ..rendering.scoring import score_run
 
@@ -52,3 +55,38 @@ def results(out: Path, students: list[str]) -> Iterator[tuple[str, dict[str, Any
             yield student, json.loads((out / student / RESULTS).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             yield student, None
+
+
+def reviewed_results(unit: Unit, out: Path, students: list[str]) -> list[tuple[str, dict[str, Any] | None]]:
+    """Each student's report in ``out`` with the reviews of their open answers merged in
+    (``grader.rendering.open_answers.with_reviews``): what every class output is made from."""
+    questions = open_questions(unit)
+    found = list(results(out, students))
+    if not questions:
+        return found
+    reviews = load_reviews(out, [question.id for question in questions])
+    return [(student, with_reviews(report, questions, reviews) if report is not None else None)
+            for student, report in found]
+
+
+OPEN_MARK = "<!-- open questions: written by grade-all and export from the reviews -->"
+
+
+def write_review_feedback(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]],
+                          feedback: Feedback) -> int:
+    """Each student's ``feedback.md`` with its part on the open questions as the reviews now say (replaced, never
+    appended twice); returns how many pages changed."""
+    questions = open_questions(unit)
+    changed = 0
+    for student, report in reports:
+        path = out / student / FEEDBACK
+        if report is None or not questions or not path.is_file():
+            continue
+        page = path.read_text(encoding="utf-8")
+        kept = page.split(OPEN_MARK)[0].rstrip("\n") + "\n"
+        part = review_markdown(report, questions, feedback)
+        new = f"{kept}\n{OPEN_MARK}\n{part}" if part else kept
+        if new != page:
+            write_atomically(path, new)
+            changed += 1
+    return changed

@@ -1,4 +1,4 @@
-"""The ``grader`` command: check, grade, and the instructors' grade-all, export, stubs, release, validate.
+"""The ``grader`` command: check, grade, and the instructors' grade-all, review, export, stubs, release, validate.
 
 One module per command, each with its ``register`` (its options, its help, its exit statuses) and its ``cmd_``
 function; ``common`` holds what they share. Every command that works on one unit takes ``--unit ID`` (default:
@@ -31,9 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (grade, check, questions):
         command.register(commands)
     if common.has("classwork") and common.has("authoring"):  # not in a student bundle
-        from . import exports, grade_all, release, stubs, validate
+        from . import exports, grade_all, release, review, stubs, validate
 
-        for command in (stubs, grade_all, exports, release, validate):
+        for command in (stubs, grade_all, exports, review, release, validate):
             command.register(commands)
     return parser
 

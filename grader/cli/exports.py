@@ -9,8 +9,9 @@ from typing import Any
 
 from ..model.course import Unit
 from ..model.files import write_atomically
+from ..model.messages import LANGUAGES
 from ..rendering.inert import visible
-from .common import UsageError, count, listed, unit_of, unit_option
+from .common import UsageError, count, feedback_of, listed, unit_of, unit_option
 
 
 def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]],
@@ -52,7 +53,8 @@ def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] |
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..classwork.outputs import RESULTS, results
+    from ..classwork.exports import write_grades_csv
+    from ..classwork.outputs import RESULTS, reviewed_results, write_review_feedback
 
     unit = unit_of(args)
     out = Path(args.out)
@@ -61,13 +63,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     students = sorted(p.parent.name for p in out.glob(f"*/{RESULTS}"))
     reports = []
-    for student, report in results(out, students):
+    for student, report in reviewed_results(unit, out, students):
         if report is not None and report.get("extra_data", {}).get("unit", unit.id) != unit.id:
             print(f"  ! {visible(student)}: graded for unit {report['extra_data']['unit']}, not {unit.id}; left out",
                   file=sys.stderr)
             continue
         reports.append((student, report))
     print(f"{unit.name(unit.language)}: {len(reports)} graded students in {out}", file=sys.stderr)
+    try:
+        write_grades_csv(unit, out, reports)
+        pages = write_review_feedback(unit, out, reports, feedback_of(unit, args))
+    except OSError as error:
+        print(f"grader: cannot write into {out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"grades in {out / 'grades.csv'}" + (f"; {pages} feedback pages updated with their reviews" if pages else ""))
     return 0 if lms_exports(unit, out, reports, args) else 1
 
 
@@ -89,11 +98,15 @@ def lms_options(command: argparse.ArgumentParser, required: bool = False) -> Non
 
 def register(commands: Any) -> None:
     command = commands.add_parser(
-        "export", help="write LMS grade files from a graded class (grade-all's --out), without regrading",
-        description="Write Canvas or Moodle grade import files from the results.json files in OUT and a roster. "
+        "export", help="write grades.csv and LMS grade files from a graded class (grade-all's --out), without "
+        "regrading", description="Write grades.csv, the feedback pages' part on reviewed open questions, and (with "
+                    "--lms and a roster) Canvas or Moodle grade import files, from the results.json files in OUT "
+                    "and the reviews beside them. "
                     "Exit status: 0 when written; 1 when a file cannot be written or the roster cannot be read; 2 "
                     "when OUT is not a graded class or the course is broken.")
     command.add_argument("out", metavar="OUT", help="grade-all's --out folder")
-    lms_options(command, required=True)
+    lms_options(command)
     unit_option(command)
+    command.add_argument("--lang", choices=list(LANGUAGES), help="language of the feedback pages' part on the open "
+                         "questions (default: the course's)")
     command.set_defaults(func=cmd_export)

@@ -84,7 +84,7 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     from ..classwork.batch import grade_all
     from ..classwork.discovery import BadClass, discover
     from ..classwork.exports import write_grades_csv, write_nbgrader
-    from ..classwork.outputs import results
+    from ..classwork.outputs import results, reviewed_results, write_review_feedback
 
     unit = unit_of(args)
     feedback = feedback_of(unit, args)
@@ -112,7 +112,8 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
         print(f"\ngrader: interrupted; {done} of {len(entries)} students have results in {out} (grades.csv "
               "holds them); run the same command again to grade the rest", file=sys.stderr)
         return 130
-    reports = list(results(out, [e.student for e in entries]))
+    reports = reviewed_results(unit, out, [e.student for e in entries])
+    write_review_feedback(unit, out, reports, feedback)
     write_grades_csv(unit, out, reports)
     print(f"graded {len(outcome.graded)}, up to date {len(outcome.skipped)}, could not grade {len(outcome.failed)} "
           f"in {outcome.seconds:.1f} s; grades in {out / 'grades.csv'}")

@@ -11,7 +11,7 @@ import yaml
 
 from ..model.course import Unit
 from ..model.messages import LANGUAGES, Language, render, t
-from ..model.questions import Question
+from ..model.questions import Question, open_questions
 from .common import UsageError, student_of, student_option, unit_of, unit_option
 
 
@@ -22,7 +22,7 @@ def cmd_questions(args: argparse.Namespace) -> int:
     lang = args.lang or unit.language
     student = student_of(args)
     questions = questions_of(unit)
-    if not questions:
+    if not questions and not open_questions(unit):
         print(f"grader: unit {unit.id} has no questions", file=sys.stderr)
         return 2
     if args.practice and (args.key or args.student):
@@ -53,6 +53,12 @@ def cmd_questions(args: argparse.Namespace) -> int:
                t("questions.heading_default", unit=unit.name(lang)))
     print(render(heading, lang))
     _listed(questions, unit, lang, lambda unit, question: parameters(unit, question, student))
+    opened = open_questions(unit)
+    if opened:
+        print("\n" + render(t("questions.open_heading"), lang))
+        for number, question in enumerate(opened, len(questions) + 1):
+            shown = render(t("questions.open_points", points=f"{question.points:g}"), lang)
+            print(f"\n{number}. [{question.id}] {question.render({}, lang)} ({shown})")
     return 0
 
 

@@ -148,6 +148,13 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     # --- grader questions --------------------------------------------------------------
     "questions.heading": {"en": "{unit}: questions for {student}", "zh": "{unit}：{student} 的题目"},
+    "questions.open_heading": {
+        "en": "Open questions: answer each in your own words, as text in answers.yaml (question id: |, then the "
+              "text on the lines below, indented), or in its Markdown cell of the notebook; a person grades them.",
+        "zh": "开放题：请用自己的话作答，写在 answers.yaml 中（题目 id: |，然后在下面几行缩进写出答案），"
+              "或者写在 notebook 中对应的文本单元里；由老师或助教人工评分。",
+    },
+    "questions.open_points": {"en": "{points} points, graded by a person", "zh": "{points} 分，人工评分"},
     "questions.heading_default": {"en": "{unit}: questions for the default variant", "zh": "{unit}：默认版本的题目"},
     # --- the grader's own work on a submission, stopped at its deadline --------------
     "run.stopped.deadline": {
@@ -447,6 +454,22 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "For the questions, only the form of your answers is checked here: whether they are right is "
               "judged when your work is graded.",
         "zh": "对于课程中的问题，这里只检查答案的格式；答案是否正确，要到正式评分时才判断。",
+    },
+    "open.summary": {
+        "en": "Open questions: {points} points, graded by a person, not here ({answered} of {total} answered)",
+        "zh": "开放题：共 {points} 分，由老师或助教人工评分，不在这里评分（{total} 题中已回答 {answered} 题）",
+    },
+    "open.heading": {"en": "Open questions (graded by a person)", "zh": "开放题（人工评分）"},
+    "open.comment": {"en": "Comment:", "zh": "评语："},
+    "open.awaiting": {"en": "awaiting review ({points} points)", "zh": "等待评阅（{points} 分）"},
+    "open.not_answered": {"en": "not answered (0 of {points} points)", "zh": "没有回答（{points} 分中得 0 分）"},
+    "open.check": {
+        "en": "Open questions (graded by a person): {answered}/{total} answered",
+        "zh": "开放题（人工评分）：{total} 题中已回答 {answered} 题",
+    },
+    "open.missing": {
+        "en": "{question}: not answered yet (write it in answers.yaml as text)",
+        "zh": "{question}：还没有回答（请在 answers.yaml 中用文字作答）",
     },
     "check_cmd.practice_offer": {
         "en": "To practise before then, answer the practice questions (`grader questions --practice`) in "

@@ -7,7 +7,9 @@ module, also shipped), a weight within the questions task, and a kind:
 - ``number``: an integer, or a float within ``tolerance`` (relative and absolute);
 - ``choice``: one or several of ``choices`` (option ids), in any order;
 - ``expression``: a formula in ``variables``, compared by value at several points;
-- ``matrix``: a list (or list of lists) of numbers, each within ``tolerance``.
+- ``matrix``: a list (or list of lists) of numbers, each within ``tolerance``;
+- ``open``: text, graded by a person against the question's ``rubric`` (``grader review``); its ``points``
+  are its own, outside every task: the automatic grading says it awaits review, never scores it.
 
 The answers (and what known mistakes would answer) are course code that never
 ships: the unit's ``code/answers.py``, one function per question id.
@@ -21,10 +23,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .course import CourseError, repeated
+from .course import CourseError, Unit, repeated
 from .located import read
 
-QuestionKind = Literal["number", "choice", "expression", "matrix"]
+QuestionKind = Literal["number", "choice", "expression", "matrix", "open"]
+OPEN_PLACEHOLDER = "YOUR ANSWER HERE"  # an open answer cell as nbgrader gives it to a student: no answer yet
+MAX_OPEN_CHARACTERS = 20_000  # of one open answer: past it, the answer is cut (and the reviewer told so)
 
 
 class _Strict(BaseModel):
@@ -41,6 +45,28 @@ class Tolerance(_Strict):
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+class RubricItem(_Strict):
+    """One thing a reviewer looks for in an open answer: its points when given (a deduction when negative), what
+    it is in each language, and the lesson's key words for it (shown to the reviewer, never used to score)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    points: float
+    text: dict[Literal["en", "zh"], str]
+    keywords: dict[Literal["en", "zh"], list[str]] = Field(default_factory=dict)
+
+    @field_validator("points", mode="before")
+    @classmethod
+    def _points(cls, value: object) -> object:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("text")
+    @classmethod
+    def _both(cls, text: dict[str, str]) -> dict[str, str]:
+        if "en" not in text:
+            raise ValueError("a rubric item needs its text in English (en) at least")
+        return text
+
+
 class Question(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: QuestionKind
@@ -50,6 +76,13 @@ class Question(_Strict):
     tolerance: Tolerance = Tolerance()
     variables: list[str] = Field(default_factory=list)  # an expression's names
     choices: dict[str, dict[Literal["en", "zh"], str]] = Field(default_factory=dict)  # option id -> its text
+    points: float | None = Field(default=None, gt=0)  # an open question's points (its rubric's score is capped there)
+    rubric: list[RubricItem] = Field(default_factory=list)  # an open question's
+
+    @field_validator("points", mode="before")
+    @classmethod
+    def _open_points(cls, value: object) -> object:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("weight", mode="before")
     @classmethod
@@ -84,7 +117,31 @@ class QuestionsFile(_Strict):
                 raise ValueError(f"{question.id}: a choice question needs `choices`")
             if question.kind == "expression" and not question.variables:
                 raise ValueError(f"{question.id}: an expression question needs `variables`")
+            if question.kind == "open":
+                _open_question(question)
+            elif question.rubric or question.points is not None:
+                raise ValueError(f"{question.id}: only an open question has `points` and a `rubric`")
         return questions
+
+
+def _open_question(question: Question) -> None:
+    if question.points is None or not question.rubric:
+        raise ValueError(f"{question.id}: an open question needs its `points` and a `rubric`")
+    if question.parameters or question.variables or question.choices:
+        raise ValueError(f"{question.id}: an open question has no `parameters`, `variables` or `choices`")
+    twice = repeated([item.id for item in question.rubric])
+    if twice:
+        raise ValueError(f"{question.id}: rubric item ids must be unique; repeated: {', '.join(twice)}")
+    reachable = sum(item.points for item in question.rubric if item.points > 0)
+    if reachable < question.points:
+        raise ValueError(f"{question.id}: its rubric's items give at most {reachable:g} of its {question.points:g} "
+                         "points")
+
+
+def open_score(question: Question, given: list[str]) -> float:
+    """The points of an open answer given these rubric items: their sum, within 0 and the question's points."""
+    points = sum(item.points for item in question.rubric if item.id in set(given))
+    return max(0.0, min(float(question.points or 0.0), points))
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -100,3 +157,15 @@ def variant_seed(unit_id: str, student: str | None) -> int:
     """The seed of a student's numbers in a unit: stable, different for every id; the default variant for None."""
     text = f"{unit_id}\0{student if student is not None else ''}"
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def open_questions(unit: Unit) -> list[Question]:
+    """The unit's open questions (``kind: open``), in its questions file's order."""
+    path = unit.content("questions")
+    return [question for question in load_questions(path) if question.kind == "open"] if path is not None else []
+
+
+def open_answer_digest(text: str) -> str:
+    """What ties a review to an answer: the answer's text with its runs of white space made one space (so that a
+    reflowed paragraph is the same answer), hashed."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:20]

@@ -47,6 +47,18 @@ class Outcome:
     printed: list[Printed] = field(default_factory=list)  # what its calls printed (public checks only)
 
 
+@dataclass(frozen=True)
+class OpenAnswer:
+    """A student's answer to an open question, as read (never run): its text ("" when there is none), what ties
+    a review to it (``digest``), and whether it was cut at the limit."""
+
+    question: str
+    text: str
+    digest: str
+    points: float  # the question's
+    cut: bool = False
+
+
 @dataclass
 class Run:
     outcomes: dict[str, Outcome]
@@ -59,6 +71,7 @@ class Run:
     unit: str = ""  # the id of the unit whose suites ran
     student: str | None = None  # whose variant was graded (None: the default one)
     stopped: Text | None = None  # why grading was stopped before it finished (its deadline): every task scores 0
+    open_answers: dict[str, OpenAnswer] = field(default_factory=dict)  # question id -> the answer, to review
 
 
 @dataclass(frozen=True)

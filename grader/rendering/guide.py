@@ -156,6 +156,20 @@ def practice_lines(practised: list[Practised], problem: Text | None, feedback: F
     return lines
 
 
+def open_lines(run: Run, feedback: Feedback, style: Style) -> list[str]:
+    """The open questions: how many are answered (they are graded by a person, so nothing more is judged here),
+    and which are not yet."""
+    if not run.open_answers:
+        return []
+    answers = list(run.open_answers.values())
+    answered = sum(1 for answer in answers if answer.text)
+    mark = style.mark(answered == len(answers), feedback)
+    lines = [f" {mark} {feedback.say(t('open.check', answered=answered, total=len(answers)))}"]
+    lines += [f"     - {feedback.say(t('open.missing', question=answer.question))}" for answer in answers
+              if not answer.text]
+    return lines
+
+
 def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, style: Style,
           practice: list[Practised] | None = None, practice_problem: Text | None = None,
           offer_practice: bool = False) -> str:
@@ -205,6 +219,7 @@ def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, sty
             lines.append(f"     - {say(t('check_cmd.same_import', tests=', '.join(names), module=module))}")
     if run.stopped is not None:
         lines.append(f" ! {render(run.stopped, feedback.lang, visible)}")
+    lines += open_lines(run, feedback, style)
     lines += practice_lines(practice or [], practice_problem, feedback, style)
     lines += ["", say(t("check_cmd.score", score=points(score.score), max_score=points(score.max_score)))]
     if any(task.task.questions for task in score.tasks):

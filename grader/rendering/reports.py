@@ -9,6 +9,7 @@ from ..model.messages import render, t
 from ..model.results import Run
 from .feedback import Feedback, diagnosed, first_failure, lateness, points, visibility
 from .inert import visible
+from .open_answers import open_data, open_summary
 from .scoring import Score
 
 
@@ -76,6 +77,8 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
     summary += [late] if late else []
     summary += [say(t("report.problem", problem=p)) for p in run.intake_problems.values()]
     summary += [say(t("report.problem", problem=run.stopped))] if run.stopped is not None else []
+    opened = open_summary(run, feedback)
+    summary += [opened] if opened else []
     if run.output.strip() and not any_hidden:
         # what the code printed may echo a hidden test's input: shown only when no test is hidden
         summary.append(say(t("report.printed")) + "\n" + run.output[:4000])
@@ -102,5 +105,6 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
             "raw_score": score.raw,
             "late": score.late.as_data() if score.late is not None else None,
             "student_output": run.output[:4000],
+            "open": open_data(run),
         },
     }

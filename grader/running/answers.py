@@ -10,11 +10,14 @@ and a notebook cell is read with ``ast.literal_eval``, never run.
 from __future__ import annotations
 
 import ast
+import json
 from typing import Any
 
 import yaml
 
 from ..model.messages import Text, t
+from ..model.questions import MAX_OPEN_CHARACTERS, OPEN_PLACEHOLDER, Question, open_answer_digest
+from ..model.results import OpenAnswer
 
 ANSWERS_FILE = "answers.yaml"
 NOTEBOOK_CELL = "answers"  # the grade_id of a notebook's answers cell
@@ -114,3 +117,28 @@ def _depth(node: ast.AST, level: int = 0) -> int:
     children = [_depth(child, level + 1) for child in ast.iter_child_nodes(node)
                 if isinstance(child, (ast.Dict, ast.List, ast.Tuple, ast.Set))]
     return max(children, default=level)
+
+
+def open_answers_of(questions: list[Question], answers: Answers | None, notes: dict[str, str]) -> dict[str, OpenAnswer]:
+    """Each open question's answer: its text in ``answers.yaml`` (or the notebook's answers cell), else the
+    notebook's Markdown cell of the question's id; at most ``MAX_OPEN_CHARACTERS`` of it. An answer that is not
+    text (a list, say) is kept as its JSON, for the reviewer to see as it was given."""
+    found = {}
+    for question in questions:
+        given = (answers or {}).get(question.id)
+        if given is None:
+            given = notes.get(question.id)
+        if given is None:
+            text = ""
+        elif isinstance(given, str):
+            text = given
+        else:
+            text = json.dumps(given, ensure_ascii=False, default=str)
+        text = text.strip()
+        if text == OPEN_PLACEHOLDER:  # the notebook's cell as the student was given it
+            text = ""
+        cut = len(text) > MAX_OPEN_CHARACTERS
+        text = text[:MAX_OPEN_CHARACTERS]
+        found[question.id] = OpenAnswer(question.id, text, open_answer_digest(text) if text else "",
+                                        float(question.points or 0.0), cut)
+    return found

@@ -58,12 +58,13 @@ class Intake:
     """The accepted sources of a submission, and the private folder they are written to when a worker needs files."""
 
     package: str
-    problems: dict[str, Text] = field(default_factory=dict)  # module name -> message
+    notes: dict[str, str] = field(default_factory=dict)  # a notebook's graded Markdown cells: grade id -> text
     accepted: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # module name -> checked source text
     code: dict[str, bytes] = field(default_factory=dict)  # module name -> its code as checked, marshalled
     answers: Answers | None = None  # the answers to the unit's questions (None: none were given)
     answers_problem: Text | None = None  # why the answers given cannot be read
+    problems: dict[str, Text] = field(default_factory=dict)  # module name -> message
     _root: Path | None = None
 
     @property
@@ -180,7 +181,8 @@ def nesting(text: str) -> int:
     return deepest
 
 
-def _notebook_cells(data: bytes, name: str, modules: list[str]) -> tuple[dict[str, str], Text | None]:
+def _notebook_cells(data: bytes, name: str, modules: list[str], kind: str = "code") -> tuple[dict[str, str],
+                                                                                           Text | None]:
     """The answer cells of the notebook ``data`` (named ``name`` in messages), as module sources.
 
     Its size and nesting are checked before it is parsed; then the fields read of each code cell are checked to
@@ -201,7 +203,7 @@ def _notebook_cells(data: bytes, name: str, modules: list[str]) -> tuple[dict[st
         return {}, t("intake.notebook_cells", path=name, count=len(cells), limit=MAX_NOTEBOOK_CELLS)
     parts: dict[str, list[str]] = {}
     for number, cell in enumerate(cells):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != kind:
             continue
         found = _answer_cell(cell)
         if isinstance(found, Malformed):
@@ -209,6 +211,8 @@ def _notebook_cells(data: bytes, name: str, modules: list[str]) -> tuple[dict[st
                          expected=t(f"json.{found.expected}"))
         if found is not None and found.grade_id in modules:
             parts.setdefault(found.grade_id, []).append(found.source)
+    if kind != "code":  # text cells (open answers): their text, as it is
+        return {grade_id: "\n\n".join(texts) for grade_id, texts in parts.items()}, None
     sources = {}
     for index, module in enumerate(modules):
         if module in parts:
@@ -404,13 +408,14 @@ def _answers_of(given: Path, located: Path) -> tuple[Answers | None, Text | None
     return None, None
 
 
-def take(submission: Path, modules: list[str], max_source_kb: int = 256, answers: bool = False) -> Intake:
+def take(submission: Path, modules: list[str], max_source_kb: int = 256, answers: bool = False,
+         text_ids: tuple[str, ...] = ()) -> Intake:
     """Read and check ``modules`` of ``submission`` (and, with ``answers``, its answers to the unit's
     questions); nothing of it runs (see the module's docstring). A submission that cannot be read at all, for
     a reason no check foresaw (an error of a reader included), is one problem for every module: it scores 0 and
     says why; grading goes on."""
     try:
-        return _take(submission, modules, max_source_kb, answers)
+        return _take(submission, modules, max_source_kb, answers, text_ids)
     except Exception as error:  # noqa: BLE001 - whatever a submission makes a reader raise is that submission's
         intake = Intake(package=PACKAGE)
         for name in modules:
@@ -418,12 +423,16 @@ def take(submission: Path, modules: list[str], max_source_kb: int = 256, answers
         return intake
 
 
-def _take(submission: Path, modules: list[str], max_source_kb: int, answers: bool) -> Intake:
+def _take(submission: Path, modules: list[str], max_source_kb: int, answers: bool,
+          text_ids: tuple[str, ...]) -> Intake:
     intake = Intake(package=PACKAGE)
     given = submission
     submission = locate(submission, modules)
     if answers:
         intake.answers, intake.answers_problem = _answers_of(given, submission)
+        if submission.suffix == ".ipynb" and submission.is_file() and not submission.is_symlink() and \
+                submission.stat().st_size <= 64 * MAX_ANSWER_BYTES:
+            intake.notes = _notebook_cells(submission.read_bytes(), submission.name, list(text_ids), "markdown")[0]
     packed = submission.suffix in (".ipynb", ".zip") and submission.is_file() and not submission.is_symlink()
     if packed:
         sources: dict[str, str | Text]

@@ -22,10 +22,11 @@ from typing import Any, cast
 import pytest
 
 from ..model.course import Unit
-from ..model.questions import variant_seed
+from ..model.questions import open_questions, variant_seed
 from ..model.results import Finding, Kind, Outcome, Run
 from ..trust.policy import SandboxMode
 from . import pytest_internals as internals
+from .answers import open_answers_of
 from .course_code import load_code
 from .plugin import DEFAULT_SEED, GradingContext, hand_over
 from .session import LiveSubmission, StudentError, open_submission
@@ -432,6 +433,7 @@ def collect_run(collector: Collector, session: LiveSubmission, seed: int, starte
         duration=time.monotonic() - started,
         unit=unit.id,
         student=student,
+        open_answers=open_answers_of(open_questions(unit), session.intake.answers, session.intake.notes),
     )
 
 

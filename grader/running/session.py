@@ -22,6 +22,7 @@ import numpy as np
 
 from ..model.course import Limits, Unit
 from ..model.messages import Text, t
+from ..model.questions import open_questions
 from ..model.results import Printed
 from ..trust import policy, wire
 from ..trust.child import WorkerFailure, joined_output
@@ -513,7 +514,9 @@ def open_submission(unit: Unit, submission: Path, sandbox_mode: policy.SandboxMo
                     helpers: str | None = None) -> Iterator[LiveSubmission]:
     """The pipeline's first steps, the same for every way of grading: intake (nothing of the submission runs),
     then a session whose worker starts on first use; closed, with every process of it, on the way out."""
-    taken = take(submission, list(unit.modules), unit.limits.source_kb, answers=unit.has_questions)
+    texts = tuple(question.id for question in open_questions(unit))
+    taken = take(submission, list(unit.modules), unit.limits.source_kb, answers=unit.has_questions or bool(texts),
+                 text_ids=texts)
     session = LiveSubmission(taken, unit.limits, sandbox_mode, zygote=zygote,
                       helpers=helpers if helpers is not None else helpers_of(unit))
     try:

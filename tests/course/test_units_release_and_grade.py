@@ -18,6 +18,7 @@ from grader.kit.practice import practice_questions
 from grader.kit.questions import answer_key
 from grader.model.course import load_course
 from grader.model.hints import load_hints
+from grader.model.questions import open_questions
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course(ROOT)
@@ -75,8 +76,10 @@ def test_grade_all_grades_a_class_of_the_unit(released, tmp_path):
     rows = {row["student"]: row for row in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
     assert float(rows["right"]["score"]) == unit.max_score and float(rows["stubs"]["score"]) == 0
     assert 0 < float(rows["wrong"]["score"]) < unit.max_score
+    opened = open_questions(unit)  # their points await a person: in the maximum, not yet in the score
     assert set(rows["right"]) == {"student", "raw_score", "late_by", "penalty", "score", "max_score", "status",
-                                  *[t.id for t in unit.tasks]}
+                                  *[t.id for t in unit.tasks], *(["open_score", "open_pending"] if opened else [])}
+    assert float(rows["right"]["max_score"]) == unit.max_score + sum(q.points for q in opened)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("nbgrader") is None and not os.environ.get("CI"),

@@ -1,0 +1,224 @@
+"""``grader review OUT``: a page in the browser where a person grades a class's open answers with their rubric.
+
+One question at a time, across every student (the order that is fastest for
+a person); students who gave the same answer are one group, and one decision
+grades them all. Each decision is saved as it is made
+(``grader.model.reviews``), tied to the answer's content.
+
+The page is served by Tornado (it comes with nbgrader's Jupyter stack) on
+127.0.0.1 only. Every request must carry the session's secret token (in the
+page's address, then in a header for each call of the API) and name this
+machine as its host, so neither another user's page nor a site the browser
+visits can read or change reviews. Every answer and name is put on the page as
+text (``textContent``), never as HTML, and in a box of its own writing
+direction, so what a student wrote is shown exactly and does nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..model.course import Unit
+from ..model.questions import Question, open_questions, open_score
+from ..model.reviews import MAX_COMMENT, Review, ReviewsError, load_reviews, save_review
+from .outputs import RESULTS
+
+MAX_REPORT_BYTES = 8 * 1024 * 1024  # of one results.json read for its open answers
+MAX_BODY = 64 * 1024  # of one request to the API
+
+
+@dataclass
+class Group:
+    """The students who gave one answer to one question."""
+
+    digest: str
+    text: str
+    cut: bool
+    students: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Class:
+    """The open answers of a graded class, by question and then by answer."""
+
+    unit: Unit
+    out: Path
+    questions: list[Question]
+    groups: dict[str, dict[str, Group]]  # question id -> digest -> group
+    unanswered: dict[str, int]  # question id -> students who left it unanswered
+    problems: list[str]
+
+
+def read_class(unit: Unit, out: Path, only: list[str] | None = None) -> Class:
+    """The open answers kept in ``out``'s reports (``extra_data.open``), grouped."""
+    questions = [q for q in open_questions(unit) if only is None or q.id in only]
+    groups: dict[str, dict[str, Group]] = {q.id: {} for q in questions}
+    unanswered = {q.id: 0 for q in questions}
+    problems = []
+    for path in sorted(out.glob(f"*/{RESULTS}")):
+        student = path.parent.name
+        try:
+            if path.stat().st_size > MAX_REPORT_BYTES:
+                raise ValueError(f"larger than {MAX_REPORT_BYTES // 1024 // 1024} MiB")
+            report = json.loads(path.read_text(encoding="utf-8"))
+            extra = report["extra_data"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            problems.append(f"{student}: its report cannot be read ({error})")
+            continue
+        if extra.get("unit", unit.id) != unit.id:
+            continue
+        answers = extra.get("open") or {}
+        for question in questions:
+            entry = answers.get(question.id) if isinstance(answers, dict) else None
+            if not isinstance(entry, dict) or not entry.get("answered") or not isinstance(entry.get("text"), str):
+                unanswered[question.id] += 1
+                continue
+            digest = str(entry.get("digest", ""))
+            group = groups[question.id].setdefault(digest, Group(digest, entry["text"], bool(entry.get("cut"))))
+            group.students.append(student)
+    return Class(unit, out, questions, groups, unanswered, problems)
+
+
+def state(group_class: Class, blind: bool, lang: str) -> dict[str, Any]:
+    """What the page shows, as data: the questions with their rubrics, and per question its groups of answers
+    (largest first), each with its review as saved."""
+    reviews = load_reviews(group_class.out, [q.id for q in group_class.questions])
+    questions = []
+    for question in group_class.questions:
+        groups = sorted(group_class.groups[question.id].values(), key=lambda g: (-len(g.students), g.digest))
+        saved = reviews.get(question.id, {})
+        questions.append({
+            "id": question.id,
+            "text": question.text.get(lang) or question.text["en"],  # type: ignore[call-overload]
+            "points": question.points,
+            "rubric": [{"id": item.id, "points": item.points,
+                        "text": item.text.get(lang) or item.text["en"],  # type: ignore[call-overload]
+                        "keywords": item.keywords.get(lang) or item.keywords.get("en") or []}  # type: ignore[call-overload]
+                       for item in question.rubric],
+            "unanswered": group_class.unanswered[question.id],
+            "groups": [{"digest": g.digest, "text": g.text, "cut": g.cut, "count": len(g.students),
+                        "students": [] if blind else g.students,
+                        "review": _review_data(question, saved.get(g.digest))} for g in groups],
+        })
+    return {"unit": group_class.unit.name(lang), "blind": blind, "questions": questions}
+
+
+def _review_data(question: Question, review: Review | None) -> dict[str, Any] | None:
+    if review is None:
+        return None
+    return {**review.as_data(), "score": open_score(question, list(review.items))}
+
+
+class RequestError(ValueError):
+    """A request the API refuses: its status and reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def apply(group_class: Class, body: bytes, by: str) -> dict[str, Any]:
+    """Save the review a request of the page sends: ``{"question", "digest", "items", "comment"}`` (``items``
+    null forgets the review). Returns the group's review as saved."""
+    if len(body) > MAX_BODY:
+        raise RequestError(413, "the request is too large")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise RequestError(400, "the request is not JSON") from None
+    if not isinstance(data, dict):
+        raise RequestError(400, "the request is not an object")
+    question = next((q for q in group_class.questions if q.id == data.get("question")), None)
+    if question is None:
+        raise RequestError(404, "no such question here")
+    if data.get("digest") not in group_class.groups[question.id]:
+        raise RequestError(404, "no such answer to this question")
+    items, comment = data.get("items"), data.get("comment", "")
+    if items is not None and (not isinstance(items, list) or not all(isinstance(i, str) for i in items)):
+        raise RequestError(400, "items must be a list of rubric item ids")
+    known = {item.id for item in question.rubric}
+    if items is not None and not set(items) <= known:
+        raise RequestError(400, "an item is not in this question's rubric")
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+        raise RequestError(400, f"the comment must be text of at most {MAX_COMMENT} characters")
+    review = None if items is None else Review(
+        tuple(item.id for item in question.rubric if item.id in items), comment, by,
+        datetime.now(timezone.utc).replace(microsecond=0).isoformat())
+    saved = save_review(group_class.out, question.id, [data["digest"]], review)
+    return {"review": _review_data(question, saved.get(data["digest"]))}
+
+
+def serve(group_class: Class, *, port: int, blind: bool, by: str, lang: str,
+          ready: Callable[[str], None]) -> None:
+    """Serve the page on 127.0.0.1 until interrupted; ``ready`` gets its address (with the token) once it
+    listens."""
+    import tornado.httpserver
+    import tornado.ioloop
+    import tornado.netutil
+    import tornado.web
+
+    token = secrets.token_urlsafe(24)
+    page = (Path(__file__).with_name("review.html")).read_text(encoding="utf-8")
+
+    class Guarded(tornado.web.RequestHandler):
+        def prepare(self) -> None:
+            host = self.request.host_name
+            if host not in ("127.0.0.1", "localhost"):  # a name that rebinds to this machine is not this page
+                raise tornado.web.HTTPError(403)
+            given = self.request.headers.get("X-Review-Token") or self.get_query_argument("token", "")
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                raise tornado.web.HTTPError(403)
+
+        def set_default_headers(self) -> None:
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("X-Content-Type-Options", "nosniff")
+            self.set_header("Referrer-Policy", "no-referrer")
+            self.set_header("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
+                            "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; "
+                            "form-action 'none'; frame-ancestors 'none'")
+
+    class Page(Guarded):
+        def get(self) -> None:
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(page)
+
+    class State(Guarded):
+        def get(self) -> None:
+            try:
+                self.finish(state(group_class, blind, lang))
+            except ReviewsError as error:
+                self.set_status(500)
+                self.finish({"error": str(error)})
+
+    class Save(Guarded):
+        def post(self) -> None:
+            if not self.request.headers.get("X-Review-Token"):  # a form elsewhere cannot set a header
+                raise tornado.web.HTTPError(403)
+            try:
+                self.finish(apply(group_class, self.request.body, by))
+            except RequestError as error:
+                self.set_status(error.status)
+                self.finish({"error": str(error)})
+            except (ReviewsError, OSError) as error:
+                self.set_status(500)
+                self.finish({"error": str(error)})
+
+    application = tornado.web.Application([(r"/", Page), (r"/api/state", State), (r"/api/review", Save)],
+                                          xsrf_cookies=False, autoreload=False, debug=False)
+    sockets = tornado.netutil.bind_sockets(port, address="127.0.0.1")
+    server = tornado.httpserver.HTTPServer(application, max_body_size=MAX_BODY)
+    server.add_sockets(sockets)
+    ready(f"http://127.0.0.1:{sockets[0].getsockname()[1]}/?token={token}")
+    try:
+        tornado.ioloop.IOLoop.current().start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -1,0 +1,105 @@
+"""Open answers in the reports: awaiting review in what the automatic grading writes, and the reviews merged into
+every output made from it.
+
+The automatic report (``results.json``, Gradescope's schema) leaves open
+questions out of its ``score`` and ``max_score``: on Gradescope they are the
+assignment's manual questions, graded there; here they are graded with
+``grader review``. The report keeps each answer for the reviewer
+(``extra_data.open``: its text, digest and points) and says in its output how
+many points a person grades. ``with_reviews`` makes the report every class
+output is built from (grades.csv, the LMS files, the class report, the
+gradebook): reviewed points added, the open points in the maximum, and per
+question the items given, the comment and what still awaits review.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ..model.messages import t
+from ..model.questions import Question, open_score
+from ..model.results import Run
+from ..model.reviews import Reviews
+from .feedback import Feedback, points
+from .inert import code_span
+
+
+def open_data(run: Run) -> dict[str, dict[str, Any]]:
+    """``extra_data.open`` of a report: each open question's answer, as the reviewer needs it."""
+    return {question: {"points": answer.points, "answered": bool(answer.text), "digest": answer.digest,
+                       "cut": answer.cut, "text": answer.text} for question, answer in run.open_answers.items()}
+
+
+def open_summary(run: Run, feedback: Feedback) -> str:
+    """The report's line about the open questions ('' when there are none)."""
+    if not run.open_answers:
+        return ""
+    total = sum(answer.points for answer in run.open_answers.values())
+    answered = sum(1 for answer in run.open_answers.values() if answer.text)
+    return feedback.say(t("open.summary", points=points(total), answered=answered, total=len(run.open_answers)))
+
+
+def with_reviews(report: dict[str, Any], questions: list[Question], reviews: Reviews) -> dict[str, Any]:
+    """The report with its open answers' reviews: ``score`` and ``max_score`` include the open questions, and
+    ``extra_data.open`` says per question its status (reviewed, awaiting review, not answered), score, items
+    and comment; ``extra_data.auto_score`` keeps the automatic part. A report without open answers is returned
+    as it is."""
+    given = report.get("extra_data", {}).get("open") or {}
+    if not given or not questions:
+        return report
+    merged = copy.deepcopy(report)
+    extra = merged["extra_data"]
+    extra["auto_score"], extra["auto_max_score"] = report["score"], report["max_score"]
+    reviewed = pending = maximum = 0.0
+    for question in questions:
+        entry = extra["open"].get(question.id)
+        if entry is None:
+            continue
+        points_of = float(question.points or 0.0)
+        maximum += points_of
+        review = reviews.get(question.id, {}).get(str(entry.get("digest", ""))) if entry.get("answered") else None
+        if not entry.get("answered"):
+            entry.update(status="not answered", score=0.0, items=[], comment="")
+        elif review is None:
+            entry.update(status="awaiting review", score=0.0, items=[], comment="")
+            pending += points_of
+        else:
+            score = open_score(question, list(review.items))
+            entry.update(status="reviewed", score=score, items=list(review.items), comment=review.comment,
+                         by=review.by)
+            reviewed += score
+    merged["score"] = round(float(report["score"]) + reviewed, 6)
+    merged["max_score"] = round(float(report["max_score"]) + maximum, 6)
+    extra["open_score"], extra["open_pending"] = round(reviewed, 6), round(pending, 6)
+    return merged
+
+
+def review_markdown(report: dict[str, Any], questions: list[Question], feedback: Feedback) -> str:
+    """The feedback page's part on the open questions of a report made by ``with_reviews``: per question its
+    points, the rubric items given (in the student's language) and the reviewer's comment, shown inert."""
+    entries = report.get("extra_data", {}).get("open") or {}
+    if not entries or "open_score" not in report.get("extra_data", {}):
+        return ""
+    say, lang = feedback.say, feedback.lang
+    lines = [f"## {say(t('open.heading'))}", ""]
+    for question in questions:
+        entry = entries.get(question.id)
+        if entry is None:
+            continue
+        total = points(float(question.points or 0.0))
+        status = entry.get("status")
+        if status == "reviewed":
+            lines.append(f"- {code_span(question.id)}: {points(entry['score'])}/{total}")
+            for item in question.rubric:
+                if item.id in entry.get("items", []):
+                    sign = "+" if item.points >= 0 else "−"
+                    text = item.text.get(lang) or item.text["en"]  # type: ignore[call-overload]
+                    lines.append(f"  - {sign}{points(abs(item.points))} {text}")
+            if entry.get("comment"):
+                lines.append(f"  - {say(t('open.comment'))} {code_span(entry['comment'])}")
+        elif status == "awaiting review":
+            lines.append(f"- {code_span(question.id)}: {say(t('open.awaiting', points=total))}")
+        else:
+            lines.append(f"- {code_span(question.id)}: {say(t('open.not_answered', points=total))}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,420 @@
+"""Open questions: answered in text, marked awaiting review by the automatic grading, graded by a person on the
+review page (``grader review``), and the reviews merged into every output; on the quiz unit of the mini course,
+whose two open questions are ``why_double`` (3 points) and ``mean_use`` (2 points)."""
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from bounded import ends_within, timed
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.classwork.review import Class, RequestError, apply, read_class, state
+from grader.model.course import CourseError, load_course
+from grader.model.questions import load_questions, open_answer_digest
+from grader.model.reviews import Review, load_reviews, save_review
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+QUIZ = load_course(MINI).unit("quiz")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+DEFINITION = "By definition 2x = x + x.\nFor example 2*3 = 3 + 3."
+HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\"> \u202eevil"
+FORMULA = "=HYPERLINK(\"http://x.example\",\"click\")"
+ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section
+"Lovelace, Ada",1,s1,ada,A
+"Babbage, Bob",2,s2,bob,A
+"Cyd, Cy",3,s3,cyd,A
+"Formula, F",4,s4,=1+2,A
+"""
+
+
+def write_answers(folder: Path, answers: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "answers.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def notebook(folder: Path, cells: dict[str, str]) -> Path:
+    """A notebook submission whose Markdown answer cells hold ``cells`` (grade id -> text)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {"cells": [{"cell_type": "markdown", "id": f"c{n}", "source": text,
+                       "metadata": {"nbgrader": {"grade_id": grade_id, "grade": True, "solution": True,
+                                                 "schema_version": 3, "points": 1}}}
+                      for n, (grade_id, text) in enumerate(cells.items())],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = folder / "quiz.ipynb"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def make_class(root: Path) -> Path:
+    """Five students: ada and bob gave one answer to why_double (bob's reflowed), bob's other answer is hostile,
+    cyd answered nothing, the formula-named student answered in a notebook (1 MB, cut), eve one open question."""
+    folder = root / "class"
+    write_answers(folder / "ada", {"why_double": DEFINITION, "mean_use": "Outliers pull it away."})
+    write_answers(folder / "bob", {"why_double": DEFINITION.replace(" ", "   ").replace("\n", "\n\n"),
+                                   "mean_use": HOSTILE})
+    write_answers(folder / "cyd", {"twice": 4})
+    notebook(folder / "nb", {"why_double": "x" * 1_000_000, "mean_use": "YOUR ANSWER HERE"})
+    (folder / "nb" / "quiz.ipynb").rename(folder / f"{FORMULA.replace('/', '_')}.ipynb")
+    shutil.rmtree(folder / "nb")
+    write_answers(folder / "eve", {"mean_use": "When the data are skewed."})
+    return folder
+
+
+def grade_class(cli, root: Path) -> Path:
+    out = root / "out"
+    done = cli("grade-all", str(root / "class"), "--out", str(out), "--unit", "quiz", "--no-similarity")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+@pytest.fixture
+def graded(tmp_path, cli):
+    make_class(tmp_path)
+    return grade_class(cli, tmp_path)
+
+
+def report(out: Path, student: str) -> dict:
+    return json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+
+
+def grades(out: Path) -> dict[str, dict[str, str]]:
+    return {row["student"]: row for row in csv.DictReader(io.StringIO((out / "grades.csv").read_text("utf-8")))}
+
+
+# --- the question kind --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("entry", "reason"), [
+    ("    rubric: [{id: a, points: 1, text: {en: x}}]\n", "needs its `points` and a `rubric`"),
+    ("    points: 2\n", "needs its `points` and a `rubric`"),
+    ("    points: 3\n    rubric: [{id: a, points: 1, text: {en: x}}, {id: b, points: -1, text: {en: y}}]\n",
+     "its rubric's items give at most 1 of its 3 points"),
+    ("    points: 1\n    rubric: [{id: a, points: 1, text: {en: x}}, {id: a, points: 1, text: {en: y}}]\n",
+     "rubric item ids must be unique; repeated: a"),
+    ("    points: 1\n    parameters: number\n    rubric: [{id: a, points: 1, text: {en: x}}]\n",
+     "has no `parameters`"),
+])
+def test_an_open_question_is_declared_with_points_a_reachable_rubric_and_nothing_else(tmp_path, entry, reason):
+    path = tmp_path / "questions.yaml"
+    path.write_text(f"questions:\n  - id: essay\n    kind: open\n    text: {{en: 'Why'}}\n{entry}")
+    with pytest.raises(CourseError) as refused:
+        load_questions(path)
+    assert reason in str(refused.value)
+    path.write_text("questions:\n  - id: n\n    kind: number\n    text: {en: 'How many'}\n    points: 2\n")
+    with pytest.raises(CourseError, match="only an open question has"):
+        load_questions(path)
+
+
+# --- automatic grading: awaiting review, never a silent 0 ---------------------------------------
+
+
+def test_grading_keeps_each_open_answer_for_review_and_leaves_its_points_out_of_the_total(graded):
+    ada = report(graded, "ada")
+    assert ada["max_score"] == QUIZ.max_score  # the automatic part only, as Gradescope's autograder reports it
+    assert "Open questions: 5 points, graded by a person, not here (2 of 2 answered)" in ada["output"]
+    entry = ada["extra_data"]["open"]["why_double"]
+    assert entry["answered"] and entry["text"] == DEFINITION and entry["points"] == 3
+    # the same answer reflowed is the same answer: one review will grade both
+    assert report(graded, "bob")["extra_data"]["open"]["why_double"]["digest"] == entry["digest"]
+    cut = report(graded, FORMULA.replace("/", "_"))["extra_data"]["open"]
+    assert cut["why_double"]["cut"] and len(cut["why_double"]["text"]) == 20_000
+    assert not cut["mean_use"]["answered"]  # the notebook's cell as it was given: no answer
+    rows = grades(graded)
+    assert rows["ada"]["open_pending"] == "5" and rows["ada"]["open_score"] == "0"
+    assert float(rows["ada"]["max_score"]) == QUIZ.max_score + 5
+    assert rows["cyd"]["open_pending"] == "0"  # nothing to review: not answered is 0, and final
+    page = (graded / "ada" / "feedback.md").read_text(encoding="utf-8")
+    assert "`why_double`: awaiting review (3 points)" in page
+    assert "`why_double`: not answered (0 of 3 points)" in (graded / "cyd" / "feedback.md").read_text("utf-8")
+
+
+def test_check_counts_the_open_answers_and_names_the_missing_ones(tmp_path, cli):
+    folder = write_answers(tmp_path / "me", {"why_double": DEFINITION})
+    shown = cli("check", str(folder), "--unit", "quiz").stdout
+    assert "Open questions (graded by a person): 1/2 answered" in shown
+    assert "mean_use: not answered yet (write it in answers.yaml as text)" in shown
+    assert "why_double: not answered" not in shown
+    zh = cli("check", str(folder), "--unit", "quiz", "--lang", "zh").stdout
+    assert "开放题（人工评分）：2 题中已回答 1 题" in zh
+
+
+def test_questions_lists_the_open_questions_with_their_points(cli):
+    shown = cli("questions", "--unit", "quiz", "--student", "ada").stdout
+    assert "[why_double] Why is doubling the same as adding a number to itself? (3 points, graded by a person)" in \
+        shown
+
+
+# --- reviews -------------------------------------------------------------------------------------
+
+
+def test_reviews_flow_into_grades_the_lms_file_the_feedback_and_the_class_report(graded, cli, tmp_path):
+    digest = report(graded, "ada")["extra_data"]["open"]["why_double"]["digest"]
+    save_review(graded, "why_double", [digest], Review(("definition", "example"), "Clear, with an example.", "ta"))
+    hostile = report(graded, "bob")["extra_data"]["open"]["mean_use"]["digest"]
+    save_review(graded, "mean_use", [hostile], Review(("outliers",), "`no` <b>html</b>", "ta"))
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    done = cli("export", str(graded), "--unit", "quiz", "--lms", "canvas", "--roster", str(tmp_path / "roster.csv"))
+    assert done.returncode == 0, done.stderr
+    rows = grades(graded)
+    assert rows["ada"]["open_score"] == "3" and rows["ada"]["open_pending"] == "2"  # mean_use: not reviewed
+    assert rows["bob"]["open_score"] == "5" and rows["bob"]["open_pending"] == "0"
+    assert float(rows["bob"]["score"]) == float(report(graded, "bob")["score"]) + 5
+    canvas = list(csv.reader(io.StringIO((graded / "canvas.csv").read_text("utf-8"))))
+    bob = next(row for row in canvas if "bob" in row)
+    assert rows["bob"]["score"] in bob
+    page = (graded / "bob" / "feedback.md").read_text(encoding="utf-8")
+    assert "- `why_double`: 3/3" in page and "  - +2 says that 2x means x + x" in page and "+1 gives an example" in page
+    assert "Comment: `Clear, with an example.`" in page
+    assert page.count("## Open questions (graded by a person)") == 1
+    # exporting again changes nothing: the part is replaced, never added twice
+    assert cli("export", str(graded), "--unit", "quiz").returncode == 0
+    assert (graded / "bob" / "feedback.md").read_text(encoding="utf-8") == page
+    zh = cli("export", str(graded), "--unit", "quiz", "--lang", "zh")
+    assert zh.returncode == 0
+    assert "说明 2x 就是 x + x（乘以 2 的定义）" in (graded / "bob" / "feedback.md").read_text(encoding="utf-8")
+    html = (graded / "report.html").read_text(encoding="utf-8")
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(graded), "--unit", "quiz", "--no-similarity")
+    assert done.returncode == 0
+    html = (graded / "report.html").read_text(encoding="utf-8")
+    assert "Open question why_double" in html and "2 of 3 answers reviewed" in html  # ada and bob: one review
+
+
+def test_a_regrade_keeps_every_review_and_a_changed_answer_awaits_review_again(graded, cli, tmp_path):
+    digest = report(graded, "ada")["extra_data"]["open"]["why_double"]["digest"]
+    save_review(graded, "why_double", [digest], Review(("definition",), "", "ta"))
+    eve = report(graded, "eve")["extra_data"]["open"]["mean_use"]["digest"]
+    save_review(graded, "mean_use", [eve], Review((), "no reason given", "ta"))
+    assert cli("grade-all", str(tmp_path / "class"), "--out", str(graded), "--unit", "quiz", "--force",
+               "--no-similarity").returncode == 0
+    rows = grades(graded)
+    assert rows["ada"]["open_score"] == rows["bob"]["open_score"] == "2" and rows["eve"]["open_pending"] == "0"
+    write_answers(tmp_path / "class" / "ada", {"why_double": DEFINITION + " Also 3 + 3 = 6.",
+                                               "mean_use": "Outliers pull it away."})
+    assert cli("grade-all", str(tmp_path / "class"), "--out", str(graded), "--unit", "quiz",
+               "--no-similarity").returncode == 0
+    rows = grades(graded)
+    assert rows["ada"]["open_score"] == "0" and rows["ada"]["open_pending"] == "5"  # asked again
+    assert rows["bob"]["open_score"] == "2"  # bob's answer did not change
+    assert "`why_double`: awaiting review (3 points)" in (graded / "ada" / "feedback.md").read_text("utf-8")
+
+
+def test_the_page_groups_identical_answers_and_can_hide_names(graded):
+    group_class = read_class(QUIZ, graded)
+    shown = state(group_class, blind=False, lang="en")
+    why = next(q for q in shown["questions"] if q["id"] == "why_double")
+    assert why["groups"][0]["count"] == 2 and why["groups"][0]["students"] == ["ada", "bob"]
+    assert why["unanswered"] == 2  # cyd and eve
+    blind = state(group_class, blind=True, lang="zh")
+    assert all(group["students"] == [] for q in blind["questions"] for group in q["groups"])
+    assert "ada" not in json.dumps(blind) and "乘以 2 的定义" in json.dumps(blind, ensure_ascii=False)
+
+
+def api(group_class: Class, body) -> dict:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return apply(group_class, data, "ta")
+
+
+def test_the_api_saves_only_a_review_of_a_real_answer_with_the_questions_own_items(graded):
+    group_class = read_class(QUIZ, graded)
+    digest = next(iter(group_class.groups["why_double"]))
+    for body, status in [(b"{", 400), (b"[]", 400), ({"question": "nope", "digest": digest, "items": []}, 404),
+                         ({"question": "why_double", "digest": "0" * 20, "items": []}, 404),
+                         ({"question": "why_double", "digest": digest, "items": ["outliers"]}, 400),
+                         ({"question": "why_double", "digest": digest, "items": "definition"}, 400),
+                         ({"question": "why_double", "digest": digest, "items": [], "comment": "x" * 5000}, 400),
+                         (b"x" * 70_000, 413)]:
+        with pytest.raises(RequestError) as refused:
+            api(group_class, body)
+        assert refused.value.status == status, body
+    assert load_reviews(graded, ["why_double"]) == {"why_double": {}}
+    saved = api(group_class, {"question": "why_double", "digest": digest, "items": ["false_claim", "definition"]})
+    assert saved["review"]["items"] == ["definition", "false_claim"] and saved["review"]["score"] == 1.0
+    assert api(group_class, {"question": "why_double", "digest": digest, "items": None})["review"] is None
+
+
+@ends_within(240)
+@given(body=st.one_of(st.binary(max_size=300), st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20),
+              st.sampled_from(["why_double", "mean_use", "definition", "outliers"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(
+        st.sampled_from(["question", "digest", "items", "comment", "x"]), inner, max_size=5)),
+    max_leaves=12).map(lambda value: json.dumps(value).encode())))
+def test_any_request_is_saved_or_refused_with_a_status(tmp_path_factory, body):
+    out = tmp_path_factory.mktemp("reviews")
+    group_class = Class(QUIZ, out, [q for q in load_questions(QUIZ.content("questions")) if q.kind == "open"],
+                        {"why_double": {}, "mean_use": {}}, {"why_double": 0, "mean_use": 0}, [])
+    try:
+        timed(5, apply, group_class, body, "ta")
+    except RequestError as error:
+        assert error.status in (400, 404, 413)
+    else:
+        raise AssertionError("no answer is in this class: nothing can be saved")
+
+
+def test_two_reviewers_of_different_questions_keep_each_others_reviews(graded):
+    a = report(graded, "ada")["extra_data"]["open"]
+    save_review(graded, "why_double", [a["why_double"]["digest"]], Review(("definition",)))
+    save_review(graded, "mean_use", [a["mean_use"]["digest"]], Review(("outliers",)))
+    kept = load_reviews(graded, ["why_double", "mean_use"])
+    assert kept["why_double"][a["why_double"]["digest"]].items == ("definition",)
+    assert kept["mean_use"][a["mean_use"]["digest"]].items == ("outliers",)
+    assert sorted(p.name for p in (graded / "reviews").glob("*.json")) == ["mean_use.json", "why_double.json"]
+
+
+def test_a_reviewed_digest_is_the_answer_with_its_white_space_made_one():
+    assert open_answer_digest("a  b\n\nc ") == open_answer_digest("a b c")
+    assert open_answer_digest("a b c") != open_answer_digest("a b c.")
+
+
+# --- the page, in a browser -----------------------------------------------------------------------
+
+
+def until(condition, seconds: float = 30.0) -> None:
+    """Wait for ``condition()`` to hold (the page's own security policy forbids the polling scripts a browser
+    driver would run in it)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the page did not get there in time"
+        time.sleep(0.05)
+
+
+class Served:
+    """``grader review`` running, and its address."""
+
+    def __init__(self, cli_args: list[str]) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "grader", "--course", str(MINI), "review", *cli_args],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        self.address = ""
+        while not self.address and time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            found = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", line)
+            self.address = found.group(0) if found else ""
+        assert self.address, self.process.stderr.read() if self.process.poll() is not None else "no address"
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def test_the_page_refuses_a_request_without_its_token_or_from_another_host(graded):
+    import urllib.error
+    import urllib.request
+
+    served = Served([str(graded), "--unit", "quiz"])
+    try:
+        base, token = served.address.split("/?token=")
+        for url, headers in [(f"{base}/", {}), (f"{base}/api/state", {}),
+                             (f"{base}/api/state", {"X-Review-Token": token[:-1]}),
+                             (f"{base}/api/state", {"X-Review-Token": token, "Host": "evil.example"})]:
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30)
+            assert refused.value.code == 403, url
+        post = urllib.request.Request(f"{base}/api/review?token={token}", data=b"{}", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:  # a form elsewhere cannot add the header
+            urllib.request.urlopen(post, timeout=30)
+        assert refused.value.code == 403
+        with urllib.request.urlopen(urllib.request.Request(f"{base}/api/state", headers={"X-Review-Token": token}),
+                                    timeout=30) as answer:
+            assert json.load(answer)["questions"]
+    finally:
+        served.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="no Chromium here (.ci/run installs it)")
+def test_a_reviewer_grades_in_the_browser_and_the_points_reach_every_output(graded, cli, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM is not None, "CI must have Chromium"
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    served = Served([str(graded), "--unit", "quiz", "--by", "ta-one"])
+    dialogs: list[str] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.goto(served.address)
+            page.wait_for_selector("body[data-ready='true']")
+            # why_double: the largest group first (ada and bob), then the 20,000-character one
+            assert page.get_attribute("body", "data-question") == "why_double"
+            assert page.text_content("#answer") == DEFINITION and page.is_hidden("#cut")
+            assert page.text_content("#students") == "adabob"
+            page.keyboard.press("1")  # definition
+            page.wait_for_selector("#saved[data-state='saved']")
+            page.click("[data-item='example']")
+            until(lambda: page.text_content("#score").startswith("3 / 3"))
+            page.keyboard.press("c")
+            page.keyboard.type("Clear, with an example.")
+            page.keyboard.press("Escape")
+            time.sleep(1.0)  # the comment is saved half a second after the last key
+            until(lambda: page.get_attribute("#saved", "data-state") == "saved")
+            page.keyboard.press("ArrowRight")
+            assert page.is_visible("#cut") and len(page.text_content("#answer")) == 20_000
+            page.keyboard.press("0")  # reviewed: none of the items
+            page.wait_for_selector("#saved[data-state='saved']")
+            page.keyboard.press("n")  # mean_use: three answers, each its own group
+            assert page.get_attribute("body", "data-question") == "mean_use"
+            for _ in range(3):
+                if page.text_content("#answer") == HOSTILE:
+                    break
+                page.keyboard.press("j")
+            assert page.text_content("#answer") == HOSTILE  # shown as the text it is
+            assert page.query_selector("#answer script") is None and page.query_selector("#answer img") is None
+            page.keyboard.press("1")
+            page.wait_for_selector("#saved[data-state='saved']")
+            page.reload()
+            page.wait_for_selector("body[data-ready='true']")
+            assert page.get_attribute("body", "data-question") == "mean_use"  # the place is kept too
+            assert page.get_attribute("[data-item='outliers']", "aria-pressed") == "true"
+            page.click("nav button[data-question='why_double']")
+            assert page.get_attribute("[data-item='definition']", "aria-pressed") == "true"
+            assert page.input_value("#comment") == "Clear, with an example."
+            assert page.get_attribute("nav button[data-question='why_double']", "data-reviewed") == "2"
+            assert page.title() != "pwned" and not dialogs
+            browser.close()
+    finally:
+        served.close()
+    reviewed = load_reviews(graded, ["why_double"])["why_double"]
+    assert {review.by for review in reviewed.values()} == {"ta-one"}
+    done = cli("export", str(graded), "--unit", "quiz", "--lms", "canvas", "--roster", str(tmp_path / "roster.csv"))
+    assert done.returncode == 0, done.stderr
+    rows = grades(graded)
+    assert rows["ada"]["open_score"] == "3" and rows["bob"]["open_score"] == "5"
+    formula = rows["'" + FORMULA.replace("/", "_")]  # its name shown as text, not run as a formula
+    assert formula["open_score"] == "0" and formula["open_pending"] == "0"
+    canvas = (graded / "canvas.csv").read_text(encoding="utf-8")
+    assert rows["bob"]["score"] in canvas.splitlines()[[n for n, line in enumerate(canvas.splitlines())
+                                                        if ",bob," in line or line.endswith(",bob")][0]]
+    page_md = (graded / "bob" / "feedback.md").read_text(encoding="utf-8")
+    assert "Comment: `Clear, with an example.`" in page_md and "- `mean_use`: 2/2" in page_md
+
+
+def test_hostile_answers_and_names_stay_inert_in_the_feedback_and_every_csv(graded, cli, tmp_path):
+    from markdown_it import MarkdownIt
+
+    hostile = report(graded, "bob")["extra_data"]["open"]["mean_use"]["digest"]
+    save_review(graded, "mean_use", [hostile], Review(("outliers",), HOSTILE, "ta"))
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    assert cli("export", str(graded), "--unit", "quiz", "--lms", "canvas", "--roster",
+               str(tmp_path / "roster.csv")).returncode == 0
+    rendered = MarkdownIt("commonmark").render((graded / "bob" / "feedback.md").read_text(encoding="utf-8"))
+    assert "<script" not in rendered and "<img" not in rendered and "&lt;script&gt;" in rendered
+    for name in ("grades.csv", "canvas.csv"):
+        cells = [cell for row in csv.reader(io.StringIO((graded / name).read_text("utf-8"))) for cell in row]
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")], name
