@@ -1,11 +1,11 @@
 """Long checks that run beside the rest of the suite.
 
-A check that is mostly one long subprocess (the framework's tests in a changed copy of the repository, every
-other Python's verdicts, ``grader validate``) is a *job*: a function registered with ``@job("name")``, run in a
-thread as soon as collection ends (``tests/course/conftest.py``) when a collected test is marked
-``@pytest.mark.background("name")``. The test waits for the job's result (``result("name")``) only when it
-runs, and those tests run last (``tests/course/conftest.py`` puts them there): the jobs, one at a time, use
-the core the rest of the suite leaves idle. A job not needed (deselected) never starts.
+A check that is mostly one long subprocess (every other Python's verdicts, ``grader validate``) is a *job*: a
+function registered with ``@job("name")``. In one pytest process it runs in a thread as soon as collection ends
+(``tests/course/conftest.py``) when a collected test is marked ``@pytest.mark.background("name")``, and the tests
+that wait for it run last, so the job uses the core the rest leaves idle. Under pytest-xdist (the suite's
+configuration) a job starts when its test runs, and those tests run first, beside the other workers. A job not
+needed (deselected) never starts.
 
 Every process a job starts goes through ``run`` and is recorded: a test that looks for processes left behind
 by the code it grades leaves the jobs' processes and their descendants out (``started_by_jobs``). At the end
