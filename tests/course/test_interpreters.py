@@ -111,9 +111,12 @@ def portable_verdicts() -> dict:
 
 @background.job("interpreters")
 def _every_interpreter() -> dict[str, Future]:
-    """Every interpreter's verdicts, and the portable worker's, two at a time (each is mostly waiting on its own
-    processes), beside the rest of the suite."""
-    with ThreadPoolExecutor(max_workers=2) as pool:  # two at a time: a job has one core to itself
+    """Every interpreter's verdicts, and the portable worker's, beside the rest of the suite: two at a time when
+    the job has one core to itself (one pytest process); all at once under pytest-xdist, where the job starts
+    first and is what the run waits for at its end (each is mostly waiting on its own processes: an install's
+    downloads, a worker's limits)."""
+    together = len(SUPPORTED) + 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
+    with ThreadPoolExecutor(max_workers=together) as pool:
         futures = {version: pool.submit(verdicts_on, version) if version != MAIN else
                    pool.submit(verdicts, sys.executable) for version in SUPPORTED}
         futures["portable"] = pool.submit(portable_verdicts)
