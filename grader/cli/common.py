@@ -127,6 +127,15 @@ def write_file(path: str, writer: Callable[[Path], None], what: str) -> bool:
     return True
 
 
+def graded_folder(given: str) -> Path | None:
+    """grade-all's ``--out`` folder, or None (said on stderr) when ``given`` is not a folder."""
+    out = Path(given)
+    if not out.is_dir():
+        print(f"grader: {out} is not a folder of graded results (grade-all's --out)", file=sys.stderr)
+        return None
+    return out
+
+
 def submission_path(given: str) -> Path | None:
     """The submission to grade, or None (said on stderr) when nothing is there: a usage error, not a 0."""
     path = Path(given)

@@ -11,7 +11,7 @@ from ..model.course import Unit
 from ..model.files import write_atomically
 from ..model.messages import LANGUAGES
 from ..rendering.inert import visible
-from .common import UsageError, count, feedback_of, listed, unit_of, unit_option
+from .common import UsageError, count, feedback_of, graded_folder, listed, unit_of, unit_option
 
 
 def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]],
@@ -57,9 +57,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..classwork.outputs import RESULTS, reviewed_results, write_review_feedback
 
     unit = unit_of(args)
-    out = Path(args.out)
-    if not out.is_dir():
-        print(f"grader: {out} is not a folder of graded results (grade-all's --out)", file=sys.stderr)
+    out = graded_folder(args.out)
+    if out is None:
         return 2
     students = sorted(p.parent.name for p in out.glob(f"*/{RESULTS}"))
     reports = []

@@ -5,20 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 import webbrowser
-from pathlib import Path
 from typing import Any
 
 from ..model.messages import LANGUAGES
-from .common import UsageError, unit_of, unit_option
+from .common import UsageError, graded_folder, unit_of, unit_option
 
 
 def cmd_review(args: argparse.Namespace) -> int:
     from ..classwork.review import read_class, serve
 
     unit = unit_of(args)
-    out = Path(args.out)
-    if not out.is_dir():
-        print(f"grader: {out} is not a folder of graded results (grade-all's --out)", file=sys.stderr)
+    out = graded_folder(args.out)
+    if out is None:
         return 2
     only = [name.strip() for name in args.questions.split(",") if name.strip()] if args.questions else None
     graded = read_class(unit, out, only)
