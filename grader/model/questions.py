@@ -144,13 +144,23 @@ def open_score(question: Question, given: list[str]) -> float:
     return max(0.0, min(float(question.points or 0.0), points))
 
 
+_LOADED: dict[str, tuple[str, list[Question]]] = {}  # path -> (its text, its questions): read once per text
+
+
 def load_questions(path: Path) -> list[Question]:
-    """The questions of a unit's questions file; one ``CourseError`` line per problem, with its line."""
+    """The questions of a unit's questions file; one ``CourseError`` line per problem, with its line. Reading and
+    checking the file costs tens of milliseconds, and grading asks for it on every submission: a file whose text
+    is unchanged is not read again."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CourseError([f"{path}: the questions file cannot be read ({error})"]) from None
-    return read(text, str(path), QuestionsFile)[0].questions
+    known = _LOADED.get(str(path))
+    if known is not None and known[0] == text:
+        return list(known[1])
+    questions = read(text, str(path), QuestionsFile)[0].questions
+    _LOADED[str(path)] = (text, questions)
+    return list(questions)
 
 
 def variant_seed(unit_id: str, student: str | None) -> int:

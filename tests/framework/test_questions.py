@@ -394,3 +394,18 @@ def test_the_solutions_answer_every_question_of_the_default_variant():
     assert given == answer_key(QUIZ, None)
     assert grade(MINI / "solutions", None)[0].score == 6
     assert os.path.isfile(MINI / "tests" / "units" / "quiz" / "questions.py")
+
+
+def test_a_questions_file_is_read_once_per_text(mini_copy, monkeypatch):
+    """Grading asks for the questions on every submission: an unchanged file is not parsed again, a changed one
+    is."""
+    from grader.model import questions as model
+
+    path = mini_copy / "tests" / "units" / "quiz" / "questions.yaml"
+    parsed = []
+    real = model.read
+    monkeypatch.setattr(model, "read", lambda *args: parsed.append(1) or real(*args))
+    first = model.load_questions(path)
+    assert model.load_questions(path) == first and len(parsed) == 1
+    path.write_text(path.read_text().replace("What is twice {x}?", "What is two times {x}?"))
+    assert model.load_questions(path)[0].text["en"] == "What is two times {x}?" and len(parsed) == 2
