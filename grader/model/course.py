@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from .errors import CourseError
 from .late import LatePolicy
-from .located import Lines, parse, validated
+from .located import Lines, load_yaml, parse, validated
 
 COURSE_FILE = "course.yaml"
 __all__ = ["CourseError", "COURSE_FILE", "Course", "Unit", "load_course", "parse_course"]
@@ -488,7 +488,7 @@ def _shared_question_ids(course: Course, lines: Lines) -> list[str]:
         if path is None:
             continue
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
             ids = [str(q["id"]) for q in data["questions"] if isinstance(q, dict) and "id" in q]
         except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError):
             continue  # its own reading says what is wrong with it

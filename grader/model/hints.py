@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from .located import load_yaml
 from .messages import LANGUAGES, Language
 
 
@@ -24,7 +25,7 @@ class HintsError(ValueError):
 def load_hints(path: Path) -> dict[str, Hint]:
     """The course's hints catalogue: ``id: {title: {en, zh}, hint: {en, zh}}``."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise HintsError(f"{path}: cannot be read ({error})") from None
     if not isinstance(data, dict):
