@@ -90,8 +90,10 @@ def parse(text: str, name: str) -> tuple[Any, Lines, list[str]]:
     """The data of a YAML text, the line of each key, and the keys given twice; raises ``CourseError`` for text
     that is not YAML."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)  # its messages are the ones authors read
-        data = load_yaml(text)
+        try:
+            node, data = yaml.compose(text, Loader=_LOADER), load_yaml(text)
+        except yaml.YAMLError:  # said in PyYAML's own words, which name the line and the column alike everywhere
+            node, data = yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else name
