@@ -376,6 +376,11 @@ def test_a_reviewer_grades_in_the_browser_and_the_points_reach_every_output(grad
                 page.keyboard.press("j")
             assert page.text_content("#answer") == HOSTILE  # shown as the text it is
             assert page.query_selector("#answer script") is None and page.query_selector("#answer img") is None
+            page.keyboard.press("c")  # a comment first: it grades nothing until a choice is made
+            page.keyboard.type("Look again.")
+            page.keyboard.press("Escape")
+            time.sleep(1.0)
+            assert page.text_content("#status") == "not reviewed yet"
             page.keyboard.press("1")
             page.wait_for_selector("#saved[data-state='saved']")
             page.reload()
@@ -403,6 +408,7 @@ def test_a_reviewer_grades_in_the_browser_and_the_points_reach_every_output(grad
                                                         if ",bob," in line or line.endswith(",bob")][0]]
     page_md = (graded / "bob" / "feedback.md").read_text(encoding="utf-8")
     assert "Comment: `Clear, with an example.`" in page_md and "- `mean_use`: 2/2" in page_md
+    assert "Comment: `Look again.`" in page_md  # saved with the choice that followed it
 
 
 def test_hostile_answers_and_names_stay_inert_in_the_feedback_and_every_csv(graded, cli, tmp_path):
