@@ -7,6 +7,8 @@ agree with them, and are rewritten whole (atomically) after every batch.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import shutil
 import sys
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
-from ..model.files import csv_text, write_atomically
+from ..model.files import FORMULA_STARTS, csv_text, write_atomically
 from ..model.questions import open_questions
 
 CSV = "grades.csv"
@@ -48,6 +50,18 @@ def grades_columns(unit: Unit) -> list[str]:
     opened = ["open_score", "open_pending"] if open_questions(unit) else []
     return ["student", "raw_score", "late_by", "penalty", "score", "max_score", *[t.id for t in unit.tasks], *opened,
             "status"]
+
+
+def listed_in_grades(out: Path) -> list[str]:
+    """The students of ``out``'s grades.csv, as their submissions are named (a name written with a leading ``'``
+    to keep a spreadsheet from running it is read back without it): those grade-all could not grade have a row
+    and no report, and a rewrite keeps them."""
+    try:
+        rows = list(csv.DictReader(io.StringIO((out / CSV).read_text(encoding="utf-8"))))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    names = [str(row.get("student") or "") for row in rows]
+    return [name[1:] if name.startswith("'") and name[1:2] in FORMULA_STARTS else name for name in names if name]
 
 
 def write_grades_csv(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]]) -> Path:

@@ -13,6 +13,7 @@ import sys
 
 from .. import __version__
 from ..model.course import CourseError
+from ..model.reviews import ReviewsError
 from ..trust import policy
 from . import check, common, grade, questions
 from .common import UsageError
@@ -56,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2
+    except ReviewsError as error:  # a reviews file of a graded class that cannot be read: never overwritten
+        print(f"grader: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
         return 130

@@ -41,7 +41,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
@@ -50,7 +50,7 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, float):
         text = repr(round(value, 6))
         return text[:-2] if text.endswith(".0") else text
-    if not isinstance(value, str) or not value.startswith(_FORMULA_STARTS):
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
         return value
     try:
         float(value)

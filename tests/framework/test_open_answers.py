@@ -424,3 +424,21 @@ def test_hostile_answers_and_names_stay_inert_in_the_feedback_and_every_csv(grad
     for name in ("grades.csv", "canvas.csv"):
         cells = [cell for row in csv.reader(io.StringIO((graded / name).read_text("utf-8"))) for cell in row]
         assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")], name
+
+
+def test_export_keeps_the_students_grade_all_could_not_grade(graded, cli):
+    (graded / "eve" / "results.json").unlink()  # as when eve's grading failed: a row in grades.csv, no report
+    assert cli("export", str(graded), "--unit", "quiz").returncode == 0
+    rows = grades(graded)
+    assert rows["eve"]["status"] == "not graded" and rows["ada"]["status"] == "graded"
+    assert "'" + FORMULA.replace("/", "_") in rows  # a quoted name is read back as the name it is, not twice
+
+
+def test_a_reviews_file_that_cannot_be_read_stops_the_export_and_is_kept(graded, cli):
+    broken = graded / "reviews" / "why_double.json"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text("{not json")
+    done = cli("export", str(graded), "--unit", "quiz")
+    assert done.returncode == 1 and "why_double.json: cannot be read" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert broken.read_text() == "{not json"
