@@ -27,7 +27,7 @@ from ..model.course import CourseError, Unit
 from ..model.messages import Text, t
 from ..model.questions import Question
 from ..model.results import Finding, Practised
-from ..running.answers import MAX_BYTES, Answers, parse_yaml
+from ..running.answers import Answers, read_answers_file
 from ..running.course_code import load_code
 from .diagnosis import Mismatch
 from .questions import Key, judge, key_of, parameters, questions_of, sample_points
@@ -134,18 +134,12 @@ def judge_practice(unit: Unit, answers: Answers, key: dict[str, Any]) -> list[Pr
 
 
 def read_practice(folder: Path) -> tuple[Answers | None, Text | None]:
-    """The answers of ``practice.yaml`` in ``folder``: None and no problem when there is none; bounded as the
-    answers file is (a regular file of at most ``MAX_BYTES``, read as data)."""
+    """The answers of ``practice.yaml`` in ``folder``: None and no problem when there is none; read as the
+    answers file is (``read_answers_file``)."""
     path = folder / PRACTICE_FILE
     if not path.is_file() and not path.is_symlink():
         return None, None
-    if path.is_symlink() or not path.is_file():
-        return None, t("answers.not_regular", where=PRACTICE_FILE)
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        return None, t("answers.large", where=PRACTICE_FILE, size=size // 1024, limit=MAX_BYTES // 1024)
     try:
-        data = path.read_bytes()
+        return read_answers_file(path, PRACTICE_FILE)
     except OSError:
         return None, t("answers.unreadable", where=PRACTICE_FILE)
-    return parse_yaml(data, PRACTICE_FILE)

@@ -62,18 +62,10 @@ class Key:
 
 
 def questions_of(unit: Unit) -> list[Question]:
-    """The unit's questions that are graded automatically (every kind but ``open``)."""
-    return [question for question in _all_questions(unit) if question.kind != "open"]
-
-
-def open_questions_of(unit: Unit) -> list[Question]:
-    """The unit's open questions: answered in text, graded by a person (``grader review``)."""
-    return [question for question in _all_questions(unit) if question.kind == "open"]
-
-
-def _all_questions(unit: Unit) -> list[Question]:
+    """The unit's questions that are graded automatically (every kind but ``open``, which a person grades: see
+    ``grader.model.questions.open_questions``)."""
     path = unit.content("questions")
-    return load_questions(path) if path is not None else []
+    return [question for question in load_questions(path) if question.kind != "open"] if path is not None else []
 
 
 def parameters(unit: Unit, question: Question, student: str | None) -> dict[str, Any]:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import stat
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -117,6 +120,18 @@ def _depth(node: ast.AST, level: int = 0) -> int:
     children = [_depth(child, level + 1) for child in ast.iter_child_nodes(node)
                 if isinstance(child, (ast.Dict, ast.List, ast.Tuple, ast.Set))]
     return max(children, default=level)
+
+
+def read_answers_file(path: Path, where: str = ANSWERS_FILE) -> tuple[Answers | None, Text | None]:
+    """An answers file on disk (``answers.yaml``, ``practice.yaml``): a regular file, never followed through a
+    link, of at most ``MAX_BYTES``, then parsed as ``parse_yaml`` does; ``OSError`` for a file that cannot be
+    read."""
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        return None, t("answers.not_regular", where=where)
+    if info.st_size > MAX_BYTES:
+        return None, t("answers.large", where=where, size=info.st_size // 1024, limit=MAX_BYTES // 1024)
+    return parse_yaml(path.read_bytes(), where)
 
 
 def open_answers_of(questions: list[Question], answers: Answers | None, notes: dict[str, str]) -> dict[str, OpenAnswer]:

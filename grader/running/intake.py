@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from ..model.messages import Text, t
-from .answers import ANSWERS_FILE, Answers, parse_notebook_cell, parse_yaml
+from .answers import ANSWERS_FILE, Answers, parse_notebook_cell, parse_yaml, read_answers_file
 from .answers import MAX_BYTES as MAX_ANSWER_BYTES
 from .answers import NOTEBOOK_CELL as ANSWERS_CELL
 
@@ -394,13 +394,7 @@ def _answers_of(given: Path, located: Path) -> tuple[Answers | None, Text | None
         for folder in dict.fromkeys((given, located)):
             path = folder / ANSWERS_FILE
             if folder.is_dir() and (path.exists() or path.is_symlink()):
-                info = os.lstat(path)
-                if not stat.S_ISREG(info.st_mode):
-                    return None, t("answers.not_regular", where=ANSWERS_FILE)
-                if info.st_size > MAX_ANSWER_BYTES:
-                    return None, t("answers.large", where=ANSWERS_FILE, size=info.st_size // 1024,
-                                   limit=MAX_ANSWER_BYTES // 1024)
-                return parse_yaml(path.read_bytes())
+                return read_answers_file(path)
     except Refused:
         return None, None  # the modules' reading says why
     except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError, RecursionError):

@@ -442,3 +442,39 @@ def test_a_reviews_file_that_cannot_be_read_stops_the_export_and_is_kept(graded,
     assert done.returncode == 1 and "why_double.json: cannot be read" in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert broken.read_text() == "{not json"
+
+
+texts = st.one_of(st.text(max_size=300), st.just("YOUR ANSWER HERE"),
+                  st.integers(19_990, 20_010).map(lambda n: ("ab <i>\u202e\n " * n)[:n]))  # about the limit
+values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), texts),
+                      lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                              st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+                      max_leaves=10)
+
+
+@ends_within(240)
+@given(given_answers=st.dictionaries(st.sampled_from(["why_double", "mean_use", "twice"]), values, max_size=3),
+       cells=st.dictionaries(st.sampled_from(["why_double", "mean_use", "other"]), texts, max_size=3),
+       raw=st.one_of(st.none(), st.binary(max_size=400)))
+def test_any_open_answer_is_read_as_bounded_text(tmp_path_factory, given_answers, cells, raw):
+    """Whatever a student puts in answers.yaml or in a notebook's cells (or in place of a notebook), each open
+    question gets text of at most 20,000 characters, marked cut when it was longer, or no answer."""
+    from grader.model.questions import open_questions
+    from grader.running.answers import open_answers_of
+    from grader.running.intake import take
+
+    folder = tmp_path_factory.mktemp("open")
+    path = notebook(folder, cells)
+    if raw is not None:
+        path.write_bytes(raw)
+    (folder / "answers.yaml").write_text(yaml.safe_dump(given_answers, allow_unicode=True), encoding="utf-8")
+    questions = open_questions(QUIZ)
+    intake = timed(10, take, path, [], 256, True, tuple(q.id for q in questions))
+    for source in (folder, path):
+        answers = intake.answers if source == path else timed(10, take, folder, [], 256, True, ()).answers
+        found = timed(10, open_answers_of, questions, answers, intake.notes if source == path else {})
+        assert sorted(found) == ["mean_use", "why_double"]
+        for answer in found.values():
+            assert len(answer.text) <= 20_000 and not answer.text[:1].isspace()
+            assert bool(answer.digest) == bool(answer.text) and answer.text != "YOUR ANSWER HERE"
+            assert not answer.cut or len(answer.text) == 20_000
