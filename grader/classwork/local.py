@@ -5,6 +5,9 @@ It collects the hidden suites once, in one pytest session, then forks a child pe
 after another, each with the same sandboxed worker as ``grader grade``, within the unit's budget, and writes
 each student's outputs (``grader.classwork.outputs``). A child that dies, hangs or is attacked costs only the
 submission it was grading; a fresh child takes its slot and the class goes on.
+
+The same machinery serves a Dask worker (``grader.classwork.serve``): there the submissions are not known at the
+start but arrive one by one on a feed, each with the folder its outputs go to.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import json
 import os
 import select
 import signal
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any, Protocol
 
 import pytest
 
@@ -42,6 +47,42 @@ from .outputs import RESULTS, clean_partial, render_reports, write_student
 from .progress import Progress
 
 
+@dataclass(frozen=True)
+class Job:
+    """One submission to grade: whose it is, where it is, its fingerprint, where its outputs go, when it was
+    submitted (the late policy), the seed forced on it (None: the student's own) and the feedback's language."""
+
+    student: str
+    path: Path
+    fingerprint: str
+    folder: Path
+    submitted_at: datetime | None = None
+    seed: int | None = None
+    lang: str | None = None
+
+    def line(self) -> bytes:
+        """The job as one line of JSON: how a grading child is handed it (it may be forked before the job exists)."""
+        return json.dumps({"student": self.student, "path": str(self.path), "fingerprint": self.fingerprint,
+                           "folder": str(self.folder), "seed": self.seed, "lang": self.lang,
+                           "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None}).encode()
+
+    @classmethod
+    def of_line(cls, line: bytes) -> Job:
+        data: dict[str, Any] = json.loads(line)
+        moment = data["submitted_at"]
+        return cls(data["student"], Path(data["path"]), data["fingerprint"], Path(data["folder"]),
+                   datetime.fromisoformat(moment) if moment else None, data["seed"], data["lang"])
+
+
+class Feed(Protocol):
+    """Where jobs arrive while a class is being graded (a Dask worker's requests): ``fd`` is readable when
+    ``take`` has something to say; ``take`` gives the jobs that arrived, or None once the feed has ended."""
+
+    fd: int
+
+    def take(self) -> list[Job] | None: ...
+
+
 class _WarmLoop:
     """A pytest plugin that replaces the test loop: collected once, run once per submission in a forked child."""
 
@@ -55,17 +96,17 @@ class _WarmLoop:
         if self.collector.collection_errors:
             self.executor.collection_errors = dict(self.collector.collection_errors)
             return True
-        self.executor.loop(lambda entry, fingerprint, zygote: self._child(session, entry, fingerprint, zygote))
+        self.executor.loop(lambda job, zygote: self._child(session, job, zygote))
         return True
 
-    def _child(self, session: pytest.Session, entry: Entry, fingerprint: str, zygote: Zygote | None) -> int:
-        """In a forked child: grade ``entry`` with the collected items, write its outputs."""
+    def _child(self, session: pytest.Session, job: Job, zygote: Zygote | None) -> int:
+        """In a forked child: grade ``job`` with the collected items, write its outputs."""
         executor = self.executor
         started = time.monotonic()
         self.collector.outcomes = {k: Outcome(o.nodeid, o.file, o.name, o.weight) for k, o in self.template.items()}
-        with open_submission(executor.unit, entry.path, executor.sandbox_mode, zygote, executor.helpers) as student:
-            seed = seed_for(executor.unit, entry.student, executor.seed)
-            context = GradingContext(executor.unit, student, seed, executor.code, student=entry.student)
+        with open_submission(executor.unit, job.path, executor.sandbox_mode, zygote, executor.helpers) as student:
+            seed = seed_for(executor.unit, job.student, job.seed)
+            context = GradingContext(executor.unit, student, seed, executor.code, student=job.student)
             hand_over(session.config, context)
             try:  # the last item's teardown (no next item) ends every fixture: the next submission starts afresh
                 items = session.items
@@ -74,10 +115,10 @@ class _WarmLoop:
                     item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
             finally:
                 hand_over(session.config, None)
-        run = collect_run(self.collector, student, seed, started, executor.unit, entry.student)
-        report, page = render_reports(executor.unit, run, executor.feedback, fingerprint,
-                                      executor.times.get(entry.student))
-        write_student(executor.out, entry.student, report, page)
+        run = collect_run(self.collector, student, seed, started, executor.unit, job.student)
+        report, page = render_reports(executor.unit, run, executor.feedback_in(job.lang), job.fingerprint,
+                                      job.submitted_at)
+        write_student(job.folder.parent, job.folder.name, report, page)
         return 0
 
 
@@ -111,7 +152,8 @@ class LocalExecutor:
     code: ModuleType | None = None  # the unit's course code, loaded once here: every child starts warm
     helpers: str | None = None
     times: dict[str, datetime] = field(default_factory=dict)  # when each student submitted (the late policy)
-    todo: list[tuple[Entry, str]] = field(default_factory=list)
+    todo: list[Job] = field(default_factory=list)
+    feed: Feed | None = None  # where more jobs arrive while grading (a Dask worker's); None: ``todo`` is all
     failed: dict[str, str] = field(default_factory=dict)
     graded: list[str] = field(default_factory=list)
     collection_errors: dict[str, str] = field(default_factory=dict)
@@ -119,6 +161,21 @@ class LocalExecutor:
     recycle_after: int = 200  # submissions a child grades before a fresh one takes its place: bounds what it keeps
     patience: float | None = None  # seconds a submission may take in all (None: the unit's budget)
     pin: bool = True  # each slot's child and zygote on a core of their own, when there are cores enough
+    cores: list[int] | None = None  # the cores to pin the slots to (default: see ``slot_cores``)
+    _feedbacks: dict[str, Feedback] = field(default_factory=dict)
+
+    def feedback_in(self, lang: str | None) -> Feedback:
+        """The feedback in ``lang`` (None: the executor's own)."""
+        if lang is None or lang == self.feedback.lang:
+            return self.feedback
+        if lang not in self._feedbacks:
+            self._feedbacks[lang] = Feedback.for_unit(self.unit, lang)  # type: ignore[arg-type]
+        return self._feedbacks[lang]
+
+    def job(self, entry: Entry, fingerprint: str) -> Job:
+        """The job of grading ``entry`` into this executor's OUT."""
+        return Job(entry.student, entry.path, fingerprint, self.out / entry.student, self.times.get(entry.student),
+                   self.seed, self.feedback.lang)
 
     @property
     def budget(self) -> Budget:
@@ -127,8 +184,13 @@ class LocalExecutor:
         return Budget(self.patience, budget.cpu_seconds) if self.patience else budget
 
     def run(self, todo: list[tuple[Entry, str]]) -> None:
-        self.todo = todo
-        if not todo:
+        self.todo = [self.job(entry, fingerprint) for entry, fingerprint in todo]
+        self.serve()
+
+    def serve(self) -> None:
+        """Grade ``todo``, and what the ``feed`` brings until it ends: the hidden suites collected once, each
+        submission in a child forked from here."""
+        if not self.todo and self.feed is None:
             return
         collector = Collector()
         files = [str(self.unit.suite_file(t, "hidden")) for t in self.unit.tasks]
@@ -142,7 +204,7 @@ class LocalExecutor:
             problems = "; ".join(f"{name}: {message}" for name, message in self.collection_errors.items())
             raise RuntimeError(f"the hidden suites cannot be collected: {problems}")
 
-    def loop(self, grade: Callable[[Entry, str, Zygote | None], int]) -> None:
+    def loop(self, grade: Callable[[Job, Zygote | None], int]) -> None:
         """Grade every submission of ``todo``, ``jobs`` at a time; a child's death costs only its submission.
 
         Each slot has a child forked from this warm process, which grades one
@@ -153,7 +215,8 @@ class LocalExecutor:
         Each slot has a zygote (where the machine allows them) that only its
         child uses: its workers start warm. With ``pin`` and at least as many
         usable cores as slots, a slot's child, zygote and workers all run on
-        one core (see ``slot_cores``).
+        one core (see ``slot_cores``). With a ``feed``, it goes on until the feed
+        ends, and then stops at once: whoever asked is gone.
         """
         patience = self.patience or self.budget.seconds
         queue = deque(range(len(self.todo)))
@@ -164,13 +227,13 @@ class LocalExecutor:
         gc.collect()
         gc.freeze()
         zygotes: dict[int, Zygote | None] = {slot: None for slot in range(self.jobs)}
-        cores = slot_cores(self.jobs) if self.pin else None
+        cores = (self.cores or slot_cores(self.jobs)) if self.pin else None
         # Ctrl-C and SIGTERM only set a flag here, checked between steps: never half a fork's bookkeeping.
         stop: list[int] = []
         handlers = {sig: signal.signal(sig, lambda number, _: stop.append(number))
                     for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            while queue or any(child.current is not None for child in children.values()):
+            while queue or self.feed is not None or any(child.current is not None for child in children.values()):
                 if stop:
                     raise KeyboardInterrupt
                 for slot in range(self.jobs):
@@ -189,9 +252,13 @@ class LocalExecutor:
                                                             cores[slot] if cores is not None else None)
                     if child.current is None and not child.leaving:
                         index = queue.popleft()
-                        clean_partial(self.out / self.todo[index][0].student)
-                        child.give(index)
-                self._wait(children, patience)
+                        clean_partial(self.todo[index].folder)
+                        child.give(index, self.todo[index])
+                if not self._wait(children, patience, queue):
+                    for child in children.values():  # the feed has ended: no one waits for what they grade
+                        with contextlib.suppress(ProcessLookupError):
+                            os.killpg(child.pid, signal.SIGKILL)
+                    break
         except BaseException as error:
             self.interrupted = isinstance(error, KeyboardInterrupt)
             for child in children.values():
@@ -207,7 +274,7 @@ class LocalExecutor:
                 if zygote is not None:
                     zygote.close()
 
-    def _fork(self, grade: Callable[[Entry, str, Zygote | None], int], zygote: Zygote | None,
+    def _fork(self, grade: Callable[[Job, Zygote | None], int], zygote: Zygote | None,
               siblings: dict[int, _Child], signals: list[signal.Signals], core: int | None = None) -> _Child:
         """A child for a slot: it grades what it is given through its pipe, one submission at a time (on
         ``core`` alone, if given, with the workers it starts cold)."""
@@ -240,28 +307,28 @@ class LocalExecutor:
         os.close(reports_write)
         return _Child(pid, tasks_write, reports_read)
 
-    def _serve(self, grade: Callable[[Entry, str, Zygote | None], int], zygote: Zygote | None, tasks: int,
+    def _serve(self, grade: Callable[[Job, Zygote | None], int], zygote: Zygote | None, tasks: int,
                reports: int) -> None:
-        """In a child: grade each submission the parent names, and say how it went (the index, the status, and
-        whether this child leaves now)."""
+        """In a child: grade each submission the parent hands it, and say how it went (the index, the status,
+        and whether this child leaves now)."""
         # a buffered pipe gives each line as soon as the parent has written it; the loop ends when the parent
         # closes its end
         for count, line in enumerate(os.fdopen(tasks, "rb"), start=1):
-            index = int(line)
-            entry, fingerprint = self.todo[index]
+            index, _, described = line.partition(b" ")
+            job = Job.of_line(described)
             code = 1
             try:
                 limit_cpu(self.budget.cpu_seconds)  # this submission's own: the kernel stops the child past it
-                code = grade(entry, fingerprint, zygote)
+                code = grade(job, zygote)
             except BaseException as error:  # noqa: B036 - report anything, then leave
                 with contextlib.suppress(BaseException):
-                    os.write(2, f"grader: {visible(entry.student)}: {type(error).__name__}: "
+                    os.write(2, f"grader: {visible(job.student)}: {type(error).__name__}: "
                                 f"{visible(str(error)[:500])}\n".encode())
             # Garbage in cycles (a failed test's traceback holds its frames and their arrays) is freed here, once
             # per submission: the automatic collector is off, and only what this child made since is looked at.
             gc.collect()
             leaving = code != 0 or count >= self.recycle_after or (zygote is not None and not zygote.alive())
-            os.write(reports, f"{index} {code} {int(leaving)}\n".encode())
+            os.write(reports, f"{int(index)} {code} {int(leaving)}\n".encode())
             if leaving:
                 return
 
@@ -271,18 +338,28 @@ class LocalExecutor:
         except (WorkerFailure, OSError):
             return None  # the workers of this slot start cold, as `grader grade` does
 
-    def _wait(self, children: dict[int, _Child], patience: float) -> None:
+    def _wait(self, children: dict[int, _Child], patience: float, queue: deque[int]) -> bool:
         """Wait until a child says it is done with a submission or ends (killing any child whose submission
-        outlived ``patience``), and account for it."""
+        outlived ``patience``), or the feed brings jobs (queued), and account for it. False once the feed has
+        ended."""
         pidfds = {os.pidfd_open(child.pid): slot for slot, child in children.items()}
         try:
             busy = [child.since for child in children.values() if child.current is not None]
             wait = max(0.0, min(1.0, min(busy) + patience - time.monotonic())) if busy else 1.0
             readable = [child.from_child for child in children.values()]
-            ready = set(select.select([*readable, *pidfds], [], [], wait)[0])
+            feeds = [self.feed.fd] if self.feed is not None else []
+            ready = set(select.select([*readable, *pidfds, *feeds], [], [], wait)[0])
         finally:
             for fd in pidfds:
                 os.close(fd)
+        if feeds and feeds[0] in ready:
+            assert self.feed is not None
+            arrived = self.feed.take()
+            if arrived is None:
+                return False
+            for job in arrived:
+                queue.append(len(self.todo))
+                self.todo.append(job)
         for child in children.values():
             if child.from_child in ready:
                 self._take_reports(child)
@@ -300,6 +377,7 @@ class LocalExecutor:
                 child.overtime = True
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.pid, signal.SIGKILL)
+        return True
 
     def _ended(self, child: _Child, status: int) -> None:
         """A child ended while grading a submission: past its deadline or its CPU budget, the submission is
@@ -315,12 +393,12 @@ class LocalExecutor:
 
     def _stop(self, index: int, stopped: Stopped, seconds: float) -> bool:
         """Write the report of a submission whose grading was stopped (0, and why); False if it cannot be."""
-        entry, fingerprint = self.todo[index]
-        seed = seed_for(self.unit, entry.student, self.seed)
-        run = stopped_run(self.unit, stopped, seed, entry.student, seconds)
-        report, page = render_reports(self.unit, run, self.feedback, fingerprint, self.times.get(entry.student))
+        job = self.todo[index]
+        seed = seed_for(self.unit, job.student, job.seed)
+        run = stopped_run(self.unit, stopped, seed, job.student, seconds)
+        report, page = render_reports(self.unit, run, self.feedback_in(job.lang), job.fingerprint, job.submitted_at)
         try:
-            write_student(self.out, entry.student, report, page)
+            write_student(job.folder.parent, job.folder.name, report, page)
         except OSError:
             return False
         return True
@@ -332,14 +410,19 @@ class LocalExecutor:
             child.leaving = child.leaving or leaving
 
     def _account(self, index: int, code: int, reported: bool = True) -> None:
-        entry = self.todo[index][0]
-        ok = reported and code == 0 and (self.out / entry.student / RESULTS).is_file()
-        if ok:
-            self.graded.append(entry.student)
+        job = self.todo[index]
+        ok = reported and code == 0 and (job.folder / RESULTS).is_file()
+        self.finished(index, None if ok else f"the grading process ended with status {code}")
+
+    def finished(self, index: int, failure: str | None) -> None:
+        """``todo[index]`` is done: its outputs are written (``failure`` None), or it could not be graded."""
+        student = self.todo[index].student
+        if failure is None:
+            self.graded.append(student)
         else:
-            self.failed[entry.student] = f"the grading process ended with status {code}"
+            self.failed[student] = failure
         if self.progress:
-            self.progress.advance(ok)
+            self.progress.advance(failure is None)
 
 
 @dataclass
@@ -348,7 +431,7 @@ class _Child:
     the submission it is grading (an index into the batch's ``todo``)."""
 
     pid: int
-    to_child: int  # the pipe it is given submissions on (an index into ``todo`` a line)
+    to_child: int  # the pipe it is given submissions on (an index into ``todo`` and the job, a line each)
     from_child: int  # the pipe it reports on (index, status, leaving, a line each)
     current: int | None = None
     since: float = 0.0
@@ -356,10 +439,10 @@ class _Child:
     overtime: bool = False  # it was killed: its submission outlived its deadline
     pending: bytes = b""
 
-    def give(self, index: int) -> None:
+    def give(self, index: int, job: Job) -> None:
         self.current, self.since = index, time.monotonic()
         try:
-            os.write(self.to_child, f"{index}\n".encode())
+            os.write(self.to_child, f"{index} ".encode() + job.line() + b"\n")
         except OSError:
             pass  # it has ended: its end is accounted for when it is reaped
 

@@ -254,9 +254,9 @@ def scripted_batch(tmp_path: Path, students: list[str], **options) -> tuple[Loca
     graded, that process's pid."""
     out = tmp_path / "out"
     batch = LocalExecutor(UNIT, out, SEED, options.pop("jobs", 2), Feedback.for_unit(UNIT), "process", **options)
-    batch.todo = [(Entry(name, tmp_path / name), "print") for name in students]
+    batch.todo = [batch.job(Entry(name, tmp_path / name), "print") for name in students]
 
-    def grade(entry, print_, zygote):
+    def grade(entry, zygote):
         if entry.student.startswith("crash"):
             os._exit(3)
         if entry.student.startswith("raises"):
@@ -290,9 +290,9 @@ def test_garbage_in_cycles_does_not_pile_up_in_a_child_that_grades_many(tmp_path
     make); a child grades all 20 in turn."""
     out = tmp_path / "out"
     batch = LocalExecutor(UNIT, out, SEED, 1, Feedback.for_unit(UNIT), "process")
-    batch.todo = [(Entry(f"s{index:02}", tmp_path), "print") for index in range(20)]
+    batch.todo = [batch.job(Entry(f"s{index:02}", tmp_path), "print") for index in range(20)]
 
-    def grade(entry, print_, zygote):
+    def grade(entry, zygote):
         cycle = [bytearray(20 << 20)]
         cycle.append(cycle)
         (out / entry.student).mkdir(parents=True)
