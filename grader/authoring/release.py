@@ -24,16 +24,23 @@ import re
 import string
 import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from ..kit.practice import practice_key_text, practice_questions
 from ..kit.predictions import book_text
 from ..model.course import CONVENTIONS, COURSE_FILE, CourseError, Unit
 from ..model.files import write_atomically
+from ..model.packing import (
+    course_yaml,
+    grading_files,
+    relative,
+    stub_files,
+    tasks_of,
+    tree,
+    unit_entry,
+    unit_files,
+)
 from ..model.questions import OPEN_PLACEHOLDER, open_questions
 from ..running.answers import NOTEBOOK_CELL as ANSWERS_CELL
 from ..running.course_code import load_code
@@ -85,70 +92,23 @@ addopts = "-p no:cacheprovider --import-mode=importlib -p grader.kit.plugin"
 '''
 
 
-def _unit_data(unit: Unit, **changes: Any) -> dict[str, Any]:
-    """The unit's entry of ``course.yaml``; ``changes`` replace its keys (None: the key goes)."""
-    unit_data = unit.model.model_dump(mode="json", exclude_none=True)
-    unit_data.pop("default", None)
-    for key, value in changes.items():
-        if value is None:
-            unit_data.pop(key, None)
-        else:
-            unit_data[key] = value
-    return unit_data
-
-
-def _course_yaml(unit: Unit, header: str, units: list[dict[str, Any]] | None = None, **changes: Any) -> str:
-    """``course.yaml`` holding this unit only (or the entries ``units``), without the solutions; ``changes``
-    replace the unit's keys."""
-    data = unit.course.model.model_dump(mode="json", exclude_none=True)
-    data.pop("source", None)
-    data.pop("roster", None)  # the class list's columns: for the instructors' exports only
-    data["units"] = units if units is not None else [_unit_data(unit, **changes)]
-    return header + str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-
-
-def _tasks(unit: Unit, *leave_out: str) -> list[dict[str, Any]]:
-    tasks = [task.model_dump(mode="json", exclude_none=True) for task in unit.tasks]
-    for task in tasks:
-        for key in leave_out:
-            task.pop(key, None)
-    return tasks
-
-
-def _relative(unit: Unit, path: Path) -> str:
-    """``path`` from the course root, as a bundle lays it out (the same place as in the course)."""
-    return path.relative_to(unit.root).as_posix()
-
-
 def public_course_yaml(unit: Unit, units: list[Unit] | None = None) -> str:
     """The unit (or ``units``, ``unit`` the default among them) as the student bundle carries it: no solutions, no
     hidden suites, no course code, no mistakes."""
     header = "# The course, as the student bundle carries it: no solutions, no hidden suites.\n"
     if units is None or len(units) == 1:
-        return _course_yaml(unit, header, **_public_changes(unit))
-    entries = [_unit_data(each, **_public_changes(each)) | ({"default": True} if each.id == unit.id else {})
+        return course_yaml(unit, header, **_public_changes(unit))
+    entries = [unit_entry(each, **_public_changes(each)) | ({"default": True} if each.id == unit.id else {})
                for each in units]
-    return _course_yaml(unit, header, entries)
+    return course_yaml(unit, header, entries)
 
 
 def _public_changes(unit: Unit) -> dict[str, Any]:
-    tasks = _tasks(unit, "test_visibility", "notebook")  # test_visibility names hidden tests
+    tasks = tasks_of(unit, "test_visibility", "notebook")  # test_visibility names hidden tests
     public = unit.model.suites.public if unit.model.suites is not None else None
     book = (unit.suite_dir("public") / BOOK).relative_to(unit.folder).as_posix()
     return {"suites": {"public": public} if public else None, "tasks": tasks, "code": None, "mistakes": None,
             "styles": None, "notebook": None, "readme": None, "readme_zh": None, "late": None, "book": book}
-
-
-def _tree(folder: Path, prefix: str, keep: Callable[[Path], bool] | None = None) -> dict[str, bytes]:
-    """Every file under ``folder`` but compiled ones (``__pycache__``, any ``.pyc``/``.pyo``: a compiled course
-    module holds what its source holds), as ``prefix/...``; ``keep`` sees the relative path."""
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        compiled = "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo")
-        if path.is_file() and not compiled and (keep is None or keep(relative)):
-            files[str(Path(prefix) / relative)] = path.read_bytes()
-    return files
 
 
 def _zip(files: dict[str, bytes | str], executable: tuple[str, ...] = ()) -> bytes:
@@ -160,25 +120,6 @@ def _zip(files: dict[str, bytes | str], executable: tuple[str, ...] = ()) -> byt
             info.external_attr = (0o755 if name in executable else 0o644) << 16
             bundle.writestr(info, data)
     return buffer.getvalue()
-
-
-def _unit_files(unit: Unit, *keys: str) -> dict[str, bytes]:
-    """The unit's content of these keys (``CONVENTIONS``) that it has, at the same places (``questions`` and
-    ``generators`` are shipped: their answers are course code)."""
-    files = {}
-    for key in keys:
-        path = unit.content(key)
-        if path is not None:
-            files[_relative(unit, path)] = path.read_bytes()
-    return files
-
-
-def _stubs(unit: Unit) -> dict[str, bytes]:
-    """The unit's modules of the student package (and its demo), with the package's ``__init__``."""
-    names = ["__init__", *unit.modules, *([unit.model.demo] if unit.model.demo else [])]
-    stubs, prefix = unit.stubs_dir, unit.course.model.stubs
-    return {f"{prefix}/{name}.py": (stubs / f"{name}.py").read_bytes() for name in names
-            if (stubs / f"{name}.py").is_file()}
 
 
 WORKFLOW = """name: public checks
@@ -232,13 +173,13 @@ def _student_unit_files(unit: Unit) -> dict[str, bytes | str]:
     if unit.content("readme") is None:
         raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no student README "
                            f"({unit.shown(unit.folder)}/student.md): the student bundle needs one")
-    public = _relative(unit, unit.suite_dir("public"))
+    public = relative(unit, unit.suite_dir("public"))
     files: dict[str, bytes | str] = {f"{public}/{BOOK}": record_book(unit)}
-    files.update(_stubs(unit))
-    files.update(_tree(unit.suite_dir("public"), public, keep=lambda path: path.name != BOOK))
-    files.update(_unit_files(unit, "hints", "helpers", "data", "questions", "generators"))
+    files.update(stub_files(unit))
+    files.update(tree(unit.suite_dir("public"), public, keep=lambda path: path.name != BOOK))
+    files.update(unit_files(unit, "hints", "helpers", "data", "questions", "generators"))
     if practice_questions(unit):  # the practice variant's key, as data (the answers module stays here)
-        files[_relative(unit, unit.folder / CONVENTIONS["practice"][0])] = practice_key_text(unit)
+        files[relative(unit, unit.folder / CONVENTIONS["practice"][0])] = practice_key_text(unit)
     if unit.model.notebook is not None:
         name = unit.model.notebook.name
         files[f"notebooks/{name}.ipynb"] = json.dumps(student_notebook(unit), indent=1, ensure_ascii=False) + "\n"
@@ -274,7 +215,7 @@ def student_zip(unit: Unit, units: list[Unit] | None = None) -> bytes:
         files["README.zh.md"] = _readme(units, "readme_zh")
     for each in units:
         files.update(_student_unit_files(each))
-    files.update(_tree(GRADER, "grader", keep=lambda path: path.parts[0] not in INSTRUCTOR_PACKAGES))
+    files.update(tree(GRADER, "grader", keep=lambda path: path.parts[0] not in INSTRUCTOR_PACKAGES))
     return _zip(files)
 
 
@@ -314,24 +255,12 @@ def autograder_zip(unit: Unit) -> bytes:
         raise ReleaseError(f"{COURSE_FILE}: unit {unit.id} has no hidden suites to grade with "
                            f"({unit.shown(unit.folder)}/hidden)")
     # Gradescope unpacks the zip into /autograder/source: everything sits at its root
-    files: dict[str, bytes | str] = {
-        "setup.sh": SETUP,
-        "run_autograder": RUN,
-        COURSE_FILE: _course_yaml(unit, "# The course, as the autograder carries it: one unit, no solutions.\n",
-                                  styles=None, mistakes=None, notebook=None, readme=None,
-                                  tasks=_tasks(unit, "notebook")),
-        "pyproject.toml": _pyproject(f"{unit.id}-autograder", ["grader", unit.course.model.stubs]),
-    }
-    files.update(_stubs(unit))
-    files.update(_tree(hidden, _relative(unit, hidden)))
-    files.update(_tree(unit.suite_dir("public"), _relative(unit, unit.suite_dir("public"))))
-    files.update(_unit_files(unit, "hints", "helpers", "data", "questions", "generators"))
+    files = grading_files(unit, "# The course, as the autograder carries it: one unit, no solutions.\n")
+    files.update({"setup.sh": SETUP, "run_autograder": RUN,
+                  "pyproject.toml": _pyproject(f"{unit.id}-autograder", ["grader", unit.course.model.stubs])})
     if practice_questions(unit):  # the practice variant's key, as data (the answers module stays here)
-        files[_relative(unit, unit.folder / CONVENTIONS["practice"][0])] = practice_key_text(unit)
-    code = unit.content("code")
-    if code is not None:
-        files.update(_tree(code, _relative(unit, code)))
-    files.update(_tree(GRADER, "grader"))
+        files[relative(unit, unit.folder / CONVENTIONS["practice"][0])] = practice_key_text(unit)
+    files.update(tree(GRADER, "grader"))
     return _zip(files, executable=("setup.sh", "run_autograder"))
 
 

@@ -1,0 +1,158 @@
+"""A submission carried to another machine (``grader.running.transport``) is, to intake there, the submission
+itself: for any folder, archive or notebook, intake's verdict on the landed copy equals its verdict on the
+original, and what travels is bounded however much the student's folder holds."""
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader.running.intake import take
+from grader.running.transport import MAX_ARCHIVE, Carried, NotCarried, Record, carry, carry_limit, land
+
+MODULES = ["arith", "arrays"]
+SOURCE_KB = 1
+LIMIT = carry_limit(MODULES, SOURCE_KB)
+TEXT_IDS = ("why",)
+
+
+def _notebook(cells: list[tuple[str, str, str]]) -> bytes:
+    return json.dumps({"cells": [{"cell_type": kind, "metadata": {"nbgrader": {"grade_id": grade_id}},
+                                  "source": source} for kind, grade_id, source in cells],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+
+
+# what a file may hold: a module, broken text, an answers file, a notebook, or more than intake reads
+sources = st.sampled_from([b"def double(x):\n    return 2 * x\n", b"def (\n", b"\xff\xfe", b"x = 1\n" * 300,
+                           b"q1: 3\nq2: [1, 2]\n", b"&a [*a, *a]\n", b""])
+notebooks = st.lists(st.tuples(st.sampled_from(["code", "markdown"]),
+                               st.sampled_from(["arith", "arrays", "answers", "why", "other"]),
+                               st.sampled_from(["def double(x):\n    return x + x\n", "q1: 3\n", "because", "def ("])),
+                     max_size=4).map(_notebook)
+contents = st.one_of(sources, notebooks, st.binary(max_size=40))
+kinds = st.one_of(
+    st.tuples(st.just("file"), contents),
+    st.tuples(st.just("large"), st.integers(1, 3)),  # larger than intake reads: made sparse, never read
+    st.tuples(st.just("link"), st.sampled_from(["file", "folder", "nothing"])),
+    st.tuples(st.just("fifo"), st.none()),
+)
+INNER = ["arith.py", "arrays.py", "answers.yaml", "inner.ipynb", "notes.txt"]
+TOP = ["arith.py", "arrays.py", "answers.yaml", "a.ipynb", "b.ipynb", "c.ipynb", ".ipynb", "dir.ipynb", "sub",
+       "sub2", "sub3", "readme.txt"]
+inner_trees = st.dictionaries(st.sampled_from(INNER), kinds, max_size=4)
+trees = st.dictionaries(st.sampled_from(TOP), st.one_of(kinds, st.tuples(st.just("folder"), inner_trees)),
+                        max_size=7)
+
+
+def _make(path: Path, kind: str, value, aside: Path) -> None:
+    if kind == "file":
+        path.write_bytes(value)
+    elif kind == "large":
+        with open(path, "wb") as handle:
+            handle.truncate(LIMIT + value)
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link":
+        target = aside / f"target-{len(list(aside.iterdir()))}"
+        if value == "file":
+            target.write_text("def double(x):\n    return 2 * x\n")
+        elif value == "folder":
+            target.mkdir()
+            (target / "arith.py").write_text("x = 1\n")
+        path.symlink_to(target)
+    else:
+        path.mkdir()
+        for name, (inner_kind, inner_value) in value.items():
+            _make(path / name, inner_kind, inner_value, aside)
+
+
+def verdict(path: Path) -> dict:
+    intake = take(path, MODULES, SOURCE_KB, answers=True, text_ids=TEXT_IDS)
+    return {"accepted": intake.accepted, "sources": intake.sources, "code": intake.code, "notes": intake.notes,
+            "answers": intake.answers, "answers_problem": intake.answers_problem, "problems": intake.problems}
+
+
+def carried_and_landed(path: Path, place: Path) -> tuple[Carried, Path]:
+    carried = carry(path, MODULES, SOURCE_KB)
+    place.mkdir()
+    return carried, land(carried, place)
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees)
+def test_intake_reads_a_landed_folder_as_it_reads_the_folder(tree):
+    with tempfile.TemporaryDirectory() as temp:
+        root, aside = Path(temp) / "here" / "alice", Path(temp) / "aside"
+        root.parent.mkdir()
+        aside.mkdir()
+        _make(root, "folder", tree, aside)
+        carried, landed = carried_and_landed(root, Path(temp) / "there")
+        assert landed.name == "alice" and not landed.is_relative_to(root.parent)
+        assert verdict(landed) == verdict(root)
+        assert carried.size <= len(carried.records) * LIMIT
+        assert all(record.path.count("/") <= 1 for record in carried.records)
+
+
+members = st.lists(st.tuples(st.sampled_from(["arith.py", "sub/arrays.py", "answers.yaml", "x/nb.ipynb",
+                                              "deep/er/arith.py"]), contents), max_size=5,
+                   unique_by=lambda member: member[0])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from([".zip", ".ipynb"]), members, contents)
+def test_intake_reads_a_landed_archive_or_notebook_as_it_reads_the_original(suffix, inside, alone):
+    with tempfile.TemporaryDirectory() as temp:
+        original = Path(temp) / f"bob{suffix}"
+        if suffix == ".zip":
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w") as archive:
+                for name, data in inside:
+                    archive.writestr(name, data)
+            original.write_bytes(buffer.getvalue())
+        else:
+            original.write_bytes(alone)
+        carried, landed = carried_and_landed(original, Path(temp) / "there")
+        assert landed.name == original.name and landed.read_bytes() == original.read_bytes()
+        assert verdict(landed) == verdict(original)
+
+
+def test_what_travels_is_bounded_however_much_the_folder_holds(tmp_path):
+    student = tmp_path / "carol"
+    student.mkdir()
+    (student / "arith.py").write_text("def double(x):\n    return 2 * x\n")
+    (student / "data.bin").write_bytes(os.urandom(1 << 20))  # nothing intake reads: left behind
+    for index in range(30):  # notebooks and folders of modules beyond the first two change nothing intake says
+        (student / f"n{index:02}.ipynb").write_bytes(_notebook([("code", "arith", "x = 1\n")]))
+        (student / f"copy{index:02}").mkdir()
+        (student / f"copy{index:02}" / "arrays.py").write_text("y = 2\n")
+    with open(student / "arrays.py", "wb") as handle:
+        handle.truncate(10 << 30)  # 10 GiB, sparse: intake refuses it by its size, and so is it carried
+    carried, landed = carried_and_landed(student, tmp_path / "there")
+    assert carried.size < 64 * 1024, carried.size
+    assert sorted(record.path for record in carried.records) == sorted(
+        ["arith.py", "arrays.py", "copy00", "copy00/arrays.py", "copy01", "copy01/arrays.py", "n00.ipynb",
+         "n01.ipynb"])
+    assert verdict(landed) == verdict(student)
+    assert "10485760 KiB" in str(verdict(landed)["problems"]["arrays"])  # the size it names is the original's
+
+
+def test_an_archive_too_large_to_carry_is_refused_with_a_reason(tmp_path):
+    big = tmp_path / "dave.zip"
+    with open(big, "wb") as handle:
+        handle.truncate(MAX_ARCHIVE + 1)
+    with pytest.raises(NotCarried, match="grade it with --executor local"):
+        carry(big, MODULES, SOURCE_KB)
+
+
+@pytest.mark.parametrize("name, path", [("../up", ""), ("a/b", ""), ("ok", "../x"), ("ok", "a/b/c"), ("ok", "/abs"),
+                                        ("ok", "a\\b"), ("", "")])
+def test_landing_refuses_a_path_that_leaves_its_folder(tmp_path, name, path):
+    with pytest.raises(ValueError):
+        land(Carried(name, (Record(path or "x", "file", 1, b"x"),) if path else ()), tmp_path)
+    assert list(tmp_path.iterdir()) == []
