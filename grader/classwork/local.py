@@ -162,6 +162,7 @@ class LocalExecutor:
     patience: float | None = None  # seconds a submission may take in all (None: the unit's budget)
     pin: bool = True  # each slot's child and zygote on a core of their own, when there are cores enough
     cores: list[int] | None = None  # the cores to pin the slots to (default: see ``slot_cores``)
+    private_fds: list[int] = field(default_factory=list)  # this process's own, closed in every child it forks
     _feedbacks: dict[str, Feedback] = field(default_factory=dict)
 
     def feedback_in(self, lang: str | None) -> Feedback:
@@ -296,6 +297,9 @@ class LocalExecutor:
                 os.close(reports_read)
                 for sibling in siblings.values():  # a sibling must see its pipe closed when the parent closes it
                     sibling.close_fds()
+                for fd in self.private_fds:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
                 self._serve(grade, zygote, tasks_read, reports_write)
                 code = 0
             except BaseException as error:  # noqa: B036 - report anything, then leave

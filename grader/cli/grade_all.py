@@ -82,6 +82,7 @@ def similarity_section(unit: Unit, entries: list[Any], out: Path, args: argparse
 def cmd_grade_all(args: argparse.Namespace) -> int:
     from ..classwork import class_report
     from ..classwork.batch import grade_all
+    from ..classwork.cluster import ClusterError
     from ..classwork.discovery import BadClass, discover
     from ..classwork.exports import write_grades_csv, write_nbgrader
     from ..classwork.outputs import results, reviewed_results, write_review_feedback
@@ -105,6 +106,9 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
         outcome = grade_all(unit, folder, out, seed=args.seed, jobs=args.jobs, force=args.force, feedback=feedback,
                             sandbox_mode=args.sandbox, progress_stream=sys.stderr,
                             scheduler=args.scheduler if args.executor == "dask" else None, times=times)
+    except ClusterError as error:
+        print(f"grader: {visible(str(error))}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         reports = list(results(out, [e.student for e in entries]))
         write_grades_csv(unit, out, reports)

@@ -488,25 +488,6 @@ def test_the_nbgrader_gradebook_agrees_with_the_reports(tmp_path, make_class):
     assert {row["student_id"] for row in week1} == set(ours)
 
 
-@pytest.mark.skipif(not _installed("distributed") and not os.environ.get("CI"), reason="dask is not installed")
-def test_a_dask_cluster_grades_with_the_same_outputs(tmp_path, make_class):
-    from distributed import LocalCluster
-
-    make_class(tmp_path / "class")
-    local, remote = tmp_path / "local", tmp_path / "dask"
-    assert cli("grade-all", str(tmp_path / "class"), "--out", str(local)).returncode == 0
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        done = cli("grade-all", str(tmp_path / "class"), "--out", str(remote), "--executor", "dask",
-                   "--scheduler", cluster.scheduler_address)
-    assert done.returncode == 0, done.stderr
-    assert (remote / "grades.csv").read_text() == (local / "grades.csv").read_text()
-    for folder in (tmp_path / "class").iterdir():
-        mine, theirs = (json.loads((base / folder.name / RESULTS).read_text()) for base in (local, remote))
-        assert mine["tests"] == theirs["tests"] and mine["score"] == theirs["score"], folder.name
-        assert (local / folder.name / "feedback.md").read_text() == (remote / folder.name / "feedback.md").read_text()
-    assert cli("grade-all", str(tmp_path / "class"), "--out", str(remote), "--executor", "dask").returncode == 2
-
-
 def test_ctrl_c_stops_cleanly_and_keeps_what_is_done(tmp_path):
     process, folder, out = batch_under_way(tmp_path, 3)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group

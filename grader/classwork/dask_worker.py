@@ -1,0 +1,218 @@
+"""What a Dask worker keeps to grade a class: the course, unpacked once, and a warm grading process.
+
+``CourseOnWorker`` is a worker plugin, named by the course's fingerprint: registering it sends the course (its
+grading files, packed) to every worker of the cluster, and to every worker that joins later. On a worker it
+checks the worker's grader is the client's (another grader could grade otherwise: it refuses), unpacks the
+course in the worker's own folder and starts ``grader.classwork.serve`` there, warm for every task after.
+``grade_task`` is a task: it lands a carried submission (``grader.running.transport``) in the worker's folder,
+hands it to that process and returns the report and the feedback page, which the client writes. Nothing is read
+from the client's file system: a worker needs the grader installed, nothing else.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from distributed import get_worker
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from ..running.transport import Carried, land
+from .fingerprints import grader_digest
+from .outputs import FEEDBACK, RESULTS
+
+PREFIX = "grader-course-"
+TRIES = 2  # times a submission is handed to a worker's grading process that ends under it, before it gives up
+
+
+class NotGraded(Exception):
+    """A submission a worker could not grade; the message says why."""
+
+
+def plugin_name(fingerprint: str, sandbox_mode: str) -> str:
+    return f"{PREFIX}{fingerprint[:24]}-{sandbox_mode}"
+
+
+def pack(files: dict[str, bytes | str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(files.items()):
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def unpack(packed: bytes, folder: Path) -> None:
+    """The course's files, from the client's own archive (a name that would leave ``folder`` is refused)."""
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+        for member in archive.infolist():
+            parts = Path(member.filename).parts
+            if Path(member.filename).is_absolute() or ".." in parts or not parts:
+                raise ValueError(f"not a path in the course: {member.filename!r}")
+            target = folder.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(member))
+
+
+@dataclass
+class _Waiter:
+    generation: int
+    done: threading.Event = field(default_factory=threading.Event)
+    failure: str | None = None
+    lost: bool = False  # the grading process ended before it answered
+
+
+class Service:
+    """The worker's warm grading process (``grader.classwork.serve``), started when first needed and again
+    when it has ended; tasks hand it jobs from any thread."""
+
+    def __init__(self, folder: Path, course: Path, unit: str, jobs: int, sandbox_mode: str) -> None:
+        self.folder, self.course, self.unit, self.jobs, self.sandbox_mode = folder, course, unit, jobs, sandbox_mode
+        self.out, self.inbox, self.log = folder / "out", folder / "inbox", folder / "serve.log"
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.generation = 0
+        self.waiting: dict[str, _Waiter] = {}
+        self.closed = False
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        """The grading process, started if it is not running (under ``lock``)."""
+        if self.closed:
+            raise NotGraded("the worker is leaving")
+        if self.process is not None and self.process.poll() is None:
+            return self.process
+        self.generation += 1
+        with open(self.log, "ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "grader.classwork.serve", str(self.course), self.unit, "--out", str(self.out),
+                 "--jobs", str(self.jobs), "--sandbox", self.sandbox_mode],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=self.folder)
+        assert process.stdout is not None
+        threading.Thread(target=self._read, args=(process.stdout, self.generation), daemon=True,
+                         name="grader-serve-reader").start()
+        self.process = process
+        return process
+
+    def _read(self, answers: IO[bytes], generation: int) -> None:
+        """Resolve each job the grading process says is done; when it ends, every job it held is lost."""
+        for line in answers:
+            try:
+                said = json.loads(line)
+                ident, failure = str(said["id"]), said["failure"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            with self.lock:
+                waiter = self.waiting.pop(ident, None)
+            if waiter is not None:
+                waiter.failure = None if failure is None else str(failure)
+                waiter.done.set()
+        with self.lock:
+            for ident, waiter in list(self.waiting.items()):
+                if waiter.generation == generation:
+                    del self.waiting[ident]
+                    waiter.lost = True
+                    waiter.done.set()
+
+    def grade(self, request: dict[str, Any], carried: Carried) -> tuple[dict[str, Any], str]:
+        ident = uuid.uuid4().hex
+        place = self.inbox / ident
+        place.mkdir(parents=True)
+        try:
+            path = land(carried, place)
+            for _ in range(TRIES):
+                with self.lock:
+                    process = self._start()
+                    waiter = self.waiting[ident] = _Waiter(self.generation)
+                    try:
+                        assert process.stdin is not None
+                        process.stdin.write(json.dumps({**request, "id": ident, "path": str(path)}).encode() + b"\n")
+                        process.stdin.flush()
+                    except OSError:
+                        pass  # it has ended: its reader says the job is lost
+                waiter.done.wait()
+                if waiter.lost:
+                    continue
+                if waiter.failure is not None:
+                    raise NotGraded(waiter.failure)
+                folder = self.out / ident
+                return (json.loads((folder / RESULTS).read_text(encoding="utf-8")),
+                        (folder / FEEDBACK).read_text(encoding="utf-8"))
+            raise NotGraded(f"the worker's grading process ended while grading it, {TRIES} times; the end of its "
+                            f"log: {self.log_tail()}")
+        finally:
+            shutil.rmtree(place, ignore_errors=True)
+            shutil.rmtree(self.out / ident, ignore_errors=True)
+
+    def log_tail(self, size: int = 600) -> str:
+        try:
+            with open(self.log, "rb") as log:
+                log.seek(max(0, log.seek(0, 2) - size))
+                return log.read().decode("utf-8", "replace").strip() or "(empty)"
+        except OSError:
+            return "(none)"
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            process = self.process
+        if process is not None:
+            if process.stdin is not None:
+                process.stdin.close()  # it stops at the end of its input
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class CourseOnWorker(WorkerPlugin):
+    """The course on every worker (see the module's docstring)."""
+
+    idempotent = True  # registered again (the class graded again): the worker keeps what it has
+
+    def __init__(self, fingerprint: str, unit: str, packed: bytes, grader: str, sandbox_mode: str) -> None:
+        self.fingerprint, self.unit, self.packed, self.grader = fingerprint, unit, packed, grader
+        self.sandbox_mode = sandbox_mode
+        self.refusal: str | None = None
+        self.service: Service | None = None
+        self.folder: Path | None = None
+
+    def setup(self, worker: Any) -> None:
+        if grader_digest() != self.grader:
+            self.refusal = (f"the worker {worker.address} has another version of the grader than the client "
+                            "(install the same one on both)")
+            return
+        self.folder = Path(worker.local_directory) / plugin_name(self.fingerprint, self.sandbox_mode)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        course = self.folder / "course"
+        course.mkdir(parents=True)
+        unpack(self.packed, course)
+        self.packed = b""  # unpacked: the worker need not keep it in memory too
+        self.service = Service(self.folder, course, self.unit, max(1, worker.state.nthreads), self.sandbox_mode)
+        with self.service.lock:
+            self.service._start()  # warm before the first task comes
+
+    def teardown(self, worker: Any) -> None:
+        if self.service is not None:
+            self.service.close()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def grade_task(name: str, request: dict[str, Any], carried: Carried) -> tuple[dict[str, Any], str]:
+    """A Dask task: grade one carried submission with the course of the plugin ``name``; its report and
+    feedback page (``NotGraded`` when it cannot be)."""
+    plugin = get_worker().plugins.get(name)
+    if not isinstance(plugin, CourseOnWorker):
+        raise NotGraded("this worker has not the course (it should have come with the plugin); grade again")
+    if plugin.refusal is not None or plugin.service is None:
+        raise NotGraded(plugin.refusal or "this worker could not set the course up")
+    return plugin.service.grade(request, carried)
