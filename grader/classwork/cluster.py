@@ -3,8 +3,9 @@ results arrive. Nothing is shared with the workers but the scheduler.
 
 The course goes to every worker once, as a plugin named by its fingerprint (``grader.classwork.dask_worker``),
 and each worker keeps a warm grading process for it. Each submission travels with its task, carried as intake
-will read it (``grader.running.transport``); the report and the feedback page travel back. A window of tasks is
-kept in flight (not the whole class at once: the scheduler holds what it is given). When a worker dies, the
+will read it (``grader.running.transport``), a few to a task (``batch_size``); the reports and feedback pages
+travel back. A window of tasks is kept in flight (not the whole class at once: the scheduler holds what it is
+given). When a worker dies, the
 scheduler gives its tasks to others; a task that was on every worker that died (Dask's
 ``distributed.scheduler.allowed-failures``) is tried once more at the end, alone, so that it is blamed only for
 what it does itself; if the workers die again, it is reported as not graded and the class is done.
@@ -12,22 +13,32 @@ what it does itself; if the workers die again, it is reported as not graded and 
 
 from __future__ import annotations
 
-import contextlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model.course import Unit
 from ..model.packing import grading_files
 from ..rendering.feedback import Feedback
-from ..running.transport import NotCarried, carry
+from ..running.transport import Carried, NotCarried, carry
 from ..trust.policy import SandboxMode
 from .discovery import Entry
 from .fingerprints import course_fingerprint, grader_digest
 from .outputs import clean_partial, write_student
 from .progress import Progress
+
+if TYPE_CHECKING:
+    from .dask_worker import Graded
+
+
+def batch_size(submissions: int, threads: int) -> int:
+    """How many submissions a task grades: a few, so that what a task costs the client, the scheduler and the
+    worker is shared (it is about what grading one costs), but never so many that the class ends with one
+    worker busy and the others idle: at most 8, and at least four tasks per worker thread."""
+    return max(1, min(8, submissions // (4 * threads)))
 
 
 class ClusterError(RuntimeError):
@@ -49,37 +60,38 @@ class DaskExecutor:
     times: dict[str, datetime] = field(default_factory=dict)
     graded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    window: int | None = None  # tasks in flight at once (default: four per worker thread, at least 16)
+    batch: int | None = None  # submissions a task grades (default: see ``batch_size``)
+    idle_seconds: float = 600  # a worker's warm process ends after this long without work (see dask_worker)
 
     def run(self, todo: list[tuple[Entry, str]]) -> None:
         from distributed import Client
 
-        from .dask_worker import CourseOnWorker, pack, plugin_name
+        from .dask_worker import PREFIX, CourseOnWorker, course_plugins, pack, plugin_name
 
         if not todo:
             return
         course = course_fingerprint(self.unit)
-        name = plugin_name(course, self.sandbox_mode)
+        name = plugin_name(self.unit.id, course, self.sandbox_mode)
         try:
             client = Client(self.scheduler)  # type: ignore[no-untyped-call]  # (Dask's connect timeout: 30 s)
         except (OSError, TimeoutError) as error:
             raise ClusterError(f"cannot reach the Dask scheduler {self.scheduler}: {error}") from None
         with client:
             self._check_workers(client)
-            plugin = CourseOnWorker(course, self.unit.id, pack(grading_files(self.unit)), grader_digest(),
-                                    self.sandbox_mode)
-            client.register_plugin(plugin, name=name)
-            try:
-                killers = self._grade(client, name, todo, self.window)
-                for entry, fingerprint in killers:  # alone now: what ends its workers is its own doing
-                    again = self._grade(client, name, [(entry, fingerprint)], 1)
-                    if again:
-                        self._done(entry, failure="every Dask worker that graded it ended while grading it, on two "
-                                   "tries (a submission that brings its grader down: look at it, and at the "
-                                   "workers' logs); the rest of the class was graded")
-            finally:
-                with contextlib.suppress(Exception):  # the course leaves the workers, with their grading processes
-                    client.unregister_worker_plugin(name)  # type: ignore[no-untyped-call]
+            held = {held for names in client.run(course_plugins).values() for held in names}
+            for old in sorted(held):  # another version of this unit's course leaves the workers, with its process
+                if old.startswith(f"{PREFIX}{self.unit.id}-") and old != name:
+                    client.unregister_worker_plugin(old)  # type: ignore[no-untyped-call]
+            # registered once: a worker that has it keeps it (and its warm process), one that joins later gets it
+            client.register_plugin(CourseOnWorker(course, self.unit.id, pack(grading_files(self.unit)),
+                                                  grader_digest(), self.sandbox_mode, self.idle_seconds), name=name)
+            killers = self._grade(client, name, todo)
+            for entry, fingerprint in killers:  # alone now: what ends its workers is its own doing
+                again = self._grade(client, name, [(entry, fingerprint)], alone=True)
+                if again:
+                    self._done(entry, failure="every Dask worker that graded it ended while grading it, on two "
+                               "tries (a submission that brings its grader down: look at it, and at the workers' "
+                               "logs); the rest of the class was graded")
 
     def _check_workers(self, client: Any) -> None:
         """Every worker runs the client's grader (else it could grade otherwise), and there is one at least."""
@@ -96,57 +108,78 @@ class DaskExecutor:
                                f"this machine ({', '.join(others[:3])}{' ...' if len(others) > 3 else ''}): install "
                                "the same one on every worker")
 
-    def _grade(self, client: Any, name: str, todo: list[tuple[Entry, str]],
-               window: int | None) -> list[tuple[Entry, str]]:
-        """Grade ``todo``, ``window`` tasks in flight; returns those whose workers kept dying (Dask gave up)."""
+    def _grade(self, client: Any, name: str, todo: list[tuple[Entry, str]], alone: bool = False) -> list[tuple[Entry,
+                                                                                                         str]]:
+        """Grade ``todo`` in batches, a few batches per worker thread in flight (one at a time when ``alone``);
+        returns the submissions whose workers kept dying (Dask gave their task up)."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
-        from .dask_worker import grade_task
+        from .dask_worker import Graded, grade_task
 
-        if window is None:
-            threads = sum(client.nthreads().values()) or 1
-            window = max(16, 4 * threads)
+        threads = sum(client.nthreads().values()) or 1
+        size, window = (1, 1) if alone else (self.batch or batch_size(len(todo), threads), 2 * threads + 2)
         pending = list(reversed(todo))
-        running: dict[Any, tuple[Entry, str]] = {}
+        running: dict[Any, list[tuple[Entry, str]]] = {}
         killers: list[tuple[Entry, str]] = []
         flow = as_completed()  # type: ignore[no-untyped-call]
 
         def submit() -> None:
             while pending and len(running) < window:
-                entry, fingerprint = pending.pop()
-                clean_partial(self.out / entry.student)
-                moment = self.times.get(entry.student)
-                try:
-                    carried = carry(entry.path, list(self.unit.modules), self.unit.limits.source_kb)
-                except (NotCarried, OSError) as error:
-                    self._done(entry, failure=str(error))
-                    continue
-                request = {"student": entry.student, "fingerprint": fingerprint, "seed": self.seed,
-                           "lang": self.feedback.lang, "submitted_at": moment.isoformat() if moment else None}
-                future = client.submit(grade_task, name, request, carried, key=f"grade-{uuid.uuid4().hex}",
-                                       pure=False)
-                running[future] = (entry, fingerprint)
-                flow.add(future)  # type: ignore[no-untyped-call]
+                entries: list[tuple[Entry, str]] = []
+                batch: list[tuple[dict[str, Any], Carried]] = []
+                while pending and len(batch) < size:
+                    entry, fingerprint = pending.pop()
+                    clean_partial(self.out / entry.student)
+                    try:
+                        carried = carry(entry.path, list(self.unit.modules), self.unit.limits.source_kb)
+                    except (NotCarried, OSError) as error:
+                        self._done(entry, failure=str(error))
+                        continue
+                    moment = self.times.get(entry.student)
+                    batch.append(({"student": entry.student, "fingerprint": fingerprint, "seed": self.seed,
+                                   "lang": self.feedback.lang, "submitted_at": moment.isoformat() if moment else None},
+                                  carried))
+                    entries.append((entry, fingerprint))
+                if batch:
+                    future = client.submit(grade_task, name, batch, key=f"grade-{uuid.uuid4().hex}", pure=False)
+                    running[future] = entries
+                    flow.add(future)  # type: ignore[no-untyped-call]
 
         submit()
         for future in flow:
-            entry, fingerprint = running.pop(future)
+            entries = running.pop(future)
             try:
-                report, page = future.result()
+                graded = future.result()
             except KilledWorker:
-                killers.append((entry, fingerprint))
-            except Exception as error:  # one student's failure never stops the class
-                self._done(entry, failure=str(error) or type(error).__name__)
-            else:
-                try:
-                    write_student(self.out, entry.student, report, page)
-                    self._done(entry)
-                except OSError as error:
-                    self._done(entry, failure=f"its outputs could not be written ({error.strerror})")
+                killers += entries
+                graded = []
+            except Exception as error:  # the worker could not grade: each of them could not be graded
+                graded = [Graded(failure=str(error) or type(error).__name__)] * len(entries)
+            for (entry, fingerprint), result in zip(entries, graded):
+                self._write(entry, fingerprint, result)
             future.release()
             submit()
         return killers
+
+    def _write(self, entry: Entry, fingerprint: str, graded: Graded) -> None:
+        """The student's outputs as the worker wrote them (its report's text, not encoded again here), once the
+        report is seen to be this submission's."""
+        if graded.failure is not None:
+            self._done(entry, failure=graded.failure)
+            return
+        try:
+            said = json.loads(graded.report)["extra_data"]["fingerprint"]
+        except (ValueError, KeyError, TypeError):
+            said = None
+        if said != fingerprint:
+            self._done(entry, failure="the worker's report is not this submission's")
+            return
+        try:
+            write_student(self.out, entry.student, graded.report, graded.page)
+            self._done(entry)
+        except OSError as error:
+            self._done(entry, failure=f"its outputs could not be written ({error.strerror})")
 
     def _done(self, entry: Entry, failure: str | None = None) -> None:
         if failure is None:

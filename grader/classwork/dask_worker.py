@@ -11,12 +11,14 @@ from the client's file system: a worker needs the grader installed, nothing else
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import shutil
 import subprocess
 import sys
 import threading
+import time
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -34,12 +36,31 @@ PREFIX = "grader-course-"
 TRIES = 2  # times a submission is handed to a worker's grading process that ends under it, before it gives up
 
 
+@dataclass(frozen=True)
+class Graded:
+    """What a worker says of one submission: its report (``results.json`` as written there) and feedback page,
+    or why it could not be graded."""
+
+    report: str = ""
+    page: str = ""
+    failure: str | None = None
+
+
 class NotGraded(Exception):
     """A submission a worker could not grade; the message says why."""
 
 
-def plugin_name(fingerprint: str, sandbox_mode: str) -> str:
-    return f"{PREFIX}{fingerprint[:24]}-{sandbox_mode}"
+IDLE_SECONDS = 600  # a worker's grading process ends after this long without a submission (started again on demand)
+
+
+def plugin_name(unit: str, fingerprint: str, sandbox_mode: str) -> str:
+    """The plugin's name: the unit (a unit's id has no ``-``), the course's version, the sandbox's mode."""
+    return f"{PREFIX}{unit}-{fingerprint[:24]}-{sandbox_mode}"
+
+
+def course_plugins(dask_worker: Any) -> list[str]:
+    """The courses a worker holds (run on it, by ``Client.run``)."""
+    return [name for name in dask_worker.plugins if name.startswith(PREFIX)]
 
 
 def pack(files: dict[str, bytes | str]) -> bytes:
@@ -74,7 +95,8 @@ class Service:
     """The worker's warm grading process (``grader.classwork.serve``), started when first needed and again
     when it has ended; tasks hand it jobs from any thread."""
 
-    def __init__(self, folder: Path, course: Path, unit: str, jobs: int, sandbox_mode: str) -> None:
+    def __init__(self, folder: Path, course: Path, unit: str, jobs: int, sandbox_mode: str,
+                 idle_seconds: float = IDLE_SECONDS) -> None:
         self.folder, self.course, self.unit, self.jobs, self.sandbox_mode = folder, course, unit, jobs, sandbox_mode
         self.out, self.inbox, self.log = folder / "out", folder / "inbox", folder / "serve.log"
         self.lock = threading.Lock()
@@ -82,6 +104,21 @@ class Service:
         self.generation = 0
         self.waiting: dict[str, _Waiter] = {}
         self.closed = False
+        self.idle_seconds, self.last_used = idle_seconds, time.monotonic()
+        self.stopped = threading.Event()
+        threading.Thread(target=self._watch, daemon=True, name="grader-serve-idle").start()
+
+    def _watch(self) -> None:
+        """End the grading process once it has had nothing to do for ``idle_seconds`` (it takes memory: NumPy,
+        pytest, the collected suites, a zygote per slot); the next submission starts it again."""
+        while not self.stopped.wait(min(10.0, self.idle_seconds / 4)):
+            with self.lock:
+                process = self.process
+                idle = not self.waiting and time.monotonic() - self.last_used > self.idle_seconds
+                if process is None or process.poll() is not None or not idle:
+                    continue
+                self.process = None
+            _end(process)
 
     def _start(self) -> subprocess.Popen[bytes]:
         """The grading process, started if it is not running (under ``lock``)."""
@@ -121,35 +158,63 @@ class Service:
                     waiter.lost = True
                     waiter.done.set()
 
-    def grade(self, request: dict[str, Any], carried: Carried) -> tuple[dict[str, Any], str]:
-        ident = uuid.uuid4().hex
-        place = self.inbox / ident
-        place.mkdir(parents=True)
+    def grade(self, batch: list[tuple[dict[str, Any], Carried]]) -> list[Graded]:
+        """Grade each carried submission of ``batch`` (all handed over at once: the process's slots never wait
+        for the next); for each, its report and feedback page, or why it could not be graded."""
+        places = {uuid.uuid4().hex: (request, carried) for request, carried in batch}
         try:
-            path = land(carried, place)
+            results: dict[str, Graded] = {}
+            paths: dict[str, Path] = {}
+            for ident, (_, carried) in places.items():
+                (self.inbox / ident).mkdir(parents=True)
+                try:
+                    paths[ident] = land(carried, self.inbox / ident)
+                except (OSError, ValueError) as error:
+                    results[ident] = Graded(failure=f"it could not be laid out on the worker ({error})")
+            todo = [ident for ident in places if ident not in results]
             for _ in range(TRIES):
-                with self.lock:
-                    process = self._start()
-                    waiter = self.waiting[ident] = _Waiter(self.generation)
-                    try:
-                        assert process.stdin is not None
-                        process.stdin.write(json.dumps({**request, "id": ident, "path": str(path)}).encode() + b"\n")
-                        process.stdin.flush()
-                    except OSError:
-                        pass  # it has ended: its reader says the job is lost
-                waiter.done.wait()
-                if waiter.lost:
-                    continue
-                if waiter.failure is not None:
-                    raise NotGraded(waiter.failure)
-                folder = self.out / ident
-                return (json.loads((folder / RESULTS).read_text(encoding="utf-8")),
-                        (folder / FEEDBACK).read_text(encoding="utf-8"))
-            raise NotGraded(f"the worker's grading process ended while grading it, {TRIES} times; the end of its "
-                            f"log: {self.log_tail()}")
+                if not todo:
+                    break
+                waiters = self._hand_over({ident: {**places[ident][0], "id": ident, "path": str(paths[ident])}
+                                           for ident in todo})
+                for ident, waiter in waiters.items():
+                    waiter.done.wait()
+                    if waiter.lost:
+                        continue
+                    results[ident] = Graded(failure=waiter.failure) if waiter.failure is not None else \
+                        self._outputs(ident)
+                todo = [ident for ident in todo if ident not in results]
+            for ident in todo:
+                results[ident] = Graded(failure=f"the worker's grading process ended while grading it, {TRIES} "
+                                        f"times; the end of its log: {self.log_tail()}")
+            return [results[ident] for ident in places]
         finally:
-            shutil.rmtree(place, ignore_errors=True)
-            shutil.rmtree(self.out / ident, ignore_errors=True)
+            for ident in places:
+                shutil.rmtree(self.inbox / ident, ignore_errors=True)
+                shutil.rmtree(self.out / ident, ignore_errors=True)
+
+    def _hand_over(self, jobs: dict[str, dict[str, Any]]) -> dict[str, _Waiter]:
+        """Give the grading process (started if it is not running) these jobs; a waiter for each."""
+        with self.lock:
+            process = self._start()
+            self.last_used = time.monotonic()
+            waiters = {ident: _Waiter(self.generation) for ident in jobs}
+            self.waiting.update(waiters)
+            try:
+                assert process.stdin is not None
+                process.stdin.write(b"".join(json.dumps(job).encode() + b"\n" for job in jobs.values()))
+                process.stdin.flush()
+            except OSError:
+                pass  # it has ended: its reader says the jobs are lost
+        return waiters
+
+    def _outputs(self, ident: str) -> Graded:
+        folder = self.out / ident
+        try:
+            return Graded((folder / RESULTS).read_text(encoding="utf-8"),
+                          (folder / FEEDBACK).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            return Graded(failure=f"its outputs could not be read on the worker ({error})")
 
     def log_tail(self, size: int = 600) -> str:
         try:
@@ -160,17 +225,24 @@ class Service:
             return "(none)"
 
     def close(self) -> None:
+        self.stopped.set()
         with self.lock:
             self.closed = True
-            process = self.process
+            process, self.process = self.process, None
         if process is not None:
-            if process.stdin is not None:
-                process.stdin.close()  # it stops at the end of its input
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _end(process)
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """Let a grading process go: at the end of its input it stops what it grades and leaves."""
+    if process.stdin is not None:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class CourseOnWorker(WorkerPlugin):
@@ -178,9 +250,10 @@ class CourseOnWorker(WorkerPlugin):
 
     idempotent = True  # registered again (the class graded again): the worker keeps what it has
 
-    def __init__(self, fingerprint: str, unit: str, packed: bytes, grader: str, sandbox_mode: str) -> None:
+    def __init__(self, fingerprint: str, unit: str, packed: bytes, grader: str, sandbox_mode: str,
+                 idle_seconds: float = IDLE_SECONDS) -> None:
         self.fingerprint, self.unit, self.packed, self.grader = fingerprint, unit, packed, grader
-        self.sandbox_mode = sandbox_mode
+        self.sandbox_mode, self.idle_seconds = sandbox_mode, idle_seconds
         self.refusal: str | None = None
         self.service: Service | None = None
         self.folder: Path | None = None
@@ -190,13 +263,14 @@ class CourseOnWorker(WorkerPlugin):
             self.refusal = (f"the worker {worker.address} has another version of the grader than the client "
                             "(install the same one on both)")
             return
-        self.folder = Path(worker.local_directory) / plugin_name(self.fingerprint, self.sandbox_mode)
+        self.folder = Path(worker.local_directory) / plugin_name(self.unit, self.fingerprint, self.sandbox_mode)
         shutil.rmtree(self.folder, ignore_errors=True)
         course = self.folder / "course"
         course.mkdir(parents=True)
         unpack(self.packed, course)
         self.packed = b""  # unpacked: the worker need not keep it in memory too
-        self.service = Service(self.folder, course, self.unit, max(1, worker.state.nthreads), self.sandbox_mode)
+        self.service = Service(self.folder, course, self.unit, max(1, worker.state.nthreads), self.sandbox_mode,
+                               self.idle_seconds)
         with self.service.lock:
             self.service._start()  # warm before the first task comes
 
@@ -207,12 +281,12 @@ class CourseOnWorker(WorkerPlugin):
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def grade_task(name: str, request: dict[str, Any], carried: Carried) -> tuple[dict[str, Any], str]:
-    """A Dask task: grade one carried submission with the course of the plugin ``name``; its report and
-    feedback page (``NotGraded`` when it cannot be)."""
+def grade_task(name: str, batch: list[tuple[dict[str, Any], Carried]]) -> list[Graded]:
+    """A Dask task: grade a few carried submissions with the course of the plugin ``name``; for each, its report
+    and feedback page, or why it could not be graded (the whole task fails only when the worker cannot grade)."""
     plugin = get_worker().plugins.get(name)
     if not isinstance(plugin, CourseOnWorker):
         raise NotGraded("this worker has not the course (it should have come with the plugin); grade again")
     if plugin.refusal is not None or plugin.service is None:
         raise NotGraded(plugin.refusal or "this worker could not set the course up")
-    return plugin.service.grade(request, carried)
+    return plugin.service.grade(batch)

@@ -32,11 +32,15 @@ def clean_partial(folder: Path) -> None:
                 leftover.unlink()
 
 
-def write_student(out: Path, student: str, report: dict[str, Any], page: str) -> None:
-    """The student's outputs: feedback first, then results.json, the mark that the student is done."""
+def write_student(out: Path, student: str, report: dict[str, Any] | str, page: str) -> None:
+    """The student's outputs: feedback first, then results.json (``report``, or its text as written elsewhere),
+    the mark that the student is done."""
     folder = out / student
     write_atomically(folder / FEEDBACK, page)
-    write_json(folder / RESULTS, report)
+    if isinstance(report, str):
+        write_atomically(folder / RESULTS, report)
+    else:
+        write_json(folder / RESULTS, report)
 
 
 def render_reports(unit: Unit, run: Run, feedback: Feedback, fingerprint: str,

@@ -107,7 +107,7 @@ class Cluster:
                 process.wait(timeout=30)
 
     def log(self, name: str) -> str:
-        return (self.base / f"{name}.log").read_text(errors="replace")[-3000:]
+        return (self.base / f"{name}.log").read_text(errors="replace")
 
     @staticmethod
     def _until(condition, why: str, seconds: float = 120) -> None:
@@ -161,7 +161,7 @@ def test_workers_that_share_nothing_but_the_scheduler_grade_as_the_local_executo
     assert grader(course, "grade-all", str(students), "--out", str(local), "--no-similarity").returncode == 0
     done = grader(course, "grade-all", str(students), "--out", str(remote), "--no-similarity", "--executor", "dask",
                   "--scheduler", running.address)
-    assert done.returncode == 0, done.stderr + running.log("worker0")
+    assert done.returncode == 0, done.stderr + running.log("worker0")[-3000:]
     assert "graded 6, up to date 0, could not grade 0" in done.stdout
     assert "graded 6/6" in done.stderr  # the same progress line as the local executor's
     assert (remote / "grades.csv").read_text() == (local / "grades.csv").read_text()
@@ -254,3 +254,26 @@ def test_the_cluster_must_be_named_and_reachable_and_its_workers_must_run_this_g
     assert refused.returncode == 2, refused.stderr
     assert "1 of 1 Dask workers run another version of the grader than this machine" in refused.stderr
     assert not list((tmp_path / "out").glob(f"*/{RESULTS}"))
+
+
+def test_a_class_interrupted_on_the_cluster_resumes_where_it_stopped(tmp_path, hidden, cluster, mini):
+    folder, course = hidden
+    students = slow_class(folder / "slow", mini, 24, 0.25)
+    running = cluster()
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader", "--course", str(course), "grade-all", str(folder / "slow"), "--out",
+               str(out), "--no-similarity", "--executor", "dask", "--scheduler", running.address]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    Cluster._until(lambda: len(list(out.glob(f"*/{RESULTS}"))) >= 3, "no results came")
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted;" in stderr and "Traceback" not in stderr
+    done = {p.parent.name for p in out.glob(f"*/{RESULTS}")}
+    assert 3 <= len(done) < len(students)
+    assert {row["student"] for row in rows(out) if row["status"] == "graded"} == done
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert f"graded {len(students) - len(done)}, up to date {len(done)}, could not grade 0" in again.stdout
+    assert sorted(row["student"] for row in rows(out) if row["status"] == "graded") == students

@@ -1,0 +1,79 @@
+"""The warm grading process a Dask worker keeps (``python -m grader.classwork.serve``): jobs arrive on its input
+while it runs, each graded as the local executor grades it, each answered on its output; it ends with its input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from grader.classwork.outputs import FEEDBACK, RESULTS
+from grader.classwork.serve import claim_cores
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+
+
+def request(ident: str, path: Path, student: str = "alice", **more) -> bytes:
+    job = {"id": ident, "student": student, "path": str(path), "fingerprint": f"fp-{ident}", "submitted_at": None,
+           "seed": None, "lang": None, **more}
+    return json.dumps(job).encode() + b"\n"
+
+
+def test_jobs_arrive_while_it_runs_and_each_is_answered_as_the_local_executor_grades_it(tmp_path, mini):
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "grader.classwork.serve", str(MINI), "mini", "--out", str(out),
+                                "--jobs", "2"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=tmp_path)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(request("one", mini.source_dir) + b"not json\n" + request("two", mini.stubs_dir, "bob")
+                        + request("../three", mini.source_dir) + request("four", mini.source_dir, lang="zh"))
+    process.stdin.flush()
+    answers = [json.loads(process.stdout.readline()) for _ in range(3)]
+    time.sleep(0.5)  # nothing more is said of the two requests it could not read
+    process.stdin.write(request("five", tmp_path / "nothing here"))  # it is still there, and warm
+    process.stdin.flush()
+    answers.append(json.loads(process.stdout.readline()))
+    process.stdin.close()  # the end of its input: it leaves
+    assert process.wait(timeout=60) == 0
+    errors = process.stderr.read().decode()
+    assert {answer["id"] for answer in answers} == {"one", "two", "four", "five"}
+    assert all(answer["failure"] is None for answer in answers)
+    assert errors.count("a request was not understood") == 2, errors
+    reports = {ident: json.loads((out / ident / RESULTS).read_text()) for ident in ("one", "two", "four", "five")}
+    assert reports["one"]["score"] == mini.max_score and reports["two"]["score"] == 0
+    assert reports["five"]["score"] == 0
+    assert reports["two"]["extra_data"]["fingerprint"] == "fp-two"
+    assert "得分" in (out / "four" / FEEDBACK).read_text() and "Score" in (out / "one" / FEEDBACK).read_text()
+    assert not (tmp_path / "three").exists() and sorted(p.name for p in out.iterdir()) == ["five", "four", "one",
+                                                                                            "two"]
+
+
+def test_a_course_whose_suites_cannot_be_collected_ends_it_with_the_reason(tmp_path, mini_copy):
+    (mini_copy / "tests" / "units" / "mini" / "hidden" / "test_arith.py").write_text("def broken(:\n")
+    done = subprocess.run([sys.executable, "-m", "grader.classwork.serve", str(mini_copy), "mini", "--out",
+                           str(tmp_path / "out")], input=request("one", mini_copy / "solutions"), capture_output=True,
+                          timeout=120)
+    assert done.returncode == 2 and b"the hidden suites cannot be collected" in done.stderr
+    assert done.stdout == b""
+
+
+def test_grading_processes_on_one_machine_claim_cores_no_other_holds(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the lock files of this test only
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    usable = sorted(os.sched_getaffinity(0))
+    first, held = claim_cores(1)
+    assert first == usable[:1] and len(held) == 1
+    claim = "from grader.classwork.serve import claim_cores; print(claim_cores(1)[0])"
+    other = subprocess.run([sys.executable, "-c", claim], capture_output=True, text=True, env={**os.environ},
+                           timeout=60)
+    assert other.stdout.strip() == (str(usable[1:2]) if len(usable) > 1 else "None"), other.stderr
+    assert claim_cores(len(usable)) == (None, [])  # not that many free: no pinning at all, nothing kept
+    for fd in held:
+        os.close(fd)  # its lock goes with it
+    again = subprocess.run([sys.executable, "-c", claim], capture_output=True, text=True, timeout=60)
+    assert again.stdout.strip() == str(usable[:1])
