@@ -277,3 +277,56 @@ def test_a_class_interrupted_on_the_cluster_resumes_where_it_stopped(tmp_path, h
     assert again.returncode == 0, again.stderr
     assert f"graded {len(students) - len(done)}, up to date {len(done)}, could not grade 0" in again.stdout
     assert sorted(row["student"] for row in rows(out) if row["status"] == "graded") == students
+
+
+def test_a_new_version_of_the_course_replaces_the_old_on_the_workers_and_an_idle_process_ends(tmp_path, hidden,
+                                                                                              cluster):
+    from grader.classwork.cluster import DaskExecutor
+    from grader.classwork.dask_worker import course_plugins
+    from grader.classwork.discovery import discover
+    from grader.classwork.fingerprints import to_grade
+    from grader.model.course import load_course
+    from grader.rendering.feedback import Feedback
+
+    def serving() -> int:
+        """How many warm grading processes the worker it runs on keeps (defined here: sent by value)."""
+        import psutil
+
+        return sum("grader.classwork.serve" in " ".join(child.cmdline()) for child in psutil.Process().children())
+
+    folder, course = hidden
+    students = folder / "class"
+    running = cluster()
+    first = grader(course, "grade-all", str(students), "--out", str(tmp_path / "v1"), "--no-similarity",
+                   "--executor", "dask", "--scheduler", running.address)
+    assert first.returncode == 0, first.stderr
+    with running.client() as client:
+        before = client.run(course_plugins)
+        assert all(len(names) == 1 for names in before.values()) and len(set(map(tuple, before.values()))) == 1
+        assert set(client.run(serving).values()) == {1}  # warm, after the class: ready for the next
+    # the course changes (a test of the first task weighs more): the workers must grade with the new version
+    suite = course / "tests" / "units" / "mini" / "hidden" / "test_arith.py"
+    suite.write_text(suite.read_text().replace("def test_", "@pytest.mark.weight(3)\ndef test_", 1))
+    assert "import pytest" in suite.read_text()
+    local = grader(course, "grade-all", str(students), "--out", str(tmp_path / "local"), "--no-similarity")
+    second = grader(course, "grade-all", str(students), "--out", str(tmp_path / "v2"), "--no-similarity",
+                    "--executor", "dask", "--scheduler", running.address)
+    assert local.returncode == 0 and second.returncode == 0, second.stderr
+    assert (tmp_path / "v2" / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
+    assert (tmp_path / "v2" / "grades.csv").read_text() != (tmp_path / "v1" / "grades.csv").read_text()
+    with running.client() as client:
+        after = client.run(course_plugins)
+        assert all(len(names) == 1 for names in after.values()) and set(map(tuple, after.values())) != set(
+            map(tuple, before.values()))
+        assert set(client.run(serving).values()) == {1}  # the old version's process is gone with it
+    # a worker's process ends when it has been idle long enough, and comes back for the next submission (another
+    # sandbox mode: a course of its own on the workers, set to wait one second)
+    unit = load_course(course).unit()
+    executor = DaskExecutor(running.address, unit, tmp_path / "v3", None, Feedback.for_unit(unit), "process",
+                            idle_seconds=1)
+    executor.run(to_grade(unit, discover(students), tmp_path / "v3", None, True)[0])
+    assert len(executor.graded) == 6 and not executor.failed
+    with running.client() as client:
+        Cluster._until(lambda: set(client.run(serving).values()) == {0}, "the idle processes did not end", 30)
+    executor.run(to_grade(unit, discover(students), tmp_path / "v3", None, True)[0])
+    assert len(executor.graded) == 12 and not executor.failed
