@@ -38,3 +38,10 @@ def test_bench_bombs_grades_both_classes_and_gives_the_ratio():
     out = run("bench_bombs.py", "--repeat", "1")
     assert re.search(r"22 students \(20 honest, 2 copies\): [\d.]+ s; with the 8 bombs: [\d.]+ s", out), out
     assert re.search(r"ratio: [\d.]+ \(the goal: at most 2\)", out), out
+
+
+def test_bench_cluster_grades_a_tiny_class_on_a_cluster_and_here():
+    out = run("bench_cluster.py", "--size", "8", "--repeat", "1")
+    assert "class of 8, the same grades both ways:" in out, out
+    assert re.search(r"Dask, two single-threaded workers: [\d.]+ submissions/s", out), out
+    assert re.search(r"ratio, Dask over local: [\d.]+x \(the goal: at least 0.8\)", out), out
