@@ -145,7 +145,8 @@ def register(commands: Any) -> None:
     command.add_argument("folder", help="a folder holding one submission per student (a folder, a .zip or an .ipynb), "
                          "named by student id")
     command.add_argument("--out", required=True, help="where results, feedback, grades.csv and report.html go")
-    command.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
+    command.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores; with "
+                         "--executor dask, each worker grades as many at once as it has threads)")
     command.add_argument("--force", action="store_true", help="regrade every submission, even those up to date")
     command.add_argument("--executor", choices=["local", "dask"], default="local",
                          help="local: forked from a warm process here (default); dask: on a Dask distributed cluster")

@@ -145,8 +145,7 @@ def carry(path: Path, modules: list[str], max_source_kb: int) -> Carried:
 
 def _safe(relative: str) -> bool:
     parts = relative.split("/")
-    return len(parts) <= 2 and all(part not in ("", ".", "..") and "\0" not in part and "\\" not in part
-                                   for part in parts)
+    return len(parts) <= 2 and all(part not in ("", ".", "..") and "\0" not in part for part in parts)
 
 
 def land(carried: Carried, folder: Path) -> Path:

@@ -133,13 +133,14 @@ def cluster(tmp_path, hidden):
     made = []
 
     def start(workers: int = 2, nanny: bool = False, **environment: str) -> Cluster:
-        base = tmp_path / "cluster"
+        base = tmp_path / f"cluster{len(made)}"
         base.mkdir()
         cluster = Cluster(base, hidden[0], environment)
         made.append(cluster)
         for index in range(workers):
             cluster.worker(f"worker{index}", nanny)
-        cluster.wait_for(workers)
+        if workers:
+            cluster.wait_for(workers)
         return cluster
 
     yield start
@@ -242,6 +243,11 @@ def test_the_cluster_must_be_named_and_reachable_and_its_workers_must_run_this_g
                     env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
     assert nobody.returncode == 2 and "cannot reach the Dask scheduler tcp://127.0.0.1:9" in nobody.stderr
     assert "Traceback" not in nobody.stderr
+    empty = cluster(workers=0)
+    nobody_works = grader(course, "grade-all", students, "--out", out, "--executor", "dask", "--scheduler",
+                          empty.address, "--no-similarity")
+    assert nobody_works.returncode == 2 and f"the Dask scheduler {empty.address} has no worker" in nobody_works.stderr
+    empty.close()
     # a worker whose grader is not this one would grade otherwise: the class is refused, naming it
     other = tmp_path / "other"
     shutil.copytree(Path(grader_package.__file__).parent, other / "grader",

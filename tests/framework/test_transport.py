@@ -80,7 +80,7 @@ def verdict(path: Path) -> dict:
 
 def carried_and_landed(path: Path, place: Path) -> tuple[Carried, Path]:
     carried = carry(path, MODULES, SOURCE_KB)
-    place.mkdir()
+    place.mkdir(parents=True)
     return carried, land(carried, place)
 
 
@@ -151,8 +151,18 @@ def test_an_archive_too_large_to_carry_is_refused_with_a_reason(tmp_path):
 
 
 @pytest.mark.parametrize("name, path", [("../up", ""), ("a/b", ""), ("ok", "../x"), ("ok", "a/b/c"), ("ok", "/abs"),
-                                        ("ok", "a\\b"), ("", "")])
+                                        ("", "")])
 def test_landing_refuses_a_path_that_leaves_its_folder(tmp_path, name, path):
     with pytest.raises(ValueError):
         land(Carried(name, (Record(path or "x", "file", 1, b"x"),) if path else ()), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_any_name_a_linux_folder_may_have_travels(tmp_path):
+    """A student's folder named with a backslash, a newline or a quote is graded there as here."""
+    for name in ("a\\b", "new\nline", "it's \"quoted\"", "名字"):
+        student = tmp_path / "here" / name
+        student.mkdir(parents=True)
+        (student / "arith.py").write_text("def double(x):\n    return 2 * x\n")
+        carried, landed = carried_and_landed(student, tmp_path / "there" / str(len(name)))
+        assert landed.name == name and verdict(landed) == verdict(student)
