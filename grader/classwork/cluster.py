@@ -13,8 +13,13 @@ what it does itself; if the workers die again, it is reported as not graded and 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import signal
+import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +44,25 @@ def batch_size(submissions: int, threads: int) -> int:
     worker is shared (it is about what grading one costs), but never so many that the class ends with one
     worker busy and the others idle: at most 8, and at least four tasks per worker thread."""
     return max(1, min(8, submissions // (4 * threads)))
+
+
+@contextlib.contextmanager
+def _stopping_on_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop the class as they do locally (``KeyboardInterrupt``: what is written is kept),
+    even where this process was started with them ignored (a background job's Ctrl-C is ignored by default)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(number: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class ClusterError(RuntimeError):
@@ -76,7 +100,7 @@ class DaskExecutor:
             client = Client(self.scheduler)  # type: ignore[no-untyped-call]  # (Dask's connect timeout: 30 s)
         except (OSError, TimeoutError) as error:
             raise ClusterError(f"cannot reach the Dask scheduler {self.scheduler}: {error}") from None
-        with client:
+        with client, _stopping_on_signals():
             self._check_workers(client)
             held = {held for names in client.run(course_plugins).values() for held in names}
             for old in sorted(held):  # another version of this unit's course leaves the workers, with its process
@@ -150,14 +174,16 @@ class DaskExecutor:
         for future in flow:
             entries = running.pop(future)
             try:
-                graded = future.result()
+                graded = list(future.result())
             except KilledWorker:
                 killers += entries
-                graded = []
-            except Exception as error:  # the worker could not grade: each of them could not be graded
+                graded = None
+            except (Exception, asyncio.CancelledError) as error:  # the worker could not grade: nor each of them
                 graded = [Graded(failure=str(error) or type(error).__name__)] * len(entries)
-            for (entry, fingerprint), result in zip(entries, graded):
-                self._write(entry, fingerprint, result)
+            if graded is not None:
+                graded += [Graded(failure="the worker said nothing of it")] * (len(entries) - len(graded))
+                for (entry, fingerprint), result in zip(entries, graded):
+                    self._write(entry, fingerprint, result)
             future.release()
             submit()
         return killers

@@ -50,6 +50,7 @@ class NotGraded(Exception):
     """A submission a worker could not grade; the message says why."""
 
 
+MAX_LOG = 1 << 20
 IDLE_SECONDS = 600  # a worker's grading process ends after this long without a submission (started again on demand)
 
 
@@ -126,7 +127,13 @@ class Service:
             raise NotGraded("the worker is leaving")
         if self.process is not None and self.process.poll() is None:
             return self.process
+        if self.process is not None and self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
         self.generation += 1
+        with contextlib.suppress(OSError):
+            if self.log.stat().st_size > MAX_LOG:  # a worker lives long: its log starts again past this
+                self.log.unlink()
         with open(self.log, "ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "grader.classwork.serve", str(self.course), self.unit, "--out", str(self.out),

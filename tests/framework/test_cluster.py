@@ -269,8 +269,10 @@ def test_a_class_interrupted_on_the_cluster_resumes_where_it_stopped(tmp_path, h
     out = tmp_path / "out"
     command = [sys.executable, "-m", "grader", "--course", str(course), "grade-all", str(folder / "slow"), "--out",
                str(out), "--no-similarity", "--executor", "dask", "--scheduler", running.address]
+    # started with Ctrl-C ignored, as a shell starts a background job (and as a test process may have left it):
+    # grade-all stops on it all the same, as the local executor does
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     Cluster._until(lambda: len(list(out.glob(f"*/{RESULTS}"))) >= 3, "no results came")
     os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
     _, stderr = process.communicate(timeout=120)
