@@ -36,14 +36,22 @@ def test_workers_that_share_nothing_but_the_scheduler_grade_as_the_local_executo
     assert len(seen) == 2 and all(found == [False, False, False] for found in seen.values()), seen
     assert sorted(Path(place).name for place in places.values()) == ["worker0", "worker1"]
     assert students.is_dir() and (course / "course.yaml").is_file()  # here, they do
+    # a late policy, and a student who submitted two days late: the time travels with the submission
+    text = (course / "course.yaml").read_text()
+    (course / "course.yaml").write_text(text.replace("    default: true\n", "    default: true\n    late: {due: "
+                                                     "2026-12-01T23:59:00+08:00, penalty: {per: day, percent: 10}}\n"))
+    times = tmp_path / "times.csv"
+    times.write_text("student,submitted\nok0,2026-12-03T20:00:00+08:00\nok1,2026-12-01T10:00:00+08:00\n")
+    late = ["--submitted-at", str(times)]
     local, remote = tmp_path / "local", tmp_path / "remote"
-    assert grader(course, "grade-all", str(students), "--out", str(local), "--no-similarity").returncode == 0
+    assert grader(course, "grade-all", str(students), "--out", str(local), "--no-similarity", *late).returncode == 0
     done = grader(course, "grade-all", str(students), "--out", str(remote), "--no-similarity", "--executor", "dask",
-                  "--scheduler", running.address)
+                  "--scheduler", running.address, *late)
     assert done.returncode == 0, done.stderr + running.log("worker0")[-3000:]
     assert "graded 6, up to date 0, could not grade 0" in done.stdout
     assert "graded 6/6" in done.stderr  # the same progress line as the local executor's
     assert (remote / "grades.csv").read_text() == (local / "grades.csv").read_text()
+    assert {row["student"]: row["penalty"] for row in rows(remote)}["ok0"] == "2"  # two days: 20% of 10
     for student in (p.name for p in students.iterdir()):
         mine, theirs = (json.loads((base / student / RESULTS).read_text()) for base in (local, remote))
         assert mine["tests"] == theirs["tests"] and mine["score"] == theirs["score"], student
