@@ -9,16 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
-from dask_cluster import (  # noqa: F401 - the fixtures, by their names
-    POISON_TEST,
-    Cluster,
-    cluster_fixture,
-    grader,
-    hidden_fixture,
-    needs_cluster,
-    rows,
-    slow_class,
-)
+from dask_cluster import Cluster, cluster_fixture, grader, hidden_fixture, needs_cluster, rows  # noqa: F401
 
 import grader as grader_package
 from grader.classwork.outputs import FEEDBACK, RESULTS

@@ -10,16 +10,7 @@ import signal
 import subprocess
 import sys
 
-from dask_cluster import (  # noqa: F401 - the fixtures, by their names
-    POISON_TEST,
-    Cluster,
-    cluster_fixture,
-    grader,
-    hidden_fixture,
-    needs_cluster,
-    rows,
-    slow_class,
-)
+from dask_cluster import POISON_TEST, Cluster, cluster_fixture, grader, hidden_fixture, needs_cluster, rows, slow_class  # noqa: F401 - the fixtures, by their names
 
 from grader.classwork.outputs import RESULTS
 
