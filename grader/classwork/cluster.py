@@ -1,14 +1,15 @@
 """The Dask executor: a class graded on the workers of a Dask distributed cluster, the outputs written here as
 results arrive. Nothing is shared with the workers but the scheduler.
 
-The course goes to every worker once, as a plugin named by its fingerprint (``grader.classwork.dask_worker``),
-and each worker keeps a warm grading process for it. Each submission travels with its task, carried as intake
-will read it (``grader.running.transport``), a few to a task (``batch_size``); the reports and feedback pages
-travel back. A window of tasks is kept in flight (not the whole class at once: the scheduler holds what it is
-given). When a worker dies, the
-scheduler gives its tasks to others; a task that was on every worker that died (Dask's
-``distributed.scheduler.allowed-failures``) is tried once more at the end, alone, so that it is blamed only for
-what it does itself; if the workers die again, it is reported as not graded and the class is done.
+The course reaches every worker once, as a plugin named by the unit and the course's fingerprint
+(``grader.classwork.dask_worker``), and stays: each worker keeps a warm grading process for it, so a class
+graded again finds the workers ready; another version of the unit's course replaces it. Each submission travels
+with its task, carried as intake will read it (``grader.running.transport``), a few to a task (``batch_size``);
+the reports and feedback pages travel back and are written here. A window of tasks is kept in flight, not the
+whole class at once (the scheduler holds what it is given). When a worker dies, the scheduler gives its tasks to
+the others; a task Dask gives up on (it was on workers that died, ``distributed.scheduler.allowed-failures``
+times) is tried once more at the end, alone, so that only what it does itself counts; if the workers die again,
+each of its submissions is reported as not graded, and the class is done.
 """
 
 from __future__ import annotations

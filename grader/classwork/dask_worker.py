@@ -103,6 +103,7 @@ class Service:
         self.lock = threading.Lock()
         self.process: subprocess.Popen[bytes] | None = None
         self.generation = 0
+        self.answered_through = 0  # the last generation whose answers have ended (its reader saw the end)
         self.waiting: dict[str, _Waiter] = {}
         self.closed = False
         self.idle_seconds, self.last_used = idle_seconds, time.monotonic()
@@ -121,12 +122,16 @@ class Service:
                 self.process = None
             _end(process)
 
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "grader.classwork.serve", str(self.course), self.unit, "--out", str(self.out),
+                "--jobs", str(self.jobs), "--sandbox", self.sandbox_mode]
+
     def _start(self) -> subprocess.Popen[bytes]:
         """The grading process, started if it is not running (under ``lock``)."""
         if self.closed:
             raise NotGraded("the worker is leaving")
-        if self.process is not None and self.process.poll() is None:
-            return self.process
+        if self.process is not None and self.process.poll() is None and self.answered_through < self.generation:
+            return self.process  # (a process whose answers have ended takes no job, even before it exits)
         if self.process is not None and self.process.stdin is not None:
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
@@ -135,10 +140,8 @@ class Service:
             if self.log.stat().st_size > MAX_LOG:  # a worker lives long: its log starts again past this
                 self.log.unlink()
         with open(self.log, "ab") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "grader.classwork.serve", str(self.course), self.unit, "--out", str(self.out),
-                 "--jobs", str(self.jobs), "--sandbox", self.sandbox_mode],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=self.folder)
+            process = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                       cwd=self.folder)
         assert process.stdout is not None
         threading.Thread(target=self._read, args=(process.stdout, self.generation), daemon=True,
                          name="grader-serve-reader").start()
@@ -159,6 +162,7 @@ class Service:
                 waiter.failure = None if failure is None else str(failure)
                 waiter.done.set()
         with self.lock:
+            self.answered_through = max(self.answered_through, generation)
             for ident, waiter in list(self.waiting.items()):
                 if waiter.generation == generation:
                     del self.waiting[ident]

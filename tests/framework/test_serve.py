@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from grader.classwork.outputs import FEEDBACK, RESULTS
 from grader.classwork.serve import claim_cores
 
@@ -77,3 +79,54 @@ def test_grading_processes_on_one_machine_claim_cores_no_other_holds(tmp_path, m
         os.close(fd)  # its lock goes with it
     again = subprocess.run([sys.executable, "-c", claim], capture_output=True, text=True, timeout=60)
     assert again.stdout.strip() == str(usable[:1])
+
+
+# A stand-in for the grading process: the first one takes a job and stops answering, but lives on a while (its
+# answers have ended before it has); the next one answers every job.
+STAND_IN = r'''
+import json, os, pathlib, sys, time
+first = pathlib.Path(sys.argv[1])
+if not first.exists():
+    first.touch()
+    sys.stdin.readline()
+    os.close(1)
+    time.sleep(5)
+    sys.exit(0)
+for line in sys.stdin:
+    job = json.loads(line)
+    out = pathlib.Path(sys.argv[2]) / job["id"]
+    out.mkdir(parents=True)
+    (out / "results.json").write_text(json.dumps({"extra_data": {"fingerprint": job["fingerprint"]}}))
+    (out / "feedback.md").write_text("the page")
+    print(json.dumps({"id": job["id"], "failure": None}), flush=True)
+'''
+
+
+def test_a_job_lost_with_a_process_that_stopped_answering_goes_to_a_new_one(tmp_path):
+    import threading
+
+    if not os.environ.get("CI"):  # in CI (the test extra installs it) a missing Dask fails instead
+        pytest.importorskip("distributed", reason="dask is not installed (pip install -e '.[batch]')")
+
+    from grader.classwork.dask_worker import Service
+    from grader.running.transport import carry
+
+    class StandIn(Service):
+        def command(self) -> list[str]:
+            return [sys.executable, "-c", STAND_IN, str(tmp_path / "first"), str(self.out)]
+
+    service = StandIn(tmp_path / "service", tmp_path / "course", "mini", 1, "process")
+    service.folder.mkdir()
+    student = tmp_path / "alice"
+    student.mkdir()
+    (student / "arith.py").write_text("x = 1\n")
+    said = []
+    grading = threading.Thread(target=lambda: said.extend(service.grade(
+        [({"student": "alice", "fingerprint": "fp"}, carry(student, ["arith"], 64))])), daemon=True)
+    grading.start()
+    grading.join(timeout=30)
+    service.close()
+    assert not grading.is_alive(), "the job went to the process that no longer answers"
+    assert [(graded.report, graded.page, graded.failure) for graded in said] == [
+        ('{"extra_data": {"fingerprint": "fp"}}', "the page", None)]
+    assert service.generation == 2
