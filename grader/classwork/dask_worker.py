@@ -275,15 +275,19 @@ class CourseOnWorker(WorkerPlugin):
                             "(install the same one on both)")
             return
         self.folder = Path(worker.local_directory) / plugin_name(self.unit, self.fingerprint, self.sandbox_mode)
-        shutil.rmtree(self.folder, ignore_errors=True)
-        course = self.folder / "course"
-        course.mkdir(parents=True)
-        unpack(self.packed, course)
+        try:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            course = self.folder / "course"
+            course.mkdir(parents=True)
+            unpack(self.packed, course)
+            self.service = Service(self.folder, course, self.unit, max(1, worker.state.nthreads),
+                                   self.sandbox_mode, self.idle_seconds)
+            with self.service.lock:
+                self.service._start()  # warm before the first task comes
+        except (OSError, ValueError, zipfile.BadZipFile) as error:  # a full disk, say: its tasks say so
+            self.service = None
+            self.refusal = f"the worker {worker.address} could not set the course up ({error})"
         self.packed = b""  # unpacked: the worker need not keep it in memory too
-        self.service = Service(self.folder, course, self.unit, max(1, worker.state.nthreads), self.sandbox_mode,
-                               self.idle_seconds)
-        with self.service.lock:
-            self.service._start()  # warm before the first task comes
 
     def teardown(self, worker: Any) -> None:
         if self.service is not None:
