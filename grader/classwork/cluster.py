@@ -103,6 +103,10 @@ class DaskExecutor:
             raise ClusterError(f"cannot reach the Dask scheduler {self.scheduler}: {error}") from None
         with client, _stopping_on_signals():
             self._check_workers(client)
+            if self.progress is not None:
+                threads = client.nthreads()  # type: ignore[no-untyped-call]
+                self.progress.stream.write(f"on the Dask cluster at {self.scheduler}: {len(threads)} workers, "
+                                           f"{sum(threads.values())} threads\n")
             held = {held for names in client.run(course_plugins).values() for held in names}
             for old in sorted(held):  # another version of this unit's course leaves the workers, with its process
                 if old.startswith(f"{PREFIX}{self.unit.id}-") and old != name:

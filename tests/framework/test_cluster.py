@@ -41,6 +41,7 @@ def test_workers_that_share_nothing_but_the_scheduler_grade_as_the_local_executo
     assert done.returncode == 0, done.stderr + running.log("worker0")[-3000:]
     assert "graded 6, up to date 0, could not grade 0" in done.stdout
     assert "graded 6/6" in done.stderr  # the same progress line as the local executor's
+    assert f"on the Dask cluster at {running.address}: 2 workers, 2 threads" in done.stderr
     assert (remote / "grades.csv").read_text() == (local / "grades.csv").read_text()
     assert {row["student"]: row["penalty"] for row in rows(remote)}["ok0"] == "2"  # two days: 20% of 10
     for student in (p.name for p in students.iterdir()):
