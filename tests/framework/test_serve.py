@@ -130,3 +130,26 @@ def test_a_job_lost_with_a_process_that_stopped_answering_goes_to_a_new_one(tmp_
     assert [(graded.report, graded.page, graded.failure) for graded in said] == [
         ('{"extra_data": {"fingerprint": "fp"}}', "the page", None)]
     assert service.generation == 2
+
+
+def test_it_goes_on_quietly_when_no_one_reads_its_answers_and_ends_with_its_requests(tmp_path, mini):
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "grader.classwork.serve", str(MINI), "mini", "--out", str(out)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdout.close()  # whoever asked is going
+    process.stdin.write(request("one", mini.source_dir))
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not (out / "one" / RESULTS).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # its answer has been written to no one; it goes on until its requests end
+    process.stdin.write(request("two", mini.source_dir))
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not (out / "two" / RESULTS).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (out / "two" / RESULTS).exists()
+    process.stdin.close()
+    assert process.wait(timeout=60) == 0
+    assert b"Traceback" not in process.stderr.read()
