@@ -18,12 +18,10 @@ and nothing is written; then each artefact is written atomically.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import string
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +38,7 @@ from ..model.packing import (
     tree,
     unit_entry,
     unit_files,
+    zipped,
 )
 from ..model.questions import OPEN_PLACEHOLDER, open_questions
 from ..running.answers import NOTEBOOK_CELL as ANSWERS_CELL
@@ -109,17 +108,6 @@ def _public_changes(unit: Unit) -> dict[str, Any]:
     book = (unit.suite_dir("public") / BOOK).relative_to(unit.folder).as_posix()
     return {"suites": {"public": public} if public else None, "tasks": tasks, "code": None, "mistakes": None,
             "styles": None, "notebook": None, "readme": None, "readme_zh": None, "late": None, "book": book}
-
-
-def _zip(files: dict[str, bytes | str], executable: tuple[str, ...] = ()) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for name, data in files.items():
-            info = zipfile.ZipInfo(name)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = (0o755 if name in executable else 0o644) << 16
-            bundle.writestr(info, data)
-    return buffer.getvalue()
 
 
 WORKFLOW = """name: public checks
@@ -216,7 +204,7 @@ def student_zip(unit: Unit, units: list[Unit] | None = None) -> bytes:
     for each in units:
         files.update(_student_unit_files(each))
     files.update(tree(GRADER, "grader", keep=lambda path: path.parts[0] not in INSTRUCTOR_PACKAGES))
-    return _zip(files)
+    return zipped(files)
 
 
 SETUP = """#!/usr/bin/env bash
@@ -261,7 +249,7 @@ def autograder_zip(unit: Unit) -> bytes:
     if practice_questions(unit):  # the practice variant's key, as data (the answers module stays here)
         files[relative(unit, unit.folder / CONVENTIONS["practice"][0])] = practice_key_text(unit)
     files.update(tree(GRADER, "grader"))
-    return _zip(files, executable=("setup.sh", "run_autograder"))
+    return zipped(files, executable=("setup.sh", "run_autograder"))
 
 
 # --- the nbgrader source notebook ---------------------------------------------------------

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..model.course import Unit
-from ..model.packing import grading_files
+from ..model.packing import grading_files, zipped
 from ..rendering.feedback import Feedback
 from ..running.transport import Carried, NotCarried, carry
 from ..trust.policy import SandboxMode
@@ -91,7 +91,7 @@ class DaskExecutor:
     def run(self, todo: list[tuple[Entry, str]]) -> None:
         from distributed import Client
 
-        from .dask_worker import PREFIX, CourseOnWorker, course_plugins, pack, plugin_name
+        from .dask_worker import PREFIX, CourseOnWorker, course_plugins, plugin_name
 
         if not todo:
             return
@@ -112,7 +112,7 @@ class DaskExecutor:
                 if old.startswith(f"{PREFIX}{self.unit.id}-") and old != name:
                     client.unregister_worker_plugin(old)  # type: ignore[no-untyped-call]
             # registered once: a worker that has it keeps it (and its warm process), one that joins later gets it
-            client.register_plugin(CourseOnWorker(course, self.unit.id, pack(grading_files(self.unit)),
+            client.register_plugin(CourseOnWorker(course, self.unit.id, zipped(grading_files(self.unit)),
                                                   grader_digest(), self.sandbox_mode, self.idle_seconds), name=name)
             killers = self._grade(client, name, todo)
             for entry, fingerprint in killers:  # alone now: what ends its workers is its own doing

@@ -64,14 +64,6 @@ def course_plugins(dask_worker: Any) -> list[str]:
     return [name for name in dask_worker.plugins if name.startswith(PREFIX)]
 
 
-def pack(files: dict[str, bytes | str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in sorted(files.items()):
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def unpack(packed: bytes, folder: Path) -> None:
     """The course's files, from the client's own archive (a name that would leave ``folder`` is refused)."""
     with zipfile.ZipFile(io.BytesIO(packed)) as archive:

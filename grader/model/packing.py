@@ -3,6 +3,8 @@ same paths from the course root, ``course.yaml`` cut down to what the bundle hol
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -97,3 +99,15 @@ def grading_files(unit: Unit, header: str = "# The course, as a grader elsewhere
     if code is not None:
         files.update(tree(code, relative(unit, code)))
     return files
+
+
+def zipped(files: dict[str, bytes | str], executable: tuple[str, ...] = ()) -> bytes:
+    """``files`` (path in the archive -> bytes or text) as a zip archive; the names in ``executable`` may be run."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o755 if name in executable else 0o644) << 16
+            bundle.writestr(info, data)
+    return buffer.getvalue()
