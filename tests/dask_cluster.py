@@ -62,8 +62,15 @@ class Cluster:
         self.processes: dict[str, subprocess.Popen] = {}
         self._start("scheduler", [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
                                   "--port", "0", "--no-dashboard", "--scheduler-file", str(self.file)])
-        self._until(self.file.exists, "the scheduler did not start")
-        self.address = json.loads(self.file.read_text())["address"]
+        # the scheduler writes its file in more than one step: wait until it reads whole
+        self._until(lambda: self._written_address() is not None, "the scheduler did not start")
+        self.address = str(self._written_address())
+
+    def _written_address(self) -> str | None:
+        try:
+            return str(json.loads(self.file.read_text())["address"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def _start(self, name: str, command: list[str], cwd: Path | None = None) -> None:
         folder = cwd or self.base / name

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..model.course import Unit
 from ..model.packing import grading_files, zipped
 from ..rendering.feedback import Feedback
-from ..running.transport import Carried, NotCarried, carry
+from ..running.transport import Carried, carry
 from ..trust.policy import SandboxMode
 from .discovery import Entry
 from .fingerprints import course_fingerprint, grader_digest
@@ -160,11 +160,7 @@ class DaskExecutor:
                 while pending and len(batch) < size:
                     entry, fingerprint = pending.pop()
                     clean_partial(self.out / entry.student)
-                    try:
-                        carried = carry(entry.path, list(self.unit.modules), self.unit.limits.source_kb)
-                    except (NotCarried, OSError) as error:
-                        self._done(entry, failure=str(error))
-                        continue
+                    carried = carry(entry.path, list(self.unit.modules), self.unit.limits.source_kb)
                     moment = self.times.get(entry.student)
                     batch.append(({"student": entry.student, "fingerprint": fingerprint, "seed": self.seed,
                                    "lang": self.feedback.lang, "submitted_at": moment.isoformat() if moment else None},

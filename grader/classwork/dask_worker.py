@@ -28,6 +28,7 @@ from typing import IO, Any
 from distributed import get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from ..model.messages import text_data
 from ..running.transport import Carried, land
 from .fingerprints import grader_digest
 from .outputs import FEEDBACK, RESULTS
@@ -168,8 +169,13 @@ class Service:
         try:
             results: dict[str, Graded] = {}
             paths: dict[str, Path] = {}
+            refusals: dict[str, dict[str, Any]] = {}
             for ident, (_, carried) in places.items():
                 (self.inbox / ident).mkdir(parents=True)
+                if carried.refused is not None:  # graded as refused, unread, as it is on the client's machine
+                    paths[ident] = self.inbox / ident / carried.name
+                    refusals[ident] = {"refused": text_data(carried.refused)}
+                    continue
                 try:
                     paths[ident] = land(carried, self.inbox / ident)
                 except (OSError, ValueError) as error:
@@ -178,8 +184,8 @@ class Service:
             for _ in range(TRIES):
                 if not todo:
                     break
-                waiters = self._hand_over({ident: {**places[ident][0], "id": ident, "path": str(paths[ident])}
-                                           for ident in todo})
+                waiters = self._hand_over({ident: {**places[ident][0], "id": ident, "path": str(paths[ident]),
+                                                   **refusals.get(ident, {})} for ident in todo})
                 for ident, waiter in waiters.items():
                     waiter.done.wait()
                     if waiter.lost:

@@ -1,53 +1,23 @@
 """What a grade depends on, as one digest: the course (its hidden suites and the content they use, and the
-grader), the seed, the submission's time, and every file of the submission (names and bytes). A class graded
-again grades only the submissions whose fingerprint changed (``to_grade``)."""
+grader), the seed, the submission's time, and what grading reads of the submission (``grader.running.transport``:
+its module files, answers files, notebooks or archive, names and bytes). A class graded again grades only the
+submissions whose fingerprint changed (``to_grade``)."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import json
-import os
+import uuid
 from datetime import datetime
 from pathlib import Path
 
 from .. import __version__
 from ..model.course import Unit
 from ..running.pipeline import seed_for
+from ..running.transport import Carried, carry
 from .discovery import Entry
 from .outputs import RESULTS
-
-HASHED_BYTES = 64 * 1024 * 1024  # a larger file of a submission is fingerprinted by its size and time, not read
-
-
-def _submission_files(root: Path, limit: int) -> list[Path]:
-    """The first ``limit`` files and folders under ``root``, in a fixed order, found without recursion (a
-    folder nested thousands deep is no harder than a flat one) and without following links."""
-    found: list[Path] = []
-    pending = [root]
-    while pending and len(found) < limit:
-        folder = pending.pop()
-        try:
-            with os.scandir(folder) as listing:
-                names = sorted(entry.name for _, entry in zip(range(limit), listing))
-        except OSError:
-            continue
-        children = [folder / name for name in names]
-        found += children
-        pending += reversed([child for child in children if child.is_dir() and not child.is_symlink()])
-    return sorted(found[:limit])
-
-
-def _file_digest(path: Path) -> bytes:
-    """A file's bytes for the fingerprint: its content's hash, or its size and time when too large to read."""
-    info = path.stat()
-    if info.st_size > HASHED_BYTES:
-        return f"S{info.st_size}:{info.st_mtime_ns}".encode()
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return b"F" + digest.digest()
 
 
 def course_fingerprint(unit: Unit) -> str:
@@ -81,23 +51,16 @@ def grader_digest() -> str:
     return digest.hexdigest()
 
 
-def submission_fingerprint(course: str, entry: Entry, seed: int, submitted_at: datetime | None = None,
-                limit: int = 2000) -> str:
-    """The grade's inputs: the course, the seed, the submission's time (the late policy reads it), and every
-    file of the submission (names and bytes)."""
+def submission_fingerprint(course: str, carried: Carried, seed: int, submitted_at: datetime | None = None) -> str:
+    """The grade's inputs: the course, the seed, the submission's time (the late policy reads it), and what
+    grading reads of the submission (``Carried.digest``: the module files, the answers files, the notebooks or
+    the archive, each bounded; files beside them change nothing and cost nothing). A submission past those
+    bounds is refused unread, and graded again every time: its fingerprint never matches a report's."""
     moment = submitted_at.isoformat() if submitted_at is not None else ""
-    digest = hashlib.sha256(f"{course}\0{seed}\0{moment}".encode())
-    paths = [entry.path] if entry.path.is_file() else _submission_files(entry.path, limit)
-    for path in paths:
-        digest.update(os.fsencode(path.relative_to(entry.path.parent)) + b"\0")
-        try:
-            if path.is_symlink():
-                digest.update(b"L" + os.fsencode(os.readlink(path)))
-            elif path.is_file():
-                digest.update(_file_digest(path))
-        except OSError as error:
-            digest.update(f"E{error.errno}".encode())
-    return digest.hexdigest()
+    read = carried.digest()
+    if read is None:
+        return f"unread:{uuid.uuid4().hex}"
+    return hashlib.sha256(f"{course}\0{seed}\0{moment}\0{read}".encode()).hexdigest()
 
 
 def up_to_date(folder: Path, expected: str) -> bool:
@@ -115,7 +78,8 @@ def to_grade(unit: Unit, entries: list[Entry], out: Path, seed: int | None, forc
     course = course_fingerprint(unit) + (f"\0lang={lang}" if lang else "")
     todo, skipped = [], []
     for entry in entries:
-        fingerprint = submission_fingerprint(course, entry, seed_for(unit, entry.student, seed),
+        carried = carry(entry.path, list(unit.modules), unit.limits.source_kb)
+        fingerprint = submission_fingerprint(course, carried, seed_for(unit, entry.student, seed),
                                              (times or {}).get(entry.student))
         if not force and up_to_date(out / entry.student, fingerprint):
             skipped.append(entry.student)

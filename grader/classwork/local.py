@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import pytest
 
 from ..model.course import Unit
+from ..model.messages import Text, text_data, text_of_data
 from ..model.results import Outcome
 from ..rendering.feedback import Feedback
 from ..rendering.inert import visible
@@ -39,6 +40,7 @@ from ..running.deadline import Budget, Stopped, die_with_parent, limit_cpu, stop
 from ..running.pipeline import Collector, collect_run, forget_suites, pytest_args, seed_for
 from ..running.plugin import GradingContext, hand_over
 from ..running.session import helpers_of, open_submission
+from ..running.transport import Carried
 from ..trust.child import WorkerFailure
 from ..trust.policy import SandboxMode, zygotes_work
 from ..trust.zygote import Zygote
@@ -50,7 +52,9 @@ from .progress import Progress
 @dataclass(frozen=True)
 class Job:
     """One submission to grade: whose it is, where it is, its fingerprint, where its outputs go, when it was
-    submitted (the late policy), the seed forced on it (None: the student's own) and the feedback's language."""
+    submitted (the late policy), the seed forced on it (None: the student's own), the feedback's language, and
+    why it is refused unread when it was found past the bounds of what grading reads before it got here (a
+    Dask worker's: it is graded as refused, as it would be here)."""
 
     student: str
     path: Path
@@ -59,19 +63,27 @@ class Job:
     submitted_at: datetime | None = None
     seed: int | None = None
     lang: str | None = None
+    refused: Text | None = None
 
     def line(self) -> bytes:
         """The job as one line of JSON: how a grading child is handed it (it may be forked before the job exists)."""
         return json.dumps({"student": self.student, "path": str(self.path), "fingerprint": self.fingerprint,
                            "folder": str(self.folder), "seed": self.seed, "lang": self.lang,
-                           "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None}).encode()
+                           "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+                           "refused": text_data(self.refused) if self.refused is not None else None}).encode()
 
     @classmethod
     def of_line(cls, line: bytes) -> Job:
         data: dict[str, Any] = json.loads(line)
-        moment = data["submitted_at"]
+        moment, refused = data["submitted_at"], data.get("refused")
         return cls(data["student"], Path(data["path"]), data["fingerprint"], Path(data["folder"]),
-                   datetime.fromisoformat(moment) if moment else None, data["seed"], data["lang"])
+                   datetime.fromisoformat(moment) if moment else None, data["seed"], data["lang"],
+                   text_of_data(refused) if refused is not None else None)
+
+    @property
+    def submission(self) -> Path | Carried:
+        """What to grade: the submission's path, or, refused before it got here, its refusal."""
+        return self.path if self.refused is None else Carried(self.path.name, (), self.refused)
 
 
 class Feed(Protocol):
@@ -104,7 +116,7 @@ class _WarmLoop:
         executor = self.executor
         started = time.monotonic()
         self.collector.outcomes = {k: Outcome(o.nodeid, o.file, o.name, o.weight) for k, o in self.template.items()}
-        with open_submission(executor.unit, job.path, executor.sandbox_mode, zygote, executor.helpers) as student:
+        with open_submission(executor.unit, job.submission, executor.sandbox_mode, zygote, executor.helpers) as student:
             seed = seed_for(executor.unit, job.student, job.seed)
             context = GradingContext(executor.unit, student, seed, executor.code, student=job.student)
             hand_over(session.config, context)

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..model.course import load_course
+from ..model.messages import text_of_data
 from ..rendering.feedback import Feedback
 from ..rendering.inert import visible
 from .local import Job, LocalExecutor
@@ -65,9 +66,10 @@ class LineFeed:
             ident = str(data["id"])
             if not ident.isalnum():
                 raise ValueError(f"the id {ident!r} is not letters and digits")
-            moment = data.get("submitted_at")
+            moment, refused = data.get("submitted_at"), data.get("refused")
             return Job(str(data["student"]), Path(data["path"]), str(data["fingerprint"]), self.out / ident,
-                       datetime.fromisoformat(moment) if moment else None, data.get("seed"), data.get("lang"))
+                       datetime.fromisoformat(moment) if moment else None, data.get("seed"), data.get("lang"),
+                       text_of_data(refused) if refused is not None else None)
         except (ValueError, KeyError, TypeError) as error:
             # to the process's own standard error: while the suites run, sys.stderr is pytest's
             os.write(2, f"grader serve: a request was not understood ({visible(str(error)[:200])})\n".encode())

@@ -33,7 +33,8 @@ import numpy as np
 from ..model.course import Unit
 from ..model.files import csv_text, write_atomically
 from ..running.deadline import Stopped, each_within
-from ..running.intake import take
+from ..running.session import decoded
+from ..trust.policy import SandboxMode
 from .discovery import Entry
 
 CSV = "similarity.csv"
@@ -116,18 +117,19 @@ def _without(prints: CodePrints, common: set[int]) -> CodePrints:
                       float(token_coverage(index, K, len(prints.filtered_code))))
 
 
-def _read(unit: Unit, entry: Entry, boilerplate: dict[str, Any]) -> dict[str, CodePrints]:
-    """In a child: the fingerprints of each module of ``entry`` that the intake accepts."""
-    intake = take(entry.path, list(unit.modules), unit.limits.source_kb)
+def _read(unit: Unit, entry: Entry, boilerplate: dict[str, Any], mode: SandboxMode) -> dict[str, CodePrints]:
+    """In a child: the fingerprints of each module of ``entry`` that intake accepts, decoded in the sandbox as
+    grading decodes them (a notebook's cells as the student wrote them, nothing added)."""
+    intake = decoded(unit, entry.path, mode)
     return {name: code_prints(source, boilerplate.get(name)) for name, source in intake.sources.items()}
 
 
 def _fingerprint_class(unit: Unit, entries: list[Entry], boilerplate: dict[str, Any], jobs: int,
-                       left_out: dict[str, str]) -> dict[str, dict[str, CodePrints]]:
+                       left_out: dict[str, str], mode: SandboxMode) -> dict[str, dict[str, CodePrints]]:
     """Every submission's fingerprints, ``jobs`` children at a time, each submission within
     ``SECONDS_PER_SUBMISSION`` of its own: one that overruns them is left out and named, and costs no other
     submission its place."""
-    found = each_within(SECONDS_PER_SUBMISSION, lambda entry: _read(unit, entry, boilerplate), entries, jobs)
+    found = each_within(SECONDS_PER_SUBMISSION, lambda entry: _read(unit, entry, boilerplate, mode), entries, jobs)
     prints: dict[str, dict[str, CodePrints]] = {}
     for entry, result in zip(entries, found):
         if isinstance(result, Stopped):
@@ -216,7 +218,7 @@ def _compare(a: str, b: str, prints: dict[str, dict[str, CodePrints]]) -> Pair:
 
 
 def compare_class(unit: Unit, entries: list[Entry], threshold: float = DEFAULT_THRESHOLD,
-                  common: int = DEFAULT_COMMON, jobs: int = 1) -> Similarity:
+                  common: int = DEFAULT_COMMON, jobs: int = 1, sandbox_mode: SandboxMode = "auto") -> Similarity:
     """Compare every pair of ``entries``; see the module's docstring."""
     started = time.monotonic()
     left_out: dict[str, str] = {}
@@ -225,7 +227,7 @@ def compare_class(unit: Unit, entries: list[Entry], threshold: float = DEFAULT_T
         stub = unit.stubs_dir / f"{name}.py"
         if stub.is_file():
             boilerplate[name] = np.array(sorted(code_prints(stub.read_text(encoding="utf-8")).hashes), dtype=np.int64)
-    prints = _fingerprint_class(unit, entries, boilerplate, jobs, left_out)
+    prints = _fingerprint_class(unit, entries, boilerplate, jobs, left_out, sandbox_mode)
     students = [entry.student for entry in entries if entry.student in prints]
     # passages held by more than `common` submissions are shared material, not evidence
     holders: dict[tuple[str, int], list[str]] = defaultdict(list)

@@ -39,7 +39,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _total_streams() -> None:
+    """Let the terminal take any text: what cannot be encoded there (a lone surrogate, a character a Windows
+    console's code page lacks) is written as an escape, never a crash after the work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that cannot be reconfigured (detached, say): as it is
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    _total_streams()
     args = build_parser().parse_args(argv)
     refused = policy.refusal(getattr(args, "sandbox", "auto"))
     if refused:  # before any work: a whole class would otherwise fail one student at a time

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from ..kit.practice import judge_practice, load_practice_key, practice_questions, read_practice
+from ..kit.practice import judge_practice, load_practice_key, practice_questions
 from ..model.course import Unit
 from ..model.files import write_atomically
 from ..model.messages import Text, t
-from ..model.results import Practised
+from ..model.results import Practised, Run
 from ..rendering.feedback import markdown
 from ..rendering.guide import PLAIN, TERMINAL, guide
 from .common import (
@@ -36,13 +35,13 @@ def _sandbox_here() -> bool:
     return not portable_only() and bwrap_works()
 
 
-def _practice(unit: Unit, path: Path) -> tuple[list[Practised] | None, Text | None]:
+def _practice(unit: Unit, run: Run) -> tuple[list[Practised] | None, Text | None]:
     """The verdicts on the student's practice.yaml (None when there is none), or why it cannot be judged."""
-    if not path.is_dir() or not practice_questions(unit):
+    if not practice_questions(unit):
         return None, None
-    answers, problem = read_practice(path)
-    if problem is not None:
-        return None, t("practice.unreadable", reason=problem)
+    if run.practice_problem is not None:
+        return None, t("practice.unreadable", reason=run.practice_problem)
+    answers = run.practice
     if answers is None:
         return None, None
     key = load_practice_key(unit)
@@ -63,8 +62,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(feedback.say(t("check_cmd.portable")), file=sys.stderr)
     if unit.has_questions and student_of(args) is None:
         print(feedback.say(t("check_cmd.no_student")), file=sys.stderr)
-    score, run = graded(unit, path, "public", args)
-    practised, problem = _practice(unit, path)
+    score, run = graded(unit, path, "public", args, practice=bool(practice_questions(unit)))
+    practised, problem = _practice(unit, run)
     coloured = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     print(guide(unit, score, run, str(path), feedback, TERMINAL if coloured else PLAIN, practice=practised,
                 practice_problem=problem, offer_practice=bool(practice_questions(unit))))

@@ -110,11 +110,11 @@ def submitted_at(unit: Unit, args: argparse.Namespace) -> datetime | None:
     return None
 
 
-def graded(unit: Unit, path: Path, kind: Kind, args: argparse.Namespace) -> tuple[Score, Run]:
+def graded(unit: Unit, path: Path, kind: Kind, args: argparse.Namespace, practice: bool = False) -> tuple[Score, Run]:
     student = student_of(args)
     moment = submitted_at(unit, args) if kind == "hidden" else None
     run = run_within(unit, path, kind, seed=seed_for(unit, student, args.seed), sandbox_mode=args.sandbox,
-                     student=student)
+                     student=student, practice=practice)
     return score_run(unit, run, moment), run
 
 

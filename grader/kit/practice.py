@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..model.course import CourseError, Unit
-from ..model.messages import Text, t
 from ..model.questions import Question
-from ..model.results import Finding, Practised
-from ..running.answers import Answers, read_answers_file
+from ..model.results import Answers, Practised
 from ..running.course_code import load_code
 from .diagnosis import Mismatch
-from .questions import Key, judge, key_of, parameters, questions_of, sample_points
+from .questions import Key, given_answer, judge, key_of, parameters, questions_of, sample_points
 
 PRACTICE = "\0practice"  # the variant's name in place of a student id: no student id holds a NUL
 PRACTICE_FILE = "practice.yaml"
@@ -119,27 +116,12 @@ def judge_practice(unit: Unit, answers: Answers, key: dict[str, Any]) -> list[Pr
         entry = key["questions"].get(question.id)
         if entry is None:
             continue
-        given = answers.get(question.id)
-        if given is None:
-            text = t("practice.missing", question=question.id)
-            results.append(Practised(question.id, False, Finding(text, text), answered=False))
-            continue
+        answered = answers.values.get(question.id) is not None or question.id in answers.refused
         try:
+            given = given_answer(question, answers, None, "practice.missing")
             judge(question, given, _key(entry), entry["numbers"], sample=_sample_of(entry))
         except Mismatch as mismatch:
-            results.append(Practised(question.id, False, mismatch.finding))
+            results.append(Practised(question.id, False, mismatch.finding, answered=answered))
         else:
             results.append(Practised(question.id, True))
     return results
-
-
-def read_practice(folder: Path) -> tuple[Answers | None, Text | None]:
-    """The answers of ``practice.yaml`` in ``folder``: None and no problem when there is none; read as the
-    answers file is (``read_answers_file``)."""
-    path = folder / PRACTICE_FILE
-    if not path.is_file() and not path.is_symlink():
-        return None, None
-    try:
-        return read_answers_file(path, PRACTICE_FILE)
-    except OSError:
-        return None, t("answers.unreadable", where=PRACTICE_FILE)

@@ -371,16 +371,26 @@ def judge(question: Question, given: Any, key: Key, numbers: dict[str, Any], see
 # --- the generic tests -------------------------------------------------------------------------
 
 
+def given_answer(question: Question, answers: Any, problem: Text | None, missing: str = "question.missing") -> Any:
+    """The answer to ``question`` among decoded ``answers`` (``grader.running.answers.Answers``), or a
+    ``Mismatch`` saying why there is none: the answers cannot be read (``problem``), this one cannot be read
+    (its own reason: it costs this question only), or it is not there (``missing``, the message that says so)."""
+    if problem is not None:
+        text = t("question.unreadable", question=question.id, reason=problem)
+        raise Mismatch(Finding(text, text))
+    if answers is not None and question.id in answers.refused:
+        text = t("question.malformed", question=question.id, reason=answers.refused[question.id])
+        raise Mismatch(Finding(text, text))
+    given = answers.values.get(question.id) if answers is not None else None
+    if given is None:
+        text = t(missing, question=question.id)
+        raise Mismatch(Finding(text, text))
+    return given
+
+
 def _answers_or_fail(grading: Any, question: Question) -> Any:
     intake = grading.session.intake
-    if intake.answers_problem is not None:
-        text = t("question.unreadable", question=question.id, reason=intake.answers_problem)
-        raise Mismatch(Finding(text, text))
-    answers = intake.answers or {}
-    if question.id not in answers or answers[question.id] is None:
-        text = t("question.missing", question=question.id)
-        raise Mismatch(Finding(text, text))
-    return answers[question.id]
+    return given_answer(question, intake.answers, intake.answers_problem)
 
 
 def test_answer_is_well_formed(question: Question, grading: Any) -> None:

@@ -6,16 +6,24 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 MAX_CSV_FIELD = 128 << 10  # characters of one cell (Python's csv module refuses longer ones); no id or time is near it
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """``text`` as valid Unicode, which UTF-8 can always encode: a lone surrogate becomes U+FFFD, visibly."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def write_atomically(path: Path, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` completely or not at all."""
+    """Write ``text`` (or bytes) to ``path`` completely or not at all; any text, lone surrogates included
+    (``valid_text``)."""
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -23,7 +31,7 @@ def write_atomically(path: Path, text: str | bytes) -> None:
     os.umask(mask)
     try:
         os.fchmod(handle, 0o666 & ~mask)  # as an ordinary new file would be, not mkstemp's 0600
-        data = text.encode("utf-8") if isinstance(text, str) else text
+        data = valid_text(text).encode("utf-8") if isinstance(text, str) else text
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

@@ -32,6 +32,17 @@ def t(code: str, **params: Any) -> Text:
     return Text(code, params)
 
 
+def text_data(text: Text) -> dict[str, Any]:
+    """A message as JSON data (``text_of_data`` reads it back): for a message the grader itself made."""
+    return {"code": text.code, "params": {name: text_data(value) if isinstance(value, Text) else value
+                                          for name, value in text.params.items()}}
+
+
+def text_of_data(data: dict[str, Any]) -> Text:
+    return Text(str(data["code"]), {str(name): text_of_data(value) if isinstance(value, dict) else value
+                                    for name, value in dict(data["params"]).items()})
+
+
 def render(text: Text | str, lang: Language = "en", quote: Callable[[str], str] | None = None) -> str:
     """``text`` in ``lang``. With ``quote``, every parameter that is not a number, at any depth, goes through it
     first: parameters carry what the student's code said (exception messages, names, values), and a format
@@ -91,7 +102,9 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     # --- what the grader was doing in the student's code when it failed -----------------
     "doing.importing": {"en": "importing {module}.py", "zh": "导入 {module}.py 的过程"},
+    "doing.running_cell": {"en": "running the cell {module}", "zh": "运行单元 {module} 的过程"},
     "doing.starting": {"en": "starting your code's process", "zh": "启动运行你的代码的进程的过程"},
+    "doing.decoding": {"en": "reading your submission's files", "zh": "读取你提交的文件的过程"},
     "doing.reading": {"en": "reading {what}", "zh": "读取 {what} 的过程"},
     "doing.sending": {"en": "handing test data to your code", "zh": "把测试数据交给你的代码的过程"},
     "doing.helper": {"en": "preparing the test helper {name}", "zh": "准备测试辅助对象 {name} 的过程"},
@@ -117,6 +130,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "__repr__ 返回的不是字符串",
     },
     "session.at": {"en": " ({place} in {function})", "zh": "（{place}，{function} 中）"},
+    "session.cell_place": {"en": "cell {module}, line {line}", "zh": "单元 {module} 第 {line} 行"},
     "session.not_implemented": {
         "en": "{function} is not implemented yet{at}",
         "zh": "{function} 还没有实现{at}",
@@ -141,6 +155,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "session.import": {
         "en": "{module}.py cannot be imported: {reason}",
         "zh": "无法导入 {module}.py：{reason}",
+    },
+    "session.import_cell": {
+        "en": "the cell {module} cannot be run: {reason}",
+        "zh": "单元 {module} 无法运行：{reason}",
     },
     "session.no_module": {
         "en": "importing {module}.py gave no module",
@@ -194,6 +212,37 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "{module}.py 第 {line} 行有语法错误：{error}",
     },
     "intake.compile": {"en": "{module}.py cannot be compiled ({error})", "zh": "{module}.py 无法编译（{error}）"},
+    "intake.syntax_cell": {
+        "en": "the cell {module} has a syntax error at line {line}: {error}",
+        "zh": "单元 {module} 第 {line} 行有语法错误：{error}",
+    },
+    "intake.archive_method": {
+        "en": "the archive {path} holds {member} compressed with {method}, which the grader does not read; zip the "
+              "exercise folder again with the usual compression (deflate)",
+        "zh": "压缩包 {path} 中的 {member} 用 {method} 压缩，评分程序不读取这种格式；"
+              "请用通常的压缩方式重新压缩练习文件夹",
+    },
+    "intake.archive_large": {
+        "en": "the archive {path} is {size} MiB; the grader reads archives of at most {limit} MiB: zip only the "
+              "exercise folder",
+        "zh": "压缩包 {path} 有 {size} MiB；评分程序只读取不超过 {limit} MiB 的压缩包：请只压缩练习文件夹",
+    },
+    "intake.folder_large": {
+        "en": "the submission {path} holds more than {limit} files and folders; submit only the exercise folder",
+        "zh": "提交的 {path} 中有超过 {limit} 个文件和文件夹；请只提交练习文件夹",
+    },
+    "intake.not_listed": {
+        "en": "the submission {path} cannot be read ({reason})",
+        "zh": "无法读取提交的 {path}（{reason}）",
+    },
+    "intake.decode_raised": {
+        "en": "its reading raised {kind}",
+        "zh": "读取时抛出了 {kind}",
+    },
+    "intake.decoder": {
+        "en": "the submission cannot be read: {reason}",
+        "zh": "无法读取提交的内容：{reason}",
+    },
     "intake.archive": {
         "en": "the archive {path} cannot be read ({error})",
         "zh": "无法读取压缩包 {path}（{error}）",
@@ -284,6 +333,34 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "{where} 中有无法读取的值（几千位的数，或超出范围的日期）",
     },
     "answers.not_regular": {"en": "{where} is not a regular file", "zh": "{where} 不是普通文件"},
+    "answers.bad_value": {
+        "en": "cannot be read in {where} ({error}); write it as a number, a text or a list",
+        "zh": "在 {where} 中无法读取（{error}）；请写成一个数、一段文本或一个列表",
+    },
+    "answers.not_literal": {
+        "en": "is not a value written out (a name, a call or a calculation is never run): write the value itself",
+        "zh": "不是直接写出的值（名字、函数调用和算式都不会被运行）：请直接写出这个值",
+    },
+    "answers.big_number": {
+        "en": "holds a number of more than {limit} digits",
+        "zh": "含有超过 {limit} 位的数",
+    },
+    "answers.key_kind": {
+        "en": "holds a mapping whose keys are not all text",
+        "zh": "含有一个映射，它的键不全是文本",
+    },
+    "answers.kind": {
+        "en": "is {kind}, which is not read as an answer; write a number, a text or a list",
+        "zh": "是{kind}，不能作为答案读取；请写成一个数、一段文本或一个列表",
+    },
+    "answers.kind.binary": {"en": "binary data", "zh": "二进制数据"},
+    "answers.kind.set": {"en": "a set", "zh": "集合"},
+    "answers.kind.complex": {"en": "a complex number", "zh": "复数"},
+    "answers.kind.other": {"en": "a value of the kind {name}", "zh": "类型为 {name} 的值"},
+    "answers.decoder": {
+        "en": "the answers cannot be read: {reason}",
+        "zh": "无法读取答案：{reason}",
+    },
     "answers.unreadable": {"en": "{where} cannot be read", "zh": "无法读取 {where}"},
     "answer.not_number": {"en": "is not a number", "zh": "不是一个数"},
     "answer.not_finite": {"en": "is not a finite number", "zh": "不是有限的数"},

@@ -7,7 +7,7 @@ Running a submission (``grader.running``) fills these in; rendering
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .messages import Text
 
@@ -48,6 +48,15 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Answers:
+    """A student's answers as decoded (never run): each answered question's plain value (text, numbers, booleans,
+    lists, maps with text keys), and for each answer that could not be read, why (it costs that question only)."""
+
+    values: dict[str, Any]
+    refused: dict[str, Text] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class OpenAnswer:
     """A student's answer to an open question, as read (never run): its text ("" when there is none), what ties
     a review to it (``digest``), and whether it was cut at the limit."""
@@ -72,6 +81,8 @@ class Run:
     student: str | None = None  # whose variant was graded (None: the default one)
     stopped: Text | None = None  # why grading was stopped before it finished (its deadline): every task scores 0
     open_answers: dict[str, OpenAnswer] = field(default_factory=dict)  # question id -> the answer, to review
+    practice: Answers | None = None  # ``grader check``: the practice answers (None: no practice.yaml)
+    practice_problem: Text | None = None  # why practice.yaml cannot be read
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,8 @@ def culprit(task: Task, outcome: Outcome) -> str:
 def _unreadable_module(outcome: Outcome) -> str:
     """The module this failure could not even import (a syntax error, a missing file...), or ''."""
     finding = outcome.finding
-    if finding is not None and (finding.text.code == "session.import" or finding.text.code.startswith("intake.")):
+    if finding is not None and (finding.text.code in ("session.import", "session.import_cell")
+                                or finding.text.code.startswith("intake.")):
         return str(finding.text.params.get("module", ""))
     return ""
 

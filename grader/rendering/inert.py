@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 
 # C0 and C1 controls but the tab, and the invisible marks that change how text around them is read:
-# directional marks, embeddings, overrides and isolates; zero-width characters; line and paragraph separators
-_HIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# directional marks, embeddings, overrides and isolates; zero-width characters; line and paragraph separators;
+# and lone surrogates, which no encoding writes
+_HIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 # a word no Markdown reader can take for markup: letters and digits, single underscores only between them
 _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")

@@ -63,11 +63,16 @@ class Budget:
         return cls(grading_seconds(unit.limits, len(unit.modules)), unit.limits.grading_cpu_seconds)
 
 
+DECODED_PARTS = 2  # the parts of a submission its worker decodes before grading: its modules, its answers
+
+
 def grading_seconds(limits: Limits, modules: int) -> float:
-    """The wall-clock deadline of grading one submission: what its workers may take in all (every call within
-    ``submission_seconds``, and an import of each module and of the unit's helpers) and a margin for the
-    grader's own work (which takes well under a second on a unit's suites): a quarter of that, at least 5 s."""
-    return limits.submission_seconds + limits.import_seconds * (modules + 1) + max(5.0, limits.submission_seconds / 4)
+    """The wall-clock deadline of grading one submission: what its workers may take in all (decoding each part
+    of what it holds, every call within ``submission_seconds``, and an import of each module and of the unit's
+    helpers, each within ``import_seconds``) and a margin for the grader's own work (which takes well under a
+    second on a unit's suites): a quarter of that, at least 5 s."""
+    return (limits.submission_seconds + limits.import_seconds * (modules + 1 + DECODED_PARTS)
+            + max(5.0, limits.submission_seconds / 4))
 
 
 @dataclass(frozen=True)
@@ -353,13 +358,14 @@ def stopped_run(unit: Unit, stopped: Stopped, seed: int, student: str | None, du
 
 
 def run_within(unit: Unit, submission: Path, kind: Kind = "hidden", *, seed: int, sandbox_mode: SandboxMode = "auto",
-               student: str | None = None) -> Run:
+               student: str | None = None, practice: bool = False) -> Run:
     """``run_suites`` within the unit's budget (``Budget.of``): its run, or a stopped run saying why. With the
     portable worker (a student's own machine, which may have no ``fork`` and no POSIX facilities) the work runs
     here, under the watchdog."""
     started = time.monotonic()
     result = within(Budget.of(unit), lambda: run_suites(unit, submission, kind, seed=seed, sandbox_mode=sandbox_mode,
-                                                        student=student), in_child=sandbox_mode != "portable")
+                                                        student=student, practice=practice),
+                    in_child=sandbox_mode != "portable")
     if isinstance(result, Stopped):
         return stopped_run(unit, result, seed, student, time.monotonic() - started)
     return result

@@ -434,6 +434,8 @@ def collect_run(collector: Collector, session: LiveSubmission, seed: int, starte
         unit=unit.id,
         student=student,
         open_answers=open_answers_of(open_questions(unit), session.intake.answers, session.intake.notes),
+        practice=session.intake.practice,
+        practice_problem=session.intake.practice_problem,
     )
 
 
@@ -448,18 +450,20 @@ def run_suites(
     record: dict[str, Any] | None = None,
     code: ModuleType | None = None,
     student: str | None = None,
+    practice: bool = False,
 ) -> Run:
     """Grade ``submission`` with the ``kind`` suites of ``unit``.
 
     ``record`` collects the predictions the suites ask for (a release records the public suites'); ``code`` is
     the unit's course code when the caller has it loaded already; ``student`` says whose numbers the questions
-    are (``seed`` is the caller's: see ``seed_for``).
+    are (``seed`` is the caller's: see ``seed_for``); ``practice``: read its ``practice.yaml`` too (the run's
+    ``practice``).
     """
     started = time.monotonic()
     tasks = [t for t in unit.tasks if task_ids is None or t.id in task_ids]
     files = [str(unit.suite_file(t, kind)) for t in tasks]
     collector = Collector()
-    with open_submission(unit, submission, sandbox_mode) as session:
+    with open_submission(unit, submission, sandbox_mode, practice=practice) as session:
         if kind == "public":  # shown under each check on the student's own machine; hidden grading never shows it
             collector.printing = session
         context = GradingContext(unit, session, seed, code if code is not None else load_code(unit), record, student)

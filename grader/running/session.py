@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import importlib.util
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +31,8 @@ from ..trust.child import WorkerFailure, joined_output
 from ..trust.portable import PortableWorker
 from ..trust.worker import Worker, start
 from ..trust.zygote import Zygote
-from .intake import Intake, take
+from .intake import PACKAGE, DecodeFailed, Intake, carry_of, take_for
+from .transport import Carried
 
 
 class StudentError(Exception):
@@ -246,11 +249,13 @@ def fetch(value: Remote | Any) -> Any:
 
 @dataclass
 class LiveSubmission:
-    """The running submission of one student, reached through its worker."""
+    """The running submission of one student, reached through its worker: first to decode what it holds
+    (``decode``, before any of its code is loaded there), then to run its code (its sources sent to every worker
+    it starts, forked or cold, over the worker's pipe)."""
 
-    intake: Intake
     limits: Limits
     mode: policy.SandboxMode = "auto"
+    intake: Intake = field(default_factory=Intake)
     generation: int = 0
     broken_modules: dict[str, StudentError] = field(default_factory=dict)
     _worker: Worker | PortableWorker | None = None
@@ -265,22 +270,28 @@ class LiveSubmission:
     helper_handles: dict[str, Remote] = field(default_factory=dict)  # the helpers looked up in this worker
     printed: list[Printed] = field(default_factory=list)  # what each request printed, in order (``_keep_printed``)
     _printed_kept: int = 0
+    _installed: int = 0  # the generation of worker that was given the submission's sources
 
     def __post_init__(self) -> None:
         self._cold: policy.Plan | None = None
+        self._workdir: Path | None = None
         self.layers = list(self.zygote.layers if self.zygote else self._plan.layers)
 
     @property
     def _plan(self) -> policy.Plan:
-        """How to start a worker cold, from the submission's files (written on first need)."""
+        """How to start a worker cold (outside bubblewrap, in an empty private folder of its own)."""
         if self._cold is None:
-            self._cold = policy.plan(self.intake.root, self.intake.package, self.limits, self.mode)
+            if self._workdir is None:
+                self._workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
+            self._cold = policy.plan(None, PACKAGE, self.limits, self.mode, workdir=self._workdir)
         return self._cold
 
     # -- the worker's life ----------------------------------------------------
 
-    def _ensure_worker(self) -> Worker | PortableWorker:
-        if self._deadline is None:
+    def _ensure_worker(self, run: bool = True) -> Worker | PortableWorker:
+        """The submission's worker, started if there is none; with ``run`` (the student's code is about to run),
+        the submission's time budget starts and the worker has its sources."""
+        if run and self._deadline is None:
             self._deadline = time.monotonic() + self.limits.submission_seconds
         if self._worker is None or self._worker.dead:
             if self._worker is not None:
@@ -297,7 +308,28 @@ class LiveSubmission:
             warm = self.zygote is not None and self.zygote.helpers == self.helpers
             if self.helpers is not None and not warm:
                 self._install_helpers(self._worker)
+        if run and self._installed != self.generation and self.intake.decoded:
+            self._install_sources(self._worker)
+            self._installed = self.generation
         return self._worker
+
+    def decode(self, request: dict[str, Any]) -> Any:
+        """One part of what the submission holds, decoded by its worker (see ``grader.running.intake``); raises
+        ``DecodeFailed`` when the worker cannot answer, and kills a worker that fails (the next request, or the
+        student's code, gets a fresh one). It does not count against the submission's time budget."""
+        try:
+            worker = self._ensure_worker(run=False)
+            reply = worker.request(wire.request("decode", **request), self.limits.import_seconds,
+                                   t("doing.decoding"))
+        except StudentError as error:
+            raise DecodeFailed(error.text) from None
+        except WorkerFailure as failure:
+            raise DecodeFailed(failure.text or t("worker.gone")) from None
+        if "error" not in reply:
+            return reply["ok"]
+        record = wire.ErrorRecord.read(reply["error"])
+        worker.kill()
+        raise DecodeFailed(t("intake.decode_raised", kind=record.type if record else "?"))
 
     def _install_helpers(self, worker: Worker | PortableWorker) -> None:
         try:
@@ -310,17 +342,21 @@ class LiveSubmission:
             raise StudentError(t("worker.garbled", doing=t("doing.starting")))
 
     def _forked_worker(self, zygote: Zygote) -> Worker | PortableWorker:
-        """A worker from the zygote, given this submission's sources (checked by intake) first."""
+        """A worker from the zygote; cold when the zygote is gone."""
         try:
-            worker = Worker.forked(zygote, self._room())
+            return Worker.forked(zygote, self._room())
         except (WorkerFailure, OSError):
             # the zygote was stopped or killed (perhaps by an earlier submission): start cold instead
             self.zygote = None
             self.layers = list(self._plan.layers)
             return start(self._plan, self._room())
+
+    def _install_sources(self, worker: Worker | PortableWorker) -> None:
+        """Give the worker the submission's sources (and their code, as decoded), to import from memory."""
         try:
             code = {name: base64.b64encode(data).decode("ascii") for name, data in self.intake.code.items()}
-            reply = worker.request(wire.request("install", sources=self.intake.sources, code=code,
+            shared = {name: list(before) for name, before in self.intake.shared.items()}
+            reply = worker.request(wire.request("install", sources=self.intake.sources, code=code, shared=shared,
                                                 magic=base64.b64encode(importlib.util.MAGIC_NUMBER).decode("ascii")),
                                    self.limits.import_seconds, t("doing.starting"))
         except WorkerFailure as failure:
@@ -328,7 +364,6 @@ class LiveSubmission:
         if "error" in reply:
             worker.kill()
             raise StudentError(t("worker.garbled", doing=t("doing.starting")))
-        return worker
 
     @property
     def _output_cap(self) -> int:
@@ -349,6 +384,9 @@ class LiveSubmission:
             self._worker.kill()
             self._keep_output(self._worker)
             self._worker = None
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
 
     @property
     def output(self) -> str:
@@ -406,12 +444,19 @@ class LiveSubmission:
     def _make_remote(self, ident: int, type_name: str, label: str) -> Remote:
         return Remote(self, ident, type_name, label)
 
-    @staticmethod
-    def _student_error(error: wire.ErrorRecord, doing: Text | str,
+    def _place(self, place: str) -> Text | str:
+        """Where in the student's code: ``filter.py:12``, or in a notebook, the cell and its line (the cell is
+        the module's source line for line: nothing is added to it)."""
+        module, _, line = place.rpartition(":")
+        if self.intake.form == "notebook" and module.endswith(".py") and line.isdigit():
+            return t("session.cell_place", module=module[:-3], line=int(line))
+        return place
+
+    def _student_error(self, error: wire.ErrorRecord, doing: Text | str,
                        call: tuple[tuple[Any, ...], dict[str, Any]] | None = None) -> StudentError:
         # the function of the student's code the error came from: what to change
         place, _, function = error.where.partition(" in ")
-        at: Text | str = t("session.at", place=place, function=function) if function else ""
+        at: Text | str = t("session.at", place=self._place(place), function=function) if function else ""
         if error.not_implemented:
             # name the stub that raised (e.g. Filter.__init__ when the test called Filter(...))
             return NotImplementedYet(t("session.not_implemented", function=function or doing, at=at))
@@ -450,13 +495,16 @@ class LiveSubmission:
             raise StudentError(problem)
         self._ensure_worker()
         if name not in self._modules:
+            cell = self.intake.form == "notebook"  # a notebook's student wrote a cell, never saw a file
             try:
-                module = self.request(wire.request("import", module=name), t("doing.importing", module=name),
+                module = self.request(wire.request("import", module=name),
+                                      t("doing.running_cell" if cell else "doing.importing", module=name),
                                       timeout=self.limits.import_seconds)
             except StudentError as error:
                 # A module that fails once fails the same way again: do not pay its time twice.
-                self.broken_modules[name] = StudentError(t("session.import", module=name, reason=error.text),
-                                                         t("session.import", module=name, reason=error.hidden))
+                said = "session.import_cell" if cell else "session.import"
+                self.broken_modules[name] = StudentError(t(said, module=name, reason=error.text),
+                                                         t(said, module=name, reason=error.hidden))
                 raise StudentError(self.broken_modules[name].text, self.broken_modules[name].hidden) from None
             if not isinstance(module, Remote):
                 raise StudentError(t("session.no_module", module=name))
@@ -508,19 +556,31 @@ def helpers_of(unit: Unit) -> str | None:
     return path.read_text(encoding="utf-8") if path is not None else None
 
 
-@contextlib.contextmanager
-def open_submission(unit: Unit, submission: Path, sandbox_mode: policy.SandboxMode = "auto",
-                    zygote: Zygote | None = None,
-                    helpers: str | None = None) -> Iterator[LiveSubmission]:
-    """The pipeline's first steps, the same for every way of grading: intake (nothing of the submission runs),
-    then a session whose worker starts on first use; closed, with every process of it, on the way out."""
-    texts = tuple(question.id for question in open_questions(unit))
-    taken = take(submission, list(unit.modules), unit.limits.source_kb, answers=unit.has_questions or bool(texts),
-                 text_ids=texts)
-    session = LiveSubmission(taken, unit.limits, sandbox_mode, zygote=zygote,
-                      helpers=helpers if helpers is not None else helpers_of(unit))
+def decoded(unit: Unit, submission: Path, sandbox_mode: policy.SandboxMode = "auto") -> Intake:
+    """What a submission's modules are, decoded by a worker of their own, in which none of its code runs: for a
+    pass that reads a class's code without grading it (similarity)."""
+    session = LiveSubmission(unit.limits, sandbox_mode)
     try:
+        return take_for(session.decode, carry_of(unit, submission), unit)
+    finally:
+        session.close()
+
+
+@contextlib.contextmanager
+def open_submission(unit: Unit, submission: Path | Carried, sandbox_mode: policy.SandboxMode = "auto",
+                    zygote: Zygote | None = None, helpers: str | None = None,
+                    practice: bool = False) -> Iterator[LiveSubmission]:
+    """The pipeline's first steps, the same for every way of grading: intake (what grading reads of the
+    submission, carried as bytes and decoded by its worker before any of its code is loaded), then the session
+    that runs its code; closed, with every process of it, on the way out. ``practice``: read ``practice.yaml``
+    too (``grader check``)."""
+    texts = tuple(question.id for question in open_questions(unit))
+    session = LiveSubmission(unit.limits, sandbox_mode, zygote=zygote,
+                             helpers=helpers if helpers is not None else helpers_of(unit))
+    try:
+        carried = submission if isinstance(submission, Carried) else carry_of(unit, submission, practice)
+        session.intake = take_for(session.decode, carried, unit, answers=unit.has_questions or bool(texts), texts=texts,
+                              practice=practice)
         yield session
     finally:
         session.close()
-        taken.cleanup()

@@ -1,34 +1,35 @@
-"""A submission carried to a grader on another machine (a Dask worker), as intake will see it there.
+"""What grading reads of a submission, taken as bytes: to the sandbox that decodes it, or to another machine.
 
-Intake reads little of a submission (``grader.running.intake``): a folder's module files, its ``answers.yaml``,
-its notebooks and the folders one level down that hold modules; an archive or a notebook whole. ``carry`` takes
-exactly that, each entry as intake would find it (a file's bytes, or only its size when intake would refuse it
-unread; a link, with whether what it points at is a file, a folder or nothing; a folder; anything else), and
-``land`` lays it out again in a folder of the other machine. Intake's verdict on the landed copy is the verdict
-on the original (a property test holds them equal), and what is carried is bounded however large the student's
-folder is: a few files of at most ``carry_limit`` bytes each, or one archive of at most ``MAX_ARCHIVE`` bytes.
+Grading reads little of a submission: a folder's module files, its ``answers.yaml`` (and, for ``grader check``,
+its ``practice.yaml``), its notebooks and the folders one level down that hold modules; an archive or a notebook
+whole. ``carry`` takes exactly that, each entry as it finds it (a file's bytes, or only its size when the file is
+too large to be read; a link, with whether what it points at is a file, a folder or nothing; a folder; anything
+else), without interpreting any of it: the bytes are decoded in the sandbox (``grader.running.intake``). What is
+carried is bounded however large the student's folder is: a few files of at most ``carry_limit`` bytes each, or
+one archive of at most ``MAX_ARCHIVE`` bytes; past those bounds the submission is refused, with the reason. Its
+``digest`` is the fingerprint of what a grade depends on in it, no more: files beside the modules change
+nothing. ``land`` lays a carried submission out again in a folder of another machine (a Dask worker), where
+carrying it again gives the same records (a property test holds them equal).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
-from .answers import ANSWERS_FILE
+from ..model.messages import Text, t
+from .answers import ANSWERS_FILE, PRACTICE_FILE
 from .answers import MAX_BYTES as MAX_ANSWER_BYTES
 
 MAX_ARCHIVE = 64 * 1024 * 1024  # a zip submission is carried whole, up to this size
 MAX_SCANNED = 100_000  # entries of a submission's folder looked at: more, and it is not carried
 KEPT_OF_A_KIND = 2  # intake asks whether there is one notebook (or one folder of modules), or more
 Kind = Literal["file", "folder", "link", "other"]
-
-
-class NotCarried(ValueError):
-    """A submission too large to send to another machine; the message says why (and what to do)."""
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,27 @@ class Record:
 @dataclass(frozen=True)
 class Carried:
     """A submission as it travels: its entry's name (``alice``, ``alice.zip``) and its records (one, named
-    ``""``, for a submission that is a file)."""
+    ``""``, for a submission that is a file); or, for one past the bounds, no records and why it is refused."""
 
     name: str
     records: tuple[Record, ...]
+    refused: Text | None = None
 
     @property
     def size(self) -> int:
         return sum(len(record.data or b"") for record in self.records)
+
+    def digest(self) -> str | None:
+        """The fingerprint of what was carried (every record's path, kind, size, bytes and target), the whole of
+        what a grade depends on in the submission; None for a refused one, which is graded again every time."""
+        if self.refused is not None:
+            return None
+        digest = hashlib.sha256(f"{len(self.records)}".encode())
+        for record in self.records:
+            digest.update(f"\0{record.path}\0{record.kind}\0{record.size}\0{record.target}\0".encode("utf-8",
+                                                                                                      "surrogatepass"))
+            digest.update(b"D" + hashlib.sha256(record.data).digest() if record.data is not None else b"N")
+        return digest.hexdigest()
 
 
 def carry_limit(modules: list[str], max_source_kb: int) -> int:
@@ -94,37 +108,58 @@ def _record(path: Path, relative: str, limit: int, read: bool = True) -> Record 
     with os.fdopen(handle, "rb") as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
             return Record(relative, "other")
-        data = file.read(limit + 1)
+        data = _bounded_read(file, limit + 1)
     return Record(relative, "file", len(data), data) if len(data) <= limit else Record(relative, "file", len(data))
 
 
-def carry(path: Path, modules: list[str], max_source_kb: int) -> Carried:
-    """What of the submission at ``path`` (a folder, a ``.zip`` or an ``.ipynb``) intake may read; raises
-    ``NotCarried`` for an archive over ``MAX_ARCHIVE`` or a folder of more than ``MAX_SCANNED`` entries."""
+def _bounded_read(file: BinaryIO, most: int) -> bytes:
+    """At most ``most`` bytes of ``file``, read a MiB at a time: ``read(most)`` would take the whole bound in
+    memory first, whatever the file holds."""
+    chunks: list[bytes] = []
+    total = 0
+    while total < most:
+        chunk = file.read(min(1 << 20, most - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def carry(path: Path, modules: list[str], max_source_kb: int, practice: bool = False) -> Carried:
+    """What grading reads of the submission at ``path`` (a folder, a ``.zip`` or an ``.ipynb``; with
+    ``practice``, ``grader check``'s ``practice.yaml`` too); refused, with the reason, for an archive over
+    ``MAX_ARCHIVE``, a folder of more than ``MAX_SCANNED`` entries, or a submission that cannot be listed."""
+    try:
+        return _carry(path, modules, max_source_kb, practice)
+    except OSError as error:
+        return Carried(path.name, (), t("intake.not_listed", path=path.name, reason=error.strerror or "error"))
+
+
+def _carry(path: Path, modules: list[str], max_source_kb: int, practice: bool) -> Carried:
     limit = carry_limit(modules, max_source_kb)
     if not path.is_dir():
         archive = path.suffix == ".zip"
         record = _record(path, "", MAX_ARCHIVE if archive else limit)
         if record is None:
-            raise NotCarried(f"{path.name} is gone")
+            return Carried(path.name, (), t("intake.not_listed", path=path.name, reason="gone"))
         if archive and record.kind == "file" and record.data is None:
-            raise NotCarried(f"{path.name} is {record.size / 2**20:.0f} MiB, more than the "
-                             f"{MAX_ARCHIVE // 2**20} MiB a task carries to a worker: grade it with --executor local")
+            return Carried(path.name, (), t("intake.archive_large", path=path.name, size=record.size >> 20,
+                                            limit=MAX_ARCHIVE >> 20))
         return Carried(path.name, (record,))
-    wanted = {f"{name}.py" for name in modules} | {ANSWERS_FILE}
+    wanted = {f"{name}.py" for name in modules} | {ANSWERS_FILE} | ({PRACTICE_FILE} if practice else set())
     records: list[Record] = []
     notebooks = folders = 0
     with os.scandir(path) as listing:
         names = []
         for count, entry in enumerate(listing):
             if count >= MAX_SCANNED:
-                raise NotCarried(f"{path.name} holds more than {MAX_SCANNED} entries: grade it with --executor "
-                                 "local")
+                return Carried(path.name, (), t("intake.folder_large", path=path.name, limit=MAX_SCANNED))
             names.append(entry.name)
     for name in sorted(names):
         child = path / name
         if folders < KEPT_OF_A_KIND and child.is_dir() and not child.is_symlink() and \
-                any((child / module).exists() for module in sorted(wanted - {ANSWERS_FILE})):
+                any((child / f"{module}.py").exists() for module in sorted(modules)):
             found: Record | None = Record(name, "folder")  # a folder of modules: intake may take them from it
             folders += 1
             records += [inner for module in sorted(wanted)
@@ -151,8 +186,8 @@ def _safe(relative: str) -> bool:
 def land(carried: Carried, folder: Path) -> Path:
     """Lay ``carried`` out in the empty folder ``folder`` (on the machine that grades it); returns the
     submission's path there. What a link points at is made in ``folder/.targets``, outside the submission."""
-    if not _safe(carried.name) or "/" in carried.name:
-        raise ValueError(f"not a submission's name: {carried.name!r}")
+    if not _safe(carried.name) or "/" in carried.name or carried.refused is not None:
+        raise ValueError(f"not a submission that can be laid out: {carried.name!r}")
     root = folder / carried.name
     targets = folder / ".targets"
     made = 0

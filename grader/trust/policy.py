@@ -3,7 +3,8 @@
 Layers, strongest first (``layers`` on a plan lists the active ones):
 
 - bubblewrap, when it works here (see ``grader.trust.bubblewrap``): the worker runs as an unprivileged user and
-  sees only the system's ``/usr``, the interpreter, NumPy and the submission (read-only), with a private ``/tmp``.
+  sees only the system's ``/usr``, the interpreter, NumPy and PyYAML (read-only), with a private ``/tmp``; the
+  submission reaches it as bytes over its pipe, decoded there (``grader.trust.decoding``).
   The course, the grader and every other file of this machine are simply not there. When the grader dies, so
   does the sandbox (``--die-with-parent``); killing it ends the whole PID namespace.
 - a control group per worker, where the grader may make one (as root): it bounds the number of processes and the
@@ -29,8 +30,9 @@ from typing import Any, Literal
 from ..model.course import Limits
 from . import bubblewrap as bubblewraps
 from . import processes
-from .bubblewrap import BWRAP_SETTING, SANDBOX_LIB, SANDBOX_ROOT, bubblewrap, bwrap_works, numpy_dirs
+from .bubblewrap import BWRAP_SETTING, SANDBOX_LIB, SANDBOX_ROOT, bubblewrap, bwrap_works, library_paths
 from .child import WorkerFailure
+from .decoding import MODULES as DECODING_MODULES
 from .portable import LAYERS as PORTABLE_LAYERS
 from .portable import environment as portable_environment
 from .portable import portable_only
@@ -50,22 +52,40 @@ class Plan:
     layers: list[str] = field(default_factory=list)
     cgroup: tuple[int, int] | None = None  # (processes, memory bytes) for a control group per worker
     portable: bool = False  # started as a ``portable.PortableWorker``: portable calls only
-    cwd: str | None = None  # where the worker starts, outside bubblewrap: the submission's copy, not the grader's
+    cwd: str | None = None  # where the worker starts outside bubblewrap: a private folder, never the grader's
+
+
+def _module(name: str, path: Path, package: str | None = None) -> str:
+    """Bootstrap lines that run the grader's module at ``path`` as the module ``name`` in the worker (which
+    cannot read the grader's files), registered first: its dataclasses look their module up, and a module of a
+    package finds its siblings there."""
+    source = path.read_text(encoding="utf-8")
+    parent = f"_m.__package__ = {package!r}\n" if package else ""
+    attach = f"setattr(sys.modules[{package!r}], {name.rpartition('.')[2]!r}, _m)\n" if package else ""
+    return (f"_m = sys.modules[{name!r}] = types.ModuleType({name!r})\n{parent}"
+            f"exec(compile({source!r}, {'grader/' + path.name!r}, 'exec'), _m.__dict__)\n{attach}")
 
 
 @functools.cache
 def worker_source() -> str:
+    """The worker's program, as the text of one ``python -c``: the wire (``_grader_wire``), the decoders
+    (the package ``_grader_decoding``, each module after those it imports) and the worker's main."""
     here = Path(__file__).parent
-    wire_source = (here / "wire.py").read_text(encoding="utf-8")
-    worker_source = (here / "worker_main.py").read_text(encoding="utf-8")
+    decoding = here / "decoding"
+    package = "_grader_decoding"
     return (
         "import sys, types\n"
         "for _p in __import__('json').loads(sys.argv[1])['paths']:\n"
         "    sys.path.append(_p)\n"
-        "_wire = types.ModuleType('_grader_wire')\n"
-        "sys.modules['_grader_wire'] = _wire\n"  # before it runs: its dataclasses look their module up
-        f"exec(compile({wire_source!r}, 'grader-wire', 'exec'), _wire.__dict__)\n"
-        f"exec(compile({worker_source!r}, 'grader-worker', 'exec'), {{'__name__': '__main__'}})\n"
+        + _module("_grader_wire", here / "wire.py")
+        + f"sys.modules[{package!r}] = types.ModuleType({package!r})\n"
+        + f"sys.modules[{package!r}].__path__ = []\n"
+        + "".join(_module(f"{package}.{name}", decoding / f"{name}.py", package) for name in DECODING_MODULES)
+        + f"_p = sys.modules[{package!r}]\n_p.__package__ = {package!r}\n"
+        + f"exec(compile({(decoding / '__init__.py').read_text(encoding='utf-8')!r}, 'grader/decoding', 'exec'), "
+          "_p.__dict__)\n"
+        + f"exec(compile({(here / 'worker_main.py').read_text(encoding='utf-8')!r}, 'grader-worker', 'exec'), "
+          "{'__name__': '__main__'})\n"
     )
 
 
@@ -96,17 +116,22 @@ def refusal(mode: SandboxMode) -> str | None:
     return None
 
 
-def plan(submission: Path | None, package: str, limits: Limits, mode: SandboxMode = "auto") -> Plan:
-    """How to start a worker for the package ``submission/package`` (None: a zygote, sources come later).
+def plan(bound: Path | None, package: str, limits: Limits, mode: SandboxMode = "auto",
+         workdir: Path | None = None) -> Plan:
+    """How to start a worker: the submission's modules reach it over its pipe, as the package ``package``.
+    ``bound``: a folder it may read (a repository whose commit is read), bound read-only at ``SANDBOX_ROOT`` in
+    bubblewrap and its working folder outside; else it starts in ``workdir`` (an empty private folder) outside
+    bubblewrap.
 
     ``portable`` (and ``auto`` where the system is not Linux) is the worker of ``grader.trust.portable``;
     otherwise every layer Linux gives, as the module's docstring says."""
+    start = bound if bound is not None else workdir
     if mode == "portable" or (mode == "auto" and portable_only()):
-        root = str(submission) if submission is not None else SANDBOX_ROOT
-        config = {"package": package, "root": root, "paths": [str(numpy_dirs()[0].parent)], "rlimits": {}}
+        root = str(bound) if bound is not None else SANDBOX_ROOT
+        config = {"package": package, "root": root, "paths": library_paths(), "rlimits": {}}
         return Plan(argv=[python(), "-I", "-S", "-c", worker_source()], config=config,
                     env=portable_environment(), layers=list(PORTABLE_LAYERS), portable=True,
-                    cwd=str(submission) if submission is not None else None)
+                    cwd=str(start) if start is not None else None)
     refused = refusal(mode)
     if refused:
         raise WorkerFailure(refused)
@@ -138,16 +163,16 @@ def plan(submission: Path | None, package: str, limits: Limits, mode: SandboxMod
     if bwrap is not None:
         root = SANDBOX_ROOT
         paths = [SANDBOX_LIB]
-        prefix = bubblewraps.prefix(bwrap.path, submission)
+        prefix = bubblewraps.prefix(bwrap.path, bound)
         layers += [bwrap.layer, "unprivileged user", "user namespace", "network namespace",
                    "mount namespace (course not visible)", "PID namespace"]
     else:
-        root = str(submission) if submission is not None else SANDBOX_ROOT
-        paths = [str(numpy_dirs()[0].parent)]
+        root = str(bound) if bound is not None else SANDBOX_ROOT
+        paths = library_paths()
         prefix = []
     config = {"package": package, "root": root, "paths": paths, "rlimits": rlimits}
     argv = [*prefix, python(), "-I", "-S", "-c", worker_source()]
-    cwd = str(submission) if bwrap is None and submission is not None else None
+    cwd = str(start) if bwrap is None and start is not None else None
     return Plan(argv=argv, config=config, env=env, layers=layers, cgroup=cgroup, cwd=cwd)
 
 

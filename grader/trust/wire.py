@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import struct
 from dataclasses import asdict, dataclass
 from typing import Any, TypeGuard
@@ -42,7 +43,11 @@ class WireError(Exception):
 
 # Every request the grader sends: its op, and the fields it carries (``obj`` is a handle's id).
 REQUESTS: dict[str, tuple[str, ...]] = {
-    "install": ("sources", "code", "magic"),  # the submission's modules (and their code), to import from memory
+    # the submission's modules (and their code), to import from memory; ``shared``: in a notebook, the modules
+    # before each one, whose names it sees (its cells share one namespace)
+    "install": ("sources", "code", "magic", "shared"),
+    # one part of what the submission holds, decoded here (``grader.trust.decoding``): its name and its records
+    "decode": ("part", "name", "records", "modules", "source_bytes", "texts"),
     "import": ("module",),  # a module of the submission: its handle
     "helpers": ("source",),  # the unit's helper module, to run
     "helper": ("name",),  # a name of the helpers: its handle
@@ -154,16 +159,34 @@ def frame(payload: Any) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
+# JSON escapes a surrogate as \\uD800 to \\uDFFF; only an escape can make one (UTF-8 cannot encode it)
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse(body: bytes) -> Any:
     """A message's JSON, as ``json.loads`` reads it but stricter: UTF-8 only, nothing before or after the value,
-    no nesting past the parser's depth (a ``ValueError`` for each)."""
+    no nesting past the parser's depth (a ``ValueError`` for each); and every text in it valid Unicode: a lone
+    surrogate (an escape student code can send, in an exception's message, a print, a value) becomes U+FFFD,
+    so nothing the grader writes of it can fail to encode."""
     text = body.decode("utf-8")
     try:
         value, end = _DECODER.raw_decode(text)
+        if end != len(text):
+            raise ValueError("extra data after the message")
+        return _valid(value) if _ESCAPED_SURROGATE.search(body) else value
     except RecursionError:  # a forged reply nested past the parser's depth: as garbled as any other
         raise ValueError("message nested too deeply") from None
-    if end != len(text):
-        raise ValueError("extra data after the message")
+
+
+def _valid(value: Any) -> Any:
+    """``value`` with each lone surrogate of its texts (keys included) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_valid(item) for item in value]
+    if isinstance(value, dict):
+        return {_valid(key): _valid(item) for key, item in value.items()}
     return value
 
 

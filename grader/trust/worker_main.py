@@ -36,9 +36,10 @@ import types
 from typing import Any
 
 try:
+    import _grader_decoding as decoding  # type: ignore[import-not-found]  # installed by the bootstrap
     import _grader_wire as wire  # type: ignore[import-not-found]  # installed by the bootstrap, in the sandbox
 except ImportError:  # imported by the grader's own tests
-    from grader.trust import wire
+    from grader.trust import decoding, wire
 
 # Set by ``main`` from the config the grader passes: the pipes (their descriptors), the submission's package and
 # where it is, the rlimits, and what kind of worker this is (a zygote, a portable worker).
@@ -209,7 +210,11 @@ def _parameter_names(target: Any) -> list[str]:
 
 
 def _install_request(request: dict[str, Any]) -> None:
-    _install(request["sources"], request.get("code"), request.get("magic"))
+    _install(request["sources"], request.get("code"), request.get("magic"), request.get("shared"))
+
+
+def _decode(request: dict[str, Any]) -> Any:
+    return decoding.decode(request)
 
 
 def _import(request: dict[str, Any]) -> Any:
@@ -272,9 +277,9 @@ def _repr(request: dict[str, Any]) -> str:
     return str.__str__(text)[:2000]
 
 
-HANDLERS = {"install": _install_request, "import": _import, "helpers": _helpers, "helper": _helper, "put": _put,
-            "getattr": _getattr, "setattr": _setattr, "call": _call, "callattr": _callattr, "getitem": _getitem,
-            "len": _len, "value": _value, "repr": _repr}
+HANDLERS = {"install": _install_request, "decode": _decode, "import": _import, "helpers": _helpers,
+            "helper": _helper, "put": _put, "getattr": _getattr, "setattr": _setattr, "call": _call,
+            "callattr": _callattr, "getitem": _getitem, "len": _len, "value": _value, "repr": _repr}
 
 
 def _handle_request(request: dict[str, Any]) -> Any:
@@ -302,10 +307,12 @@ def _error_record(request: Any, error: BaseException) -> Any:
 
 class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports the submission's modules from their sources, as files under ``ROOT`` would be: from the code
-    the grader compiled them to when it checked them, where it sent it, else compiled here."""
+    they were compiled to when they were checked, where it was sent, else compiled here. A module of a notebook
+    starts with the names of the modules before it (``shared``): in a notebook every cell sees what the cells
+    above it defined, and its source is the cell as the student wrote it, line for line."""
 
-    def __init__(self, sources: dict[str, str], code: dict[str, bytes]) -> None:
-        self.sources, self.code = sources, code
+    def __init__(self, sources: dict[str, str], code: dict[str, bytes], shared: dict[str, list[str]]) -> None:
+        self.sources, self.code, self.shared = sources, code, shared
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:  # type: ignore[override]
         if fullname == PACKAGE:
@@ -324,6 +331,9 @@ class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return
         name = module.__name__.rpartition(".")[2]
         module.__file__ = f"{ROOT}/{PACKAGE}/{name}.py"
+        for before in self.shared.get(name, ()):
+            earlier = importlib.import_module(f"{PACKAGE}.{before}")
+            module.__dict__.update({key: value for key, value in vars(earlier).items() if not key.startswith("__")})
         if name in self.code:
             code = _located(marshal.loads(self.code[name]), module.__file__)
         else:
@@ -338,13 +348,14 @@ def _located(code: types.CodeType, filename: str) -> types.CodeType:
     return code.replace(co_filename=filename, co_consts=consts)
 
 
-def _install(sources: dict[str, str], code: Any = None, magic: Any = None) -> None:
+def _install(sources: dict[str, str], code: Any = None, magic: Any = None, shared: Any = None) -> None:
     """The submission's modules, importable; ``code`` (base64 of each module's marshalled code) is used only if
-    it was made by this very Python (``magic``, its bytecode's magic number), as the grader's is."""
+    it was made by this very Python (``magic``, its bytecode's magic number), as the decoder's is."""
     compiled: dict[str, bytes] = {}
     if isinstance(code, dict) and isinstance(magic, str) and base64.b64decode(magic) == importlib.util.MAGIC_NUMBER:
         compiled = {str(name): base64.b64decode(data) for name, data in code.items()}
-    sys.meta_path.insert(0, _Sources(dict(sources), compiled))
+    names = {str(name): [str(before) for before in earlier] for name, earlier in (shared or {}).items()}
+    sys.meta_path.insert(0, _Sources(dict(sources), compiled, names))
 
 
 def _empty(folder: str) -> None:

@@ -22,8 +22,9 @@ UNITS = [unit.id for unit in COURSE.units]
 # names that Chinese text about programming writes as they are: products, formats, units, and the lesson's terms
 TECHNICAL = {
     "Python", "macOS", "Linux", "Windows", "PowerShell", "GitHub", "Classroom", "Jupyter", "notebook", "NumPy",
-    "YAML", "UTF", "CPU", "KiB", "zip", "zip64", "id", "int", "dtype", "exit", "len", "repr", "ANSWERS", "filter",
-    "Filter", "feature", "map", "ReLU", "Relu", "Sigmoid", "sigmoid", "INPUT", "CONV", "POOL", "FC", "N", "M", "K",
+    "YAML", "UTF", "CPU", "KiB", "MiB", "zip", "zip64", "id", "int", "dtype", "exit", "len", "repr", "ANSWERS",
+    "filter", "Filter", "feature", "map", "ReLU", "Relu", "Sigmoid", "sigmoid", "INPUT", "CONV", "POOL", "FC", "N",
+    "M", "K",
 }
 
 

@@ -148,8 +148,9 @@ def test_each_item_has_a_deadline_of_its_own_and_costs_no_other_its_place():
 
 def test_the_deadline_grows_with_the_units_limits(mini):
     limits = mini.limits
+    # each module's import and the helpers', and decoding the modules and the answers, each within import_seconds
     assert grading_seconds(limits, len(mini.modules)) == (
-        limits.submission_seconds + limits.import_seconds * 3 + max(5, limits.submission_seconds / 4))
+        limits.submission_seconds + limits.import_seconds * (2 + 1 + 2) + max(5, limits.submission_seconds / 4))
     assert Budget.of(mini).cpu_seconds == limits.grading_cpu_seconds == 30
 
 
@@ -231,7 +232,7 @@ def test_grade_all_stops_one_submission_and_grades_the_rest(trapped, cli, tmp_pa
     assert scores["ada"]["score"] == scores["bob"]["score"] == 10
     assert scores["spins"]["score"] == scores["waits"]["score"] == 0
     assert "CPU time" in scores["spins"]["extra_data"]["stopped"]
-    deadline_seconds = 1 + 1 * 3 + 5
+    deadline_seconds = 1 + 1 * (2 + 1 + 2) + 5
     assert f"took the grader more than {deadline_seconds} s" in scores["waits"]["extra_data"]["stopped"]
     # stopped, not lost: graded in this run, and up to date in the next
     again = cli("grade-all", str(folder), "--out", str(tmp_path / "out"), "--no-similarity", course=trapped)

@@ -117,14 +117,18 @@ def test_a_failed_write_keeps_the_previous_report_whole(tmp_path, mini):
         assert report.read_text() == '{"score": 1}' and [p.name for p in disk.iterdir()] == ["results.json"]
 
 
-def test_a_disk_too_full_to_copy_the_submission_is_a_clear_error(mini):
+def test_a_disk_too_full_for_the_report_is_a_clear_error_and_leaves_no_part_of_it(mini, tmp_path):
+    """Nothing of a submission is copied anywhere (its worker gets its sources over a pipe): the grader's only
+    writes are its reports, and one that cannot be written is one line and exit status 1."""
     limit = ("import resource, os, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (300, 300)); "
              "os.execv(sys.argv[1], sys.argv[1:])")
+    report = tmp_path / "results.json"
     argv = [sys.executable, "-m", "grader", "--course", str(MINI), "grade", str(mini.source_dir),
-            "--sandbox", "process"]
+            "--sandbox", "process", "--json", str(report)]
     result = subprocess.run([sys.executable, "-c", limit, *argv], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 1
-    assert "cannot copy the submission for grading" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1, result.stderr
+    assert "cannot write the report" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- known mistakes and validate ------------------------------------------------------
@@ -464,7 +468,7 @@ def test_the_output_kept_is_the_cap_whatever_the_code_prints(grade, variant, min
 @pytest.mark.parametrize("mode", ["process", "portable", "bwrap"])
 def test_the_worker_starts_in_a_folder_of_its_own_never_the_graders(grade, variant, mode, monkeypatch, tmp_path):
     """Relative paths in student code (``open("results.json", "w")``) must not land where the grader was started:
-    outside bubblewrap the worker starts in the submission's temporary copy; inside, in its private /tmp."""
+    outside bubblewrap the worker starts in an empty private folder of its own; inside, in its private /tmp."""
     if mode == "bwrap":
         from grader.trust.bubblewrap import bwrap_works
         if not bwrap_works():
@@ -479,7 +483,7 @@ def test_the_worker_starts_in_a_folder_of_its_own_never_the_graders(grade, varia
     where = set(re.findall(r"CWD=(.+)", run.output))
     assert len(where) == 1, run.output[:500]
     (cwd,) = where
-    assert cwd == "/tmp" if mode == "bwrap" else Path(cwd).name.startswith("grader-sub-"), cwd
+    assert cwd == "/tmp" if mode == "bwrap" else Path(cwd).name.startswith("grader-run-"), cwd
     assert Path(cwd) != started_in and list(started_in.iterdir()) == []
     assert score.score == score.max_score  # writing a file in its own folder is allowed
 

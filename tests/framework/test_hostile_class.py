@@ -10,11 +10,14 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from bounded import within
+from intake_here import intake_here
 from markdown_it import MarkdownIt
 
 from grader.authoring.mistakes import Mistake, materialize
@@ -23,7 +26,7 @@ from grader.classwork.discovery import CLASS_FILES, BadClass, discover
 from grader.classwork.outputs import RESULTS
 from grader.model.course import load_course
 from grader.rendering.inert import code_span, markdown_text, visible
-from grader.running.intake import MAX_NOTEBOOK_DEPTH, nesting, take
+from grader.trust.decoding.notebooks import MAX_NOTEBOOK_DEPTH, nesting
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 UNIT = load_course(MINI).unit()
@@ -278,12 +281,12 @@ def test_a_notebook_too_deep_is_refused_before_it_is_parsed(tmp_path):
     assert nesting('{"a": [1, {"b": "[[[[[[[["}], "c": "\\"]]]"}') == 3
     deep = tmp_path / "deep.ipynb"
     deep.write_text('{"cells": [], "m": ' + "[" * MAX_NOTEBOOK_DEPTH + "]" * MAX_NOTEBOOK_DEPTH + "}")  # and {
-    intake = take(deep, MODULES)
+    intake = intake_here(UNIT, deep)
     assert not intake.accepted
     assert all(f"nested more than {MAX_NOTEBOOK_DEPTH}" in str(p) for p in intake.problems.values())
     shallow = tmp_path / "shallow.ipynb"
     shallow.write_text('{"cells": [], "m": ' + "[" * (MAX_NOTEBOOK_DEPTH - 1) + "]" * (MAX_NOTEBOOK_DEPTH - 1) + "}")
-    assert all("no answer cell" in str(p) for p in take(shallow, MODULES).problems.values())
+    assert all("no answer cell" in str(p) for p in intake_here(UNIT, shallow).problems.values())
 
 
 def test_two_submissions_of_one_student_are_refused_with_both_names(tmp_path, cli):
@@ -315,21 +318,30 @@ def test_a_name_that_is_not_utf8_is_refused(tmp_path):
         discover(tmp_path)
 
 
-def test_a_folder_nested_thousands_deep_is_fingerprinted_without_recursion(tmp_path):
-    from grader.classwork.discovery import Entry
-    from grader.classwork.fingerprints import submission_fingerprint as fingerprint
+def fingerprint(path: Path, seed: int = 1) -> str:
+    from grader.classwork.fingerprints import submission_fingerprint
+    from grader.running.transport import carry
 
+    return submission_fingerprint("course", carry(path, MODULES, UNIT.limits.source_kb), seed)
+
+
+def test_a_folder_nested_thousands_deep_costs_the_fingerprint_nothing(tmp_path):
+    """Only what grading reads is fingerprinted: modules thousands of folders down are never read by grading,
+    so they are neither walked nor read, and changing them changes no grade."""
     deep = tmp_path / "deep"
-    levels = [deep]
+    shutil.copytree(UNIT.source_dir, deep, ignore=shutil.ignore_patterns("__pycache__"))
+    levels = [deep / "d"]
     for _ in range(1500):  # deeper than Python's recursion limit; one-letter names keep it under PATH_MAX
         levels.append(levels[-1] / "d")
     try:
         for level in levels:
             level.mkdir()
         (levels[-1] / "arith.py").write_text("x = 1\n")
-        first = fingerprint("course", Entry("deep", deep), 1)
+        first = within(20, fingerprint, deep)
         (levels[-1] / "arith.py").write_text("x = 2\n")
-        assert fingerprint("course", Entry("deep", deep), 1) != first
+        assert fingerprint(deep) == first
+        (deep / "arith.py").write_text((deep / "arith.py").read_text() + "\n# fixed\n")
+        assert fingerprint(deep) != first
     finally:  # removed level by level: a recursive removal would fail as a recursive walk does
         (levels[-1] / "arith.py").unlink(missing_ok=True)
         for level in reversed(levels):
@@ -337,27 +349,58 @@ def test_a_folder_nested_thousands_deep_is_fingerprinted_without_recursion(tmp_p
                 level.rmdir()
 
 
+def test_a_fix_beside_thousands_of_data_files_is_graded_again(tmp_path):
+    """A fingerprint that stopped after 2,000 entries kept a stale grade: the code fixed beside a data folder
+    of 2,000 files stayed "up to date". Files grading does not read are not part of it, however many."""
+    folder = tmp_path / "s"  # the exercise folder, and a data folder beside it (listed first)
+    shutil.copytree(UNIT.source_dir, folder / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+    data = folder / "data"
+    data.mkdir()
+    for index in range(2000):
+        (data / f"{index:04}.txt").write_text("x")
+    before = fingerprint(folder)
+    (data / "0000.txt").write_text("changed")
+    assert fingerprint(folder) == before
+    module = folder / "exercises" / "arrays.py"
+    module.write_text(module.read_text() + "\n# fixed\n")
+    assert fingerprint(folder) != before
+
+
+def test_files_grading_does_not_read_are_never_read_to_fingerprint(tmp_path):
+    """40 sparse files of 64 MiB beside the code once cost the parent 2.5 GiB of reading on every run."""
+    import resource
+
+    folder = Path(shutil.copytree(UNIT.source_dir, tmp_path / "s", ignore=shutil.ignore_patterns("__pycache__")))
+    for index in range(40):
+        with open(folder / f"big{index}.bin", "wb") as handle:
+            handle.truncate(64 << 20)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.process_time()
+    within(30, fingerprint, folder)
+    fingerprint(folder)
+    assert time.process_time() - started < 5
+    read = (resource.getrusage(resource.RUSAGE_SELF).ru_inblock - before.ru_inblock) * 512
+    assert read < 64 << 20
+
+
 def test_a_same_size_change_with_its_time_kept_is_graded_again(tmp_path):
     """A fix that keeps the file's size and time (``cp -p``, ``rsync -t``, an unzip) changes the fingerprint: a
     file is known by its bytes, not by its size and time."""
-    from grader.classwork.discovery import Entry
-    from grader.classwork.fingerprints import submission_fingerprint as fingerprint
-
     folder = Path(shutil.copytree(UNIT.source_dir, tmp_path / "s", ignore=shutil.ignore_patterns("__pycache__")))
     module = folder / "arith.py"
-    before = fingerprint("course", Entry("s", folder), 1)
+    before = fingerprint(folder)
     times = os.stat(module)
     text = module.read_text()
     module.write_text(text.replace("2 * x", "x * 2"))  # the same size
     os.utime(module, ns=(times.st_atime_ns, times.st_mtime_ns))
     assert os.stat(module).st_size == times.st_size and os.stat(module).st_mtime_ns == times.st_mtime_ns
-    assert fingerprint("course", Entry("s", folder), 1) != before
+    assert fingerprint(folder) != before
     archive = _zip_of(tmp_path / "z.zip", {"arith.py": text.encode()})
-    zipped = fingerprint("course", Entry("z", archive), 1)
+    zipped = fingerprint(archive)
     stamp = os.stat(archive)
     _zip_of(archive, {"arith.py": text.replace("2 * x", "x * 2").encode()})
     os.utime(archive, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
-    assert os.stat(archive).st_size == stamp.st_size and fingerprint("course", Entry("z", archive), 1) != zipped
+    assert os.stat(archive).st_size == stamp.st_size and fingerprint(archive) != zipped
 
 
 def test_every_chart_label_of_the_class_report_is_inert():

@@ -10,17 +10,20 @@ from pathlib import Path
 
 import pytest
 from bounded import within
+from intake_here import intake_here
 
 from grader.model.course import load_course
 from grader.model.messages import render
-from grader.running.intake import MAX_ARCHIVE_MEMBERS, MAX_NOTEBOOK_CELLS, nesting, open_archive, take
+from grader.trust.decoding.archives import MAX_ARCHIVE_MEMBERS
+from grader.trust.decoding.archives import open_archive as open_archive_bytes
+from grader.trust.decoding.notebooks import MAX_NOTEBOOK_CELLS, nesting
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 UNIT = load_course(MINI).unit()
 MODULES = list(UNIT.modules)
 SOLUTIONS = {name: (UNIT.source_dir / f"{name}.py").read_text() for name in MODULES}
-# as notebook cells (one namespace: a later cell's module begins with the earlier ones' names, so no __future__)
-CELLS = {name: source.replace("from __future__ import annotations\n", "") for name, source in SOLUTIONS.items()}
+# as notebook cells: each module as it is (a cell sees the names of those above it, as in Jupyter)
+CELLS = dict(SOLUTIONS)
 
 
 def cell(grade_id, source, **fields):
@@ -30,6 +33,14 @@ def cell(grade_id, source, **fields):
 
 def notebook(cells) -> str:
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def take(path: Path, modules: list[str] | None = None):
+    return intake_here(UNIT, path)
+
+
+def open_archive(path: Path):
+    return open_archive_bytes(path.read_bytes(), path.name)
 
 
 def problems(path: Path) -> list[str]:
@@ -199,3 +210,59 @@ def test_records_that_disagree_are_refused_with_the_reason(tmp_path, change, why
     path.write_bytes(change(solutions_zip()))
     found = problems(path)
     assert found and all(why in p for p in found), found
+
+
+# --- compressed bombs ------------------------------------------------------------------------------
+
+
+def declaring(data: bytes, size: int) -> bytes:
+    """A one-member archive whose member now declares ``size`` bytes, in its local header and in the directory."""
+    data = bytearray(data)
+    struct.pack_into("<L", data, data.find(b"PK\x03\x04") + 22, size)
+    struct.pack_into("<L", data, data.find(b"PK\x01\x02") + 24, size)
+    return bytes(data)
+
+
+@pytest.fixture(scope="module", params=[zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA], ids=["bzip2", "lzma"])
+def bomb(request, tmp_path_factory):
+    """A member of a few hundred bytes that declares 10 and inflates to 64 MiB: bzip2 and LZMA inflate a whole
+    block at a time, whatever is asked of them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=request.param) as archive:
+        archive.writestr("arith.py", b"\0" * (64 << 20))
+    path = tmp_path_factory.mktemp("bomb") / "bomb.zip"
+    path.write_bytes(declaring(buffer.getvalue(), 10))
+    return request.param, path
+
+
+def test_a_member_compressed_other_than_stored_or_deflated_is_refused_unread(bomb):
+    import tracemalloc
+
+    method, path = bomb
+    tracemalloc.start()
+    try:
+        found = problems(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    named = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}[method]
+    assert found and all(f"compressed with {named}" in problem for problem in found), found
+    assert peak < 16 << 20, f"{peak >> 20} MiB allocated reading a {path.stat().st_size}-byte archive"
+
+
+def test_a_deflated_member_is_inflated_no_further_than_it_declares(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("arith.py", b"\0" * (64 << 20))
+    path = tmp_path / "deflated.zip"
+    path.write_bytes(declaring(buffer.getvalue(), 10))
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        found = problems(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert found and all("cannot be read (BadZipFile)" in problem for problem in found), found
+    assert peak < 16 << 20

@@ -1,7 +1,9 @@
 """The grader's packages keep to their layers: each imports only what lies below it.
 
 - ``model``: the course, messages, hints, result types, file writing (the ground floor);
-- ``trust``: the sandbox, the worker, the wire, processes; nothing above it but plain limits and messages;
+- ``trust``: the sandbox, the worker, the wire, processes, the decoders and their documents; nothing above it but
+  plain limits, messages and result types; its ``decoding`` package, which runs in the sandbox, nothing of the
+  grader at all;
 - ``running``: intake, session, the pipeline, the pytest plugin;
 - ``kit``: what suites import;
 - ``rendering``: scoring and every report; reads result types, never the runner or the sandbox;
@@ -18,7 +20,8 @@ GRADER = Path(__file__).resolve().parents[2] / "grader"
 
 ALLOWED = {
     "model": {"model"},
-    "trust": {"trust", "model.course", "model.messages"},
+    "trust": {"trust", "model.course", "model.messages", "model.results"},
+    "trust/decoding": {"trust.decoding"},
     "running": {"running", "trust", "model"},
     "kit": {"kit", "running", "model", "trust.wire"},
     "rendering": {"rendering", "model"},
@@ -53,7 +56,9 @@ def allowed(name: str, rules: set[str]) -> bool:
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
 def test_each_layer_imports_only_what_lies_below_it(layer):
-    files = sorted((GRADER / layer).glob("*.py"))
+    inner = [other for other in ALLOWED if other.startswith(layer + "/")]  # a package with rules of its own
+    files = sorted(path for path in (GRADER / layer).rglob("*.py")
+                   if not any(path.is_relative_to(GRADER / other) for other in inner))
     assert files
     for path in files:
         wrong = {name for name in grader_imports(path) if not allowed(name, ALLOWED[layer]) and name != "__version__"}
@@ -75,6 +80,20 @@ def test_the_import_scan_sees_relative_and_absolute_imports(tmp_path):
     assert "trust.policy" in grader_imports(GRADER / "running" / "session.py")
     assert {"trust.processes", "trust.wire"} <= grader_imports(GRADER / "trust" / "worker.py")
     assert not allowed("trust.worker.Worker", ALLOWED["rendering"]) and allowed("model.results.Run", {"model"})
+    assert "trust.decoding.plain.problem" in grader_imports(GRADER / "trust" / "decoding" / "answers.py")
+
+
+def test_the_decoders_use_the_standard_library_and_pyyaml_only():
+    """They run in the sandbox, which holds the interpreter, NumPy and PyYAML, and nothing of the grader."""
+    import sys
+
+    for path in sorted((GRADER / "trust" / "decoding").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            for name in names:
+                top = name.split(".")[0]
+                assert top in sys.stdlib_module_names or top in ("yaml", "__future__"), f"{path.name}: {name}"
 
 
 def module_of(dotted: str) -> Path | None:

@@ -18,6 +18,7 @@ import yaml
 from bounded import ends_within, timed
 from hypothesis import given
 from hypothesis import strategies as st
+from intake_here import intake_here
 
 from grader.classwork.review import Class, RequestError, apply, read_class, state
 from grader.model.course import CourseError, load_course
@@ -458,10 +459,9 @@ values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floa
        raw=st.one_of(st.none(), st.binary(max_size=400)))
 def test_any_open_answer_is_read_as_bounded_text(tmp_path_factory, given_answers, cells, raw):
     """Whatever a student puts in answers.yaml or in a notebook's cells (or in place of a notebook), each open
-    question gets text of at most 20,000 characters, marked cut when it was longer, or no answer."""
+    question gets text of at most 20,000 characters, marked cut exactly when it was longer, or no answer."""
     from grader.model.questions import open_questions
     from grader.running.answers import open_answers_of
-    from grader.running.intake import take
 
     folder = tmp_path_factory.mktemp("open")
     path = notebook(folder, cells)
@@ -469,12 +469,16 @@ def test_any_open_answer_is_read_as_bounded_text(tmp_path_factory, given_answers
         path.write_bytes(raw)
     (folder / "answers.yaml").write_text(yaml.safe_dump(given_answers, allow_unicode=True), encoding="utf-8")
     questions = open_questions(QUIZ)
-    intake = timed(10, take, path, [], 256, True, tuple(q.id for q in questions))
+    ids = tuple(q.id for q in questions)
+    intake = timed(10, intake_here, ([], 256), path, True, ids)
     for source in (folder, path):
-        answers = intake.answers if source == path else timed(10, take, folder, [], 256, True, ()).answers
+        answers = intake.answers if source == path else timed(10, intake_here, ([], 256), folder, True, ids).answers
         found = timed(10, open_answers_of, questions, answers, intake.notes if source == path else {})
         assert sorted(found) == ["mean_use", "why_double"]
         for answer in found.values():
             assert len(answer.text) <= 20_000 and not answer.text[:1].isspace()
             assert bool(answer.digest) == bool(answer.text) and answer.text != "YOUR ANSWER HERE"
+            written = given_answers.get(answer.question) if source == folder else None
+            if isinstance(written, str) and written.strip() != "YOUR ANSWER HERE":
+                assert answer.cut == (len(written.strip()) > 20_000), (len(written.strip()), answer.cut)
             assert not answer.cut or len(answer.text) == 20_000

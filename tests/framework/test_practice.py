@@ -12,6 +12,7 @@ import yaml
 from bounded import ends_within, timed
 from hypothesis import given
 from hypothesis import strategies as st
+from intake_here import intake_here
 
 from grader.kit import Mismatch
 from grader.kit.practice import (
@@ -21,11 +22,11 @@ from grader.kit.practice import (
     practice_key,
     practice_numbers,
     practice_questions,
-    read_practice,
 )
 from grader.kit.questions import judge, key_of, parameters, questions_of
 from grader.model.course import load_course
 from grader.model.messages import render
+from grader.model.results import Answers
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 QUIZ = load_course(MINI).unit("quiz")
@@ -72,7 +73,8 @@ def test_the_key_as_data_judges_every_answer_as_the_course_code_does():
         numbers = practice_numbers(QUIZ, question)
         code_key = key_of(QUIZ, question, numbers)
         for answer in candidates(question_id, entry):
-            [result] = [r for r in judge_practice(QUIZ, {question_id: answer}, key) if r.question == question_id]
+            judged = judge_practice(QUIZ, Answers({question_id: answer}), key)
+            [result] = [r for r in judged if r.question == question_id]
             from_data = (result.right, result.finding.mistake if result.finding else None)
             assert from_data == from_code(question, answer, code_key, numbers), (question_id, answer)
             tried += 1
@@ -82,8 +84,8 @@ def test_the_key_as_data_judges_every_answer_as_the_course_code_does():
 def test_a_third_to_three_figures_is_right_in_practice_as_in_grading():
     key = practice_key(QUIZ)
     n = practice_numbers(QUIZ, QUESTIONS["third"])["n"]
-    assert judge_practice(QUIZ, {"third": round(n / 3, 3)}, key)[2].right
-    assert not judge_practice(QUIZ, {"third": n // 3}, key)[2].right
+    assert judge_practice(QUIZ, Answers({"third": round(n / 3, 3)}), key)[2].right
+    assert not judge_practice(QUIZ, Answers({"third": n // 3}), key)[2].right
 
 
 @pytest.fixture
@@ -163,8 +165,8 @@ def test_a_link_in_place_of_the_practice_file_is_not_followed(tmp_path):
     folder = tmp_path / "work"
     folder.mkdir()
     (folder / PRACTICE_FILE).symlink_to(secret)
-    answers, problem = read_practice(folder)
-    assert answers is None and "not a regular file" in render(problem)
+    intake = intake_here(QUIZ, folder, answers=False, practice=True)
+    assert intake.practice is None and "not a regular file" in render(intake.practice_problem)
 
 
 values = st.recursive(
@@ -185,7 +187,8 @@ def test_any_practice_file_is_judged_or_refused_in_one_line(tmp_path_factory, co
     folder = tmp_path_factory.mktemp("practice")
     (folder / PRACTICE_FILE).write_bytes(content)
     key = practice_key(QUIZ)
-    answers, problem = timed(5, read_practice, folder)
+    intake = timed(5, intake_here, QUIZ, folder, False, (), True)
+    answers, problem = intake.practice, intake.practice_problem
     if problem is not None:
         assert answers is None
         for lang in ("en", "zh"):

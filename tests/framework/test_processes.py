@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 
 from grader.model.course import load_course
-from grader.running.intake import take
 from grader.running.pipeline import run_suites
-from grader.running.session import LiveSubmission, StudentError
+from grader.running.session import StudentError, open_submission
 from grader.trust import policy, processes
 from grader.trust.child import OutputDrain
 from grader.trust.policy import cgroups_work
@@ -129,9 +128,7 @@ def slow_variant(tmp_path: Path, body: str) -> Path:
 
 
 def test_a_worker_killed_from_outside_mid_call_fails_that_call_and_the_next_one_runs(tmp_path):
-    taken = take(slow_variant(tmp_path, "import time; time.sleep(30)"), list(MINI.modules), 256)
-    session = LiveSubmission(taken, MINI.limits)
-    try:
+    with open_submission(MINI, slow_variant(tmp_path, "import time; time.sleep(30)")) as session:
         arrays = session.module("arrays")
         assert arrays.Scaler(2.0).factor == 2.0
         worker = session._worker
@@ -145,9 +142,6 @@ def test_a_worker_killed_from_outside_mid_call_fails_that_call_and_the_next_one_
         killer.join()
         # grading goes on: a new worker answers the next call
         assert session.module("arrays").Scaler(3.0).factor == 3.0
-    finally:
-        session.close()
-        taken.cleanup()
 
 
 def test_a_worker_killed_in_one_test_fails_only_the_tests_that_kill_it(tmp_path):
@@ -178,32 +172,22 @@ def test_every_rlimit_is_as_hard_as_it_is_soft_inside_the_worker(tmp_path, mode)
     folder = tmp_path / "probe"
     shutil.copytree(MINI.source_dir, folder)
     (folder / "arith.py").write_text((folder / "arith.py").read_text() + RLIMITS_PROBE)
-    taken = take(folder, list(MINI.modules), 256)
-    planned = policy.plan(taken.root, taken.package, MINI.limits, mode).config["rlimits"]
+    planned = policy.plan(None, "submission", MINI.limits, mode).config["rlimits"]
     assert {"RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE"} <= set(planned)
-    session = LiveSubmission(taken, MINI.limits, mode)
-    try:
+    with open_submission(MINI, folder, mode) as session:
         seen = session.module("arith").rlimits(sorted(planned))
-    finally:
-        session.close()
-        taken.cleanup()
     assert seen == {name: [value, value] for name, value in planned.items()}
 
 
 def test_fetch_reads_a_remote_object_and_gives_plain_data_back_as_it_is(tmp_path):
     from grader.kit import fetch
 
-    taken = take(MINI.source_dir, list(MINI.modules), 256)
-    session = LiveSubmission(taken, MINI.limits, helpers=MINI.content("helpers").read_text())
-    try:
+    with open_submission(MINI, MINI.source_dir) as session:
         scaler = session.module("arrays").Scaler(2.0)
         assert scaler.factor == 2.0 and fetch(scaler.factor) == 2.0  # an attribute read is plain data already
         values = session.put(np.arange(3.0))
         session.module("arrays").map_each(values, session.helper("Offset")(1.0))
         assert fetch(values).tolist() == [1.0, 2.0, 3.0]
-    finally:
-        session.close()
-        taken.cleanup()
 
 
 def test_the_output_drain_keeps_its_cap_in_memory_however_much_is_printed():

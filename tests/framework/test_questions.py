@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bounded import within
+from intake_here import intake_here, through_the_wire
 
 from grader.kit import Mismatch
 from grader.kit.questions import (
@@ -29,10 +30,9 @@ from grader.kit.questions import (
 from grader.model.course import load_course
 from grader.model.messages import render
 from grader.rendering.scoring import score_run
-from grader.running import answers as answers_module
-from grader.running.answers import parse_notebook_cell, parse_yaml
-from grader.running.intake import take
 from grader.running.pipeline import run_suites, seed_for
+from grader.trust.decoding import answers as decoding_answers
+from grader.trust.document import read_answers
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 COURSE = load_course(MINI)
@@ -314,6 +314,13 @@ BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, 
                  "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
 
 
+def read(data: bytes):
+    """The answers of an answers file's bytes, as the grader gets them: decoded, through the wire, checked."""
+    answers, problem, _ = read_answers(through_the_wire(
+        {"answers": decoding_answers.parse_yaml(data, "answers.yaml"), "notes": {}}))
+    return answers, problem
+
+
 @pytest.mark.parametrize("data, reason", [
     (BILLION_LAUGHS.encode(), "uses YAML anchors or aliases"),
     (b"twice: \xff\xfe\n", "is not UTF-8 text"),
@@ -321,14 +328,42 @@ BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, 
     (b"- 1\n- 2\n", "must map each question's id to its answer"),
     (b"twice: [1, 2\n", "is not valid YAML (line"),
     (b"x: 1\n" * 20000, "KiB; the limit is 64 KiB"),
-    (b"twice: !!python/object/apply:os.system [ls]\n", "is not valid YAML"),
-    pytest.param(b"twice: " + b"9" * 60_000 + b"\n", "holds a value that cannot be read", id="60000_digits"),
-    (b"when: 2024-02-30\n", "holds a value that cannot be read"),
     (b"a: 1\nb: \x0c\n", "is not valid YAML (line 2: special characters are not allowed)"),  # found by fuzzing
 ])
 def test_a_hostile_answers_file_is_refused_with_a_reason(data, reason):
-    answers, problem = parse_yaml(data)
+    answers, problem = read(data)
     assert answers is None and problem is not None and reason in render(problem), render(problem)
+
+
+@pytest.mark.parametrize("value, reason", [
+    pytest.param(b"9" * 60_000, "cannot be read in answers.yaml (ValueError)", id="60000_digits"),
+    pytest.param(b"0x" + b"f" * 4000, "holds a number of more than 200 digits", id="4000_hex_digits"),
+    (b"2024-02-30", "cannot be read in answers.yaml (ValueError)"),
+    (b'!!timestamp "x"', "cannot be read in answers.yaml (AttributeError)"),
+    (b'!!bool "maybe"', "cannot be read in answers.yaml (KeyError)"),
+    (b'!!int ""', "cannot be read in answers.yaml"),
+    (b'!!float ""', "cannot be read in answers.yaml"),
+    (b"!!python/object/apply:os.system [ls]", "could not determine a constructor for the tag"),
+    (b"!!binary aGVsbG8=", "is binary data, which is not read as an answer"),
+    (b"!!set {a, b}", "is a set, which is not read as an answer"),
+    (b"{2020-01-01: 1}", "holds a mapping whose keys are not all text"),
+    (b"{[1]: 1}", "cannot be read in answers.yaml"),
+])
+def test_an_answer_that_cannot_be_read_costs_that_answer_only(value, reason):
+    answers, problem = read(b"twice: " + value + b"\nmean: 2.5\n")
+    assert problem is None and answers is not None
+    assert answers.values == {"mean": 2.5} and set(answers.refused) == {"twice"}
+    assert reason in render(answers.refused["twice"]), render(answers.refused["twice"])
+
+
+def test_an_open_answer_is_text_whatever_it_was_written_as():
+    texts = ("essay", "other", "tagged")
+    data = b"essay: 0x" + b"f" * 4000 + b"\nother: {2020-01-01: 1}\ntagged: !!timestamp x\nplain: 1\n"
+    answers, problem, _ = read_answers(through_the_wire(
+        {"answers": decoding_answers.parse_yaml(data, "answers.yaml", texts), "notes": {}}))
+    assert problem is None and not answers.refused
+    assert answers.values == {"essay": "0x" + "f" * 4000, "other": "{2020-01-01: 1}", "tagged": "!!timestamp x",
+                              "plain": 1}
 
 
 # valid and broken answer files alike: libyaml's reading must never change what PyYAML's would give
@@ -338,16 +373,16 @@ ANSWER_FILES = [
     b"twice: [1, 2\n", b"twice: {a: 1\n", b"\ttwice: 1\n", b"a: 1\na: 2\n", b"- 1\n- 2\n", b"twice: 'open\n",
     b"key: value: other\n", b"%YAML 1.1\n---\ntwice: 1\n", b"---\na: 1\n---\nb: 2\n", BILLION_LAUGHS.encode(),
     b"twice: " + b"[" * 100 + b"]" * 100 + b"\n", b"twice: !!python/object/apply:os.system [ls]\n",
-    b"twice: " + b"9" * 60_000 + b"\n", b"when: 2024-02-30\n",
+    b"twice: " + b"9" * 60_000 + b"\n", b"when: 2024-02-30\n", b'when: !!timestamp "x"\n',
 ]
 ANSWER_FILE_IDS = [f"file{index}" for index in range(len(ANSWER_FILES))]
 
 
 @pytest.mark.parametrize("data", ANSWER_FILES, ids=ANSWER_FILE_IDS)
 def test_answers_read_with_libyaml_are_what_pyyaml_reads(data, monkeypatch):
-    fast = parse_yaml(data)
-    monkeypatch.setattr(answers_module, "LOADERS", (yaml.SafeLoader,))
-    assert fast == parse_yaml(data)
+    fast = decoding_answers.parse_yaml(data, "answers.yaml")
+    monkeypatch.setattr(decoding_answers, "_loaders", lambda yaml_module: (yaml_module.SafeLoader,))
+    assert fast == decoding_answers.parse_yaml(data, "answers.yaml")
 
 
 @pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML is built without libyaml here")
@@ -355,8 +390,8 @@ def test_a_valid_answers_file_is_read_by_libyaml(monkeypatch):
     def pure(*args, **kwargs):
         raise AssertionError("read by PyYAML's own parser")
 
-    monkeypatch.setattr(answers_module.yaml, "safe_load", pure)
-    assert parse_yaml(b"twice: 4\nshape: [3, 4]\n") == ({"twice": 4, "shape": [3, 4]}, None)
+    monkeypatch.setattr(yaml.SafeLoader, "get_single_node", pure)
+    assert read(b"twice: 4\nshape: [3, 4]\n")[0].values == {"twice": 4, "shape": [3, 4]}
 
 
 def test_a_graded_submission_with_a_hostile_answers_file_gets_zero_with_the_reason(tmp_path):
@@ -374,12 +409,17 @@ def test_a_notebook_answers_cell_is_read_as_a_literal_never_run(tmp_path):
                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path = tmp_path / "ada.ipynb"
     path.write_text(json.dumps(notebook))
-    taken = take(path, [], answers=True)
-    assert taken.answers == key and taken.answers_problem is None
+    taken = intake_here(QUIZ, path)
+    assert taken.answers.values == key and taken.answers_problem is None
     assert not Path("/tmp/PWNED-nb").exists()
     assert grade(path, "ada")[0].score == 6
-    answers, problem = parse_notebook_cell("ANSWERS = compute()\n", "cell")
-    assert answers is None and "with plain values only" in render(problem)
+    assert "with plain values only" in render(read_answers(through_the_wire({"answers": decoding_answers.parse_cell(
+        "ANSWERS = compute()\n", "cell"), "notes": {}}))[1])
+    answers = read_answers(through_the_wire({"answers": decoding_answers.parse_cell(
+        "ANSWERS = {'twice': compute(), 'mean': 2.5, b'k': 1, 'z': 1j}\n", "cell"), "notes": {}}))[0]
+    assert answers.values == {"mean": 2.5} and set(answers.refused) == {"twice", "z"}
+    assert "is not a value written out" in render(answers.refused["twice"])
+    assert "is a complex number" in render(answers.refused["z"])
 
 
 def test_per_student_seeds_draw_the_random_cases_of_the_code_tests_too(mini):

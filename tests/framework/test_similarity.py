@@ -4,6 +4,7 @@ report are exact and inert."""
 
 import csv
 import io
+import json
 import shutil
 import time
 
@@ -131,10 +132,10 @@ def test_a_submission_that_takes_too_long_or_cannot_be_read_is_left_out_not_fata
     (a_class / "slow").mkdir()
     reader = similarity._read
 
-    def slow_for_one(unit, entry, boilerplate):
+    def slow_for_one(unit, entry, boilerplate, mode):
         if entry.student == "slow":
             time.sleep(600)
-        return reader(unit, entry, boilerplate)
+        return reader(unit, entry, boilerplate, mode)
 
     monkeypatch.setattr(similarity, "_read", slow_for_one)
     monkeypatch.setattr(similarity, "SECONDS_PER_SUBMISSION", 1.0)
@@ -153,10 +154,10 @@ def test_slow_submissions_that_take_every_slot_cost_only_themselves(mini, a_clas
         shutil.copytree(mini.stubs_dir, a_class / name)
     reader = similarity._read
 
-    def slow_for_two(unit, entry, boilerplate):
+    def slow_for_two(unit, entry, boilerplate, mode):
         if entry.student.endswith("_slow"):
             time.sleep(600)
-        return reader(unit, entry, boilerplate)
+        return reader(unit, entry, boilerplate, mode)
 
     slow_for_two.__module__, slow_for_two.__qualname__ = similarity.__name__, "_read"  # a pool sends it by name
     monkeypatch.setattr(similarity, "_read", slow_for_two)
@@ -218,3 +219,16 @@ def test_copydetect_is_what_compares():
     assert similarity.available()
     prints = similarity.code_prints("def f(a):\n    return a + 1  # one more\n" * 3)
     assert prints.hashes and "one more" not in prints.filtered_code and "V" in prints.filtered_code
+
+
+def test_a_notebook_is_compared_as_the_student_wrote_its_cells(mini, tmp_path):
+    """Only the student's own lines are compared: nothing is added to a cell (lines the grader once put in front
+    of each cell were the same in every notebook, and made different work look alike)."""
+    cells = {"arith": "def double(x):\n    return x + x\n", "arrays": "import numpy as np\n\nTOTAL = 0"}
+    path = tmp_path / "ann.ipynb"
+    path.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": grade_id}}, "source": source, "outputs": [],
+         "execution_count": None} for grade_id, source in cells.items()], "metadata": {}, "nbformat": 4,
+        "nbformat_minor": 5}))
+    prints = similarity._read(mini, Entry("ann", path), {}, "auto")
+    assert {name: found.raw_code for name, found in prints.items()} == cells

@@ -1,6 +1,7 @@
-"""A submission carried to another machine (``grader.running.transport``) is, to intake there, the submission
-itself: for any folder, archive or notebook, intake's verdict on the landed copy equals its verdict on the
-original, and what travels is bounded however much the student's folder holds."""
+"""What grading reads of a submission (``grader.running.transport``) is the submission itself, to intake: carried
+to another machine and landed there, any folder, archive or notebook is carried again as the same records, and
+intake's verdict on the landed copy equals its verdict on the original; what travels is bounded however much the
+student's folder holds, and a submission past the bounds is refused with the reason."""
 
 import io
 import json
@@ -12,9 +13,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from intake_here import intake_here
 
-from grader.running.intake import take
-from grader.running.transport import MAX_ARCHIVE, Carried, NotCarried, Record, carry, carry_limit, land
+from grader.model.messages import render
+from grader.running.transport import MAX_ARCHIVE, MAX_SCANNED, Carried, Record, carry, carry_limit, land
 
 MODULES = ["arith", "arrays"]
 SOURCE_KB = 1
@@ -73,9 +75,10 @@ def _make(path: Path, kind: str, value, aside: Path) -> None:
 
 
 def verdict(path: Path) -> dict:
-    intake = take(path, MODULES, SOURCE_KB, answers=True, text_ids=TEXT_IDS)
+    intake = intake_here((MODULES, SOURCE_KB), path, answers=True, texts=TEXT_IDS)
     return {"accepted": intake.accepted, "sources": intake.sources, "code": intake.code, "notes": intake.notes,
-            "answers": intake.answers, "answers_problem": intake.answers_problem, "problems": intake.problems}
+            "answers": intake.answers, "answers_problem": intake.answers_problem, "problems": intake.problems,
+            "form": intake.form, "shared": intake.shared}
 
 
 def carried_and_landed(path: Path, place: Path) -> tuple[Carried, Path]:
@@ -94,6 +97,7 @@ def test_intake_reads_a_landed_folder_as_it_reads_the_folder(tree):
         _make(root, "folder", tree, aside)
         carried, landed = carried_and_landed(root, Path(temp) / "there")
         assert landed.name == "alice" and not landed.is_relative_to(root.parent)
+        assert carry(landed, MODULES, SOURCE_KB).digest() == carried.digest()
         assert verdict(landed) == verdict(root)
         assert carried.size <= len(carried.records) * LIMIT
         assert all(record.path.count("/") <= 1 for record in carried.records)
@@ -142,12 +146,23 @@ def test_what_travels_is_bounded_however_much_the_folder_holds(tmp_path):
     assert "10485760 KiB" in str(verdict(landed)["problems"]["arrays"])  # the size it names is the original's
 
 
-def test_an_archive_too_large_to_carry_is_refused_with_a_reason(tmp_path):
+def test_an_archive_too_large_to_carry_is_refused_unread_with_the_reason(tmp_path):
     big = tmp_path / "dave.zip"
     with open(big, "wb") as handle:
-        handle.truncate(MAX_ARCHIVE + 1)
-    with pytest.raises(NotCarried, match="grade it with --executor local"):
-        carry(big, MODULES, SOURCE_KB)
+        handle.truncate(MAX_ARCHIVE + (1 << 20))
+    carried = carry(big, MODULES, SOURCE_KB)
+    assert carried.records == () and carried.digest() is None
+    assert "dave.zip is 65 MiB; the grader reads archives of at most 64 MiB" in render(carried.refused)
+    assert all("dave.zip is 65 MiB" in str(problem) for problem in verdict(big)["problems"].values())
+
+
+def test_a_folder_of_too_many_entries_is_refused_unread_with_the_reason(tmp_path):
+    crowded = tmp_path / "erin"
+    crowded.mkdir()
+    for index in range(MAX_SCANNED + 1):
+        (crowded / f"{index}").touch()
+    carried = carry(crowded, MODULES, SOURCE_KB)
+    assert carried.records == () and f"holds more than {MAX_SCANNED} files and folders" in render(carried.refused)
 
 
 @pytest.mark.parametrize("name, path", [("../up", ""), ("a/b", ""), ("ok", "../x"), ("ok", "a/b/c"), ("ok", "/abs"),

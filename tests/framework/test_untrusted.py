@@ -24,6 +24,7 @@ import pytest
 from bounded import ends_within, timed
 from hypothesis import given
 from hypothesis import strategies as st
+from intake_here import intake_here, through_the_wire
 
 from grader.classwork import commits
 from grader.classwork.commits import CommitError, apply_delta, commit_time, committer_time
@@ -34,8 +35,10 @@ from grader.kit.questions import MAX_BITS, MAX_MAGNITUDE, AnswerError, Key, eval
 from grader.model.course import load_course
 from grader.model.late import EARLIEST, LATEST, LatePolicy, assess, describe_time, parse_time
 from grader.model.messages import Text, render
-from grader.running.answers import parse_notebook_cell, parse_yaml
-from grader.running.intake import MAX_ARCHIVE_MEMBERS, _notebook_cells, nesting, open_archive, take
+from grader.trust.decoding.answers import parse_cell, parse_yaml
+from grader.trust.decoding.archives import MAX_ARCHIVE_MEMBERS, open_archive
+from grader.trust.decoding.notebooks import nesting, notebook_modules
+from grader.trust.document import problem_text, read_answers
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 COURSE = load_course(MINI)
@@ -132,25 +135,30 @@ yaml_text = st.one_of(
 )
 
 
-@ends_within(RUN_SECONDS)
-@given(data=yaml_text)
-def test_an_answers_file_is_read_or_refused_with_one_line(data):
-    answers, problem = timed(EXAMPLE_SECONDS, parse_yaml, data)
+def checked_answers(decoded):
+    """What the grader makes of a decoder's answers: read through the wire and the document's schema."""
+    answers, problem, _ = read_answers(through_the_wire({"answers": decoded, "notes": {}}))
     assert (answers is None) != (problem is None)
     if problem is not None:
         one_line(problem)
     else:
-        assert isinstance(answers, dict) and all(isinstance(key, str) for key in answers)
+        assert all(isinstance(key, str) for key in answers.values)
+        for refusal in answers.refused.values():
+            one_line(refusal)
+    return answers
+
+
+@ends_within(RUN_SECONDS)
+@given(data=yaml_text)
+def test_an_answers_file_is_read_or_refused_with_one_line(data):
+    checked_answers(timed(EXAMPLE_SECONDS, parse_yaml, data, "answers.yaml"))
 
 
 @ends_within(RUN_SECONDS)
 @given(source=st.one_of(st.text(max_size=2000), plain.map(lambda value: f"ANSWERS = {value!r}"),
                         st.text(alphabet="ANSWERS={}[]()'\":,0123456789 \n#*", max_size=500)))
 def test_a_notebook_answers_cell_is_read_as_a_literal_or_refused(source):
-    answers, problem = timed(EXAMPLE_SECONDS, parse_notebook_cell, source, "cell")
-    assert (answers is None) != (problem is None)
-    if problem is not None:
-        one_line(problem)
+    checked_answers(timed(EXAMPLE_SECONDS, parse_cell, source, "cell"))
 
 
 # --- notebooks ----------------------------------------------------------------------------------------
@@ -201,10 +209,10 @@ notebooks = st.one_of(
 @ends_within(RUN_SECONDS)
 @given(data=notebooks)
 def test_a_notebook_is_read_or_refused_with_one_line(data):
-    sources, problem = timed(EXAMPLE_SECONDS, _notebook_cells, data, "n.ipynb", ["arith", "arrays"])
+    sources, shared, problem = timed(EXAMPLE_SECONDS, notebook_modules, data, "n.ipynb", ["arith", "arrays"])
     assert isinstance(sources, dict) and all(isinstance(s, str) for s in sources.values())
     if problem is not None:
-        one_line(problem)
+        one_line(problem_text(through_the_wire(problem)))
         assert not sources
 
 
@@ -251,11 +259,11 @@ def test_an_archive_is_read_within_its_bounds_or_refused_with_one_line(tmp_path_
     path = tmp_path_factory.mktemp("zip") / "s.zip"
     path.write_bytes(data)
     try:
-        with open_archive(path) as archive:
+        with open_archive(data, path.name) as archive:
             assert len(archive.infolist()) <= MAX_ARCHIVE_MEMBERS
     except Exception:  # noqa: BLE001 - what the intake turns into its line, checked below
         pass
-    intake = timed(EXAMPLE_SECONDS, take, path, list(UNIT.modules), 256, answers=True)
+    intake = timed(EXAMPLE_SECONDS, intake_here, UNIT, path)
     for problem in intake.problems.values():
         one_line(problem)
     assert set(intake.problems) | set(intake.accepted) == set(UNIT.modules)

@@ -5,8 +5,8 @@ import importlib.util
 import marshal
 
 import pytest
+from intake_here import intake_here
 
-from grader.running.intake import take
 from grader.running.session import StudentError, fetch, open_submission
 from grader.trust.bubblewrap import SANDBOX_ROOT
 from grader.trust.policy import zygotes_work
@@ -113,6 +113,6 @@ def test_code_of_another_python_is_compiled_again_from_the_source(mini, monkeypa
 def test_a_module_the_compiler_warns_about_is_left_for_the_worker_to_compile(tmp_path):
     (tmp_path / "clean.py").write_text("X = 1\n")
     (tmp_path / "warned.py").write_text("PATTERN = '\\d+'\n")  # an invalid escape: the compiler warns
-    taken = take(tmp_path, ["clean", "warned"], 64)
+    taken = intake_here((["clean", "warned"], 64), tmp_path)
     assert taken.accepted == ["clean", "warned"] and not taken.problems
     assert list(taken.code) == ["clean"]

@@ -1,0 +1,318 @@
+"""A student's answers, read as data and nothing else: ``answers.yaml`` (or ``practice.yaml``), or a notebook's
+answers cell ``ANSWERS = {...}``. Each is bounded before it is parsed (size, nesting, number of items), YAML
+anchors and aliases are refused, a cell is read as literals, never run; and each answer is read on its own, so
+that one that cannot be read, or is not plain data, costs that answer only."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from .archives import BROKEN, listed, open_archive, read_member
+from .notebooks import notebook_cells
+from .plain import Problem, Refused, detail, problem, record_answer, text
+from .tree import Tree, locate
+
+ANSWERS_FILE = "answers.yaml"
+PRACTICE_FILE = "practice.yaml"
+ANSWERS_CELL = "answers"  # the grade_id of a notebook's answers cell
+MAX_ANSWER_BYTES = 64 * 1024
+MAX_ANSWER_DEPTH = 6
+MAX_ANSWER_ITEMS = 5000
+MAX_TEXT = 20_000  # characters of an open answer kept (one more marks it as cut)
+
+
+def _yaml() -> Any:
+    import yaml  # in the sandbox only when answers are read
+
+    return yaml
+
+
+def _loaders(yaml: Any) -> tuple[Any, ...]:
+    """libyaml's loader where PyYAML has it (about ten times faster), then PyYAML's own, whose messages are the
+    ones a student sees: a document libyaml cannot read is read again by PyYAML."""
+    return (*((yaml.CSafeLoader,) if getattr(yaml, "__with_libyaml__", False) else ()), yaml.SafeLoader)
+
+
+def _bounded_events(yaml: Any, source: str, loader: Any, where: str) -> Problem | None:
+    """Why the YAML must not be constructed (an anchor or alias, too deep, too many items), or None."""
+    depth = items = 0
+    for event in yaml.parse(source, Loader=loader):
+        items += 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return problem("answers.alias", where=where)
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_ANSWER_DEPTH:
+                return problem("answers.deep", limit=MAX_ANSWER_DEPTH)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if items > MAX_ANSWER_ITEMS:
+            return problem("answers.many", limit=MAX_ANSWER_ITEMS)
+    return None
+
+
+def _yaml_problem(error: Any, source: str, where: str) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    position = getattr(error, "position", None)  # a character the reader refuses has a position, no mark
+    line = (mark.line + 1 if mark is not None and type(getattr(mark, "line", None)) is int else
+            source.count("\n", 0, position) + 1 if type(position) is int else 0)
+    said = getattr(error, "problem", "") or getattr(error, "reason", "") or error
+    return problem("answers.yaml", where=where, line=line, problem=detail(said))
+
+
+def parse_yaml(data: bytes, where: str, texts: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The answers of an answers file's bytes: ``{"values": {...}, "refused": {...}}``, or ``{"problem": ...}``
+    when the file as a whole cannot be read. The document is composed first (its syntax checked, every node
+    made, nothing constructed), then each answer is constructed on its own: a tag whose constructor fails
+    (``!!timestamp "x"``, ``!!int ""``) or a value the grader does not read costs that answer only. The answer
+    to an open question (``texts``) is always text: a value that is not is kept as the student wrote it."""
+    if len(data) > MAX_ANSWER_BYTES:
+        return {"problem": problem("answers.large", where=where, size=len(data) // 1024,
+                                   limit=MAX_ANSWER_BYTES // 1024)}
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return {"problem": problem("answers.not_utf8", where=where, offset=error.start)}
+    yaml = _yaml()
+    root = None
+    used = None
+    for loader in _loaders(yaml):
+        try:
+            bounded = _bounded_events(yaml, source, loader, where)
+            if bounded is not None:
+                return {"problem": bounded}
+            used = loader(source)
+            root = used.get_single_node()
+            break
+        except yaml.YAMLError as error:
+            if loader is yaml.SafeLoader:
+                return {"problem": _yaml_problem(error, source, where)}
+        except (RecursionError, MemoryError):
+            return {"problem": problem("answers.deep", limit=MAX_ANSWER_DEPTH)}
+        except Exception as error:  # noqa: BLE001 - a reader's surprise costs the file, told by its type
+            if loader is yaml.SafeLoader:
+                return {"problem": problem("answers.yaml", where=where, line=0, problem=type(error).__name__)}
+    values: dict[str, Any] = {}
+    refused: dict[str, Problem] = {}
+    if root is None or used is None:
+        return {"values": values, "refused": refused}
+    if not isinstance(root, yaml.MappingNode):
+        return {"problem": problem("answers.not_mapping", where=where)}
+    for key_node, value_node in root.value:
+        try:
+            key = used.construct_object(key_node, deep=True)
+        except Exception:  # noqa: BLE001 - a key that cannot be read names no question
+            continue
+        if not isinstance(key, str):
+            continue
+        key = text(key)
+        if key in texts:  # an open question: its text, or else what the student wrote, as written
+            values[key] = _open_text(used, value_node, source)
+            refused.pop(key, None)
+            continue
+        try:
+            value = used.construct_object(value_node, deep=True)
+        except Exception as error:  # noqa: BLE001 - whatever a constructor raises costs this answer alone
+            said = getattr(error, "problem", None) or type(error).__name__
+            refused[key] = problem("answers.bad_value", where=where, error=detail(said))
+            values.pop(key, None)
+            continue
+        record_answer(values, refused, key, value)
+    return {"values": values, "refused": refused}
+
+
+def _open_text(loader: Any, node: Any, source: str) -> str:
+    """An open answer: the text a YAML value is, or the value's own lines as the student wrote them when it is
+    anything else (a number, a list, a tag that cannot be constructed)."""
+    try:
+        value = loader.construct_object(node, deep=True)
+    except Exception:  # noqa: BLE001 - then it is shown as written
+        value = None
+    if isinstance(value, str):
+        return text(value)
+    start, end = getattr(node, "start_mark", None), getattr(node, "end_mark", None)
+    at, to = getattr(start, "index", None), getattr(end, "index", None)
+    return text(source[at:to]) if type(at) is int and type(to) is int else ""
+
+
+def _depth(node: ast.AST, level: int = 0) -> int:
+    if level > MAX_ANSWER_DEPTH:
+        return level
+    children = [_depth(child, level + 1) for child in ast.iter_child_nodes(node)
+                if isinstance(child, (ast.Dict, ast.List, ast.Tuple, ast.Set))]
+    return max(children, default=level)
+
+
+def parse_cell(source: str, where: str, texts: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The answers of a notebook cell ``ANSWERS = {...}``, each read as a literal (never run) on its own, as
+    ``parse_yaml`` reads a file's: a value that is not a literal, or not plain, costs that answer only; an open
+    question's (``texts``) that is not text is kept as written."""
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_ANSWER_BYTES:
+        size = len(source.encode("utf-8", "surrogatepass"))
+        return {"problem": problem("answers.large", where=where, size=size // 1024, limit=MAX_ANSWER_BYTES // 1024)}
+    try:
+        tree = ast.parse(source, where)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
+        return {"problem": problem("answers.cell", where=where)}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and any(getattr(n, "id", "") == "ANSWERS" for n in node.targets)):
+            continue
+        try:
+            if _depth(node.value) > MAX_ANSWER_DEPTH:
+                return {"problem": problem("answers.deep", limit=MAX_ANSWER_DEPTH)}
+        except RecursionError:
+            return {"problem": problem("answers.deep", limit=MAX_ANSWER_DEPTH)}
+        if not isinstance(node.value, ast.Dict) or any(key is None for key in node.value.keys):
+            return {"problem": problem("answers.cell", where=where)}
+        values: dict[str, Any] = {}
+        refused: dict[str, Problem] = {}
+        for key_node, value_node in zip(node.value.keys, node.value.values):
+            try:
+                key = ast.literal_eval(key_node)  # type: ignore[arg-type]
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError, OverflowError):
+                continue
+            if not isinstance(key, str):
+                continue
+            if text(key) in texts:
+                values[text(key)] = _open_literal(value_node, source)
+                refused.pop(text(key), None)
+                continue
+            try:
+                value = ast.literal_eval(value_node)
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError, OverflowError):
+                refused[text(key)] = problem("answers.not_literal")  # a name, a call, a sum: never run
+                values.pop(text(key), None)
+                continue
+            record_answer(values, refused, key, value)
+        return {"values": values, "refused": refused}
+    return {"problem": problem("answers.cell", where=where)}
+
+
+def _open_literal(node: ast.expr, source: str) -> str:
+    """An open answer of a cell: the text its literal is, or else the expression as the student wrote it."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError, OverflowError):
+        value = None
+    if isinstance(value, str):
+        return text(value)
+    return text(ast.get_source_segment(source, node) or "")
+
+
+def _answers_file(tree: Tree, path: str, where: str, texts: tuple[str, ...] = ()) -> dict[str, Any]:
+    kind = tree.kind(path)
+    if kind != "file":
+        return {"problem": problem("answers.not_regular", where=where)}
+    size = tree.size(path)
+    if size > MAX_ANSWER_BYTES:
+        return {"problem": problem("answers.large", where=where, size=size // 1024, limit=MAX_ANSWER_BYTES // 1024)}
+    data = tree.data(path)
+    if data is None:
+        return {"problem": problem("answers.unreadable", where=where)}
+    return parse_yaml(data, where, texts)
+
+
+def _notebook_of(tree: Tree, where: str, form: str, modules: list[str]) -> tuple[bytes, str] | None:
+    """The notebook the modules come from, and its name: the located notebook, or an archive's one notebook when
+    it holds no module file; None when the modules do not come from a notebook (or it is too large to read)."""
+    if form == "notebook":
+        data = tree.data(where)
+        if data is None or tree.size(where) > 64 * MAX_ANSWER_BYTES:
+            return None  # the modules' reading has said the notebook is too large
+        return data, text(tree.name if not where else where)
+    if form != "archive":
+        return None
+    try:
+        with open_archive(tree.data("") or b"", text(tree.name)) as archive:
+            members = listed(archive)
+            if any(m.filename.rpartition("/")[2] in {f"{module}.py" for module in modules} for m in members):
+                return None
+            notebooks = [m for m in members if m.filename.endswith(".ipynb")]
+            if len(notebooks) != 1 or notebooks[0].file_size > 64 * MAX_ANSWER_BYTES:
+                return None
+            return read_member(archive, notebooks[0], text(tree.name)), text(notebooks[0].filename)
+    except (Refused, *BROKEN):
+        return None  # the modules' reading says why
+
+
+def _archived_answers(tree: Tree, texts: tuple[str, ...]) -> dict[str, Any] | None:
+    """The shallowest ``answers.yaml`` of an archive, read; None when it has none."""
+    try:
+        with open_archive(tree.data("") or b"", text(tree.name)) as archive:
+            members = [m for m in listed(archive) if m.filename.rpartition("/")[2] == ANSWERS_FILE]
+            if not members:
+                return None
+            member = min(members, key=lambda m: m.filename.count("/"))
+            if member.file_size > MAX_ANSWER_BYTES:
+                return {"problem": problem("answers.large", where=ANSWERS_FILE, size=member.file_size // 1024,
+                                           limit=MAX_ANSWER_BYTES // 1024)}
+            return parse_yaml(read_member(archive, member, text(tree.name)), ANSWERS_FILE, texts)
+    except Refused:
+        return None  # the modules' reading says why
+    except BROKEN:
+        return {"problem": problem("answers.unreadable", where=ANSWERS_FILE)}
+
+
+def _cell_answers(notebook: tuple[bytes, str] | None, texts: tuple[str, ...]) -> dict[str, Any] | None:
+    if notebook is None:
+        return None
+    cells, trouble = notebook_cells(notebook[0], notebook[1], [ANSWERS_CELL])
+    if trouble is not None or ANSWERS_CELL not in cells:
+        return None
+    return parse_cell("\n\n".join(cells[ANSWERS_CELL]), f"{notebook[1]}: {ANSWERS_CELL}", texts)
+
+
+def _given_answers(tree: Tree, where: str, form: str, notebook: tuple[bytes, str] | None,
+                   texts: tuple[str, ...]) -> dict[str, Any] | None:
+    """The answers the submission holds: a notebook's answers cell (else, for a notebook in a folder, the
+    folder's ``answers.yaml``), the shallowest ``answers.yaml`` of an archive (else its notebook's cell),
+    ``answers.yaml`` at the folder's root or beside the modules; None when it holds none."""
+    if form == "archive":
+        found = _archived_answers(tree, texts)
+        return found if found is not None else _cell_answers(notebook, texts)
+    if form == "notebook":
+        found = _cell_answers(notebook, texts)
+        if found is not None or tree.one_file:
+            return found
+        where = ""  # a notebook without an answers cell, in a folder: the folder's answers.yaml, if any
+    if tree.one_file:
+        return None
+    for folder in dict.fromkeys(("", where)):
+        if tree.get(f"{folder}{ANSWERS_FILE}") is not None:
+            return _answers_file(tree, f"{folder}{ANSWERS_FILE}", ANSWERS_FILE, texts)
+    return None
+
+
+def _notes(notebook: tuple[bytes, str] | None, texts: list[str]) -> dict[str, str]:
+    """A notebook's Markdown cells of the open questions ``texts``: each question's text, stripped, at most one
+    character more than ``MAX_TEXT`` (so that the grader knows it was cut)."""
+    if notebook is None or not texts:
+        return {}
+    cells, trouble = notebook_cells(notebook[0], notebook[1], texts, "markdown")
+    if trouble is not None:
+        return {}
+    return {question: _kept("\n\n".join(found)) for question, found in cells.items()}
+
+
+def _kept(written: str) -> str:
+    """An open answer's text, stripped, at most ``MAX_TEXT`` characters and, when it was longer, one more that is
+    not white space: stripped again by the grader, it stays longer than the limit, so it is marked as cut."""
+    stripped = written.strip()
+    if len(stripped) <= MAX_TEXT:
+        return stripped
+    return stripped[:MAX_TEXT] + next(char for char in stripped[MAX_TEXT:] if not char.isspace())
+
+
+def decode_answers(tree: Tree, modules: list[str], texts: list[str]) -> dict[str, Any]:
+    """The ``answers`` part: ``{"answers": <answers or null>, "notes": {...}}``."""
+    where, form = locate(tree, modules)
+    notebook = _notebook_of(tree, where, form, modules)
+    return {"answers": _given_answers(tree, where, form, notebook, tuple(texts)), "notes": _notes(notebook, texts)}
+
+
+def decode_practice(tree: Tree) -> dict[str, Any]:
+    """The ``practice`` part: the answers of ``practice.yaml`` at the submission's root, or null."""
+    if tree.one_file or tree.get(PRACTICE_FILE) is None:
+        return {"answers": None}
+    return {"answers": _answers_file(tree, PRACTICE_FILE, PRACTICE_FILE)}
