@@ -159,7 +159,7 @@ class DaskExecutor:
                 batch: list[tuple[dict[str, Any], Carried]] = []
                 while pending and len(batch) < size:
                     entry, fingerprint = pending.pop()
-                    clean_partial(self.out / entry.student)
+                    clean_partial(self.out, entry.student)
                     carried = carry(entry.path, list(self.unit.modules), self.unit.limits.source_kb)
                     moment = self.times.get(entry.student)
                     batch.append(({"student": entry.student, "fingerprint": fingerprint, "seed": self.seed,

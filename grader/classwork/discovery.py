@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model.identity import canonical, key, refusal
+
 # the files grade-all writes beside the students' folders in OUT: no submission may take one of their names
 CLASS_FILES = ("grades.csv", "report.html", "similarity.csv", "canvas.csv", "moodle.csv")
 
@@ -17,7 +19,7 @@ class BadClass(ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One student's submission: ``student`` is the folder's name."""
+    """One student's submission: ``student`` is its name, as an id (``grader.model.identity``)."""
 
     student: str
     path: Path
@@ -30,32 +32,46 @@ def discover(folder: Path) -> list[Entry]:
     """The submissions in ``folder``, one per student, named by the student's id.
 
     A student's submission is a folder (``<id>/``), a zip archive (``<id>.zip``) or a notebook (``<id>.ipynb``).
-    Every name a file system allows is kept exactly (commas, quotes, spaces, newlines, any script); a class is
-    refused (``BadClass``) when two entries are one student (``alice/`` and ``alice.zip``), when a name is not
-    text (bytes that are not UTF-8) or when it is the name of a file grade-all writes beside the students.
+    Its id is its name made canonical (``grader.model.identity``: Unicode NFC), and kept exactly otherwise
+    (commas, quotes, any script). A class is refused (``BadClass``, naming every entry at fault) when a name is
+    not text (bytes that are not UTF-8), cannot be an id (white space at an end, a control character, a mark that
+    reorders text), is the name of a file grade-all writes beside the students, or is one student with another
+    entry (``alice/`` and ``alice.zip``, or ``Alice`` and ``alice``): before anything is graded.
     """
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder of submissions")
     entries: dict[str, Entry] = {}
+    shown: dict[str, str] = {}  # by key: the entry's name as listed, to name both of two that collide
+    problems: list[str] = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.is_symlink():
             continue
         if path.is_dir():
-            entry = Entry(path.name, path)
+            name, listed = path.name, path.name + "/"
         elif path.is_file() and path.suffix in SUBMISSION_FILES:
-            entry = Entry(path.stem, path)
+            name, listed = path.stem, path.name
         else:
             continue
         try:
-            entry.student.encode("utf-8")
+            name.encode("utf-8")
         except UnicodeEncodeError:
-            raise BadClass(f"{folder}: the name {os.fsencode(path.name)!r} is not UTF-8 text; rename it") from None
-        if entry.student in CLASS_FILES:
-            raise BadClass(f"{folder}: {path.name} has the name of a file grade-all writes in OUT; rename it")
-        if entry.student in entries:
-            other = entries[entry.student].path.name + ("/" if entries[entry.student].path.is_dir() else "")
-            mine = path.name + ("/" if path.is_dir() else "")
-            raise BadClass(f"{folder}: {other!r} and {mine!r} are both submissions of {entry.student!r}; "
-                           "keep one")
-        entries[entry.student] = entry
+            problems.append(f"the name {os.fsencode(path.name)!r} is not UTF-8 text; rename it")
+            continue
+        student = canonical(name)
+        why = refusal(student)
+        if why is not None:
+            problems.append(f"{listed!r} cannot name a student: {why}; rename it")
+            continue
+        if student in CLASS_FILES:
+            problems.append(f"{listed!r} has the name of a file grade-all writes in OUT; rename it")
+            continue
+        same = key(student)
+        if same in shown:
+            problems.append(f"{shown[same]!r} and {listed!r} are both submissions of {student!r}; keep one")
+            continue
+        shown[same] = listed
+        entries[same] = Entry(student, path)
+    if problems:
+        raise BadClass("; ".join(f"{folder}: {problem}" for problem in problems[:20])
+                       + (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""))
     return list(entries.values())

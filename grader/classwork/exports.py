@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
-from ..model.files import FORMULA_STARTS, csv_text, write_atomically
+from ..model.files import csv_text, read_below, unescaped_cell, write_below
+from ..model.identity import refusal
 from ..model.questions import open_questions
 
 CSV = "grades.csv"
@@ -53,15 +54,16 @@ def grades_columns(unit: Unit) -> list[str]:
 
 
 def listed_in_grades(out: Path) -> list[str]:
-    """The students of ``out``'s grades.csv, as their submissions are named (a name written with a leading ``'``
-    to keep a spreadsheet from running it is read back without it): those grade-all could not grade have a row
-    and no report, and a rewrite keeps them."""
+    """The students of ``out``'s grades.csv, as their submissions are named (the quote ``safe_cell`` put in front
+    of a name is taken off: every name reads back as itself): those grade-all could not grade have a row and no
+    report, and a rewrite keeps them."""
+    text = read_below(out, (CSV,))
     try:
-        rows = list(csv.DictReader(io.StringIO((out / CSV).read_text(encoding="utf-8"))))
-    except (OSError, UnicodeDecodeError, csv.Error):
+        rows = list(csv.DictReader(io.StringIO(text or "")))
+    except csv.Error:
         return []
-    names = [str(row.get("student") or "") for row in rows]
-    return [name[1:] if name.startswith("'") and name[1:2] in FORMULA_STARTS else name for name in names if name]
+    names = [unescaped_cell(str(row.get("student") or "")) for row in rows]
+    return [name for name in names if name and refusal(name) is None]
 
 
 def write_grades_csv(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]]) -> Path:
@@ -69,7 +71,7 @@ def write_grades_csv(unit: Unit, out: Path, reports: list[tuple[str, dict[str, A
     for a formula are neutralized (``grader.model.files.safe_cell``)."""
     columns = grades_columns(unit)
     rows = [columns] + [[row.get(column, "") for column in columns] for row in grades_rows(unit, reports)]
-    write_atomically(out / CSV, csv_text(rows))
+    write_below(out, (CSV,), csv_text(rows))
     return out / CSV
 
 

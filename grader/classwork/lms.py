@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from ..model.course import CANVAS_COLUMNS, Roster, Unit
 from ..model.files import MAX_CSV_FIELD, csv_rows, csv_text
+from ..model.identity import cell_id, key, refusal
 from ..rendering.inert import visible
 
 Lms = Literal["canvas", "moodle"]
@@ -34,6 +35,7 @@ MoodleId = Literal["email", "idnumber"]
 MOODLE_HEADERS: dict[MoodleId, str] = {"email": "Email address", "idnumber": "ID number"}
 FILES: dict[Lms, str] = {"canvas": "canvas.csv", "moodle": "moodle.csv"}
 MAX_BYTES = 16 << 20
+MAX_COLUMNS = 1000  # a Canvas gradebook export has a column per assignment: a few hundred in a long course
 
 
 class RosterError(ValueError):
@@ -49,8 +51,10 @@ class ClassList:
     problems: list[str] = field(default_factory=list)  # rows that could not be used
 
 
-def read_roster(path: Path, id_column: str) -> ClassList:
-    """Read the roster at ``path``; each row's student is its ``id_column`` cell."""
+def read_roster(path: Path, id_column: str, wanted: set[str] | None = None) -> ClassList:
+    """Read the roster at ``path``; each row's student is its ``id_column`` cell, an id as a submission's name is
+    (``grader.model.identity``: found by the same key). Only the columns ``wanted`` (and the id's) are kept, and
+    a roster of more than ``MAX_COLUMNS`` columns is refused: each row costs the columns kept, however wide."""
     try:
         if path.stat().st_size > MAX_BYTES:
             raise RosterError(f"the roster {path} is larger than {MAX_BYTES >> 20} MB")
@@ -63,29 +67,41 @@ def read_roster(path: Path, id_column: str) -> ClassList:
     header = next(((number, row) for number, row in rows if row is None or any(cell.strip() for cell in row)), None)
     if header is not None and header[1] is None:
         raise RosterError(f"the roster {path.name}: line {header[0]}: a cell is longer than {MAX_CSV_FIELD >> 10} KiB")
-    columns = [name.strip() for name in header[1]] if header is not None and header[1] is not None else []
+    found = header[1] if header is not None and header[1] is not None else []
+    if len(found) > MAX_COLUMNS:
+        raise RosterError(f"the roster {path.name} has {len(found)} columns; at most {MAX_COLUMNS} are read (save "
+                          "only the class list's columns)")
+    columns = [name.strip() for name in found]
     if id_column not in columns:
         raise RosterError(f"the roster {path.name} has no column {id_column!r} (its columns: "
                           f"{', '.join(repr(c[:60]) for c in columns[:50]) or 'none'}); name the id column with "
                           "--roster-id or `roster: id:` in course.yaml")
+    kept = [(index, name) for index, name in enumerate(columns)
+            if name == id_column or wanted is None or name in wanted]
+    at = columns.index(id_column)
     roster = ClassList(columns, {})
+    keys: set[str] = set()
     for number, cells in rows:
         if cells is None:
             roster.problems.append(f"{path.name}:{number}: a cell is longer than {MAX_CSV_FIELD >> 10} KiB; "
                                    "row left out")
             continue
-        if not any(cell.strip() for cell in cells):
-            continue
-        row = {name: cells[index].strip() if index < len(cells) else "" for index, name in enumerate(columns)}
-        student = row.get(id_column, "")
+        row = {name: cells[index].strip() if index < len(cells) else "" for index, name in kept}
+        student = cell_id(cells[at]) if at < len(cells) else ""
         if not student:
             if any(row.values()) and "points possible" not in " ".join(row.values()).lower():
                 roster.problems.append(f"{path.name}:{number}: no {id_column}; row left out")
             continue
-        if student in roster.rows:
+        why = refusal(student)
+        if why is not None:
+            roster.problems.append(f"{path.name}:{number}: {visible(student[:60])} cannot be a student's id: {why}; "
+                                   "row left out")
+            continue
+        if key(student) in keys:
             roster.problems.append(f"{path.name}:{number}: {visible(student[:60])} appears again; the first row "
                                    "counts")
             continue
+        keys.add(key(student))
         roster.rows[student] = row
     return roster
 
@@ -109,12 +125,28 @@ def canvas(unit: Unit, scores: dict[str, float | None], roster: ClassList, mappi
     column = f"{title} ({assignment_id})" if assignment_id else title
     rows: list[list[Any]] = [[*CANVAS_COLUMNS, column], ["Points Possible", "", "", "", "", round(unit.max_score, 2)]]
     without_grade = []
+    found = _by_key(scores)
     for student, row in roster.rows.items():
-        score = scores.get(student)
+        score = found.get(key(student))
         if score is None:
             without_grade.append(student)
         rows.append([*(row.get(mapping.canvas[name], "") for name in CANVAS_COLUMNS), _grade(score)])
-    return Export(csv_text(rows), without_grade, sorted(s for s in scores if s not in roster.rows))
+    return Export(csv_text(rows), without_grade, _without_roster(scores, roster))
+
+
+def _by_key(scores: dict[str, float | None]) -> dict[str, float | None]:
+    """The scores by the key of each student's id: a roster finds each student as a class folder does."""
+    return {key(student): score for student, score in scores.items()}
+
+
+def _without_roster(scores: dict[str, float | None], roster: ClassList) -> list[str]:
+    listed = {key(student) for student in roster.rows}
+    return sorted(student for student in scores if key(student) not in listed)
+
+
+def wanted_columns(mapping: Roster) -> set[str]:
+    """The roster columns an LMS file is made of: the id's, and those its columns are copied from."""
+    return {mapping.id, *mapping.canvas.values(), *mapping.moodle.values(), *MOODLE_HEADERS.values()}
 
 
 def moodle(scores: dict[str, float | None], roster: ClassList, mapping: Roster, title: str,
@@ -126,12 +158,13 @@ def moodle(scores: dict[str, float | None], roster: ClassList, mapping: Roster, 
                           f"`roster: moodle: {identifier}:` in course.yaml, or choose --moodle-id)")
     rows: list[list[Any]] = [[MOODLE_HEADERS[identifier], title]]
     without_grade = []
+    found = _by_key(scores)
     for student, row in roster.rows.items():
         if not row.get(source):
             roster.problems.append(f"{visible(student)}: no {source} in the roster; left out of the Moodle file")
             continue
-        score = scores.get(student)
+        score = found.get(key(student))
         if score is None:
             without_grade.append(student)
         rows.append([row[source], _grade(score)])
-    return Export(csv_text(rows), without_grade, sorted(s for s in scores if s not in roster.rows))
+    return Export(csv_text(rows), without_grade, _without_roster(scores, roster))

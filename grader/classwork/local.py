@@ -265,7 +265,7 @@ class LocalExecutor:
                                                             cores[slot] if cores is not None else None)
                     if child.current is None and not child.leaving:
                         index = queue.popleft()
-                        clean_partial(self.todo[index].folder)
+                        clean_partial(self.todo[index].folder.parent, self.todo[index].folder.name)
                         child.give(index, self.todo[index])
                 if not self._wait(children, patience, queue):
                     for child in children.values():  # the feed has ended: no one waits for what they grade
@@ -332,19 +332,20 @@ class LocalExecutor:
         for count, line in enumerate(os.fdopen(tasks, "rb"), start=1):
             index, _, described = line.partition(b" ")
             job = Job.of_line(described)
-            code = 1
+            code, why = 1, ""
             try:
                 limit_cpu(self.budget.cpu_seconds)  # this submission's own: the kernel stops the child past it
                 code = grade(job, zygote)
             except BaseException as error:  # noqa: B036 - report anything, then leave
+                why = (f"its outputs cannot be written: {error.strerror}" if isinstance(error, OSError)
+                       and error.strerror else f"{type(error).__name__}: {str(error)[:300]}")
                 with contextlib.suppress(BaseException):
-                    os.write(2, f"grader: {visible(job.student)}: {type(error).__name__}: "
-                                f"{visible(str(error)[:500])}\n".encode())
+                    os.write(2, f"grader: {visible(job.student)}: {visible(why)}\n".encode())
             # Garbage in cycles (a failed test's traceback holds its frames and their arrays) is freed here, once
             # per submission: the automatic collector is off, and only what this child made since is looked at.
             gc.collect()
             leaving = code != 0 or count >= self.recycle_after or (zygote is not None and not zygote.alive())
-            os.write(reports, f"{int(index)} {code} {int(leaving)}\n".encode())
+            os.write(reports, f"{int(index)} {code} {int(leaving)} {json.dumps(why)}\n".encode())
             if leaving:
                 return
 
@@ -421,14 +422,14 @@ class LocalExecutor:
 
     def _take_reports(self, child: _Child) -> None:
         """Account for every submission ``child`` said it finished."""
-        for index, code, leaving in child.reports():
-            self._account(index, code)
+        for index, code, leaving, why in child.reports():
+            self._account(index, code, why=why)
             child.leaving = child.leaving or leaving
 
-    def _account(self, index: int, code: int, reported: bool = True) -> None:
+    def _account(self, index: int, code: int, reported: bool = True, why: str = "") -> None:
         job = self.todo[index]
         ok = reported and code == 0 and (job.folder / RESULTS).is_file()
-        self.finished(index, None if ok else f"the grading process ended with status {code}")
+        self.finished(index, None if ok else why or f"the grading process ended with status {code}")
 
     def finished(self, index: int, failure: str | None) -> None:
         """``todo[index]`` is done: its outputs are written (``failure`` None), or it could not be graded."""
@@ -462,8 +463,9 @@ class _Child:
         except OSError:
             pass  # it has ended: its end is accounted for when it is reaped
 
-    def reports(self) -> list[tuple[int, int, bool]]:
-        """What it said since last asked: (index, status, leaving) for each submission it finished."""
+    def reports(self) -> list[tuple[int, int, bool, str]]:
+        """What it said since last asked: (index, status, leaving, why it failed) for each submission it
+        finished."""
         with contextlib.suppress(OSError):
             while select.select([self.from_child], [], [], 0)[0]:
                 chunk = os.read(self.from_child, 4096)
@@ -473,10 +475,10 @@ class _Child:
         said = []
         while b"\n" in self.pending:
             line, _, self.pending = self.pending.partition(b"\n")
-            index, code, leaving = (int(part) for part in line.split())
-            if index == self.current:
+            index, code, leaving, why = line.split(b" ", 3)
+            if int(index) == self.current:
                 self.current = None
-            said.append((index, code, bool(leaving)))
+            said.append((int(index), int(code), bool(int(leaving)), str(json.loads(why))))
         return said
 
     def close_fds(self) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
-from ..model.files import write_atomically, write_json
+from ..model.files import clean_below, read_below, write_below
 from ..model.questions import open_questions
 from ..model.results import Run
 from ..model.reviews import load_reviews
@@ -24,23 +23,17 @@ RESULTS = "results.json"
 FEEDBACK = "feedback.md"
 
 
-def clean_partial(folder: Path) -> None:
-    """Remove temporary files of a write that was interrupted (they start with a dot)."""
-    if folder.is_dir():
-        for leftover in folder.glob(".*"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+def clean_partial(out: Path, student: str) -> None:
+    """Remove temporary files of a write into ``out/student`` that was interrupted (they start with a dot)."""
+    clean_below(out, student)
 
 
 def write_student(out: Path, student: str, report: dict[str, Any] | str, page: str) -> None:
     """The student's outputs: feedback first, then results.json (``report``, or its text as written elsewhere),
-    the mark that the student is done."""
-    folder = out / student
-    write_atomically(folder / FEEDBACK, page)
-    if isinstance(report, str):
-        write_atomically(folder / RESULTS, report)
-    else:
-        write_json(folder / RESULTS, report)
+    the mark that the student is done; never through a link in ``out`` (``grader.model.files.write_below``)."""
+    write_below(out, (student, FEEDBACK), page)
+    text = report if isinstance(report, str) else json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    write_below(out, (student, RESULTS), text)
 
 
 def render_reports(unit: Unit, run: Run, feedback: Feedback, fingerprint: str,
@@ -53,12 +46,14 @@ def render_reports(unit: Unit, run: Run, feedback: Feedback, fingerprint: str,
 
 
 def results(out: Path, students: list[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:
-    """Each student's report in ``out`` (None where there is none)."""
+    """Each student's report in ``out`` (None where there is none, or where a link stands in its way)."""
     for student in students:
+        text = read_below(out, (student, RESULTS))
         try:
-            yield student, json.loads((out / student / RESULTS).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            yield student, None
+            report = json.loads(text) if text is not None else None
+        except ValueError:
+            report = None
+        yield student, report if isinstance(report, dict) else None
 
 
 def reviewed_results(unit: Unit, out: Path, students: list[str]) -> list[tuple[str, dict[str, Any] | None]]:
@@ -83,14 +78,15 @@ def write_review_feedback(unit: Unit, out: Path, reports: list[tuple[str, dict[s
     questions = open_questions(unit)
     changed = 0
     for student, report in reports:
-        path = out / student / FEEDBACK
-        if report is None or not questions or not path.is_file():
+        if report is None or not questions:
             continue
-        page = path.read_text(encoding="utf-8")
+        page = read_below(out, (student, FEEDBACK))
+        if page is None:
+            continue
         kept = page.split(OPEN_MARK)[0].rstrip("\n") + "\n"
         part = review_markdown(report, questions, feedback)
         new = f"{kept}\n{OPEN_MARK}\n{part}" if part else kept
         if new != page:
-            write_atomically(path, new)
+            write_below(out, (student, FEEDBACK), new)
             changed += 1
     return changed

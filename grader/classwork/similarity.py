@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..model.course import Unit
-from ..model.files import csv_text, write_atomically
+from ..model.files import csv_text, write_below
 from ..running.deadline import Stopped, each_within
 from ..running.session import decoded
 from ..trust.policy import SandboxMode
@@ -258,5 +258,5 @@ def write_csv(out: Path, result: Similarity) -> Path:
     """``similarity.csv``: the flagged pairs, most similar first."""
     rows: list[list[Any]] = [["student_a", "student_b", "similarity", "functions"]]
     rows += [[p.a, p.b, p.similarity, "; ".join(p.functions)] for p in result.pairs]
-    write_atomically(out / CSV, csv_text(rows))
+    write_below(out, (CSV,), csv_text(rows))
     return out / CSV

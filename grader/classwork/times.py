@@ -22,11 +22,13 @@ from datetime import datetime
 from pathlib import Path
 
 from ..model.files import MAX_CSV_FIELD, csv_rows
+from ..model.identity import cell_id, key, refusal
 from ..model.late import MAX_TIME_TEXT, LatePolicy, parse_time
 from ..rendering.inert import visible
 from .commits import CommitError, commit_time
 
 MAX_BYTES = 8 << 20  # a times file of a very large class is well under this
+MAX_COLUMNS = 8  # of a times file's row read: its id and its time come first
 
 
 @dataclass
@@ -50,13 +52,14 @@ def read_times_file(path: Path, policy: LatePolicy | None) -> Times:
     zone = policy.zone if policy is not None and policy.timezone else None
     found = Times()
     first = True
+    keys: dict[str, str] = {}  # the key of each id read -> the id as first read
     for number, row in csv_rows(text):
         if row is None:
             found.problems.append(f"{path.name}:{number}: a cell is longer than {MAX_CSV_FIELD >> 10} KiB; "
                                   "row left out")
             first = False
             continue
-        cells = [cell.strip() for cell in row]
+        cells = [cell.strip() for cell in row[:MAX_COLUMNS]]  # the id and the time: what follows costs nothing
         if not any(cells):
             continue
         header, first = first, False
@@ -70,11 +73,25 @@ def read_times_file(path: Path, policy: LatePolicy | None) -> Times:
                 continue  # a header
             found.problems.append(f"{path.name}:{number}: {error}")
             continue
-        if cells[0] in found.times:
-            found.problems.append(f"{path.name}:{number}: {visible(cells[0][:60])} appears again; the later row "
+        student = cell_id(cells[0])
+        why = refusal(student)
+        if why is not None:
+            found.problems.append(f"{path.name}:{number}: {visible(student[:60])} cannot be a student's id: {why}")
+            continue
+        if key(student) in keys:
+            found.problems.append(f"{path.name}:{number}: {visible(student[:60])} appears again; the later row "
                                   "counts")
-        found.times[cells[0]] = moment
+            found.times.pop(keys[key(student)], None)
+        keys[key(student)] = student
+        found.times[student] = moment
     return found
+
+
+def times_of(found: Times, students: list[str]) -> dict[str, datetime]:
+    """Each of ``students``' time among ``found``'s, each found by the key of its id (``grader.model.identity``:
+    a times file written by hand finds ``Alice`` for ``alice``, and an id typed decomposed for one composed)."""
+    by_key = {key(student): moment for student, moment in found.times.items()}
+    return {student: by_key[key(student)] for student in students if key(student) in by_key}
 
 
 def git_times(submissions: dict[str, Path]) -> Times:

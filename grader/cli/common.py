@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Course, Unit, load_course
+from ..model.identity import cell_id, refusal
 from ..model.late import LatePolicy, describe_time
 from ..model.messages import LANGUAGES
 from ..model.results import Kind, Run
@@ -44,15 +45,25 @@ def feedback_of(unit: Unit, args: argparse.Namespace) -> Feedback:
 
 def student_of(args: argparse.Namespace) -> str | None:
     """Whose numbers: ``--student``, else Gradescope's ``submission_metadata.json`` (its first user), else a
-    ``student_id`` file here or at the course's root (a student bundle's README asks for one)."""
+    ``student_id`` file here or at the course's root (a student bundle's README asks for one); each an id made
+    canonical (``grader.model.identity``), or refused."""
     if getattr(args, "student", None):
-        return str(args.student).strip()
+        student = cell_id(str(args.student))
+        why = refusal(student)
+        if why is not None:
+            raise UsageError(f"--student {visible(student[:60])!r}: not a student's id: {why}")
+        return student
     if getattr(args, "metadata", None):
         return metadata_student(Path(args.metadata))
     for folder in (Path.cwd(), Path(args.course) if args.course else None):
         if folder is not None and (folder / "student_id").is_file():
-            text = (folder / "student_id").read_text(encoding="utf-8", errors="replace").strip()[:200]
-            return text or None
+            student = cell_id((folder / "student_id").read_text(encoding="utf-8", errors="replace")[:1000])
+            why = refusal(student) if student else None
+            if why is not None:
+                print(f"grader: {folder / 'student_id'} holds no student's id ({why}); the default numbers are "
+                      "used", file=sys.stderr)
+                return None
+            return student or None
     return None
 
 
@@ -69,10 +80,16 @@ def read_metadata(path: Path) -> dict[str, Any]:
 
 def metadata_student(path: Path) -> str | None:
     try:
-        return str((read_metadata(path).get("users") or [])[0]["id"])
+        given = (read_metadata(path).get("users") or [])[0]["id"]
     except (KeyError, IndexError, TypeError):
-        print(f"grader: {path} names no student (users[0].id); grading the default variant", file=sys.stderr)
+        given = None
+    student = cell_id(str(given)) if isinstance(given, (str, int)) and not isinstance(given, bool) else ""
+    why = refusal(student) if student else "none is there"
+    if why is not None:
+        print(f"grader: {path} names no usable student (users[0].id: {why}); grading the default variant",
+              file=sys.stderr)
         return None
+    return student
 
 
 def no_policy_note(unit: Unit) -> None:

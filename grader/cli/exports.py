@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
-from ..model.files import write_atomically
+from ..model.files import write_below
 from ..model.messages import LANGUAGES
 from ..rendering.inert import visible
 from .common import UsageError, count, feedback_of, graded_folder, listed, unit_of, unit_option
@@ -17,7 +17,7 @@ from .common import UsageError, count, feedback_of, graded_folder, listed, unit_
 def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]],
                  args: argparse.Namespace) -> bool:
     """Write the LMS files asked for (``--lms``) from ``reports`` and the roster; False when it cannot."""
-    from ..classwork.lms import FILES, RosterError, canvas, moodle, read_roster
+    from ..classwork.lms import FILES, RosterError, canvas, moodle, read_roster, wanted_columns
 
     if not args.lms:
         if args.roster:
@@ -27,7 +27,8 @@ def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] |
         raise UsageError("--lms needs --roster ROSTER.csv (the class list; a Canvas gradebook export will do)")
     mapping = unit.course.model.roster
     try:
-        roster = read_roster(Path(args.roster), args.roster_id or mapping.id)
+        roster = read_roster(Path(args.roster), args.roster_id or mapping.id,
+                             wanted_columns(mapping) | {args.roster_id or mapping.id})
         scores = {student: float(report["score"]) if report is not None else None for student, report in reports}
         title = args.assignment_title or unit.name(unit.language)
         for lms in dict.fromkeys(args.lms):
@@ -35,7 +36,7 @@ def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] |
                 export = canvas(unit, scores, roster, mapping, title, args.assignment_id)
             else:
                 export = moodle(scores, roster, mapping, title, args.moodle_id)
-            write_atomically(out / FILES[lms], export.text)
+            write_below(out, (FILES[lms],), export.text)
             graded = len(roster.rows) - len(export.without_grade)
             print(f"{lms}: {out / FILES[lms]}: {len(roster.rows)} roster students, {graded} with a grade")
             if export.without_grade:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
-from ..model.files import write_atomically
+from ..model.files import write_below
 from ..rendering.inert import visible
 from .common import (
     UsageError,
@@ -29,7 +29,7 @@ from .exports import lms_exports, lms_options
 def class_times(unit: Unit, args: argparse.Namespace, entries: list[Any]) -> dict[str, datetime]:
     """Each student's submission time for the late policy (``--submitted-at TIMES.csv`` or ``git``); what is
     missing or unreadable is said once, and costs no one a penalty."""
-    from ..classwork.times import git_times, read_times_file
+    from ..classwork.times import git_times, read_times_file, times_of
 
     policy, given = unit.model.late, args.submitted_at
     if policy is None:
@@ -48,11 +48,19 @@ def class_times(unit: Unit, args: argparse.Namespace, entries: list[Any]) -> dic
             raise UsageError(f"--submitted-at: {error}") from None
     for problem in found.problems:
         print(f"  ! {visible(problem)}", file=sys.stderr)
-    missing = sorted(entry.student for entry in entries if entry.student not in found.times)
+    times = times_of(found, [entry.student for entry in entries])
+    missing = sorted(entry.student for entry in entries if entry.student not in times)
     if missing:
         print(f"grader: no submission time for {len(missing)} of {len(entries)} students, so no late penalty for "
               f"them: {listed(missing)}", file=sys.stderr)
-    return found.times
+    return times
+
+
+def overlapping(folder: Path, out: Path) -> bool:
+    """Whether OUT and the class folder are one, or one holds the other (a student's entry could then stand where
+    the grader writes, or the grader's files be taken for submissions)."""
+    mine, theirs = out.resolve(), folder.resolve()
+    return mine == theirs or mine.is_relative_to(theirs) or theirs.is_relative_to(mine)
 
 
 def similarity_section(unit: Unit, entries: list[Any], out: Path, args: argparse.Namespace) -> str:
@@ -90,6 +98,10 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     unit = unit_of(args)
     feedback = feedback_of(unit, args)
     folder, out = Path(args.folder), Path(args.out)
+    if overlapping(folder, out):
+        print(f"grader: --out {visible(str(out))} and the class folder {visible(str(folder))} overlap: what the grader "
+              "writes and what the students sent must not be mixed; give --out a folder of its own", file=sys.stderr)
+        return 2
     try:
         entries = discover(folder)
     except (FileNotFoundError, BadClass) as error:
@@ -124,7 +136,7 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     for student, reason in sorted(outcome.failed.items()):
         print(f"  ! {visible(student)}: {visible(reason)}")
     section = similarity_section(unit, entries, out, args)
-    write_atomically(out / "report.html", class_report.render(unit, reports, feedback.hints, section))
+    write_below(out, ("report.html",), class_report.render(unit, reports, feedback.hints, section))
     print(f"class report in {out / 'report.html'}")
     if args.nbgrader_db:
         assignment = args.nbgrader_assignment or folder.resolve().name

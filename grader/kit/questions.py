@@ -265,7 +265,7 @@ def read_answer(question: Question, given: Any) -> Any:
         picked = {str(c).strip().lower() for c in chosen}
         unknown = sorted(picked - {c.lower() for c in question.choices})
         if unknown:
-            raise AnswerError(t("answer.choice_unknown", got=", ".join(unknown)[:60],
+            raise AnswerError(t("answer.choice_unknown", got=_one_line(", ".join(unknown))[:60],
                                 options=", ".join(question.choices)))
         return picked
     if not isinstance(given, str):
@@ -276,6 +276,11 @@ def read_answer(question: Question, given: Any) -> Any:
 
 
 _PRIMES = (101, 103, 107, 109, 113, 127, 131, 137, 139, 149)
+
+
+def _one_line(text: str) -> str:
+    """A student's text in a message: on one line (runs of white space, line breaks included, made one space)."""
+    return " ".join(text.split())
 
 
 def read_matrix(given: Any) -> list[Any]:
@@ -363,7 +368,7 @@ def judge(question: Question, given: Any, key: Key, numbers: dict[str, Any], see
         return
     explained = {mistake for mistake, answer in key.mistakes if _same(question, got, answer, numbers, sample)}
     shown = given if isinstance(given, (int, float, str)) else json.dumps(given, ensure_ascii=False)
-    shown = str(shown)[:80]
+    shown = _one_line(str(shown))[:80]
     raise Mismatch(Finding(t("question.wrong", question=what, got=shown), t("question.wrong.hidden", question=what),
                            explained.pop() if len(explained) == 1 else None))
 

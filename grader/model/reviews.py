@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .files import write_atomically
+from .files import open_below, read_below, write_below
 
 FOLDER = "reviews"
 FORMAT = 1
@@ -42,18 +42,23 @@ class Review:
 Reviews = dict[str, dict[str, Review]]  # question id -> answer digest -> its review
 
 
-def _file(out: Path, question: str) -> Path:
+def _file(out: Path, question: str) -> tuple[str, str]:
+    """The reviews file of ``question`` below ``out``, as its parts."""
     if not re.fullmatch(r"[a-z][a-z0-9_]*", question):
         raise ValueError(f"not a question id: {question!r}")
-    return out / FOLDER / f"{question}.json"
+    return FOLDER, f"{question}.json"
 
 
-def _read(path: Path) -> dict[str, Review]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+def _read(out: Path, parts: tuple[str, str]) -> dict[str, Review]:
+    path = out.joinpath(*parts)
+    if not path.exists() and not path.is_symlink():
         return {}
-    except (OSError, ValueError) as error:
+    text = read_below(out, parts)
+    try:
+        if text is None:
+            raise ValueError("it is a link, or not UTF-8 text")
+        data = json.loads(text)
+    except ValueError as error:
         raise ReviewsError(f"{path}: cannot be read ({error}); it is not changed") from None
     found = {}
     for digest, entry in (data.get("reviews") or {}).items() if isinstance(data, dict) else []:
@@ -69,13 +74,12 @@ class ReviewsError(Exception):
 
 def load_reviews(out: Path, questions: list[str]) -> Reviews:
     """Every review of these questions kept in ``out``."""
-    return {question: _read(_file(out, question)) for question in questions}
+    return {question: _read(out, _file(out, question)) for question in questions}
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "a+b") as handle:
+def _locked(out: Path, parts: tuple[str, str]) -> Iterator[None]:
+    with os.fdopen(open_below(out, (parts[0], parts[1].removesuffix(".json") + ".lock")), "r+b") as handle:
         try:
             import fcntl
         except ImportError:  # Windows: one reviewer per question there
@@ -91,9 +95,9 @@ def _locked(path: Path) -> Iterator[None]:
 def save_review(out: Path, question: str, digests: list[str], review: Review | None) -> dict[str, Review]:
     """Record ``review`` (None: forget it) for each answer of ``digests`` to ``question``; returns the question's
     reviews as saved."""
-    path = _file(out, question)
-    with _locked(path):
-        reviews = _read(path)
+    parts = _file(out, question)
+    with _locked(out, parts):
+        reviews = _read(out, parts)
         for digest in digests:
             if review is None:
                 reviews.pop(digest, None)
@@ -101,7 +105,5 @@ def save_review(out: Path, question: str, digests: list[str], review: Review | N
                 reviews[digest] = review
         data = {"format": FORMAT, "question": question,
                 "reviews": {digest: reviews[digest].as_data() for digest in sorted(reviews)}}
-        write_atomically(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o600)
+        write_below(out, parts, json.dumps(data, indent=1, ensure_ascii=False) + "\n", mode=0o600)
     return reviews

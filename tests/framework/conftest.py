@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -139,8 +140,11 @@ def grade(mini):
 
 @pytest.fixture
 def cli():
-    """``cli(*args, course=MINI)``: the grader's command line on a course, as a user runs it."""
+    """``cli(*args, course=MINI)``: the grader's command line on a course, as a user runs it, from a folder of
+    no course (a name the grader opens relative to a folder's descriptor, ``solutions`` say, is told to the
+    audit as relative: from the repository's root it would look like the real course's)."""
     def run(*args, course=MINI, **kwargs):
+        kwargs.setdefault("cwd", tempfile.gettempdir())
         return subprocess.run([sys.executable, "-m", "grader", "--course", str(course), *args], capture_output=True,
                               text=True, timeout=600, **kwargs)
     return run

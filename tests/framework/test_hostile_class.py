@@ -23,8 +23,10 @@ from markdown_it import MarkdownIt
 from grader.authoring.mistakes import Mistake, materialize
 from grader.classwork import exports, lms, similarity
 from grader.classwork.discovery import CLASS_FILES, BadClass, discover
+from grader.classwork.exports import listed_in_grades
 from grader.classwork.outputs import RESULTS
 from grader.model.course import load_course
+from grader.model.files import unescaped_cell
 from grader.rendering.inert import code_span, markdown_text, visible
 from grader.trust.decoding.notebooks import MAX_NOTEBOOK_DEPTH, nesting
 
@@ -32,12 +34,17 @@ MINI = Path(__file__).parent / "fixtures" / "mini"
 UNIT = load_course(MINI).unit()
 MODULES = list(UNIT.modules)
 
-# names a file system allows and a spreadsheet, a Markdown viewer or a terminal may take for something else
+# ids a spreadsheet, a Markdown viewer or a terminal may take for something else
 ODD_NAMES = [
-    "a,b", 'say "hi"', "new\nline", "\u202eevil.exe", "  leading spaces", "x" * 200, "学生一号", "élève",
-    '=HYPERLINK("evil.example","x")', "+cmd", "-1", "@SUM(A1)", "<img src=x onerror=alert(1)>",
-    "tab\there", "back`tick", "esc\x1b]0;owned\x07",
+    "a,b", 'say "hi"', "inner  spaces", "x" * 200, "学生一号", "élève", '=HYPERLINK("evil.example","x")', "+cmd",
+    "-1", "@SUM(A1)", "<img src=x onerror=alert(1)>", "back`tick", "'=1+1", "=1+1", "'quoted", "a\\b",
 ]
+# names a file system allows that cannot be a student's id, each with the reason given
+REFUSED_NAMES = {
+    "new\nline": "the invisible character U+000A", "\u202eevil.exe": "the invisible character U+202E",
+    "  leading spaces": "begins or ends with white space", "trailing ": "begins or ends with white space",
+    "tab\there": "the invisible character U+0009", "esc\x1b]0;owned\x07": "the invisible character U+001B",
+}
 # what a student's code can say: printed, raised, and with backticks meant to close a code span
 LOUD = '\x1b]0;owned\x07<b onmouseover=alert(2)>x</b> ``` [link](javascript:alert(3)) ![i](http://evil.example/t.png)'
 BOMB_NAMES = ["deep", "big_member", "inflating", "oversized", "huge_cell", "giant", "not_json", "empty",
@@ -151,15 +158,16 @@ def test_the_batch_finishes_and_every_entry_has_its_row(hostile):
     students = [row["student"] for row in rows]
     expected = ODD_NAMES + ["loud"] + BOMB_NAMES
     assert len(students) == len(expected)
-    # the spreadsheet's guard: a name a spreadsheet would run as a formula starts with a quote that it hides
-    shown = [name[1:] if name[:2] in ("'=", "'+", "'-", "'@") else name for name in students]
-    assert sorted(shown) == sorted(expected)
+    # the spreadsheet's guard: a name a spreadsheet would run as a formula (or one that starts with the guard
+    # itself) starts with a quote that it hides; every name reads back as itself
+    assert sorted(unescaped_cell(name) for name in students) == sorted(expected)
+    assert sorted(listed_in_grades(out)) == sorted(expected)
     assert all(row["status"] == "graded" for row in rows)
 
 
 def test_odd_names_keep_their_full_marks_and_their_exact_name(hostile):
     _, out, _, _, _, _, _ = hostile
-    scores = {row["student"].removeprefix("'"): row for row in _rows(out)}
+    scores = {unescaped_cell(row["student"]): row for row in _rows(out)}
     for name in ODD_NAMES:
         report = json.loads((out / name / RESULTS).read_text(encoding="utf-8"))
         assert report["extra_data"]["student"] == name
@@ -312,6 +320,45 @@ def test_every_file_grade_all_writes_beside_the_students_is_reserved():
     assert {exports.CSV, similarity.CSV, *lms.FILES.values(), "report.html"} <= set(CLASS_FILES)
 
 
+@pytest.mark.parametrize("name", sorted(REFUSED_NAMES))
+def test_a_name_that_cannot_be_an_id_refuses_the_class_with_its_reason(tmp_path, name):
+    (tmp_path / "alice").mkdir()
+    (tmp_path / name).mkdir()
+    with pytest.raises(BadClass, match="cannot name a student: it (holds|begins)") as refused:
+        discover(tmp_path)
+    assert REFUSED_NAMES[name] in str(refused.value)
+
+
+def test_every_name_at_fault_is_named_at_once(tmp_path, cli):
+    for name in ("alice", " alice", "bob\n", "Carol", "carol"):
+        (tmp_path / "class" / name).mkdir(parents=True)
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and not (tmp_path / "out").exists()
+    said = done.stderr
+    assert "' alice/' cannot name a student: it begins or ends with white space" in said, said
+    assert "'bob\\n/' cannot name a student: it holds the invisible character U+000A" in said, said
+    assert "'Carol/' and 'carol/' are both submissions of 'carol'" in said, said
+
+
+@pytest.mark.parametrize("one, other", [("Alice", "alice"), ("cafe\u0301", "caf\u00e9"), ("ÉLÈVE", "élève.zip")])
+def test_two_names_of_one_student_are_refused_together(tmp_path, one, other):
+    """An id is canonical (NFC) and compared without case: a name typed on macOS (decomposed) is the name typed
+    elsewhere, and ``Alice`` is ``alice`` to GitHub, most LMSs and a file system that ignores case."""
+    for name in (one, other):
+        if name.endswith(".zip"):
+            _zip_of(tmp_path / name, {"arith.py": b"x = 1\n"})
+        else:
+            (tmp_path / name).mkdir()
+    with pytest.raises(BadClass, match="are both submissions of"):
+        discover(tmp_path)
+
+
+def test_an_id_is_kept_as_its_canonical_form(tmp_path):
+    (tmp_path / "cafe\u0301").mkdir()
+    [entry] = discover(tmp_path)
+    assert entry.student == "caf\u00e9" and entry.path.name == "cafe\u0301"
+
+
 def test_a_name_that_is_not_utf8_is_refused(tmp_path):
     os.mkdir(os.fsencode(tmp_path) + b"/caf\xe9")
     with pytest.raises(BadClass, match=r"b'caf\\xe9' is not UTF-8"):
@@ -438,3 +485,65 @@ def test_one_oversized_module_costs_that_module_alone_in_a_zip_as_in_a_folder(tm
     in_zip, zip_run = grade(packed)
     assert 0 < in_zip.score == in_folder.score < UNIT.max_score
     assert list(zip_run.intake_problems) == list(folder_run.intake_problems) == ["arith"]
+
+
+# --- what the grader writes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["same", "inside", "around"])
+def test_an_out_folder_that_overlaps_the_class_is_refused(tmp_path, cli, where):
+    """``--out DIR`` on the class itself once wrote ``alice/feedback.md`` through the link a student left there."""
+    folder = tmp_path / "class"
+    shutil.copytree(UNIT.source_dir, folder / "alice", ignore=shutil.ignore_patterns("__pycache__"))
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me")
+    (folder / "alice" / "feedback.md").symlink_to(outside)
+    out = {"same": folder, "inside": folder / "graded", "around": tmp_path}[where]
+    done = cli("grade-all", str(folder), "--out", str(out), "--no-similarity")
+    assert done.returncode == 2 and "overlap" in done.stderr, done.stderr
+    assert outside.read_text() == "keep me" and not (folder / "alice" / RESULTS).exists()
+
+
+def test_a_link_planted_in_out_is_replaced_never_written_through(tmp_path, cli):
+    folder = tmp_path / "class"
+    for name in ("alice", "bob"):
+        shutil.copytree(UNIT.source_dir, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "out"
+    (out / "alice").mkdir(parents=True)
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me")
+    (out / "alice" / "feedback.md").symlink_to(outside)
+    (out / "grades.csv").symlink_to(outside)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "bob").symlink_to(elsewhere, target_is_directory=True)
+    done = cli("grade-all", str(folder), "--out", str(out), "--no-similarity")
+    assert outside.read_text() == "keep me" and list(elsewhere.iterdir()) == []
+    assert not (out / "alice" / "feedback.md").is_symlink() and (out / "alice" / RESULTS).is_file()
+    assert not (out / "grades.csv").is_symlink() and "alice" in (out / "grades.csv").read_text()
+    assert done.returncode == 1, done.stdout
+    assert "! bob: its outputs cannot be written: bob is a link or not a folder: nothing is written through it" in \
+        done.stdout, done.stdout
+
+
+def test_a_link_in_place_of_a_reviews_file_or_its_lock_is_never_followed(tmp_path):
+    from grader.model.reviews import Review, ReviewsError, load_reviews, save_review
+
+    out = tmp_path / "out"
+    (out / "reviews").mkdir(parents=True)
+    outside = tmp_path / "precious.json"
+    outside.write_text('{"reviews": {}}')
+    (out / "reviews" / "why_double.json").symlink_to(outside)
+    with pytest.raises(ReviewsError, match="cannot be read"):
+        save_review(out, "why_double", ["d"], Review(("a",)))
+    with pytest.raises(ReviewsError, match="cannot be read"):
+        load_reviews(out, ["why_double"])
+    (out / "reviews" / "why_double.json").unlink()
+    (out / "reviews" / "why_double.lock").unlink(missing_ok=True)
+    (out / "reviews" / "why_double.lock").symlink_to(outside)
+    with pytest.raises(OSError):
+        save_review(out, "why_double", ["d"], Review(("a",)))
+    assert outside.read_text() == '{"reviews": {}}'
+    (out / "reviews" / "why_double.lock").unlink()
+    assert save_review(out, "why_double", ["d"], Review(("a",)))["d"].items == ("a",)
+    assert (out / "reviews" / "why_double.json").stat().st_mode & 0o777 == 0o600

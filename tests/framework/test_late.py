@@ -15,7 +15,7 @@ import yaml
 
 from grader.classwork.batch import grade_all
 from grader.classwork.outputs import RESULTS
-from grader.classwork.times import git_times, read_times_file
+from grader.classwork.times import git_times, read_times_file, times_of
 from grader.model.course import CourseError, load_course
 from grader.model.late import LatePolicy, assess, describe_duration, parse_duration, parse_time
 from grader.rendering.feedback import Feedback, markdown
@@ -269,9 +269,26 @@ def test_a_times_file_with_a_cell_past_the_csv_limit_names_that_row_and_reads_th
 
 def test_a_problem_with_a_times_file_is_one_line_whatever_the_id_holds(tmp_path):
     path = tmp_path / "times.csv"
-    path.write_text('"a\nb",2026-12-01T10:00:00Z\n"a\nb",2026-12-01T11:00:00Z\n')
+    path.write_text('"a\nb",2026-12-01T10:00:00Z\n"\u202eb",2026-12-01T11:00:00Z\n')
     found = read_times_file(path, policy())
-    assert found.problems == ["times.csv:4: a\\nb appears again; the later row counts"]
+    assert found.times == {}
+    assert found.problems == [
+        "times.csv:2: a\\nb cannot be a student's id: it holds the invisible character U+000A",
+        "times.csv:3: \\u202eb cannot be a student's id: it holds the invisible character U+202E"]
+
+
+def test_a_times_file_finds_each_student_by_their_id_made_canonical(tmp_path):
+    """A row is an id as a submission's name is: without the spaces a spreadsheet leaves around a cell, in NFC,
+    found without case. A student named with a space at an end cannot exist (the class is refused), so a row
+    written " alice" can only be alice's: the penalty never moves to another student."""
+    path = tmp_path / "times.csv"
+    path.write_text(" Alice ,2026-12-01T10:00:00Z\ncafe\u0301,2026-12-01T11:00:00Z\nBOB,2026-12-01T12:00:00Z\n"
+                    "bob,2026-12-01T13:00:00Z\n")
+    found = read_times_file(path, policy())
+    assert found.problems == ["times.csv:4: bob appears again; the later row counts"]
+    assert times_of(found, ["alice", "caf\u00e9", "bob", "dan"]) == {
+        "alice": at("2026-12-01T10:00:00Z"), "caf\u00e9": at("2026-12-01T11:00:00Z"),
+        "bob": at("2026-12-01T13:00:00Z")}
 
 
 def test_a_times_file_is_read_strictly(tmp_path):

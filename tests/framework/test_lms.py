@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bounded import within
 
 from grader.classwork.outputs import RESULTS
 from grader.model.files import csv_text, safe_cell
@@ -175,3 +176,57 @@ def test_a_roster_with_a_cell_past_the_csv_limit_names_that_row_and_keeps_the_ot
     path.write_text("Student," + "x" * 200_000 + "\nAda,ada\n")
     with pytest.raises(RosterError, match="line 1: a cell is longer than 128 KiB"):
         read_roster(path, "SIS Login ID")
+
+
+def test_a_roster_as_wide_as_a_bomb_is_refused_at_its_header(tmp_path):
+    """150,000 commas in the header and 2,000 rows (157 KB) took half a minute: each row was made a map of every
+    column. A roster is bounded in columns, and each row costs only the columns an LMS file is made of."""
+    from grader.classwork.lms import MAX_COLUMNS, RosterError, read_roster
+
+    path = tmp_path / "roster.csv"
+    path.write_text("SIS Login ID" + "," * 150_000 + "\n" + "".join(f"s{index}\n" for index in range(2000)))
+
+    def refused() -> str:
+        try:
+            read_roster(path, "SIS Login ID")
+        except RosterError as error:
+            return str(error)
+        return "read"
+
+    assert f"has 150001 columns; at most {MAX_COLUMNS} are read" in within(20, refused)
+    path.write_text("SIS Login ID," + ",".join(f"c{index}" for index in range(MAX_COLUMNS - 1)) + "\n"
+                    + "".join(f"s{index}" + ",x" * (MAX_COLUMNS - 1) + "\n" for index in range(2000)))
+    roster = within(20, read_roster, path, "SIS Login ID", {"SIS Login ID", "c3"})
+    assert len(roster.rows) == 2000 and roster.rows["s7"] == {"SIS Login ID": "s7", "c3": "x"}
+
+
+def test_a_roster_finds_each_student_by_their_id_made_canonical(tmp_path, cli, mini):
+    folder = tmp_path / "class"
+    for name in ("alice", "caf\u00e9"):
+        shutil.copytree(mini.source_dir, folder / name)
+    (tmp_path / "roster.csv").write_text("Student,SIS Login ID\nAlice A.,Alice\nCafe,cafe\u0301\nBad,\" x\"\n")
+    out = tmp_path / "out"
+    done = cli("grade-all", str(folder), "--out", str(out), "--roster", str(tmp_path / "roster.csv"), "--lms",
+               "canvas", "--no-similarity")
+    assert done.returncode == 0, done.stderr
+    rows = parse(out / "canvas.csv")
+    assert rows[2][0] == "Alice A." and rows[2][-1] == "10" and rows[3][0] == "Cafe" and rows[3][-1] == "10"
+    assert "graded submissions have no roster row" not in done.stdout
+
+
+def test_names_that_start_like_a_formula_or_with_a_quote_read_back_as_themselves(tmp_path, cli, mini):
+    """``'=1+1`` and ``=1+1`` are two students: written as ``''=1+1`` and ``'=1+1``, each reads back as itself,
+    and an export finds the same two (it once made them one name, and invented a student without a report)."""
+    folder = tmp_path / "class"
+    names = ["'=1+1", "=1+1", "'quoted", "plain"]
+    for name in names:
+        shutil.copytree(mini.source_dir, folder / name)
+    out = tmp_path / "out"
+    done = cli("grade-all", str(folder), "--out", str(out), "--no-similarity")
+    assert done.returncode == 0, done.stderr
+    first = (out / "grades.csv").read_text()
+    assert sorted(row[0] for row in parse(out / "grades.csv")[1:]) == sorted(["''=1+1", "'=1+1", "''quoted", "plain"])
+    exported = cli("export", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert "4 graded students" in exported.stderr and (out / "grades.csv").read_text() == first
+    assert {row[-1] for row in parse(out / "grades.csv")[1:]} == {"graded"}
