@@ -40,7 +40,8 @@ def class_times(unit: Unit, args: argparse.Namespace, entries: list[Any]) -> dic
         no_time_note(unit, policy, "--submitted-at TIMES.csv, or git")
         return {}
     if given == "git":
-        found = git_times({entry.student: entry.path for entry in entries})
+        found = git_times({entry.student: entry.path for entry in entries}, unit.limits, args.sandbox,
+                          max(1, args.jobs or os.cpu_count() or 1))
     else:
         try:
             found = read_times_file(Path(given), policy)

@@ -17,7 +17,8 @@ carries; ``request`` builds one and refuses anything else), and the two replies,
 either with what the request printed beside it (``printed``).
 
 This module is also sent, as text, to the worker (which cannot read the
-grader's files), so it imports nothing but the standard library and NumPy,
+grader's files), so it imports nothing but the standard library and NumPy
+(that only when an array crosses: a worker that only decodes never loads it),
 and nothing of the grader.
 """
 
@@ -27,10 +28,19 @@ import base64
 import json
 import re
 import struct
+import sys
 from dataclasses import asdict, dataclass
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def _numpy() -> Any:
+    """NumPy, imported on first use: a worker that only decodes what a submission holds never loads it."""
+    import numpy
+
+    return numpy
 
 HEADER = struct.Struct(">Q")
 MAX_MESSAGE = 64 * 1024 * 1024  # a reply larger than this is garbled by definition
@@ -48,6 +58,8 @@ REQUESTS: dict[str, tuple[str, ...]] = {
     "install": ("sources", "code", "magic", "shared"),
     # one part of what the submission holds, decoded here (``grader.trust.decoding``): its name and its records
     "decode": ("part", "name", "records", "modules", "source_bytes", "texts"),
+    # the time of the last commit of the repository the worker was started on (``grader.trust.decoding.commits``)
+    "commit": (),
     "import": ("module",),  # a module of the submission: its handle
     "helpers": ("source",),  # the unit's helper module, to run
     "helper": ("name",),  # a name of the helpers: its handle
@@ -191,17 +203,18 @@ def _valid(value: Any) -> Any:
 
 
 def array_to_wire(array: np.ndarray) -> dict[str, Any]:
-    plain = np.asarray(array)  # a base ndarray: its own bytes (in C order), whatever a subclass claims
+    plain = _numpy().asarray(array)  # a base ndarray: its own bytes (in C order), whatever a subclass claims
     return {"$nd": base64.b64encode(plain.tobytes()).decode("ascii"), "dt": plain.dtype.str, "sh": list(plain.shape)}
 
 
 def array_from_wire(value: dict[str, Any]) -> np.ndarray:
     """An array from its raw bytes, dtype and shape, each checked: numeric dtypes only, sizes that agree."""
+    numpy = _numpy()
     text, dtype_text, shape = value.get("$nd"), value.get("dt"), value.get("sh")
     if not isinstance(text, str) or not isinstance(dtype_text, str) or not isinstance(shape, list):
         raise WireError("malformed array")
     try:
-        dtype = np.dtype(dtype_text)
+        dtype = numpy.dtype(dtype_text)
     except (TypeError, ValueError):
         raise WireError(f"array of unknown dtype {dtype_text[:20]!r}") from None
     if dtype.kind not in NUMERIC_KINDS or dtype.fields is not None or dtype.shape != ():
@@ -217,7 +230,7 @@ def array_from_wire(value: dict[str, Any]) -> np.ndarray:
         count *= n
     if count * dtype.itemsize != len(raw):
         raise WireError("array bytes do not match its shape")
-    array: np.ndarray = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    array: np.ndarray = numpy.frombuffer(raw, dtype=dtype).reshape(shape).copy()
     return array
 
 
@@ -233,7 +246,7 @@ def decode(value: Any, make_handle: Any = None, depth: int = 0) -> Any:
         if "$nd" in value and set(value) == {"$nd", "dt", "sh"}:
             return array_from_wire(value)
         if "$np" in value and set(value) == {"$np", "v"}:
-            dtype = np.dtype(str(value["$np"]))
+            dtype = _numpy().dtype(str(value["$np"]))
             if dtype.kind not in NUMERIC_KINDS:
                 raise WireError(f"scalar of unsupported dtype {dtype}")
             raw = value["v"]
@@ -264,12 +277,15 @@ def encode_plain(value: Any, depth: int = 0) -> Any:
         return {"$tuple": [encode_plain(v, depth + 1) for v in value]}
     if kind is dict:
         return {"$dict": [[str(k), encode_plain(v, depth + 1)] for k, v in value.items()]}
-    if isinstance(value, np.ndarray):
-        array = np.asarray(value)
+    numpy = sys.modules.get("numpy")  # no array, nor a NumPy scalar, exists where NumPy is not loaded
+    if numpy is None:
+        raise TypeError(f"{kind.__name__} is not plain data")
+    if isinstance(value, numpy.ndarray):
+        array = numpy.asarray(value)
         if array.dtype.kind not in NUMERIC_KINDS:
             raise TypeError("not a numeric array")
         return array_to_wire(array)
-    if isinstance(value, np.generic) and value.dtype.kind in NUMERIC_KINDS:
+    if isinstance(value, numpy.generic) and value.dtype.kind in NUMERIC_KINDS:
         raw = value.item()
         if isinstance(raw, complex):
             raw = [raw.real, raw.imag]

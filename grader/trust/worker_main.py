@@ -217,6 +217,10 @@ def _decode(request: dict[str, Any]) -> Any:
     return decoding.decode(request)
 
 
+def _commit(request: dict[str, Any]) -> Any:
+    return decoding.commits.decode_commit(ROOT)
+
+
 def _import(request: dict[str, Any]) -> Any:
     module = importlib.import_module(f"{PACKAGE}.{request['module']}")
     return _handle(module, request["module"])
@@ -277,7 +281,7 @@ def _repr(request: dict[str, Any]) -> str:
     return str.__str__(text)[:2000]
 
 
-HANDLERS = {"install": _install_request, "decode": _decode, "import": _import, "helpers": _helpers,
+HANDLERS = {"install": _install_request, "decode": _decode, "commit": _commit, "import": _import, "helpers": _helpers,
             "helper": _helper, "put": _put, "getattr": _getattr, "setattr": _setattr, "call": _call,
             "callattr": _callattr, "getitem": _getitem, "len": _len, "value": _value, "repr": _repr}
 

@@ -16,7 +16,7 @@ import yaml
 from grader.classwork.batch import grade_all
 from grader.classwork.outputs import RESULTS
 from grader.classwork.times import git_times, read_times_file, times_of
-from grader.model.course import CourseError, load_course
+from grader.model.course import CourseError, Limits, load_course
 from grader.model.late import LatePolicy, assess, describe_duration, parse_duration, parse_time
 from grader.rendering.feedback import Feedback, markdown
 from grader.rendering.reports import gradescope, table
@@ -332,7 +332,7 @@ def test_git_commit_times_and_a_repository_that_tries_to_run_something(tmp_path)
     assert planted.exists()
     planted.unlink()
     (tmp_path / "bob").mkdir()
-    found = git_times({"alice": repo, "bob": tmp_path / "bob"})
+    found = git_times({"alice": repo, "bob": tmp_path / "bob"}, Limits())
     assert found.times == {"alice": at("2026-12-02T10:04:05+08:00")}  # the committer's time, not the author's
     assert found.problems == ["bob: not a git repository"]
     assert not planted.exists()

@@ -15,9 +15,15 @@ from pathlib import Path
 import pytest
 from bounded import within
 
-from grader.classwork import commits
-from grader.classwork.commits import CommitError, apply_delta, commit_time
-from grader.classwork.times import git_times
+from grader.classwork.times import git_times as git_times_of
+from grader.model.course import Limits
+from grader.trust.decoding import commits
+from grader.trust.decoding.commits import CommitError, apply_delta, commit_time
+
+
+def git_times(submissions: dict[str, Path]):
+    """Each repository's last commit time, read as grade-all reads it: in a sandboxed worker of its own."""
+    return git_times_of(submissions, Limits(), jobs=2)
 
 GIT = shutil.which("git")
 pytestmark = pytest.mark.skipif(GIT is None and not os.environ.get("CI"), reason="git builds the repositories")
@@ -137,12 +143,21 @@ def test_a_repository_setting_that_runs_a_command_under_git_runs_nothing_here(tm
     command = setting(repo, program)
     git(repo, *command, check=False)  # the trap is live: plain git springs it
     assert fired(), f"git {' '.join(command)} did not run the planted program"
-    for name in ("fork", "posix_spawn", "system", "execv", "execve"):  # and the grader starts no program at all
+    started = []  # the grader starts no program but its own sandboxed worker: never git, nor the planted one
+    real = subprocess.Popen.__init__
+
+    def recorded(self, argv, *args, **kwargs):
+        started.append([str(part) for part in argv])
+        real(self, argv, *args, **kwargs)
+
+    for name in ("system", "posix_spawn", "execv", "execve"):
         if hasattr(os, name):
             monkeypatch.setattr(os, name, lambda *a, **k: pytest.fail("a program was started"))
-    monkeypatch.setattr(subprocess.Popen, "__init__", lambda *a, **k: pytest.fail("a program was started"))
+    monkeypatch.setattr(subprocess.Popen, "__init__", recorded)
     found = git_times({"student": repo})
     monkeypatch.undo()
+    assert started and not [argv for argv in started if any(Path(part).name in ("git", Path(program).name) or
+                                                             str(program) in part for part in argv)], started
     assert not fired()
     if "student" in found.times:  # a setting that does not touch the commit: its time is read as it is
         assert found.times["student"] == git_says(repo) and not found.problems
@@ -413,3 +428,50 @@ def test_a_commit_time_keeps_its_zone():
     moment = commits.committer_time(b"tree x\ncommitter a <a@x> 1764000000 -0330\n\nm\n")
     assert moment == datetime(2025, 11, 24, 16, 0, tzinfo=timezone.utc)
     assert moment.utcoffset() == -timedelta(hours=3, minutes=30)
+
+
+def hostile_repository(repo: Path, packs: int = 254) -> Path:
+    """HEAD names a commit stored as a delta based on itself, in a pack that sorts after ``packs`` sparse indexes
+    which each claim 2^31 objects: every lookup bisects each of them, and the delta names its commit again and
+    again. Read as it once was, it took 14 to 21 s of the grader's own time, before any grading began."""
+    import struct
+
+    (first, body), = chain(repo, 1)
+    write_pack(repo, [(first, body, first)])  # a delta by name against itself
+    folder = repo / ".git" / "objects" / "pack"
+    real = next(folder.glob("*.pack"))
+    for suffix in (".pack", ".idx"):
+        real.with_suffix(suffix).rename(folder / f"pack-{'f' * 40}{suffix}")  # sorted last
+    claimed = 1 << 31
+    for index in range(packs):
+        name = folder / f"pack-{index:040x}"
+        with open(name.with_suffix(".idx"), "wb") as handle:
+            fanout = [0 if byte < int(first[:2], 16) else claimed for byte in range(256)]  # all before it
+            handle.write(b"\xfftOc" + struct.pack(">L", 2) + struct.pack(">256L", *fanout))
+            handle.truncate(8 + 1024 + claimed * 28 + 40)  # as long as it says: sparse
+        name.with_suffix(".pack").write_bytes(b"PACK" + struct.pack(">2L", 2, 0))
+    (repo / ".git" / "HEAD").write_text(first + "\n")
+    return repo
+
+
+def test_a_hostile_repository_costs_a_bounded_read_in_the_sandbox_and_no_one_elses_time(tmp_path):
+    import resource
+
+    hostile = [hostile_repository(repository(tmp_path / f"hostile{index}")) for index in range(2)]
+    said = within(60, refusal, hostile[0])
+    assert said == f"a delta chain is longer than {commits.MAX_DELTA_DEPTH}", said  # each object is looked for once
+    good = [repository(tmp_path / f"good{index}") for index in range(3)]
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    found = git_times({path.name: path for path in hostile + good})  # each within COMMIT_SECONDS
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    assert found.times == {path.name: git_says(path) for path in good}
+    assert found.problems == [f"hostile{index}: no usable commit time (a delta chain is longer than "
+                              f"{commits.MAX_DELTA_DEPTH})" for index in range(2)]
+    # read in sandboxed workers: the grader's own process only starts them and waits
+    assert after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime < 5
+
+
+def test_the_reads_of_one_commit_are_bounded_however_many_packs_claim_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(commits, "MAX_READS", 500)
+    hostile = hostile_repository(repository(tmp_path / "hostile"), packs=40)  # 40 x 31 bisection steps
+    assert within(60, refusal, hostile) == "its packs take more than 500 reads to find one commit"

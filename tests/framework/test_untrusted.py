@@ -26,8 +26,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from intake_here import intake_here, through_the_wire
 
-from grader.classwork import commits
-from grader.classwork.commits import CommitError, apply_delta, commit_time, committer_time
 from grader.classwork.lms import RosterError, read_roster
 from grader.classwork.times import read_times_file
 from grader.kit.diagnosis import Mismatch
@@ -35,8 +33,10 @@ from grader.kit.questions import MAX_BITS, MAX_MAGNITUDE, AnswerError, Key, eval
 from grader.model.course import load_course
 from grader.model.late import EARLIEST, LATEST, LatePolicy, assess, describe_time, parse_time
 from grader.model.messages import Text, render
+from grader.trust.decoding import commits
 from grader.trust.decoding.answers import parse_cell, parse_yaml
 from grader.trust.decoding.archives import MAX_ARCHIVE_MEMBERS, open_archive
+from grader.trust.decoding.commits import CommitError, apply_delta, commit_time, committer_time
 from grader.trust.decoding.notebooks import nesting, notebook_modules
 from grader.trust.document import problem_text, read_answers
 

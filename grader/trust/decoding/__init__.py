@@ -19,6 +19,9 @@ path below the submission, its kind, its size and, for a file intake may read, i
   notebook's Markdown cells of the open questions;
 - ``practice`` (``answers.decode_practice``): the answers of ``practice.yaml``.
 
+A worker started on one student's repository alone (bound read-only) reads its last commit's time
+(``commits.decode_commit``, the ``commit`` request) for the late policy.
+
 Every value handed back is plain (``plain``): valid Unicode text, integers of bounded length, floats, booleans,
 null, lists, maps with text keys; a problem is ``{"code": <message code>, "params": {...}}``, which the grader
 turns into a message only after checking it. The package imports nothing of the grader and nothing but the
@@ -30,12 +33,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import commits
 from .answers import decode_answers, decode_practice
 from .modules import decode_modules
 from .tree import Tree
 
+__all__ = ["MODULES", "commits", "decode"]
+
 # the package's modules in the order they are loaded in the sandbox: each after those it imports (this one last)
-MODULES = ("plain", "tree", "archives", "notebooks", "modules", "answers")
+MODULES = ("plain", "tree", "archives", "notebooks", "modules", "answers", "commits")
 
 
 def decode(request: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""The committer time of a repository's last commit, read from the repository's files by this module alone.
+"""The committer time of a repository's last commit, read from the repository's files by this module alone,
+in the sandbox: a worker started for one student's repository, bound read-only (``grader.classwork.times``),
+under a deadline and the worker's limits. A hostile repository costs that student's time, no one else's.
 
 No program runs and nothing of the repository configures anything: its ``config``, hooks, attributes,
 alternates, remotes and promisors are never read, and a ``.git`` that is a file pointing elsewhere, or a link
@@ -11,10 +13,11 @@ delta chains resolved). Every step is bounded in the work it does, not only in t
   ``MAX_PACKED_REFS`` bytes of it;
 - an object is inflated to at most ``MAX_OBJECT_BYTES`` (a commit is a few hundred bytes), from at most
   ``MAX_COMPRESSED_BYTES`` read; a pack index is searched by bisection (a few dozen reads, whatever its size);
-  at most ``MAX_PACKS`` packs are looked in; a delta chain is at most ``MAX_DELTA_DEPTH`` long, each delta
-  applied in one pass over its instructions;
-- the time is at most ``MAX_STAMP_DIGITS`` digits and must be usable (``grader.model.late.usable``: from 1970
-  to before 9000); the zone is ``+hhmm`` with hours below 24.
+  at most ``MAX_PACKS`` packs are looked in, each object once; at most ``MAX_READS`` reads of pack files in
+  all; a delta chain is at most ``MAX_DELTA_DEPTH`` long, each delta applied in one pass over its
+  instructions;
+- the time is at most ``MAX_STAMP_DIGITS`` digits and must be usable (from 1970 to before 9000, as
+  ``grader.model.late.usable`` says); the zone is ``+hhmm`` with hours below 24.
 
 Anything else is a ``CommitError`` with a one-line reason.
 """
@@ -27,8 +30,7 @@ import stat
 import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-
-from ..model.late import LATEST, usable
+from typing import Any
 
 MAX_REF_BYTES = 4096
 MAX_REF_HOPS = 5
@@ -38,8 +40,10 @@ MAX_COMPRESSED_BYTES = MAX_OBJECT_BYTES + 4096  # deflate may grow incompressibl
 MAX_DELTA_BYTES = 1 << 20  # delta instructions applied along one chain, in all
 MAX_PACKS = 256
 MAX_DELTA_DEPTH = 64
+MAX_READS = 10_000  # reads of pack files for one commit: a repository needs a few dozen
 MAX_STAMP_DIGITS = 15
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)  # as grader.model.late's: a time from then on is no usable time
 
 _HEX = {40: re.compile(rb"[0-9a-f]{40}"), 64: re.compile(rb"[0-9a-f]{64}")}
 _REF_PART = re.compile(r"[A-Za-z0-9_+=@,%-][A-Za-z0-9_.+=@,%-]*")
@@ -49,6 +53,18 @@ _COMMIT, _TREE, _BLOB, _TAG, _OFS_DELTA, _REF_DELTA = 1, 2, 3, 4, 6, 7
 
 class CommitError(ValueError):
     """Why no commit time can be read (one line)."""
+
+
+def decode_commit(repository: str) -> dict[str, Any]:
+    """Answer a ``commit`` request of the worker protocol: ``{"seconds": <since 1970>, "offset": <minutes east
+    of UTC>}`` of the last commit of the repository whose work tree is ``repository``, or ``{"problem": <one
+    line>}``."""
+    try:
+        moment = commit_time(Path(repository))
+    except CommitError as error:
+        return {"problem": " ".join(str(error).split())[:300]}
+    offset = moment.utcoffset() or timedelta(0)
+    return {"seconds": int((moment - EPOCH).total_seconds()), "offset": int(offset.total_seconds() // 60)}
 
 
 def commit_time(repository: Path) -> datetime:
@@ -86,10 +102,7 @@ def committer_time(commit: bytes) -> datetime:
                 raise CommitError(f"the commit's time {_shown(stamp)} is no usable time (after the year 9000)")
             sign = -1 if found.group(1) == b"-" else 1
             offset = sign * timedelta(hours=int(found.group(2)), minutes=int(found.group(3)))
-            try:
-                return usable(EPOCH + timedelta(seconds=seconds)).astimezone(timezone(offset))
-            except ValueError as error:
-                raise CommitError(f"the commit's {error}") from None
+            return (EPOCH + timedelta(seconds=seconds)).astimezone(timezone(offset))
     raise CommitError("the commit has no committer line")
 
 
@@ -104,7 +117,9 @@ class _Store:
         self.git = git
         self.width = 40  # hex digits of an object name: 40 (SHA-1) or 64 (SHA-256), as HEAD's name says
         self._packs: list[_Pack] | None = None
+        self._found: dict[bytes, tuple[_Pack, int] | None] = {}  # object name -> where it is in the packs
         self.delta_bytes = 0  # delta instructions applied so far (at most MAX_DELTA_BYTES)
+        self.reads = 0  # reads of pack files so far (at most MAX_READS)
 
     # -- files --------------------------------------------------------------------------------
 
@@ -176,11 +191,13 @@ class _Store:
         if loose is not None:
             return _loose(loose)
         raw = bytes.fromhex(name)
-        for pack in self.packs():
-            offset = pack.find(raw)
-            if offset is not None:
-                return pack.object_at(offset, depth, self)
-        raise CommitError(f"the object {name[:12]} is not in the repository (nothing elsewhere is read)")
+        if raw not in self._found:  # each object is looked for once: a delta chain may name one again and again
+            self._found[raw] = next(((pack, offset) for pack in self.packs()
+                                     if (offset := pack.find(raw)) is not None), None)
+        found = self._found[raw]
+        if found is None:
+            raise CommitError(f"the object {name[:12]} is not in the repository (nothing elsewhere is read)")
+        return found[0].object_at(found[1], depth, self)
 
     def packs(self) -> list[_Pack]:
         if self._packs is None:
@@ -252,6 +269,9 @@ class _Pack:
         return path, info.st_size
 
     def _at(self, suffix: str, offset: int, size: int) -> bytes:
+        self.store.reads += 1
+        if self.store.reads > MAX_READS:
+            raise CommitError(f"its packs take more than {MAX_READS} reads to find one commit")
         path, total = self._file(suffix)
         if offset < 0 or offset + size > total:
             raise CommitError(f"a pack file is damaged (it ends before byte {offset + size})")
