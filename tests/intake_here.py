@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.model.course import Unit
-from grader.running.intake import Intake, take
+from grader.model.messages import t
+from grader.running.intake import DecodeFailed, Intake, take
 from grader.running.transport import Carried, carry
 from grader.trust import decoding, wire
 
@@ -21,9 +22,15 @@ def through_the_wire(value: Any) -> Any:
 
 
 def decode_here(request: dict[str, Any]) -> Any:
+    """A decode request answered here as the worker answers it: a decoder that raises fails its part, as an
+    error reply does (``LiveSubmission.decode``)."""
     sent = through_the_wire(wire.request("decode", **request))
     sent.pop("op")
-    return through_the_wire(decoding.decode(sent))
+    try:
+        answer = decoding.decode(sent)
+    except Exception as error:  # noqa: BLE001 - in the worker, an error reply: the part's problem
+        raise DecodeFailed(t("intake.decode_raised", kind=type(error).__name__)) from None
+    return through_the_wire(answer)
 
 
 def intake_here(unit: Unit | tuple[list[str], int], submission: Path | Carried, answers: bool = True,

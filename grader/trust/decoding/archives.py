@@ -7,6 +7,7 @@ import io
 import os
 import struct
 import zipfile
+import zlib
 from typing import Any
 
 from .plain import Refused, problem, text
@@ -16,7 +17,14 @@ MAX_ARCHIVE_DIRECTORY = 2 * 1024 * 1024  # bytes of the archive's central direct
 MAX_LISTED = 1000  # members looked at, in the directory's order
 READ_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 METHODS = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "deflate64", 93: "Zstandard"}
-BROKEN = (OSError, zipfile.BadZipFile, UnicodeDecodeError, RuntimeError, ValueError, EOFError, NotImplementedError)
+# what reading a damaged archive raises (zlib.error: a deflate stream that does not inflate)
+BROKEN = (OSError, zipfile.BadZipFile, UnicodeDecodeError, RuntimeError, ValueError, EOFError, NotImplementedError,
+          zlib.error)
+
+
+def broken(error: BaseException) -> str:
+    """How a problem names what a damaged archive raised: its type (``zlib.error`` said in full)."""
+    return "zlib.error" if isinstance(error, zlib.error) else type(error).__name__
 
 
 _END = struct.Struct("<4s4H2LH")  # the end of central directory record

@@ -9,7 +9,7 @@ import warnings
 import zipfile
 from typing import Any
 
-from .archives import BROKEN, listed, open_archive, read_member
+from .archives import BROKEN, broken, listed, open_archive, read_member
 from .notebooks import notebook_modules
 from .plain import Problem, Refused, detail, problem, text
 from .tree import Tree, locate, stem
@@ -84,7 +84,7 @@ def archive_modules(data: bytes, name: str, modules: list[str], max_bytes: int) 
     except Refused as refused:
         return {}, {}, "archive", refused.problem
     except BROKEN as error:
-        return {}, {}, "archive", problem("intake.archive", path=name, error=type(error).__name__)
+        return {}, {}, "archive", problem("intake.archive", path=name, error=broken(error))
     return read, {}, "archive", None
 
 
