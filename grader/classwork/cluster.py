@@ -203,7 +203,7 @@ class DaskExecutor:
             self._done(entry, failure="the worker's report is not this submission's")
             return
         try:
-            write_student(self.out, entry.student, graded.report, graded.page)
+            write_student(self.out, entry.student, graded.report, graded.page, graded.sources)
             self._done(entry)
         except OSError as error:
             self._done(entry, failure=f"its outputs could not be written ({error.strerror})")

@@ -31,7 +31,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from ..model.messages import text_data
 from ..running.transport import Carried, land
 from .fingerprints import grader_digest
-from .outputs import FEEDBACK, RESULTS
+from .outputs import FEEDBACK, RESULTS, SOURCES
 
 PREFIX = "grader-course-"
 TRIES = 2  # times a submission is handed to a worker's grading process that ends under it, before it gives up
@@ -39,12 +39,13 @@ TRIES = 2  # times a submission is handed to a worker's grading process that end
 
 @dataclass(frozen=True)
 class Graded:
-    """What a worker says of one submission: its report (``results.json`` as written there) and feedback page,
-    or why it could not be graded."""
+    """What a worker says of one submission: its report (``results.json`` as written there), feedback page and
+    graded sources (``sources.json``), or why it could not be graded."""
 
     report: str = ""
     page: str = ""
     failure: str | None = None
+    sources: str | None = None  # sources.json as written there (None: none was)
 
 
 class NotGraded(Exception):
@@ -220,8 +221,9 @@ class Service:
     def _outputs(self, ident: str) -> Graded:
         folder = self.out / ident
         try:
+            sources = (folder / SOURCES).read_text(encoding="utf-8") if (folder / SOURCES).is_file() else None
             return Graded((folder / RESULTS).read_text(encoding="utf-8"),
-                          (folder / FEEDBACK).read_text(encoding="utf-8"))
+                          (folder / FEEDBACK).read_text(encoding="utf-8"), sources=sources)
         except (OSError, ValueError) as error:
             return Graded(failure=f"its outputs could not be read on the worker ({error})")
 

@@ -45,7 +45,7 @@ from ..trust.child import WorkerFailure
 from ..trust.policy import SandboxMode, zygotes_work
 from ..trust.zygote import Zygote
 from .discovery import Entry
-from .outputs import RESULTS, clean_partial, render_reports, write_student
+from .outputs import RESULTS, clean_partial, render_reports, sources_text, write_student
 from .progress import Progress
 
 
@@ -130,7 +130,8 @@ class _WarmLoop:
         run = collect_run(self.collector, student, seed, started, executor.unit, job.student)
         report, page = render_reports(executor.unit, run, executor.feedback_in(job.lang), job.fingerprint,
                                       job.submitted_at)
-        write_student(job.folder.parent, job.folder.name, report, page)
+        write_student(job.folder.parent, job.folder.name, report, page,
+                      sources_text(student.intake.sources, job.fingerprint))
         return 0
 
 

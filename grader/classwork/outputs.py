@@ -1,4 +1,5 @@
-"""What grade-all writes for each student, and reads back: ``<student>/feedback.md``, then ``results.json``
+"""What grade-all writes for each student, and reads back: ``<student>/feedback.md``, ``sources.json`` (the
+modules as they were graded, decoded in the sandbox: what the similarity pass compares), then ``results.json``
 (written last, atomically: the mark that the student is done), each made from a graded run."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
-from ..model.files import clean_below, read_below, write_below
+from ..model.files import clean_below, read_below, remove_below, write_below
 from ..model.questions import open_questions
 from ..model.results import Run
 from ..model.reviews import load_reviews
@@ -21,6 +22,7 @@ from ..rendering.scoring import score_run
 
 RESULTS = "results.json"
 FEEDBACK = "feedback.md"
+SOURCES = "sources.json"
 
 
 def clean_partial(out: Path, student: str) -> None:
@@ -28,10 +30,16 @@ def clean_partial(out: Path, student: str) -> None:
     clean_below(out, student)
 
 
-def write_student(out: Path, student: str, report: dict[str, Any] | str, page: str) -> None:
-    """The student's outputs: feedback first, then results.json (``report``, or its text as written elsewhere),
-    the mark that the student is done; never through a link in ``out`` (``grader.model.files.write_below``)."""
+def write_student(out: Path, student: str, report: dict[str, Any] | str, page: str, sources: str | None = None) -> None:
+    """The student's outputs: feedback first, then what was graded (``sources``, see ``sources_text``; None: no
+    module was decoded, and an earlier run's is removed), then results.json (``report``, or its text as written
+    elsewhere), the mark that the student is done; never through a link in ``out``
+    (``grader.model.files.write_below``)."""
     write_below(out, (student, FEEDBACK), page)
+    if sources is None:
+        remove_below(out, (student, SOURCES))
+    else:
+        write_below(out, (student, SOURCES), sources)
     text = report if isinstance(report, str) else json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     write_below(out, (student, RESULTS), text)
 
@@ -43,6 +51,29 @@ def render_reports(unit: Unit, run: Run, feedback: Feedback, fingerprint: str,
     report = gradescope(score, run, feedback)
     report["extra_data"]["fingerprint"] = fingerprint
     return report, markdown(unit, score, run, feedback)
+
+
+def sources_text(sources: dict[str, str], fingerprint: str) -> str:
+    """What ``sources.json`` holds: the graded modules' sources, and the fingerprint of the report they belong
+    to (a report written again without them leaves them no longer its own)."""
+    return json.dumps({"fingerprint": fingerprint, "modules": sources}, ensure_ascii=False) + "\n"
+
+
+def graded_sources(out: Path, student: str) -> dict[str, str] | None:
+    """The modules ``student`` was graded with, as ``sources.json`` keeps them beside their report; None when
+    there is none that belongs to the report there."""
+    text, report = read_below(out, (student, SOURCES)), read_below(out, (student, RESULTS))
+    try:
+        kept, graded = json.loads(text or "null"), json.loads(report or "null")
+        fingerprint = graded["extra_data"]["fingerprint"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    modules = kept.get("modules") if isinstance(kept, dict) and kept.get("fingerprint") == fingerprint else None
+    if not isinstance(modules, dict):
+        return None
+    if not all(isinstance(name, str) and isinstance(source, str) for name, source in modules.items()):
+        return None
+    return dict(modules)
 
 
 def results(out: Path, students: list[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:

@@ -1,7 +1,8 @@
 """Copied work flagged for a human: pairwise similarity of a class's code, never a change of grade.
 
-Each submission's modules are read by the same intake as grading (nothing of
-them runs), tokenized and fingerprinted by ``copydetect`` (the winnowing of
+Each submission's modules are the ones grading decoded in the sandbox (kept as
+``sources.json`` beside the report; decoded again where there is none), nothing
+of them run, tokenized and fingerprinted by ``copydetect`` (the winnowing of
 MOSS: names become placeholders, comments and whitespace go, so renaming,
 reformatting and reordering do not hide a copy). What the stubs already hold
 is ignored, and so is any passage found in more than ``common`` submissions
@@ -36,6 +37,7 @@ from ..running.deadline import Stopped, each_within
 from ..running.session import decoded
 from ..trust.policy import SandboxMode
 from .discovery import Entry
+from .outputs import graded_sources
 
 CSV = "similarity.csv"
 K = 25  # characters of normalized code per fingerprint (copydetect's noise threshold)
@@ -117,19 +119,26 @@ def _without(prints: CodePrints, common: set[int]) -> CodePrints:
                       float(token_coverage(index, K, len(prints.filtered_code))))
 
 
-def _read(unit: Unit, entry: Entry, boilerplate: dict[str, Any], mode: SandboxMode) -> dict[str, CodePrints]:
-    """In a child: the fingerprints of each module of ``entry`` that intake accepts, decoded in the sandbox as
-    grading decodes them (a notebook's cells as the student wrote them, nothing added)."""
-    intake = decoded(unit, entry.path, mode)
-    return {name: code_prints(source, boilerplate.get(name)) for name, source in intake.sources.items()}
+def _read(unit: Unit, entry: Entry, boilerplate: dict[str, Any], mode: SandboxMode,
+          out: Path | None = None) -> dict[str, CodePrints]:
+    """In a child: the fingerprints of each module of ``entry`` as it was graded: as grading kept it in ``out``
+    (``sources.json``), else decoded in the sandbox as grading decodes it (a notebook's cells as the student
+    wrote them, nothing added)."""
+    sources = graded_sources(out, entry.student) if out is not None else None
+    if sources is None:
+        sources = decoded(unit, entry.path, mode).sources
+    return {name: code_prints(source, boilerplate.get(name)) for name, source in sources.items()
+            if name in unit.modules}
 
 
 def _fingerprint_class(unit: Unit, entries: list[Entry], boilerplate: dict[str, Any], jobs: int,
-                       left_out: dict[str, str], mode: SandboxMode) -> dict[str, dict[str, CodePrints]]:
+                       left_out: dict[str, str], mode: SandboxMode,
+                       out: Path | None) -> dict[str, dict[str, CodePrints]]:
     """Every submission's fingerprints, ``jobs`` children at a time, each submission within
     ``SECONDS_PER_SUBMISSION`` of its own: one that overruns them is left out and named, and costs no other
     submission its place."""
-    found = each_within(SECONDS_PER_SUBMISSION, lambda entry: _read(unit, entry, boilerplate, mode), entries, jobs)
+    found = each_within(SECONDS_PER_SUBMISSION, lambda entry: _read(unit, entry, boilerplate, mode, out), entries,
+                        jobs)
     prints: dict[str, dict[str, CodePrints]] = {}
     for entry, result in zip(entries, found):
         if isinstance(result, Stopped):
@@ -218,8 +227,10 @@ def _compare(a: str, b: str, prints: dict[str, dict[str, CodePrints]]) -> Pair:
 
 
 def compare_class(unit: Unit, entries: list[Entry], threshold: float = DEFAULT_THRESHOLD,
-                  common: int = DEFAULT_COMMON, jobs: int = 1, sandbox_mode: SandboxMode = "auto") -> Similarity:
-    """Compare every pair of ``entries``; see the module's docstring."""
+                  common: int = DEFAULT_COMMON, jobs: int = 1, sandbox_mode: SandboxMode = "auto",
+                  out: Path | None = None) -> Similarity:
+    """Compare every pair of ``entries`` (as graded into ``out``, where they were); see the module's
+    docstring."""
     started = time.monotonic()
     left_out: dict[str, str] = {}
     boilerplate = {}
@@ -227,7 +238,7 @@ def compare_class(unit: Unit, entries: list[Entry], threshold: float = DEFAULT_T
         stub = unit.stubs_dir / f"{name}.py"
         if stub.is_file():
             boilerplate[name] = np.array(sorted(code_prints(stub.read_text(encoding="utf-8")).hashes), dtype=np.int64)
-    prints = _fingerprint_class(unit, entries, boilerplate, jobs, left_out, sandbox_mode)
+    prints = _fingerprint_class(unit, entries, boilerplate, jobs, left_out, sandbox_mode, out)
     students = [entry.student for entry in entries if entry.student in prints]
     # passages held by more than `common` submissions are shared material, not evidence
     holders: dict[tuple[str, int], list[str]] = defaultdict(list)

@@ -78,7 +78,7 @@ def similarity_section(unit: Unit, entries: list[Any], out: Path, args: argparse
         return similarity_section(None, why)
     print(f"similarity: comparing the code of {len(entries)} submissions ...", file=sys.stderr)
     result = compare_class(unit, entries, args.similarity_threshold, args.similarity_common,
-                           max(1, args.jobs or os.cpu_count() or 1), args.sandbox)
+                           max(1, args.jobs or os.cpu_count() or 1), args.sandbox, out)
     write_csv(out, result)
     print(f"similarity: {count(len(result.pairs), 'pair', 'pairs')} at or above {result.threshold:.0%} alike among "
           f"{result.compared} submissions in {result.seconds:.1f} s; pairs in {out / CSV} (a flag for a person, "

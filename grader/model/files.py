@@ -157,6 +157,25 @@ def open_below(root: Path, parts: tuple[str, ...]) -> int:
         os.close(fd)
 
 
+def remove_below(root: Path, parts: tuple[str, ...]) -> None:
+    """Remove the file ``root/parts...`` if it is there (a link in its place is removed, never followed)."""
+    if not _LINKLESS:
+        path = root.joinpath(*parts)
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        return
+    try:
+        fd = _folder_below(root, parts[:-1], make=False)
+    except OSError:
+        return
+    try:
+        os.unlink(parts[-1], dir_fd=fd)
+    except FileNotFoundError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def clean_below(root: Path, folder: str) -> None:
     """Remove the temporary files (their names start with a dot) that an interrupted ``write_below`` left in
     ``root/folder``; a link in place of the folder is left alone."""

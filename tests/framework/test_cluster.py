@@ -12,7 +12,7 @@ from pathlib import Path
 from dask_cluster import Cluster, cluster_fixture, grader, hidden_fixture, needs_cluster, rows  # noqa: F401
 
 import grader as grader_package
-from grader.classwork.outputs import FEEDBACK, RESULTS
+from grader.classwork.outputs import FEEDBACK, RESULTS, SOURCES
 
 pytestmark = needs_cluster
 
@@ -48,6 +48,7 @@ def test_workers_that_share_nothing_but_the_scheduler_grade_as_the_local_executo
         mine, theirs = (json.loads((base / student / RESULTS).read_text()) for base in (local, remote))
         assert mine["tests"] == theirs["tests"] and mine["score"] == theirs["score"], student
         assert (local / student / FEEDBACK).read_text() == (remote / student / FEEDBACK).read_text()
+        assert (local / student / SOURCES).read_text() == (remote / student / SOURCES).read_text()
 
 
 def test_the_cluster_must_be_named_and_reachable_and_its_workers_must_run_this_grader(tmp_path, hidden, cluster,

@@ -132,10 +132,10 @@ def test_a_submission_that_takes_too_long_or_cannot_be_read_is_left_out_not_fata
     (a_class / "slow").mkdir()
     reader = similarity._read
 
-    def slow_for_one(unit, entry, boilerplate, mode):
+    def slow_for_one(unit, entry, boilerplate, mode, out=None):
         if entry.student == "slow":
             time.sleep(600)
-        return reader(unit, entry, boilerplate, mode)
+        return reader(unit, entry, boilerplate, mode, out)
 
     monkeypatch.setattr(similarity, "_read", slow_for_one)
     monkeypatch.setattr(similarity, "SECONDS_PER_SUBMISSION", 1.0)
@@ -154,10 +154,10 @@ def test_slow_submissions_that_take_every_slot_cost_only_themselves(mini, a_clas
         shutil.copytree(mini.stubs_dir, a_class / name)
     reader = similarity._read
 
-    def slow_for_two(unit, entry, boilerplate, mode):
+    def slow_for_two(unit, entry, boilerplate, mode, out=None):
         if entry.student.endswith("_slow"):
             time.sleep(600)
-        return reader(unit, entry, boilerplate, mode)
+        return reader(unit, entry, boilerplate, mode, out)
 
     slow_for_two.__module__, slow_for_two.__qualname__ = similarity.__name__, "_read"  # a pool sends it by name
     monkeypatch.setattr(similarity, "_read", slow_for_two)
@@ -232,3 +232,27 @@ def test_a_notebook_is_compared_as_the_student_wrote_its_cells(mini, tmp_path):
         "nbformat_minor": 5}))
     prints = similarity._read(mini, Entry("ann", path), {}, "auto")
     assert {name: found.raw_code for name, found in prints.items()} == cells
+
+
+def test_the_pass_compares_what_was_graded_and_decodes_only_what_has_no_record(a_class, mini, tmp_path, cli):
+    """Grading keeps each student's graded modules beside the report (``sources.json``, tied to it by its
+    fingerprint): the pass compares those, and decodes again only a submission with no record of its own."""
+    from grader.classwork.outputs import RESULTS, SOURCES, graded_sources
+
+    out = tmp_path / "out"
+    done = cli("grade-all", str(a_class), "--out", str(out), "--no-similarity")
+    assert done.returncode == 0, done.stderr
+    kept = graded_sources(out, "copier")
+    assert kept == {name: (a_class / "copier" / f"{name}.py").read_text() for name in mini.modules}
+    # the copier's folder changes after grading: the pass still compares the code that was graded
+    (a_class / "copier" / "arith.py").write_text((a_class / "stubs_a" / "arith.py").read_text())
+    result = similarity.compare_class(mini, discover(a_class), jobs=2, out=out)
+    assert [(p.a, p.b) for p in result.pairs] == [("copier", "original")]
+    # a record that is not its report's (the report was written again) is not used: the folder is decoded
+    report = json.loads((out / "copier" / RESULTS).read_text())
+    report["extra_data"]["fingerprint"] = "another"
+    (out / "copier" / RESULTS).write_text(json.dumps(report))
+    assert graded_sources(out, "copier") is None
+    assert similarity.compare_class(mini, discover(a_class), jobs=2, out=out).pairs == []
+    (out / "original" / SOURCES).unlink()
+    assert graded_sources(out, "original") is None
