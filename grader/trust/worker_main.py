@@ -13,8 +13,9 @@ submodules in ``PRELOADED``) and runs the unit's helpers if it is given them, th
 one worker per request on its control socket; the grader sends the
 submission's sources to that worker, which imports them from memory. The
 zygote makes itself non-dumpable (no one of its user may trace it or read its
-memory) and empties ``/tmp`` before every fork, after the grader has killed
-the previous worker and everything it started: one submission at a time.
+memory) and empties ``/tmp`` and ``/dev/shm`` (the only places of the sandbox
+a worker may write) before every fork, after the grader has killed the
+previous worker and everything it started: one submission at a time.
 """
 
 from __future__ import annotations
@@ -362,19 +363,31 @@ def _install(sources: dict[str, str], code: Any = None, magic: Any = None, share
     sys.meta_path.insert(0, _Sources(dict(sources), compiled, names))
 
 
-def _empty(folder: str) -> None:
+def _empty(folder: str) -> bool:
+    """Remove everything in ``folder`` that the last worker left, whatever modes it gave it (a folder it made
+    unreadable is made the owner's again first: the worker and the zygote are one user); whether it is empty."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
-        return
+        return False
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
+                os.chmod(entry.path, 0o700)
+                for top, folders, _ in os.walk(entry.path):  # top down: each folder opened before it is walked
+                    for name in folders:
+                        path = os.path.join(top, name)
+                        if not os.path.islink(path):
+                            os.chmod(path, 0o700)
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 os.unlink(entry.path)
         except OSError:
             pass
+    try:
+        return not os.listdir(folder)
+    except OSError:
+        return False
 
 
 # NumPy (and what student code reaches for in it), and PyYAML, with which a worker decodes answers files
@@ -427,8 +440,11 @@ def zygote() -> None:
             if not message:
                 os._exit(0)
             request = json.loads(message)
-            _empty("/tmp")
-            _empty("/dev/shm")
+            # the only places a worker may write, emptied: nothing of the last submission reaches the next one
+            # (everything else of the sandbox is read-only); one that cannot be emptied ends the zygote, and
+            # the grader starts the next worker afresh
+            if not (_empty("/tmp") and _empty("/dev/shm")):
+                os._exit(3)
             pid = os.fork()
             if pid == 0:
                 signal.set_wakeup_fd(-1)
@@ -502,8 +518,7 @@ class _Echo:
 def serve() -> None:
     if CONFIG.get("portable"):
         _portable_streams()
-    _limit_resources()
-    sys.path.insert(0, ROOT)
+    _limit_resources()  # the submission's modules are imported from memory (_Sources): nothing on sys.path is its
     streams = sys.stdout, sys.stderr
     while True:
         try:

@@ -202,31 +202,69 @@ def test_each_submission_a_child_grades_in_turn_gets_fixtures_of_its_own(tmp_pat
         assert len(own) == 1 and own[0]["status"] == "passed", (name, own)
 
 
+# What a submission leaves for the next one in the same slot (a worker forked from the same zygote): notes in every
+# place of the sandbox it might write, a folder it makes unreadable, and modules named as what the next one's code
+# (or the decoder) imports lazily, in every folder of the path and beside it.
+PLANTED = ["/tmp/PWNED-note", "/dev/shm/PWNED-note", "/submission/fractions.py", "/submission/yaml.py",
+           "/fractions.py", "/opt/grader-lib/fractions.py", "/opt/fractions.py", "/run/PWNED-note",
+           "/var/tmp/PWNED-note", "/dev/PWNED-note"]
+PLANT = f"""
+import os, sys
+for _path in {PLANTED!r}:
+    try:
+        os.makedirs(os.path.dirname(_path), exist_ok=True)
+        with open(_path, "w") as _note:
+            _note.write("raise SystemExit('planted')\\n")
+    except OSError:
+        pass
+for _folder in sys.path:
+    try:
+        with open(os.path.join(_folder, "fractions.py"), "w") as _note:
+            _note.write("raise SystemExit('planted')\\n")
+    except OSError:
+        pass
+try:
+    os.makedirs("/tmp/locked/inner")
+    open("/tmp/locked/inner/PWNED-note", "w").close()
+    os.chmod("/tmp/locked/inner", 0)
+    os.chmod("/tmp/locked", 0)
+except OSError:
+    pass
+"""
+LOOK = f"""
+import os
+assert not [_path for _path in {PLANTED!r} + ["/tmp/locked"] if os.path.lexists(_path)], "a note was left"
+import fractions
+assert fractions.Fraction(1, 2) == 0.5
+"""
+
+
 def test_a_submission_cannot_reach_the_next_one_through_the_shared_zygote(tmp_path):
-    """One slot grades these in turn: the first stops its zygote, the third leaves a note in /tmp."""
+    """One slot grades these in turn: the first stops its zygote, the third leaves notes and modules wherever it
+    can (a module it once left at the sandbox's root was imported by the next student's worker, and rewrote that
+    student's code: 27/100 instead of 100)."""
     folder = tmp_path / "class"
     folder.mkdir()
     stop = Path(shutil.copytree(UNIT.stubs_dir, folder / "a_stops_its_zygote"))
     with (stop / "arith.py").open("a") as module:
         module.write("\nimport os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\n")
     shutil.copytree(UNIT.source_dir, folder / "b_correct")
-    note = Path(shutil.copytree(UNIT.stubs_dir, folder / "c_leaves_a_note"))
+    note = Path(shutil.copytree(UNIT.stubs_dir, folder / "c_leaves_notes"))
     with (note / "arith.py").open("a") as module:
-        module.write("\nopen('/tmp/PWNED-note', 'w').write('answers')\nopen('/dev/shm/PWNED-note', 'w').close()\n")
-    reader = Path(shutil.copytree(UNIT.source_dir, folder / "d_reads_the_note"))
+        module.write(PLANT)
+    reader = Path(shutil.copytree(UNIT.source_dir, folder / "d_looks_for_them"))
     with (reader / "arith.py").open("a") as module:
-        module.write("\nimport os\nassert not os.path.exists('/tmp/PWNED-note')\n"
-                     "assert not os.path.exists('/dev/shm/PWNED-note')\n")
+        module.write(LOOK)
     out = tmp_path / "out"
     result = grade_all(UNIT, folder, out, seed=SEED, jobs=1)
     assert not result.failed
     reports = {p.parent.name: json.loads(p.read_text()) for p in out.glob(f"*/{RESULTS}")}
     scores = {student: report["score"] for student, report in reports.items()}
-    assert scores == {"a_stops_its_zygote": 0, "b_correct": 10, "c_leaves_a_note": 0, "d_reads_the_note": 10}
-    # the note was looked for in a worker forked from the same warm zygote, wherever zygotes can be (they need
+    assert scores == {"a_stops_its_zygote": 0, "b_correct": 10, "c_leaves_notes": 0, "d_looks_for_them": 10}
+    # the notes were looked for in a worker forked from the same warm zygote, wherever zygotes can be (they need
     # bubblewrap and control groups)
     warm = [any(layer.startswith("warm start") for layer in reports[student]["extra_data"]["isolation_layers"])
-            for student in ("c_leaves_a_note", "d_reads_the_note")]
+            for student in ("c_leaves_notes", "d_looks_for_them")]
     assert warm == [bwrap_works() and cgroups_work()] * 2
 
 
