@@ -223,7 +223,7 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 mkdir -p "$ROOT/results"
 cd "$ROOT/source"
 PYTHON="${PYTHON:-python3}"
-# the student (whose numbers the questions are): the first user of Gradescope's submission metadata
+# the student (whose numbers the questions are): the first user of Gradescope's submission metadata (their sid)
 METADATA=()
 [ -f "$ROOT/submission_metadata.json" ] && METADATA=(--metadata "$ROOT/submission_metadata.json")
 "$PYTHON" -m grader --course "$ROOT/source" grade "$ROOT/submission" "${METADATA[@]}" \\

@@ -79,17 +79,22 @@ def read_metadata(path: Path) -> dict[str, Any]:
 
 
 def metadata_student(path: Path) -> str | None:
-    try:
-        given = (read_metadata(path).get("users") or [])[0]["id"]
-    except (KeyError, IndexError, TypeError):
-        given = None
-    student = cell_id(str(given)) if isinstance(given, (str, int)) and not isinstance(given, bool) else ""
-    why = refusal(student) if student else "none is there"
-    if why is not None:
-        print(f"grader: {path} names no usable student (users[0].id: {why}); grading the default variant",
-              file=sys.stderr)
-        return None
-    return student
+    """The student of Gradescope's ``submission_metadata.json``: its first user's ``sid`` (the Student ID of the
+    course's roster), else their ``email``; never Gradescope's own ``id``, a number no student knows, which
+    would grade everyone with numbers they never saw. None (said) when neither is there."""
+    users = read_metadata(path).get("users")
+    first = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
+    for field in ("sid", "email"):
+        given = first.get(field)
+        if isinstance(given, (str, int)) and not isinstance(given, bool) and str(given).strip():
+            student = cell_id(str(given))
+            why = refusal(student)
+            if why is None:
+                return student
+            print(f"grader: {path}: users[0].{field} is no usable student id ({why})", file=sys.stderr)
+    print(f"grader: {path} names no student (users[0].sid or .email); grading the default variant",
+          file=sys.stderr)
+    return None
 
 
 def no_policy_note(unit: Unit) -> None:

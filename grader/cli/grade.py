@@ -45,7 +45,7 @@ def register(commands: Any) -> None:
                     "2 when PATH does not exist or the course is broken.")
     student_option(command)
     command.add_argument("--metadata", metavar="FILE", help="Gradescope's submission_metadata.json: the student is its "
-                         "first user")
+                         "first user (their sid, the Student ID of Gradescope's roster; else their email)")
     command.add_argument("path", help=SUBMISSION_HELP)
     command.add_argument("--json", metavar="FILE", help="write a Gradescope results.json here")
     command.add_argument("--submitted-at", metavar="TIME", help="when it was submitted (ISO 8601, e.g. "

@@ -102,7 +102,8 @@ def autograder(released: Path, root: Path, submission: Path, student: str) -> di
     else:
         target.mkdir(parents=True)
         shutil.copy(submission, target / submission.name)
-    (root / "submission_metadata.json").write_text(json.dumps({"users": [{"id": student}]}))
+    (root / "submission_metadata.json").write_text(json.dumps(  # Gradescope's format: its own id is no student's
+        {"users": [{"email": f"{student}@example.com", "id": 123456, "name": "A Student", "sid": student}]}))
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable}
     done = subprocess.run(["bash", str(root / "source" / "run_autograder")], capture_output=True, text=True,
                           timeout=600, env=env)

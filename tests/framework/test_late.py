@@ -189,7 +189,7 @@ def test_the_autograder_reads_the_time_from_gradescopes_metadata(mini_copy, cli,
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "results.json").read_text())
     assert report["score"] == 9 and report["extra_data"]["late"]["submitted_at"] == "2026-12-02T12:30:00.365935+08:00"
-    assert report["extra_data"]["student"] == "4242"
+    assert report["extra_data"]["student"] == "s@example.com"  # no Student ID: the email, never Gradescope's id
     assert "Submitted 12 hours 31 minutes late" in done.stdout
     # --submitted-at wins; a broken one is refused
     given = cli("grade", str(course / "solutions"), "--submitted-at", "2026-12-01T10:00:00Z", course=course)

@@ -129,7 +129,9 @@ def test_the_autograder_takes_the_student_from_gradescopes_metadata(released_qui
         with zipfile.ZipFile(released_quiz / "autograder.zip") as bundle:
             bundle.extractall(root / "source")
         submission(root / "submission", key)
-        (root / "submission_metadata.json").write_text(json.dumps({"users": [{"id": student, "name": "X"}]}))
+        # Gradescope's own format: its numeric id no student knows; the roster's Student ID (sid) and email
+        metadata = {"users": [{"id": 98765, "sid": student, "email": f"{student}@example.com", "name": "X"}]}
+        (root / "submission_metadata.json").write_text(json.dumps(metadata))
         env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable}
         done = subprocess.run(["bash", str(root / "source" / "run_autograder")], capture_output=True, text=True,
                               timeout=600, env=env)
@@ -449,3 +451,22 @@ def test_a_questions_file_is_read_once_per_text(mini_copy, monkeypatch):
     assert model.load_questions(path) == first and len(parsed) == 1
     path.write_text(path.read_text().replace("What is twice {x}?", "What is two times {x}?"))
     assert model.load_questions(path)[0].text["en"] == "What is two times {x}?" and len(parsed) == 2
+
+
+def test_gradescopes_own_id_never_chooses_a_students_numbers(tmp_path, cli):
+    """Gradescope's ``users[].id`` is its internal number: grading by it gave every student numbers they never saw
+    (3/6 for a right answer key). The Student ID (``sid``) chooses, else the email; with neither, the default
+    variant, and it is said."""
+    folder = submission(tmp_path / "ada", answer_key(QUIZ, "ada"))
+    for users, student, score in (([{"id": 1234, "sid": "ada", "email": "a@x.org"}], "ada", 6),
+                                  ([{"id": 1234, "email": "ada"}], "ada", 6),
+                                  ([{"id": 1234, "name": "Ada"}], None, None)):
+        (tmp_path / "meta.json").write_text(json.dumps({"users": users}))
+        done = cli("grade", str(folder), "--unit", "quiz", "--metadata", str(tmp_path / "meta.json"), "--json",
+                   str(tmp_path / "r.json"))
+        report = json.loads((tmp_path / "r.json").read_text())
+        assert report["extra_data"]["student"] == student, done.stderr
+        if score is not None:
+            assert report["score"] == score
+        else:
+            assert "names no student (users[0].sid or .email); grading the default variant" in done.stderr
