@@ -29,9 +29,16 @@ SUBMISSION_FILES = (".zip", ".ipynb")
 
 
 def discover(folder: Path) -> list[Entry]:
-    """The submissions in ``folder``, one per student, named by the student's id.
+    """The submissions in ``folder``, one per student, named by the student's id (see ``survey``)."""
+    return survey(folder)[0]
 
-    A student's submission is a folder (``<id>/``), a zip archive (``<id>.zip``) or a notebook (``<id>.ipynb``).
+
+def survey(folder: Path) -> tuple[list[Entry], list[str]]:
+    """The submissions in ``folder``, one per student, named by the student's id; and the names of the other
+    entries, which are not graded (a file of another kind, a symbolic link), for the instructor to see.
+
+    A student's submission is a folder (``<id>/``), a zip archive (``<id>.zip``) or a notebook (``<id>.ipynb``),
+    the suffix in any case (``<id>.ZIP``); a hidden entry (``.DS_Store``) is no one's.
     Its id is its name made canonical (``grader.model.identity``: Unicode NFC), and kept exactly otherwise
     (commas, quotes, any script). A class is refused (``BadClass``, naming every entry at fault) when a name is
     not text (bytes that are not UTF-8), cannot be an id (white space at an end, a control character, a mark that
@@ -43,14 +50,16 @@ def discover(folder: Path) -> list[Entry]:
     entries: dict[str, Entry] = {}
     shown: dict[str, str] = {}  # by key: the entry's name as listed, to name both of two that collide
     problems: list[str] = []
+    others: list[str] = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_symlink():
+        if path.name.startswith("."):
             continue
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():
             name, listed = path.name, path.name + "/"
-        elif path.is_file() and path.suffix in SUBMISSION_FILES:
+        elif path.is_file() and not path.is_symlink() and path.suffix.lower() in SUBMISSION_FILES:
             name, listed = path.stem, path.name
         else:
+            others.append(path.name)
             continue
         try:
             name.encode("utf-8")
@@ -74,4 +83,4 @@ def discover(folder: Path) -> list[Entry]:
     if problems:
         raise BadClass("; ".join(f"{folder}: {problem}" for problem in problems[:20])
                        + (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""))
-    return list(entries.values())
+    return list(entries.values()), others

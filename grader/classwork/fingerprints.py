@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..model.course import Unit
+from ..model.files import read_below
 from ..running.pipeline import seed_for
 from ..running.transport import Carried, carry
 from .discovery import Entry
@@ -63,11 +64,13 @@ def submission_fingerprint(course: str, carried: Carried, seed: int, submitted_a
     return hashlib.sha256(f"{course}\0{seed}\0{moment}\0{read}".encode()).hexdigest()
 
 
-def up_to_date(folder: Path, expected: str) -> bool:
+def up_to_date(out: Path, student: str, expected: str) -> bool:
+    """Whether the student's report in ``out`` (read without following a link) was made of this very
+    submission, course and seed."""
+    text = read_below(out, (student, RESULTS))
     try:
-        data = json.loads((folder / RESULTS).read_text(encoding="utf-8"))
-        return bool(data["extra_data"]["fingerprint"] == expected)
-    except (OSError, ValueError, KeyError, TypeError):
+        return text is not None and bool(json.loads(text)["extra_data"]["fingerprint"] == expected)
+    except (ValueError, KeyError, TypeError, RecursionError):
         return False
 
 
@@ -81,7 +84,7 @@ def to_grade(unit: Unit, entries: list[Entry], out: Path, seed: int | None, forc
         carried = carry(entry.path, list(unit.modules), unit.limits.source_kb)
         fingerprint = submission_fingerprint(course, carried, seed_for(unit, entry.student, seed),
                                              (times or {}).get(entry.student))
-        if not force and up_to_date(out / entry.student, fingerprint):
+        if not force and up_to_date(out, entry.student, fingerprint):
             skipped.append(entry.student)
         else:
             todo.append((entry, fingerprint))

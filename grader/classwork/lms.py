@@ -6,6 +6,11 @@ student's id (as their submission is named) and which roster column each LMS
 column is copied from. Every roster student gets a row: a student with no
 grade gets an empty cell, never a 0 (an LMS reads empty as "not graded"). A
 graded submission with no roster row is left out of the file and named.
+The cells by which the LMS finds each student (Canvas's ID, SIS User ID and
+SIS Login ID; Moodle's identifier) are copied exactly as the roster has them:
+a quote put before one that starts like a formula (as every other cell gets,
+for a spreadsheet) would make it an id the LMS does not know, and the grade
+would be lost.
 
 Canvas (gradebook import)::
 
@@ -35,6 +40,7 @@ MoodleId = Literal["email", "idnumber"]
 MOODLE_HEADERS: dict[MoodleId, str] = {"email": "Email address", "idnumber": "ID number"}
 FILES: dict[Lms, str] = {"canvas": "canvas.csv", "moodle": "moodle.csv"}
 MAX_BYTES = 16 << 20
+CANVAS_IDS = ("ID", "SIS User ID", "SIS Login ID")  # the columns by which Canvas finds a row's student
 MAX_COLUMNS = 1000  # a Canvas gradebook export has a column per assignment: a few hundred in a long course
 
 
@@ -131,7 +137,8 @@ def canvas(unit: Unit, scores: dict[str, float | None], roster: ClassList, mappi
         if score is None:
             without_grade.append(student)
         rows.append([*(row.get(mapping.canvas[name], "") for name in CANVAS_COLUMNS), _grade(score)])
-    return Export(csv_text(rows), without_grade, _without_roster(scores, roster))
+    exact = tuple(CANVAS_COLUMNS.index(name) for name in CANVAS_IDS)
+    return Export(csv_text(rows, exact), without_grade, _without_roster(scores, roster))
 
 
 def _by_key(scores: dict[str, float | None]) -> dict[str, float | None]:
@@ -167,4 +174,4 @@ def moodle(scores: dict[str, float | None], roster: ClassList, mapping: Roster, 
         if score is None:
             without_grade.append(student)
         rows.append([row[source], _grade(score)])
-    return Export(csv_text(rows), without_grade, _without_roster(scores, roster))
+    return Export(csv_text(rows, exact=(0,)), without_grade, _without_roster(scores, roster))

@@ -114,7 +114,9 @@ def write_review_feedback(unit: Unit, out: Path, reports: list[tuple[str, dict[s
         page = read_below(out, (student, FEEDBACK))
         if page is None:
             continue
-        kept = page.split(OPEN_MARK)[0].rstrip("\n") + "\n"
+        # the mark as a line of its own, as only this function writes it (a student's text in the page is always
+        # in a code span: the mark inside one is not where the part on the open questions begins)
+        kept = page.partition(f"\n{OPEN_MARK}\n")[0].rstrip("\n") + "\n"
         part = review_markdown(report, questions, feedback)
         new = f"{kept}\n{OPEN_MARK}\n{part}" if part else kept
         if new != page:

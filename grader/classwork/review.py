@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
+from ..model.files import folders_below, read_below
 from ..model.questions import Question, open_questions, open_score
 from ..model.reviews import MAX_COMMENT, Review, ReviewsError, load_reviews, save_review
 from .outputs import RESULTS
@@ -62,14 +63,17 @@ def read_class(unit: Unit, out: Path, only: list[str] | None = None) -> Class:
     groups: dict[str, dict[str, Group]] = {q.id: {} for q in questions}
     unanswered = {q.id: 0 for q in questions}
     problems = []
-    for path in sorted(out.glob(f"*/{RESULTS}")):
-        student = path.parent.name
+    for student in folders_below(out):
+        if not (out / student / RESULTS).exists() and not (out / student / RESULTS).is_symlink():
+            continue  # not a student's folder
+        text = read_below(out, (student, RESULTS), MAX_REPORT_BYTES)
         try:
-            if path.stat().st_size > MAX_REPORT_BYTES:
-                raise ValueError(f"larger than {MAX_REPORT_BYTES // 1024 // 1024} MiB")
-            report = json.loads(path.read_text(encoding="utf-8"))
+            if text is None:
+                raise ValueError(f"a link, not a regular file, not UTF-8, or larger than "
+                                 f"{MAX_REPORT_BYTES // 1024 // 1024} MiB")
+            report = json.loads(text)
             extra = report["extra_data"]
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, RecursionError) as error:
             problems.append(f"{student}: its report cannot be read ({error})")
             continue
         if extra.get("unit", unit.id) != unit.id:

@@ -56,12 +56,14 @@ def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] |
 def cmd_export(args: argparse.Namespace) -> int:
     from ..classwork.exports import listed_in_grades, write_grades_csv
     from ..classwork.outputs import RESULTS, reviewed_results, write_review_feedback
+    from ..model.files import folders_below
 
     unit = unit_of(args)
     out = graded_folder(args.out)
     if out is None:
         return 2
-    students = sorted({p.parent.name for p in out.glob(f"*/{RESULTS}")} | set(listed_in_grades(out)))
+    graded = {name for name in folders_below(out) if (out / name / RESULTS).exists()}  # not through a link
+    students = sorted(graded | set(listed_in_grades(out)))
     reports = []
     for student, report in reviewed_results(unit, out, students):
         if report is not None and report.get("extra_data", {}).get("unit", unit.id) != unit.id:

@@ -92,7 +92,7 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     from ..classwork import class_report
     from ..classwork.batch import grade_all
     from ..classwork.cluster import ClusterError
-    from ..classwork.discovery import BadClass, discover
+    from ..classwork.discovery import BadClass, survey
     from ..classwork.exports import write_grades_csv, write_nbgrader
     from ..classwork.outputs import results, reviewed_results, write_review_feedback
 
@@ -104,11 +104,15 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
               "writes and what the students sent must not be mixed; give --out a folder of its own", file=sys.stderr)
         return 2
     try:
-        entries = discover(folder)
+        entries, others = survey(folder)
     except (FileNotFoundError, BadClass) as error:
         print(f"grader: {visible(str(error))}", file=sys.stderr)
         return 2
     print(f"{unit.name(feedback.lang)}: {len(entries)} submissions in {folder}", file=sys.stderr)
+    if others:
+        shown = ", ".join(visible(name) for name in others[:10]) + (f" and {len(others) - 10} more"
+                                                                   if len(others) > 10 else "")
+        print(f"  not graded, not a submission (a folder, a .zip or an .ipynb): {shown}", file=sys.stderr)
     if args.executor == "dask" and not args.scheduler:
         print("grader: --executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ layer.forward(x)``) and said in words: "after ``layer.forward(x)``,
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -30,13 +31,18 @@ from .diagnosis import Mismatch, Suspect, close_number, close_values, matching_m
 Suspects = Mapping[str, Suspect] | Iterable[tuple[str, Suspect]] | None
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 3, 60, 60, 60
+
+
 def describe(value: Any) -> str:
-    """A short, language-neutral description of an answer."""
+    """A short, language-neutral description of an answer: its first items only, however many it has (a
+    value from the worker may hold a million)."""
     if isinstance(value, np.ndarray):
         return f"ndarray shape {value.shape} dtype {value.dtype}"
     if isinstance(value, Remote):
         return f"<{type_name(value)} object>"
-    text = repr(value)
+    text = _SHORT.repr(value)
     return f"{type_name(value)} {text if len(text) <= 60 else text[:57] + '...'}"
 
 

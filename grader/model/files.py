@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,9 @@ from typing import Any
 
 MAX_CSV_FIELD = 128 << 10  # characters of one cell (Python's csv module refuses longer ones); no id or time is near it
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# a number as a spreadsheet reads one (``float`` reads more: ``-inf``, ``nan``, ``-1_000``, which a spreadsheet
+# would take for a formula)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def valid_text(text: str) -> str:
@@ -116,14 +120,17 @@ def write_below(root: Path, parts: tuple[str, ...], text: str | bytes, mode: int
     return path
 
 
-def read_below(root: Path, parts: tuple[str, ...]) -> str | None:
-    """The text of ``root/parts...`` (None when it is not there), read without following a link below ``root``:
-    what is read back of a graded class is what the grader wrote there, never a file a link points at."""
+def read_below(root: Path, parts: tuple[str, ...], limit: int | None = None) -> str | None:
+    """The text of ``root/parts...`` (None when it is not there, is not a regular file, is not UTF-8 or is larger
+    than ``limit`` bytes), read without following a link below ``root`` and without waiting on a pipe: what is
+    read back of a graded class is what the grader wrote there, never a file a link points at."""
     if not _LINKLESS:
         path = root.joinpath(*parts)
         if any(root.joinpath(*parts[:depth]).is_symlink() for depth in range(1, len(parts) + 1)):
             return None
         try:
+            if not path.is_file() or (limit is not None and path.stat().st_size > limit):
+                return None
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
@@ -132,16 +139,30 @@ def read_below(root: Path, parts: tuple[str, ...]) -> str | None:
     except OSError:
         return None
     try:
-        handle = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
+        handle = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
     except OSError:
         return None
     finally:
         os.close(fd)
     try:
         with os.fdopen(handle, "rb") as stream:
-            return stream.read().decode("utf-8")
+            info = os.fstat(handle)
+            if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
+                return None
+            data = stream.read() if limit is None else stream.read(limit + 1)
+            return None if limit is not None and len(data) > limit else data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def folders_below(root: Path) -> list[str]:
+    """The names of the folders directly in ``root`` (not links to folders), sorted; none when it cannot be
+    listed."""
+    try:
+        with os.scandir(root) as listing:
+            return sorted(entry.name for entry in listing if entry.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
 
 
 def open_below(root: Path, parts: tuple[str, ...]) -> int:
@@ -220,11 +241,7 @@ def safe_cell(value: Any) -> Any:
         return text[:-2] if text.endswith(".0") else text
     if not isinstance(value, str) or not value.startswith(ESCAPED_STARTS):
         return value
-    if value.startswith(FORMULA_STARTS):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
+    if value.startswith(FORMULA_STARTS) and _NUMBER.fullmatch(value):
         return value
     return "'" + value
 
@@ -234,12 +251,15 @@ def unescaped_cell(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(ESCAPED_STARTS) else cell
 
 
-def csv_text(rows: list[list[Any]]) -> str:
-    """``rows`` as CSV text (``\\n`` line ends), every cell passed through ``safe_cell``."""
+def csv_text(rows: list[list[Any]], exact: tuple[int, ...] = ()) -> str:
+    """``rows`` as CSV text (``\\n`` line ends), every cell passed through ``safe_cell`` but the texts of the
+    columns ``exact`` (by index), written as they are: the ids by which a program that imports the file (an
+    LMS) finds each row, which a changed cell would not find."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+        writer.writerow([cell if index in exact and isinstance(cell, str) else safe_cell(cell)
+                         for index, cell in enumerate(row)])
     return buffer.getvalue()
 
 

@@ -251,6 +251,16 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "the notebook {path} cannot be read ({error})",
         "zh": "无法读取 notebook {path}（{error}）",
     },
+    "intake.notebook_large": {
+        "en": "the notebook {path} is {size} MiB; the grader reads notebooks of at most {limit} MiB: clear its "
+              "outputs (Kernel, Restart & Clear Output) and save it again",
+        "zh": "notebook {path} 有 {size} MiB；评分程序只读取不超过 {limit} MiB 的 notebook："
+              "请清除所有单元的输出后重新保存",
+    },
+    "intake.archive_member": {
+        "en": "the archive {path} holds {member}, which cannot be read ({error}); zip the exercise folder again",
+        "zh": "压缩包 {path} 中的 {member} 无法读取（{error}）；请重新压缩练习文件夹",
+    },
     "intake.notebook_deep": {
         "en": "the notebook {path} is nested more than {limit} levels deep; save it again from Jupyter",
         "zh": "notebook {path} 的嵌套超过 {limit} 层；请在 Jupyter 中重新保存",

@@ -13,9 +13,9 @@ import json
 
 from ..model.questions import MAX_OPEN_CHARACTERS, OPEN_PLACEHOLDER, Question, open_answer_digest
 from ..model.results import Answers, OpenAnswer
-from ..trust.decoding.answers import ANSWERS_CELL as NOTEBOOK_CELL
 from ..trust.decoding.answers import ANSWERS_FILE, PRACTICE_FILE
 from ..trust.decoding.answers import MAX_ANSWER_BYTES as MAX_BYTES
+from ..trust.decoding.notebooks import ANSWERS_CELL as NOTEBOOK_CELL
 
 __all__ = ["ANSWERS_FILE", "MAX_BYTES", "NOTEBOOK_CELL", "PRACTICE_FILE", "Answers", "open_answers_of"]
 

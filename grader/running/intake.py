@@ -32,8 +32,8 @@ PACKAGE = "submission"
 class Intake:
     """A submission as decoded: how its modules came (``folder``, ``notebook`` or ``archive``), each accepted
     module's source (and the code it compiled to), the problem of each module that is not, in a notebook the
-    modules whose names each one sees, its answers and a notebook's open answers (``notes``), and its practice
-    answers (``grader check``)."""
+    modules whose names each one sees and the student's own cells run before it, its answers and a notebook's
+    open answers (``notes``), and its practice answers (``grader check``)."""
 
     package: str = PACKAGE
     form: str = "folder"
@@ -41,6 +41,7 @@ class Intake:
     sources: dict[str, str] = field(default_factory=dict)  # module name -> checked source text
     code: dict[str, bytes] = field(default_factory=dict)  # module name -> its code, marshalled (may be absent)
     shared: dict[str, tuple[str, ...]] = field(default_factory=dict)  # notebook: module -> modules before it
+    preludes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # notebook: module -> student cells first
     problems: dict[str, Text] = field(default_factory=dict)  # module name -> why it is not graded
     answers: Answers | None = None  # the answers to the unit's questions (None: none were given)
     answers_problem: Text | None = None  # why the answers given cannot be read
@@ -71,12 +72,13 @@ def _records(carried: Carried, keep: Callable[[Record], bool]) -> list[dict[str,
 
 def _for_modules(record: Record) -> bool:
     name = record.path.rpartition("/")[2]
-    return not record.path or record.kind == "folder" or name.endswith((".py", ".ipynb"))
+    return not record.path or record.kind == "folder" or name.endswith(".py") or name.lower().endswith(".ipynb")
 
 
 def _for_answers(record: Record) -> bool:
     name = record.path.rpartition("/")[2]
-    return not record.path or record.kind == "folder" or name.endswith((".py", ".ipynb", ".yaml"))
+    return not record.path or record.kind == "folder" or name.endswith((".py", ".yaml")) or \
+        name.lower().endswith(".ipynb")
 
 
 def _for_practice(record: Record) -> bool:
@@ -99,7 +101,8 @@ def take(decode: Decoder, carried: Carried, modules: list[str], max_bytes: int, 
         intake = refused(modules, t("intake.decoder", reason=_reason(error)))
     else:
         intake = Intake(form=found.form, accepted=[name for name in modules if name in found.sources],
-                        sources=found.sources, code=found.code, shared=found.shared, problems=found.problems)
+                        sources=found.sources, code=found.code, shared=found.shared, preludes=found.preludes,
+                        problems=found.problems)
     if answers:
         try:
             intake.answers, intake.answers_problem, intake.notes = read_answers(

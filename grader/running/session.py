@@ -356,7 +356,9 @@ class LiveSubmission:
         try:
             code = {name: base64.b64encode(data).decode("ascii") for name, data in self.intake.code.items()}
             shared = {name: list(before) for name, before in self.intake.shared.items()}
+            preludes = {name: list(cells) for name, cells in self.intake.preludes.items()}
             reply = worker.request(wire.request("install", sources=self.intake.sources, code=code, shared=shared,
+                                                preludes=preludes,
                                                 magic=base64.b64encode(importlib.util.MAGIC_NUMBER).decode("ascii")),
                                    self.limits.import_seconds, t("doing.starting"))
         except WorkerFailure as failure:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from ..model.messages import Text, t
+from ..trust.decoding.notebooks import MAX_NOTEBOOK_BYTES
 from .answers import ANSWERS_FILE, PRACTICE_FILE
 from .answers import MAX_BYTES as MAX_ANSWER_BYTES
 
@@ -72,9 +73,10 @@ class Carried:
 
 
 def carry_limit(modules: list[str], max_source_kb: int) -> int:
-    """The largest file whose bytes intake may read: a module (``max_source_kb``), a notebook (that much per
-    module) or an answers file (``answers.MAX_BYTES``, in a notebook 64 times that). A larger file is carried
-    by its size alone: intake refuses it without reading it."""
+    """The largest module or answers file whose bytes intake may read: a module (``max_source_kb``, that much per
+    module for a folder of them) or an answers file (``answers.MAX_BYTES``); a notebook is read up to
+    ``MAX_NOTEBOOK_BYTES``, outputs and all. A larger file is carried by its size alone: intake refuses it
+    without reading it."""
     return max(max_source_kb * 1024 * max(1, len(modules)), 64 * MAX_ANSWER_BYTES)
 
 
@@ -139,8 +141,9 @@ def carry(path: Path, modules: list[str], max_source_kb: int, practice: bool = F
 def _carry(path: Path, modules: list[str], max_source_kb: int, practice: bool) -> Carried:
     limit = carry_limit(modules, max_source_kb)
     if not path.is_dir():
-        archive = path.suffix == ".zip"
-        record = _record(path, "", MAX_ARCHIVE if archive else limit)
+        archive = path.suffix.lower() == ".zip"
+        notebook = path.suffix.lower() == ".ipynb"
+        record = _record(path, "", MAX_ARCHIVE if archive else MAX_NOTEBOOK_BYTES if notebook else limit)
         if record is None:
             return Carried(path.name, (), t("intake.not_listed", path=path.name, reason="gone"))
         if archive and record.kind == "file" and record.data is None:
@@ -166,9 +169,9 @@ def _carry(path: Path, modules: list[str], max_source_kb: int, practice: bool) -
                         if (inner := _record(child / module, f"{name}/{module}", limit)) is not None]
         elif name in wanted:
             found = _record(child, name, limit)
-        elif Path(name).suffix == ".ipynb" and notebooks < KEPT_OF_A_KIND and child.is_file() and \
+        elif Path(name).suffix.lower() == ".ipynb" and notebooks < KEPT_OF_A_KIND and child.is_file() and \
                 not child.is_symlink():
-            found = _record(child, name, limit)
+            found = _record(child, name, MAX_NOTEBOOK_BYTES)
             notebooks += 1
         else:
             continue  # nothing intake reads

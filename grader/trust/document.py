@@ -8,8 +8,9 @@ refused with one line (``DocumentError``), costing only the part it came in:
   at most eight parameters, each text (valid Unicode, at most ``MAX_PARAM`` characters), a whole number, a
   finite float, or a problem (two levels at most), and it must render in every language;
 - the ``modules`` part names exactly the unit's modules, each a source (valid Unicode, at most the unit's
-  ``source_kb`` in UTF-8) with its compiled code (base64, or empty), or a problem; ``shared`` only in a notebook,
-  each module's list naming modules before it;
+  ``source_kb`` in UTF-8) with its compiled code (base64, or empty), or a problem; ``shared`` and ``preludes``
+  only in a notebook: each module's list naming modules before it, and the student's own cells before it (text,
+  at most ``source_kb`` in all);
 - the ``answers`` and ``practice`` parts hold answers by question id (text of at most ``MAX_KEY`` characters),
   each a plain value (``plain_value``) or a problem, and a notebook's open answers as text of at most
   ``MAX_NOTE`` characters.
@@ -123,6 +124,7 @@ class _Modules(_Strict):
     form: Literal["folder", "notebook", "archive"]
     modules: dict[StrictStr, _Module]
     shared: dict[StrictStr, list[StrictStr]] = Field(default_factory=dict)
+    preludes: dict[StrictStr, list[StrictStr]] = Field(default_factory=dict)
 
 
 class _Answers(_Strict):
@@ -159,13 +161,14 @@ class _PracticePart(_Strict):
 class Modules:
     """The modules part, read: how the modules came (folder, notebook or archive), each accepted module's
     source and compiled code (empty: the worker compiles it), the problem of each other one, and in a notebook
-    the earlier modules whose names each one sees."""
+    the earlier modules whose names each one sees and the student's own cells run before it."""
 
     form: str
     sources: dict[str, str]
     code: dict[str, bytes]
     problems: dict[str, Text]
     shared: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    preludes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _checked(model: type[BaseModel], reply: Any, part: str) -> Any:
@@ -208,7 +211,19 @@ def read_modules(reply: Any, modules: list[str], max_bytes: int) -> Modules:
         if found.form != "notebook" or name not in sources or not set(before) <= set(modules[:modules.index(name)]):
             raise DocumentError("a module shares the names of modules that are not before it in a notebook")
         shared[name] = tuple(before)
-    return Modules(found.form, sources, code, problems, shared)
+    preludes: dict[str, tuple[str, ...]] = {}
+    budget = max_bytes
+    for name, cells in found.preludes.items():
+        if found.form != "notebook" or name not in sources:
+            raise DocumentError("cells run before a module that is not a notebook's")
+        try:
+            budget -= sum(len(_unicode(cell).encode("utf-8")) for cell in cells)
+        except ValueError:
+            raise DocumentError(f"the cells before the module {name} are not valid Unicode") from None
+        if budget < 0:
+            raise DocumentError("the cells run before the modules are larger than the limit")
+        preludes[name] = tuple(cells)
+    return Modules(found.form, sources, code, problems, shared, preludes)
 
 
 def _answers(found: _Answers | None) -> tuple[Answers | None, Text | None]:

@@ -44,6 +44,9 @@ def _numpy() -> Any:
 
 HEADER = struct.Struct(">Q")
 MAX_MESSAGE = 64 * 1024 * 1024  # a reply larger than this is garbled by definition
+# values a message may hold (counted as its commas and opening brackets, strings' included: never fewer): 64 MiB
+# of ``[{},{},...`` would be twenty million objects, gigabytes once parsed; a value a test compares is far smaller
+MAX_ITEMS = 1_000_000
 NUMERIC_KINDS = "biufc"  # bool, signed, unsigned, float, complex
 
 
@@ -54,8 +57,9 @@ class WireError(Exception):
 # Every request the grader sends: its op, and the fields it carries (``obj`` is a handle's id).
 REQUESTS: dict[str, tuple[str, ...]] = {
     # the submission's modules (and their code), to import from memory; ``shared``: in a notebook, the modules
-    # before each one, whose names it sees (its cells share one namespace)
-    "install": ("sources", "code", "magic", "shared"),
+    # before each one, whose names it sees (its cells share one namespace); ``preludes``: in a notebook, the
+    # student's own cells before each module, run first
+    "install": ("sources", "code", "magic", "shared", "preludes"),
     # one part of what the submission holds, decoded here (``grader.trust.decoding``): its name and its records
     "decode": ("part", "name", "records", "modules", "source_bytes", "texts"),
     # the time of the last commit of the repository the worker was started on (``grader.trust.decoding.commits``)
@@ -178,9 +182,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def parse(body: bytes) -> Any:
     """A message's JSON, as ``json.loads`` reads it but stricter: UTF-8 only, nothing before or after the value,
-    no nesting past the parser's depth (a ``ValueError`` for each); and every text in it valid Unicode: a lone
-    surrogate (an escape student code can send, in an exception's message, a print, a value) becomes U+FFFD,
-    so nothing the grader writes of it can fail to encode."""
+    no nesting past the parser's depth, at most ``MAX_ITEMS`` values (a ``ValueError`` for each); and every text
+    in it valid Unicode: a lone surrogate (an escape student code can send, in an exception's message, a print,
+    a value) becomes U+FFFD, so nothing the grader writes of it can fail to encode."""
+    if body.count(b",") + body.count(b"[") + body.count(b"{") > MAX_ITEMS:
+        raise ValueError(f"a message of more than {MAX_ITEMS} values")
     text = body.decode("utf-8")
     try:
         value, end = _DECODER.raw_decode(text)

@@ -211,7 +211,8 @@ def _parameter_names(target: Any) -> list[str]:
 
 
 def _install_request(request: dict[str, Any]) -> None:
-    _install(request["sources"], request.get("code"), request.get("magic"), request.get("shared"))
+    _install(request["sources"], request.get("code"), request.get("magic"), request.get("shared"),
+             request.get("preludes"))
 
 
 def _decode(request: dict[str, Any]) -> Any:
@@ -313,11 +314,15 @@ def _error_record(request: Any, error: BaseException) -> Any:
 class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports the submission's modules from their sources, as files under ``ROOT`` would be: from the code
     they were compiled to when they were checked, where it was sent, else compiled here. A module of a notebook
-    starts with the names of the modules before it (``shared``): in a notebook every cell sees what the cells
-    above it defined, and its source is the cell as the student wrote it, line for line."""
+    runs as the notebook does: first with the names of the modules before it (``shared``; every cell sees what
+    the cells above it defined, and a cell that raised leaves what it defined before it raised), then the
+    student's own cells before it (``preludes``: a helper, an import; one that raises is passed, as Jupyter
+    goes on to the next cell), then its answer cell, as the student wrote it, line for line."""
 
-    def __init__(self, sources: dict[str, str], code: dict[str, bytes], shared: dict[str, list[str]]) -> None:
-        self.sources, self.code, self.shared = sources, code, shared
+    def __init__(self, sources: dict[str, str], code: dict[str, bytes], shared: dict[str, list[str]],
+                 preludes: dict[str, list[str]]) -> None:
+        self.sources, self.code, self.shared, self.preludes = sources, code, shared, preludes
+        self.left: dict[str, dict[str, Any]] = {}  # a module that raised: the names it had defined
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:  # type: ignore[override]
         if fullname == PACKAGE:
@@ -330,6 +335,15 @@ class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def create_module(self, spec: Any) -> None:  # type: ignore[override]
         return None
 
+    def _names_of(self, before: str) -> dict[str, Any]:
+        """The names an earlier module of the notebook defined: the module's, or those it left when it raised."""
+        if before not in self.left:
+            try:
+                return vars(importlib.import_module(f"{PACKAGE}.{before}"))
+            except Exception:  # noqa: BLE001 - its failure is its own; a later cell sees what it left
+                pass
+        return self.left.get(before, {})
+
     def exec_module(self, module: Any) -> None:
         if module.__name__ == PACKAGE:
             module.__path__ = []
@@ -337,13 +351,23 @@ class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         name = module.__name__.rpartition(".")[2]
         module.__file__ = f"{ROOT}/{PACKAGE}/{name}.py"
         for before in self.shared.get(name, ()):
-            earlier = importlib.import_module(f"{PACKAGE}.{before}")
-            module.__dict__.update({key: value for key, value in vars(earlier).items() if not key.startswith("__")})
+            module.__dict__.update({key: value for key, value in self._names_of(before).items()
+                                    if not key.startswith("__")})
+        for cell in self.preludes.get(name, ()):
+            try:
+                exec(compile(cell, f"{ROOT}/{PACKAGE}/<cell before {name}>", "exec", dont_inherit=True),
+                     module.__dict__)
+            except Exception:  # noqa: BLE001 - as in a notebook: the next cell runs, with what this one defined
+                pass
         if name in self.code:
             code = _located(marshal.loads(self.code[name]), module.__file__)
         else:
             code = compile(self.sources[name], module.__file__, "exec", dont_inherit=True)
-        exec(code, module.__dict__)
+        try:
+            exec(code, module.__dict__)
+        except BaseException:
+            self.left[name] = dict(module.__dict__)
+            raise
 
 
 def _located(code: types.CodeType, filename: str) -> types.CodeType:
@@ -353,14 +377,16 @@ def _located(code: types.CodeType, filename: str) -> types.CodeType:
     return code.replace(co_filename=filename, co_consts=consts)
 
 
-def _install(sources: dict[str, str], code: Any = None, magic: Any = None, shared: Any = None) -> None:
+def _install(sources: dict[str, str], code: Any = None, magic: Any = None, shared: Any = None,
+             preludes: Any = None) -> None:
     """The submission's modules, importable; ``code`` (base64 of each module's marshalled code) is used only if
     it was made by this very Python (``magic``, its bytecode's magic number), as the decoder's is."""
     compiled: dict[str, bytes] = {}
     if isinstance(code, dict) and isinstance(magic, str) and base64.b64decode(magic) == importlib.util.MAGIC_NUMBER:
         compiled = {str(name): base64.b64decode(data) for name, data in code.items()}
     names = {str(name): [str(before) for before in earlier] for name, earlier in (shared or {}).items()}
-    sys.meta_path.insert(0, _Sources(dict(sources), compiled, names))
+    cells = {str(name): [str(cell) for cell in before] for name, before in (preludes or {}).items()}
+    sys.meta_path.insert(0, _Sources(dict(sources), compiled, names, cells))
 
 
 def _empty(folder: str) -> bool:

@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 
 from grader.authoring.mistakes import Mistake, materialize
 from grader.classwork import exports, lms, similarity
-from grader.classwork.discovery import CLASS_FILES, BadClass, discover
+from grader.classwork.discovery import CLASS_FILES, BadClass, discover, survey
 from grader.classwork.exports import listed_in_grades
 from grader.classwork.outputs import RESULTS
 from grader.model.course import load_course
@@ -44,6 +44,9 @@ REFUSED_NAMES = {
     "new\nline": "the invisible character U+000A", "\u202eevil.exe": "the invisible character U+202E",
     "  leading spaces": "begins or ends with white space", "trailing ": "begins or ends with white space",
     "tab\there": "the invisible character U+0009", "esc\x1b]0;owned\x07": "the invisible character U+001B",
+    # format characters: each invisible, so that ``bob`` with one in it looks like ``bob``
+    "bo\u200bb": "the invisible character U+200B", "bo\u00adb": "the invisible character U+00AD",
+    "bo\u2060b": "the invisible character U+2060", "bob\U000e0041": "the invisible character U+E0041",
 }
 # what a student's code can say: printed, raised, and with backticks meant to close a code span
 LOUD = '\x1b]0;owned\x07<b onmouseover=alert(2)>x</b> ``` [link](javascript:alert(3)) ![i](http://evil.example/t.png)'
@@ -107,13 +110,13 @@ def build_bombs(folder: Path) -> dict[str, str]:
     # a notebook within its size limit whose one answer cell is larger than a module may be
     (folder / "huge_cell.ipynb").write_text(_notebook([_cell("arith", "# " + "y" * 300_000 + "\n")]))
     # a notebook far beyond its size limit
-    (folder / "giant.ipynb").write_text(_notebook([_cell("arith", "# " + "z" * 8_000_000 + "\n")]))
+    (folder / "giant.ipynb").write_text(_notebook([_cell("arith", "# " + "z" * (34 << 20) + "\n")]))
     (folder / "not_json.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(4096))
     (folder / "empty").mkdir()
     _zip_of(folder / "many_members.zip", {f"f{index}.txt": b"" for index in range(6000)})
     return {"deep": "nested more than 64 levels", "big_member": ".py is 2097152 KiB; the limit is 256 KiB",
             "inflating": "cannot be read (BadZipFile)", "oversized": ".py is 1024 KiB; the limit is 256 KiB",
-            "huge_cell": ".py is 292 KiB; the limit is 256 KiB", "giant": "KiB; the limit is 512 KiB",
+            "huge_cell": ".py is 292 KiB; the limit is 256 KiB", "giant": "is 34 MiB; the grader reads notebooks of at most 32 MiB",
             "not_json": "cannot be read (UnicodeDecodeError)", "empty": ".py is missing",
             "many_members": "lists more than 5000 files"}
 
@@ -191,7 +194,7 @@ def test_the_bombs_score_what_is_left_with_a_reason(hostile):
     for name, fragment in said.items():
         report = json.loads((out / name / RESULTS).read_text(encoding="utf-8"))
         # a module refused costs that module alone (its arrays.py is fine); a bomb that spoils the whole file, all
-        if name == "big_member":
+        if name in ("big_member", "inflating"):
             assert 0 < report["score"] < UNIT.max_score and list(report["extra_data"]["intake_problems"]) == ["arith"]
         else:
             assert report["score"] == 0, name
@@ -351,6 +354,13 @@ def test_two_names_of_one_student_are_refused_together(tmp_path, one, other):
             (tmp_path / name).mkdir()
     with pytest.raises(BadClass, match="are both submissions of"):
         discover(tmp_path)
+
+
+def test_a_name_written_with_a_zero_width_joiner_is_an_id(tmp_path):
+    """Some scripts write names with the zero-width joiner and non-joiner: those are kept, as typed."""
+    for name in ("\u0915\u094d\u200d\u0937", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"):
+        (tmp_path / name).mkdir()
+    assert sorted(entry.student for entry in discover(tmp_path)) == sorted(path.name for path in tmp_path.iterdir())
 
 
 def test_an_id_is_kept_as_its_canonical_form(tmp_path):
@@ -547,3 +557,48 @@ def test_a_link_in_place_of_a_reviews_file_or_its_lock_is_never_followed(tmp_pat
     (out / "reviews" / "why_double.lock").unlink()
     assert save_review(out, "why_double", ["d"], Review(("a",)))["d"].items == ("a",)
     assert (out / "reviews" / "why_double.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_submissions_suffix_counts_in_any_case_and_what_is_not_graded_is_said(tmp_path, cli):
+    """Windows and some LMS downloads write ``.ZIP``: that is bob's submission; a file of another kind, or a
+    link, is not graded, and grade-all says so rather than leave the instructor to miss it."""
+    folder = tmp_path / "class"
+    shutil.copytree(UNIT.source_dir, folder / "alice")
+    _zip_of(folder / "bob.ZIP", {f"{name}.py": (UNIT.source_dir / f"{name}.py").read_bytes() for name in UNIT.modules})
+    (folder / "carol.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "dan").symlink_to(folder / "alice")
+    (folder / ".DS_Store").write_bytes(b"\0")
+    assert sorted((entry.student, entry.path.name) for entry in discover(folder)) == [("alice", "alice"),
+                                                                                      ("bob", "bob.ZIP")]
+    assert survey(folder)[1] == ["carol.pdf", "dan"]
+    done = cli("grade-all", str(folder), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "not graded, not a submission (a folder, a .zip or an .ipynb): carol.pdf, dan" in done.stderr
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "grades.csv").read_text())))
+    assert [row["student"] for row in rows] == ["alice", "bob"] and rows[0]["score"] == rows[1]["score"], rows
+
+
+def test_what_is_read_back_of_out_is_never_read_through_a_link_nor_waited_for(tmp_path, cli):
+    """A report in ``out`` that is a link (to one whose fingerprint matches, say) is not the grader's: the
+    submission is graded again; a student folder that is a link is no student's; a pipe is not waited on."""
+    from grader.classwork.fingerprints import to_grade
+    from grader.classwork.review import read_class
+
+    folder = tmp_path / "class"
+    shutil.copytree(UNIT.source_dir, folder / "alice", ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "out"
+    assert cli("grade-all", str(folder), "--out", str(out), "--no-similarity").returncode == 0
+    entries = discover(folder)
+    assert to_grade(UNIT, entries, out, None, False, lang="en")[1] == ["alice"]  # up to date
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    (out / "alice" / RESULTS).rename(aside / RESULTS)
+    (out / "alice" / RESULTS).symlink_to(aside / RESULTS)
+    assert [entry.student for entry, _ in to_grade(UNIT, entries, out, None, False, lang="en")[0]] == ["alice"]
+    (out / "eve").symlink_to(aside, target_is_directory=True)
+    (out / "fay").mkdir()
+    os.mkfifo(out / "fay" / RESULTS)
+    found = within(60, read_class, UNIT, out)
+    assert [problem.split(":")[0] for problem in found.problems] == ["alice", "fay"], found.problems
+    done = cli("export", "--out", str(out))
+    assert "eve" not in done.stderr + (out / "grades.csv").read_text(), done.stderr

@@ -423,8 +423,11 @@ def test_hostile_answers_and_names_stay_inert_in_the_feedback_and_every_csv(grad
     rendered = MarkdownIt("commonmark").render((graded / "bob" / "feedback.md").read_text(encoding="utf-8"))
     assert "<script" not in rendered and "<img" not in rendered and "&lt;script&gt;" in rendered
     for name in ("grades.csv", "canvas.csv"):
-        cells = [cell for row in csv.reader(io.StringIO((graded / name).read_text("utf-8"))) for cell in row]
+        rows = list(csv.reader(io.StringIO((graded / name).read_text("utf-8"))))
+        # but Canvas's ids (ID, SIS User ID, SIS Login ID), which are the roster's exactly, for Canvas to find
+        cells = [cell for row in rows for cell in (row[:1] + row[4:] if name == "canvas.csv" else row)]
         assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")], name
+    assert ["Formula, F", "4", "s4", "=1+2", "A", ""] in rows
 
 
 def test_export_keeps_the_students_grade_all_could_not_grade(graded, cli):
@@ -482,3 +485,20 @@ def test_any_open_answer_is_read_as_bounded_text(tmp_path_factory, given_answers
             if isinstance(written, str) and written.strip() != "YOUR ANSWER HERE":
                 assert answer.cut == (len(written.strip()) > 20_000), (len(written.strip()), answer.cut)
             assert not answer.cut or len(answer.text) == 20_000
+
+
+def test_a_students_text_that_holds_the_mark_of_the_open_part_cuts_nothing_of_the_page(graded, cli):
+    """The part on the open questions begins at its mark, a line of its own: a student's text in the page is
+    quoted in a code span (an exception's message, in a unit of code and open questions), and the page before
+    the part is kept whole, however often the part is written again."""
+    from grader.classwork.outputs import OPEN_MARK
+
+    path = graded / "ada" / "feedback.md"
+    page = path.read_text(encoding="utf-8")
+    head, mark, tail = page.partition(f"\n{OPEN_MARK}\n")
+    assert mark and tail
+    quoted = f"- `test_double[3]`: double(3) raised ValueError: `{OPEN_MARK} hidden?`\n"
+    path.write_text(head.replace("\n_Seed", f"\n{quoted}\n_Seed") + mark + tail, encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    assert cli("export", str(graded), "--unit", "quiz").returncode == 0
+    assert path.read_text(encoding="utf-8") == before and quoted in before

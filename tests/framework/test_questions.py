@@ -424,6 +424,33 @@ def test_a_notebook_answers_cell_is_read_as_a_literal_never_run(tmp_path):
     assert "is a complex number" in render(answers.refused["z"])
 
 
+def cell_answers(source: str):
+    return read_answers(through_the_wire({"answers": decoding_answers.parse_cell(source, "cell"), "notes": {}}))
+
+
+def test_an_answers_cell_is_read_as_python_would_run_it(tmp_path):
+    """The last ``ANSWERS = {...}`` counts, with what the cell adds to it after (``ANSWERS[...] = ...``,
+    ``ANSWERS.update(...)``); what comes before it, Python would never reach."""
+    key = answer_key(QUIZ, "ada")
+    (first, one), *rest = key.items()
+    cell = "ANSWERS['early'] = 1\nANSWERS = {'stale': 0}\nANSWERS = {}\n" + f"ANSWERS[{first!r}] = {one!r}\n"
+    cell += "ANSWERS.update({" + ", ".join(f"{k!r}: {v!r}" for k, v in rest[:1]) + "}"
+    cell += "".join(f", {k}={v!r}" for k, v in rest[1:] if k.isidentifier()) + ")\n"
+    cell += "".join(f"ANSWERS[{k!r}] = {v!r}\n" for k, v in rest[1:] if not k.isidentifier())
+    answers, problem, _ = cell_answers(cell)
+    assert problem is None and answers.values == key and not answers.refused, (cell, answers)
+    answers, _, _ = cell_answers("ANSWERS = {'a': 1}\nANSWERS['b'] = f()\nANSWERS['a'] = 2\n")
+    assert answers.values == {"a": 2} and set(answers.refused) == {"b"}
+    assert "with plain values only" in render(cell_answers("ANSWERS = {'a': 1}\nANSWERS.update(x)\n")[1])
+    assert "with plain values only" in render(cell_answers("ANSWERS['a'] = 1\n")[1])  # never given a dict
+    notebook = {"cells": [{"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "answers"}},
+                           "source": cell, "outputs": [], "execution_count": None}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "ada.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert grade(path, "ada")[0].score == 6
+
+
 def test_per_student_seeds_draw_the_random_cases_of_the_code_tests_too(mini):
     assert seed_for(mini, "ada") != seed_for(mini, "bob") and seed_for(mini, "ada") == seed_for(mini, "ada")
     assert seed_for(mini, None) == 1234 and seed_for(mini, "ada", forced=7) == 7
@@ -470,3 +497,17 @@ def test_gradescopes_own_id_never_chooses_a_students_numbers(tmp_path, cli):
             assert report["score"] == score
         else:
             assert "names no student (users[0].sid or .email); grading the default variant" in done.stderr
+
+
+def test_answers_an_archive_holds_in_a_way_they_cannot_be_read_say_why(tmp_path):
+    """Not "no answers": an ``answers.yaml`` compressed with bzip2, in an archive whose modules are read, is
+    refused for that reason, and a student knows what to do."""
+    key = answer_key(QUIZ, "ada")
+    path = tmp_path / "ada.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("notes.txt", "hello")
+        archive.writestr("answers.yaml", yaml.safe_dump(key), compress_type=zipfile.ZIP_BZIP2)
+    taken = intake_here(QUIZ, path)
+    assert taken.answers is None and "answers.yaml compressed with bzip2" in render(taken.answers_problem)
+    score, run = grade(path, "ada")
+    assert score.score == 0 and all("compressed with bzip2" in o.message for o in run.outcomes.values())

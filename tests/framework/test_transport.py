@@ -17,6 +17,7 @@ from intake_here import intake_here
 
 from grader.model.messages import render
 from grader.running.transport import MAX_ARCHIVE, MAX_SCANNED, Carried, Record, carry, carry_limit, land
+from grader.trust.decoding.notebooks import MAX_NOTEBOOK_BYTES
 
 MODULES = ["arith", "arrays"]
 SOURCE_KB = 1
@@ -99,7 +100,8 @@ def test_intake_reads_a_landed_folder_as_it_reads_the_folder(tree):
         assert landed.name == "alice" and not landed.is_relative_to(root.parent)
         assert carry(landed, MODULES, SOURCE_KB).digest() == carried.digest()
         assert verdict(landed) == verdict(root)
-        assert carried.size <= len(carried.records) * LIMIT
+        assert carried.size <= sum(MAX_NOTEBOOK_BYTES if record.path.lower().endswith(".ipynb") else LIMIT
+                                   for record in carried.records)
         assert all(record.path.count("/") <= 1 for record in carried.records)
 
 
@@ -181,3 +183,16 @@ def test_any_name_a_linux_folder_may_have_travels(tmp_path):
         (student / "arith.py").write_text("def double(x):\n    return 2 * x\n")
         carried, landed = carried_and_landed(student, tmp_path / "there" / str(len(name)))
         assert landed.name == name and verdict(landed) == verdict(student)
+
+
+def test_an_archive_is_carried_whole_up_to_its_own_limit_whatever_the_case_of_its_suffix(tmp_path):
+    import zipfile
+
+    for name in ("bob.zip", "bob.ZIP"):
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+            archive.writestr("data.bin", os.urandom(LIMIT + 1))  # past what a module or a notebook may be
+            archive.writestr("arith.py", "x = 1\n")
+        carried = carry(path, MODULES, SOURCE_KB)
+        assert carried.refused is None and carried.records[0].data == path.read_bytes(), name
+        assert path.stat().st_size < MAX_ARCHIVE

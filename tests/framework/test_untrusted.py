@@ -209,8 +209,12 @@ notebooks = st.one_of(
 @ends_within(RUN_SECONDS)
 @given(data=notebooks)
 def test_a_notebook_is_read_or_refused_with_one_line(data):
-    sources, shared, problem = timed(EXAMPLE_SECONDS, notebook_modules, data, "n.ipynb", ["arith", "arrays"])
+    sources, shared, preludes, problem = timed(EXAMPLE_SECONDS, notebook_modules, data, "n.ipynb",
+                                               ["arith", "arrays"], 4096)
     assert isinstance(sources, dict) and all(isinstance(s, str) for s in sources.values())
+    assert set(preludes) <= set(sources) and all(isinstance(cell, str) for cells in preludes.values()
+                                                 for cell in cells)
+    assert sum(len(cell.encode("utf-8")) for cells in preludes.values() for cell in cells) <= 4096
     if problem is not None:
         one_line(problem_text(through_the_wire(problem)))
         assert not sources

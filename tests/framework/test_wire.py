@@ -142,3 +142,21 @@ def test_what_a_reply_says_was_printed_is_read_within_its_bounds(value, big):
     text, more = wire.printed({"ok": 1, "printed": ["x" * big, 7]})
     assert len(text) == min(big, wire.ECHO_CAP) and more == 7 + big - len(text)
     assert wire.is_reply({"ok": value, "printed": ["", 0]}) and not wire.is_reply({"printed": ["", 0]})
+
+
+def test_a_reply_of_millions_of_tiny_values_is_refused_before_it_is_parsed():
+    """64 MiB of ``[{},{},...]`` are twenty million dicts once parsed: gigabytes on the grader's side."""
+    import tracemalloc
+
+    body = b"[" + b"{}," * (20 << 20) + b"{}]"
+    assert len(body) < wire.MAX_MESSAGE
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="more than 1000000 values"):
+            wire.parse(body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+    many = list(range(wire.MAX_ITEMS - 10))  # as many values as a message may hold: read as they are
+    assert wire.parse(json.dumps(many).encode()) == many

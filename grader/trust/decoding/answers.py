@@ -9,13 +9,12 @@ import ast
 from typing import Any
 
 from .archives import BROKEN, listed, open_archive, read_member
-from .notebooks import notebook_cells
+from .notebooks import ANSWERS_CELL, MAX_NOTEBOOK_BYTES, notebook_cells
 from .plain import Problem, Refused, detail, problem, record_answer, text
-from .tree import Tree, locate
+from .tree import Tree, locate, suffix
 
 ANSWERS_FILE = "answers.yaml"
 PRACTICE_FILE = "practice.yaml"
-ANSWERS_CELL = "answers"  # the grade_id of a notebook's answers cell
 MAX_ANSWER_BYTES = 64 * 1024
 MAX_ANSWER_DEPTH = 6
 MAX_ANSWER_ITEMS = 5000
@@ -144,10 +143,48 @@ def _depth(node: ast.AST, level: int = 0) -> int:
     return max(children, default=level)
 
 
+_LITERAL_ERRORS = (ValueError, TypeError, SyntaxError, RecursionError, MemoryError, OverflowError)
+
+
+def _is_answers(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and node.id == "ANSWERS"
+
+
+def _changes(node: ast.stmt) -> tuple[str, list[tuple[ast.expr | None, ast.expr]]] | None:
+    """What a statement of the answers cell does to ``ANSWERS``, as Python would run it: ``("set", pairs)`` for
+    ``ANSWERS = {...}``, ``("add", pairs)`` for ``ANSWERS[key] = value`` and ``ANSWERS.update({...}, key=...)``
+    (a pair's key None: the dict is not a literal one), ``("bad", [])`` for another value given to ``ANSWERS``;
+    None for a statement that does not touch it."""
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        if value is None:
+            return None
+        if any(_is_answers(target) for target in targets):
+            if not isinstance(value, ast.Dict) or any(key is None for key in value.keys):
+                return "bad", []
+            return "set", list(zip(value.keys, value.values))
+        items = [(target.slice, value) for target in targets
+                 if isinstance(target, ast.Subscript) and _is_answers(target.value)]
+        return ("add", items) if items else None  # type: ignore[return-value]
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        call = node.value
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "update" and _is_answers(call.func.value):
+            pairs: list[tuple[ast.expr | None, ast.expr]] = []
+            for argument in call.args:
+                if not isinstance(argument, ast.Dict):
+                    return "bad", []
+                pairs += list(zip(argument.keys, argument.values))
+            pairs += [(ast.Constant(keyword.arg), keyword.value) for keyword in call.keywords]
+            return "add", pairs
+    return None
+
+
 def parse_cell(source: str, where: str, texts: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The answers of a notebook cell ``ANSWERS = {...}``, each read as a literal (never run) on its own, as
-    ``parse_yaml`` reads a file's: a value that is not a literal, or not plain, costs that answer only; an open
-    question's (``texts``) that is not text is kept as written."""
+    """The answers of a notebook cell ``ANSWERS = {...}``, read as Python would run it, but never run: the last
+    ``ANSWERS = {...}`` with what follows it (``ANSWERS["q1"] = ...``, ``ANSWERS.update({...})``), each answer read
+    as a literal on its own, as ``parse_yaml`` reads a file's: a value that is not a literal, or not plain, costs
+    that answer only; an open question's (``texts``) that is not text is kept as written."""
     if len(source.encode("utf-8", "surrogatepass")) > MAX_ANSWER_BYTES:
         size = len(source.encode("utf-8", "surrogatepass"))
         return {"problem": problem("answers.large", where=where, size=size // 1024, limit=MAX_ANSWER_BYTES // 1024)}
@@ -155,22 +192,27 @@ def parse_cell(source: str, where: str, texts: tuple[str, ...] = ()) -> dict[str
         tree = ast.parse(source, where)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
         return {"problem": problem("answers.cell", where=where)}
+    values: dict[str, Any] = {}
+    refused: dict[str, Problem] = {}
+    given = False
     for node in tree.body:
-        if not (isinstance(node, ast.Assign) and any(getattr(n, "id", "") == "ANSWERS" for n in node.targets)):
+        change = _changes(node)
+        if change is None:
             continue
+        kind, pairs = change
+        if kind == "bad":
+            return {"problem": problem("answers.cell", where=where)}
         try:
-            if _depth(node.value) > MAX_ANSWER_DEPTH:
+            if max((_depth(value) for _, value in pairs), default=0) > MAX_ANSWER_DEPTH:
                 return {"problem": problem("answers.deep", limit=MAX_ANSWER_DEPTH)}
         except RecursionError:
             return {"problem": problem("answers.deep", limit=MAX_ANSWER_DEPTH)}
-        if not isinstance(node.value, ast.Dict) or any(key is None for key in node.value.keys):
-            return {"problem": problem("answers.cell", where=where)}
-        values: dict[str, Any] = {}
-        refused: dict[str, Problem] = {}
-        for key_node, value_node in zip(node.value.keys, node.value.values):
+        if kind == "set":
+            values, refused, given = {}, {}, True
+        for key_node, value_node in pairs:
             try:
                 key = ast.literal_eval(key_node)  # type: ignore[arg-type]
-            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError, OverflowError):
+            except _LITERAL_ERRORS:
                 continue
             if not isinstance(key, str):
                 continue
@@ -180,13 +222,14 @@ def parse_cell(source: str, where: str, texts: tuple[str, ...] = ()) -> dict[str
                 continue
             try:
                 value = ast.literal_eval(value_node)
-            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError, OverflowError):
+            except _LITERAL_ERRORS:
                 refused[text(key)] = problem("answers.not_literal")  # a name, a call, a sum: never run
                 values.pop(text(key), None)
                 continue
             record_answer(values, refused, key, value)
-        return {"values": values, "refused": refused}
-    return {"problem": problem("answers.cell", where=where)}
+    if not given:
+        return {"problem": problem("answers.cell", where=where)}
+    return {"values": values, "refused": refused}
 
 
 def _open_literal(node: ast.expr, source: str) -> str:
@@ -218,7 +261,7 @@ def _notebook_of(tree: Tree, where: str, form: str, modules: list[str]) -> tuple
     it holds no module file; None when the modules do not come from a notebook (or it is too large to read)."""
     if form == "notebook":
         data = tree.data(where)
-        if data is None or tree.size(where) > 64 * MAX_ANSWER_BYTES:
+        if data is None or tree.size(where) > MAX_NOTEBOOK_BYTES:
             return None  # the modules' reading has said the notebook is too large
         return data, text(tree.name if not where else where)
     if form != "archive":
@@ -228,8 +271,8 @@ def _notebook_of(tree: Tree, where: str, form: str, modules: list[str]) -> tuple
             members = listed(archive)
             if any(m.filename.rpartition("/")[2] in {f"{module}.py" for module in modules} for m in members):
                 return None
-            notebooks = [m for m in members if m.filename.endswith(".ipynb")]
-            if len(notebooks) != 1 or notebooks[0].file_size > 64 * MAX_ANSWER_BYTES:
+            notebooks = [m for m in members if suffix(m.filename).lower() == ".ipynb"]
+            if len(notebooks) != 1 or notebooks[0].file_size > MAX_NOTEBOOK_BYTES:
                 return None
             return read_member(archive, notebooks[0], text(tree.name)), text(notebooks[0].filename)
     except (Refused, *BROKEN):
@@ -237,21 +280,28 @@ def _notebook_of(tree: Tree, where: str, form: str, modules: list[str]) -> tuple
 
 
 def _archived_answers(tree: Tree, texts: tuple[str, ...]) -> dict[str, Any] | None:
-    """The shallowest ``answers.yaml`` of an archive, read; None when it has none."""
+    """The shallowest ``answers.yaml`` of an archive, read, or why it cannot be; None when it has none."""
     try:
-        with open_archive(tree.data("") or b"", text(tree.name)) as archive:
-            members = [m for m in listed(archive) if m.filename.rpartition("/")[2] == ANSWERS_FILE]
-            if not members:
-                return None
-            member = min(members, key=lambda m: m.filename.count("/"))
-            if member.file_size > MAX_ANSWER_BYTES:
-                return {"problem": problem("answers.large", where=ANSWERS_FILE, size=member.file_size // 1024,
-                                           limit=MAX_ANSWER_BYTES // 1024)}
-            return parse_yaml(read_member(archive, member, text(tree.name)), ANSWERS_FILE, texts)
-    except Refused:
-        return None  # the modules' reading says why
+        archive = open_archive(tree.data("") or b"", text(tree.name))
+    except Refused as refused:
+        return {"problem": refused.problem}  # the archive's: its answers are no more read than its modules
     except BROKEN:
         return {"problem": problem("answers.unreadable", where=ANSWERS_FILE)}
+    with archive:
+        members = [m for m in listed(archive) if m.filename.rpartition("/")[2] == ANSWERS_FILE]
+        if not members:
+            return None
+        member = min(members, key=lambda m: m.filename.count("/"))
+        if member.file_size > MAX_ANSWER_BYTES:
+            return {"problem": problem("answers.large", where=ANSWERS_FILE, size=member.file_size // 1024,
+                                       limit=MAX_ANSWER_BYTES // 1024)}
+        try:
+            data = read_member(archive, member, text(tree.name))
+        except Refused as refused:
+            return {"problem": refused.problem}  # compressed another way: the answers' own problem
+        except BROKEN:
+            return {"problem": problem("answers.unreadable", where=ANSWERS_FILE)}
+        return parse_yaml(data, ANSWERS_FILE, texts)
 
 
 def _cell_answers(notebook: tuple[bytes, str] | None, texts: tuple[str, ...]) -> dict[str, Any] | None:

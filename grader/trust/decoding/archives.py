@@ -112,6 +112,13 @@ def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) ->
     return data
 
 
+def _hidden(filename: str) -> bool:
+    """Whether a member is one the student never saw: a hidden one, or in a hidden folder (Jupyter's
+    ``.ipynb_checkpoints``, the ``__MACOSX/._name`` beside each file of an archive made on macOS)."""
+    return any(part.startswith(".") for part in filename.split("/"))
+
+
 def listed(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    """The archive's files (not its folders), among the first ``MAX_LISTED`` it lists."""
-    return [member for member in archive.infolist()[:MAX_LISTED] if not member.is_dir()]
+    """The archive's files (not its folders, not hidden ones), among the first ``MAX_LISTED`` it lists."""
+    return [member for member in archive.infolist()[:MAX_LISTED] if not member.is_dir()
+            and not _hidden(member.filename)]

@@ -10,9 +10,9 @@ import zipfile
 from typing import Any
 
 from .archives import BROKEN, broken, listed, open_archive, read_member
-from .notebooks import notebook_modules
+from .notebooks import MAX_NOTEBOOK_BYTES, notebook_modules
 from .plain import Problem, Refused, detail, problem, text
-from .tree import Tree, locate, stem
+from .tree import Tree, locate, suffix
 
 
 def compiled(source: str, name: str, max_bytes: int, form: str) -> dict[str, Any]:
@@ -56,11 +56,30 @@ def _file_source(tree: Tree, path: str, name: str, max_bytes: int) -> str | Prob
         return problem("intake.not_utf8", module=name, offset=error.start)
 
 
+def _member_source(archive: zipfile.ZipFile, member: zipfile.ZipInfo, module: str, name: str,
+                   max_bytes: int) -> str | Problem:
+    """A module member's text, or why it cannot be one: that module's problem only, as in a folder."""
+    if member.file_size > max_bytes:
+        return problem("intake.too_large", module=module, size=member.file_size // 1024, limit=max_bytes // 1024)
+    try:
+        data = read_member(archive, member, name)
+    except Refused as refused:
+        return refused.problem
+    except BROKEN as error:
+        return problem("intake.archive_member", path=name, member=text(member.filename)[:200],
+                       error=broken(error))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return problem("intake.not_utf8", module=module, offset=error.start)
+
+
 def archive_modules(data: bytes, name: str, modules: list[str], max_bytes: int) -> tuple[
-        dict[str, str | Problem], dict[str, list[str]], str, Problem | None]:
+        dict[str, str | Problem], dict[str, list[str]], dict[str, list[str]], str, Problem | None]:
     """The modules of a zip archive, read in memory: for each, the shallowest member named ``<module>.py``, or
-    else its one notebook's answer cells; and the form they came in. A member too large is that module's problem,
-    as in a folder; a broken archive is every module's."""
+    else its one notebook's answer cells (with what they share and the cells before them); and the form they
+    came in. A member that cannot be read (too large, compressed another way, damaged, not UTF-8) is that
+    module's problem, as in a folder; an archive that cannot be opened is every module's."""
     try:
         with open_archive(data, name) as archive:
             members = listed(archive)
@@ -69,28 +88,29 @@ def archive_modules(data: bytes, name: str, modules: list[str], max_bytes: int) 
                 base = member.filename.rpartition("/")[2]
                 if base.endswith(".py") and base[:-3] in modules and base[:-3] not in found:
                     found[base[:-3]] = member
-            notebooks = [m for m in members if m.filename.endswith(".ipynb")]
-            if not found and len(notebooks) == 1 and notebooks[0].file_size <= max_bytes * len(modules):
-                sources, shared, trouble = notebook_modules(read_member(archive, notebooks[0], name),
-                                                            text(notebooks[0].filename), modules)
-                return dict(sources), shared, "notebook", trouble
-            read: dict[str, str | Problem] = {}
-            for module, member in found.items():  # one module too large is that module's problem
-                if member.file_size > max_bytes:
-                    read[module] = problem("intake.too_large", module=module, size=member.file_size // 1024,
-                                           limit=max_bytes // 1024)
-                else:
-                    read[module] = read_member(archive, member, name).decode("utf-8")
+            notebooks = [m for m in members if suffix(m.filename).lower() == ".ipynb"]
+            if not found and len(notebooks) == 1:
+                notebook = notebooks[0]
+                if notebook.file_size > MAX_NOTEBOOK_BYTES:
+                    return {}, {}, {}, "notebook", problem("intake.notebook_large", path=text(notebook.filename),
+                                                           size=notebook.file_size >> 20,
+                                                           limit=MAX_NOTEBOOK_BYTES >> 20)
+                sources, shared, preludes, trouble = notebook_modules(read_member(archive, notebook, name),
+                                                                      text(notebook.filename), modules, max_bytes)
+                return dict(sources), shared, preludes, "notebook", trouble
+            read = {module: _member_source(archive, member, module, name, max_bytes)
+                    for module, member in found.items()}
     except Refused as refused:
-        return {}, {}, "archive", refused.problem
+        return {}, {}, {}, "archive", refused.problem
     except BROKEN as error:
-        return {}, {}, "archive", problem("intake.archive", path=name, error=broken(error))
-    return read, {}, "archive", None
+        return {}, {}, {}, "archive", problem("intake.archive", path=name, error=broken(error))
+    return read, {}, {}, "archive", None
 
 
 def decode_modules(tree: Tree, modules: list[str], max_bytes: int) -> dict[str, Any]:
     """The ``modules`` part: ``{"form": "folder" | "notebook" | "archive", "modules": {name: {"source", "code"} or
-    {"problem"}}, "shared": {name: [the modules before it whose names it sees]}}`` (``shared``: a notebook's only)."""
+    {"problem"}}, "shared": {name: [the modules before it whose names it sees]}, "preludes": {name: [the
+    student's own cells before it]}}`` (``shared`` and ``preludes``: a notebook's only)."""
     where, form = locate(tree, modules)
     entries: dict[str, Any] = {}
     shared: dict[str, list[str]] = {}
@@ -107,16 +127,17 @@ def decode_modules(tree: Tree, modules: list[str], max_bytes: int) -> dict[str, 
     name = text(tree.name if not where else where)
     trouble: Problem | None = None
     sources: dict[str, str | Problem] = {}
+    preludes: dict[str, list[str]] = {}
     if form == "archive":
-        sources, shared, form, trouble = archive_modules(tree.data(where) or b"", name, modules, max_bytes)
+        sources, shared, preludes, form, trouble = archive_modules(tree.data(where) or b"", name, modules,
+                                                                   max_bytes)
     else:
-        limit = max_bytes * len(modules)
         size = tree.size(where)
         data = tree.data(where)
-        if size > limit or data is None:
-            trouble = problem("intake.too_large", module=stem(name), size=size // 1024, limit=limit // 1024)
+        if size > MAX_NOTEBOOK_BYTES or data is None:
+            trouble = problem("intake.notebook_large", path=name, size=size >> 20, limit=MAX_NOTEBOOK_BYTES >> 20)
         else:
-            notebook, shared, trouble = notebook_modules(data, name, modules)
+            notebook, shared, preludes, trouble = notebook_modules(data, name, modules, max_bytes)
             sources = dict(notebook)
     for module in modules:
         found = sources.get(module)
@@ -131,4 +152,5 @@ def decode_modules(tree: Tree, modules: list[str], max_bytes: int) -> dict[str, 
         else:
             entries[module] = compiled(found, module, max_bytes, form)
     shared = {module: list(before) for module, before in shared.items() if "source" in entries.get(module, {})}
-    return {"form": form, "modules": entries, "shared": shared}
+    preludes = {module: list(cells) for module, cells in preludes.items() if "source" in entries.get(module, {})}
+    return {"form": form, "modules": entries, "shared": shared, "preludes": preludes}

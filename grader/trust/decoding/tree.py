@@ -66,11 +66,11 @@ def locate(tree: Tree, modules: list[str]) -> tuple[str, str]:
     submission that is a file of another kind. Students upload in many shapes (the files, the ``exercises``
     folder, a notebook); all are graded the same."""
     if tree.one_file:
-        kind = {".zip": "archive", ".ipynb": "notebook"}.get(suffix(tree.name), "file")
+        kind = {".zip": "archive", ".ipynb": "notebook"}.get(suffix(tree.name).lower(), "file")
         return "", kind if tree.kind("") == "file" else "file"
     if any(tree.exists(f"{name}.py") for name in modules):
         return "", "folder"
-    notebooks = [name for name in tree.top() if suffix(name) == ".ipynb" and tree.kind(name) == "file"]
+    notebooks = [name for name in tree.top() if suffix(name).lower() == ".ipynb" and tree.kind(name) == "file"]
     folders = [name for name in tree.top() if tree.kind(name) == "folder"
                and any(tree.exists(f"{name}/{module}.py") for module in modules)]
     if len(notebooks) == 1 and not folders:
