@@ -116,7 +116,8 @@ def build_bombs(folder: Path) -> dict[str, str]:
     _zip_of(folder / "many_members.zip", {f"f{index}.txt": b"" for index in range(6000)})
     return {"deep": "nested more than 64 levels", "big_member": ".py is 2097152 KiB; the limit is 256 KiB",
             "inflating": "cannot be read (BadZipFile)", "oversized": ".py is 1024 KiB; the limit is 256 KiB",
-            "huge_cell": ".py is 292 KiB; the limit is 256 KiB", "giant": "is 34 MiB; the grader reads notebooks of at most 32 MiB",
+            "huge_cell": ".py is 292 KiB; the limit is 256 KiB",
+            "giant": "is 34 MiB; the grader reads notebooks of at most 32 MiB",
             "not_json": "cannot be read (UnicodeDecodeError)", "empty": ".py is missing",
             "many_members": "lists more than 5000 files"}
 
