@@ -9,7 +9,9 @@ from pathlib import Path
 from ..model.identity import canonical, key, refusal
 
 # the files grade-all writes beside the students' folders in OUT: no submission may take one of their names
-CLASS_FILES = ("grades.csv", "report.html", "similarity.csv", "canvas.csv", "moodle.csv")
+# what grade-all, review and export write in OUT beside the students' folders (the reviews of open answers: a
+# folder), which no student may be named: whatever the case, as a file system that ignores case sees them
+CLASS_FILES = ("grades.csv", "report.html", "similarity.csv", "canvas.csv", "moodle.csv", "reviews")
 
 
 class BadClass(ValueError):
@@ -71,7 +73,7 @@ def survey(folder: Path) -> tuple[list[Entry], list[str]]:
         if why is not None:
             problems.append(f"{listed!r} cannot name a student: {why}; rename it")
             continue
-        if student in CLASS_FILES:
+        if key(student) in {key(name) for name in CLASS_FILES}:
             problems.append(f"{listed!r} has the name of a file grade-all writes in OUT; rename it")
             continue
         same = key(student)

@@ -131,7 +131,7 @@ class _WarmLoop:
         report, page = render_reports(executor.unit, run, executor.feedback_in(job.lang), job.fingerprint,
                                       job.submitted_at)
         write_student(job.folder.parent, job.folder.name, report, page,
-                      sources_text(student.intake.sources, job.fingerprint))
+                      sources_text(student.intake.written(), job.fingerprint))
         return 0
 
 

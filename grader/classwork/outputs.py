@@ -54,8 +54,9 @@ def render_reports(unit: Unit, run: Run, feedback: Feedback, fingerprint: str,
 
 
 def sources_text(sources: dict[str, str], fingerprint: str) -> str:
-    """What ``sources.json`` holds: the graded modules' sources, and the fingerprint of the report they belong
-    to (a report written again without them leaves them no longer its own)."""
+    """What ``sources.json`` holds: the graded modules' sources (in a notebook, with the student's own cells run
+    before each: ``Intake.written``), and the fingerprint of the report they belong to (a report written again
+    without them leaves them no longer its own)."""
     return json.dumps({"fingerprint": fingerprint, "modules": sources}, ensure_ascii=False) + "\n"
 
 

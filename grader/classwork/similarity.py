@@ -126,7 +126,7 @@ def _read(unit: Unit, entry: Entry, boilerplate: dict[str, Any], mode: SandboxMo
     wrote them, nothing added)."""
     sources = graded_sources(out, entry.student) if out is not None else None
     if sources is None:
-        sources = decoded(unit, entry.path, mode).sources
+        sources = decoded(unit, entry.path, mode).written()
     return {name: code_prints(source, boilerplate.get(name)) for name, source in sources.items()
             if name in unit.modules}
 

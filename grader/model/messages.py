@@ -251,6 +251,19 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "the notebook {path} cannot be read ({error})",
         "zh": "无法读取 notebook {path}（{error}）",
     },
+    "intake.two_folders": {
+        "en": "the submission holds the modules in two folders, {first} and {second}: keep one, so that the "
+              "grader knows which to grade",
+        "zh": "提交中有两个文件夹都放着模块：{first} 和 {second}；请只保留一个，评分程序才知道该评哪一个",
+    },
+    "intake.two_notebooks": {
+        "en": "the submission holds two notebooks, {first} and {second}: keep only the one with your answers",
+        "zh": "提交中有两个 notebook：{first} 和 {second}；请只保留写有你答案的那一个",
+    },
+    "intake.elsewhere": {
+        "en": "{module}.py is not in {folder} with the other modules but at {path}: put the modules in one folder",
+        "zh": "{module}.py 不在其他模块所在的 {folder} 中，而在 {path}：请把模块放在同一个文件夹里",
+    },
     "intake.notebook_large": {
         "en": "the notebook {path} is {size} MiB; the grader reads notebooks of at most {limit} MiB: clear its "
               "outputs (Kernel, Restart & Clear Output) and save it again",
@@ -337,6 +350,14 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "answers.cell": {
         "en": "{where} must hold ANSWERS = {{question id: answer, ...}} with plain values only",
         "zh": "{where} 中应写 ANSWERS = {{题目 id: 答案, ...}}，只能使用普通的值",
+    },
+    "answers.cell_change": {
+        "en": "{where}, line {line}, changes ANSWERS in a way the grader does not read (it reads ANSWERS = {{...}}, "
+              "then ANSWERS[id] = ..., ANSWERS.update(...), ANSWERS |= {{...}} and del ANSWERS[id]): write each "
+              "answer out",
+        "zh": "{where} 第 {line} 行以评分程序不读取的方式修改了 ANSWERS（它读取 ANSWERS = {{...}}，以及之后的 "
+              "ANSWERS[id] = ...、ANSWERS.update(...)、ANSWERS |= {{...}}，以及删去 ANSWERS[id]）："
+              "请把每个答案直接写出来",
     },
     "answers.value": {
         "en": "{where} holds a value that cannot be read (a number of thousands of digits, or a date out of range)",

@@ -49,6 +49,11 @@ class Intake:
     practice: Answers | None = None
     practice_problem: Text | None = None
 
+    def written(self) -> dict[str, str]:
+        """What the student wrote of each accepted module, for comparing submissions: its source, after the
+        student's own cells run before it in a notebook (code moved up a cell is code all the same)."""
+        return {name: "\n\n".join([*self.preludes.get(name, ()), source]) for name, source in self.sources.items()}
+
     @property
     def decoded(self) -> bool:
         """Whether the modules part has been read (the worker may be given the sources)."""

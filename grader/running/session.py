@@ -358,7 +358,7 @@ class LiveSubmission:
             shared = {name: list(before) for name, before in self.intake.shared.items()}
             preludes = {name: list(cells) for name, cells in self.intake.preludes.items()}
             reply = worker.request(wire.request("install", sources=self.intake.sources, code=code, shared=shared,
-                                                preludes=preludes,
+                                                preludes=preludes, cell_seconds=self.limits.import_seconds / 2,
                                                 magic=base64.b64encode(importlib.util.MAGIC_NUMBER).decode("ascii")),
                                    self.limits.import_seconds, t("doing.starting"))
         except WorkerFailure as failure:

@@ -1,15 +1,16 @@
 """What grading reads of a submission, taken as bytes: to the sandbox that decodes it, or to another machine.
 
-Grading reads little of a submission: a folder's module files, its ``answers.yaml`` (and, for ``grader check``,
-its ``practice.yaml``), its notebooks and the folders one level down that hold modules; an archive or a notebook
-whole. ``carry`` takes exactly that, each entry as it finds it (a file's bytes, or only its size when the file is
-too large to be read; a link, with whether what it points at is a file, a folder or nothing; a folder; anything
-else), without interpreting any of it: the bytes are decoded in the sandbox (``grader.running.intake``). What is
-carried is bounded however large the student's folder is: a few files of at most ``carry_limit`` bytes each, or
-one archive of at most ``MAX_ARCHIVE`` bytes; past those bounds the submission is refused, with the reason. Its
-``digest`` is the fingerprint of what a grade depends on in it, no more: files beside the modules change
-nothing. ``land`` lays a carried submission out again in a folder of another machine (a Dask worker), where
-carrying it again gives the same records (a property test holds them equal).
+Grading reads little of a submission: of a folder, down to ``MAX_DEPTH`` folders below its top (hidden ones and
+folders of more than ``MAX_BELOW`` entries left out), its module files, its ``answers.yaml`` files (and, for
+``grader check``, its ``practice.yaml``) and its notebooks (their bytes up to ``MAX_ARCHIVE`` in all); an archive or
+a notebook whole. ``carry`` takes exactly that, each entry as it finds it (a file's bytes, or only its size when the
+file is too large to be read; a link, with whether what it points at is a file, a folder or nothing; a folder;
+anything else), without interpreting any of it: the bytes are decoded in the sandbox (``grader.running.intake``).
+What is carried is bounded however large the student's folder is: a few files of at most ``carry_limit`` bytes each,
+or one archive of at most ``MAX_ARCHIVE`` bytes; past those bounds the submission is refused, with the reason. Its
+``digest`` is the fingerprint of what a grade depends on in it, no more: files beside the modules change nothing.
+``land`` lays a carried submission out again in a folder of another machine (a Dask worker), where carrying it again
+gives the same records (a property test holds them equal).
 """
 
 from __future__ import annotations
@@ -24,18 +25,20 @@ from typing import BinaryIO, Literal
 
 from ..model.messages import Text, t
 from ..trust.decoding.notebooks import MAX_NOTEBOOK_BYTES
+from ..trust.decoding.tree import MAX_DEPTH
 from .answers import ANSWERS_FILE, PRACTICE_FILE
 from .answers import MAX_BYTES as MAX_ANSWER_BYTES
 
 MAX_ARCHIVE = 64 * 1024 * 1024  # a zip submission is carried whole, up to this size
 MAX_SCANNED = 100_000  # entries of a submission's folder looked at: more, and it is not carried
-KEPT_OF_A_KIND = 2  # intake asks whether there is one notebook (or one folder of modules), or more
+MAX_BELOW = 2000  # entries of a folder below the top: a folder of more holds data, and is not looked into
+MAX_FOLDERS = 200  # folders below the top looked into, shallowest first
 Kind = Literal["file", "folder", "link", "other"]
 
 
 @dataclass(frozen=True)
 class Record:
-    """One entry of a carried submission: its path from the submission (``/``-separated, at most two parts), its
+    """One entry of a carried submission: its path from the submission (``/``-separated, at most three parts), its
     kind, and for a file its size and bytes (None: too large for intake to read; only its size matters); for a
     link, the kind of what it points at (None: nothing)."""
 
@@ -138,6 +141,17 @@ def carry(path: Path, modules: list[str], max_source_kb: int, practice: bool = F
         return Carried(path.name, (), t("intake.not_listed", path=path.name, reason=error.strerror or "error"))
 
 
+def _listing(folder: Path, most: int) -> list[str] | None:
+    """The names in ``folder``, sorted; None when it holds more than ``most``."""
+    names = []
+    with os.scandir(folder) as listing:
+        for count, entry in enumerate(listing):
+            if count >= most:
+                return None
+            names.append(entry.name)
+    return sorted(names)
+
+
 def _carry(path: Path, modules: list[str], max_source_kb: int, practice: bool) -> Carried:
     limit = carry_limit(modules, max_source_kb)
     if not path.is_dir():
@@ -151,39 +165,47 @@ def _carry(path: Path, modules: list[str], max_source_kb: int, practice: bool) -
                                             limit=MAX_ARCHIVE >> 20))
         return Carried(path.name, (record,))
     wanted = {f"{name}.py" for name in modules} | {ANSWERS_FILE} | ({PRACTICE_FILE} if practice else set())
+    top = _listing(path, MAX_SCANNED)
+    if top is None:
+        return Carried(path.name, (), t("intake.folder_large", path=path.name, limit=MAX_SCANNED))
     records: list[Record] = []
-    notebooks = folders = 0
-    with os.scandir(path) as listing:
-        names = []
-        for count, entry in enumerate(listing):
-            if count >= MAX_SCANNED:
-                return Carried(path.name, (), t("intake.folder_large", path=path.name, limit=MAX_SCANNED))
-            names.append(entry.name)
-    for name in sorted(names):
-        child = path / name
-        if folders < KEPT_OF_A_KIND and child.is_dir() and not child.is_symlink() and \
-                any((child / f"{module}.py").exists() for module in sorted(modules)):
-            found: Record | None = Record(name, "folder")  # a folder of modules: intake may take them from it
-            folders += 1
-            records += [inner for module in sorted(wanted)
-                        if (inner := _record(child / module, f"{name}/{module}", limit)) is not None]
-        elif name in wanted:
-            found = _record(child, name, limit)
-        elif Path(name).suffix.lower() == ".ipynb" and notebooks < KEPT_OF_A_KIND and child.is_file() and \
-                not child.is_symlink():
-            found = _record(child, name, MAX_NOTEBOOK_BYTES)
-            notebooks += 1
-        else:
-            continue  # nothing intake reads
-        if found is not None:
-            records.append(found)
-    records.sort(key=lambda record: record.path.count("/"))  # a folder before what it holds
+    notebook_bytes = 0
+    looked = 0  # folders below the top looked into
+    queue: list[tuple[str, Path, list[str]]] = [("", path, top)]
+    while queue:
+        prefix, folder, names = queue.pop(0)
+        for name in names:
+            if name.startswith("."):
+                continue  # hidden: Jupyter's checkpoints, a repository, an editor's files
+            child, relative = folder / name, prefix + name
+            if name in wanted:
+                found = _record(child, relative, limit)
+            elif Path(name).suffix.lower() == ".ipynb" and child.is_file() and not child.is_symlink():
+                room = min(MAX_NOTEBOOK_BYTES, MAX_ARCHIVE - notebook_bytes)
+                found = _record(child, relative, room, read=room > 0)
+                notebook_bytes += len(found.data) if found is not None and found.data is not None else 0
+            else:
+                if prefix.count("/") < MAX_DEPTH and looked < MAX_FOLDERS and child.is_dir() and \
+                        not child.is_symlink():
+                    looked += 1
+                    inner = _listing(child, MAX_BELOW)
+                    if inner is not None:  # a folder of more is data: not looked into
+                        queue.append((relative + "/", child, inner))
+                continue
+            if found is not None:
+                records.append(found)
+    above: set[str] = set()  # the folders on the way to what is carried
+    for record in records:
+        parts = record.path.split("/")
+        above.update("/".join(parts[:end]) for end in range(1, len(parts)))
+    records += [Record(place, "folder") for place in above]
+    records.sort(key=lambda record: (record.path.count("/"), record.path))  # a folder before what it holds
     return Carried(path.name, tuple(records))
 
 
 def _safe(relative: str) -> bool:
     parts = relative.split("/")
-    return len(parts) <= 2 and all(part not in ("", ".", "..") and "\0" not in part for part in parts)
+    return len(parts) <= MAX_DEPTH + 1 and all(part not in ("", ".", "..") and "\0" not in part for part in parts)
 
 
 def land(carried: Carried, folder: Path) -> Path:

@@ -9,8 +9,8 @@ refused with one line (``DocumentError``), costing only the part it came in:
   finite float, or a problem (two levels at most), and it must render in every language;
 - the ``modules`` part names exactly the unit's modules, each a source (valid Unicode, at most the unit's
   ``source_kb`` in UTF-8) with its compiled code (base64, or empty), or a problem; ``shared`` and ``preludes``
-  only in a notebook: each module's list naming modules before it, and the student's own cells before it (text,
-  at most ``source_kb`` in all);
+  only in a notebook: each module's list naming other modules (those whose cells come before its own), and the
+  student's own cells before it (text, at most ``source_kb`` in all);
 - the ``answers`` and ``practice`` parts hold answers by question id (text of at most ``MAX_KEY`` characters),
   each a plain value (``plain_value``) or a problem, and a notebook's open answers as text of at most
   ``MAX_NOTE`` characters.
@@ -208,8 +208,8 @@ def read_modules(reply: Any, modules: list[str], max_bytes: int) -> Modules:
             code[name] = compiled
     shared: dict[str, tuple[str, ...]] = {}
     for name, before in found.shared.items():
-        if found.form != "notebook" or name not in sources or not set(before) <= set(modules[:modules.index(name)]):
-            raise DocumentError("a module shares the names of modules that are not before it in a notebook")
+        if found.form != "notebook" or name not in sources or not set(before) <= set(modules) - {name}:
+            raise DocumentError("a module shares the names of modules that are not others of a notebook")
         shared[name] = tuple(before)
     preludes: dict[str, tuple[str, ...]] = {}
     budget = max_bytes

@@ -58,8 +58,8 @@ class WireError(Exception):
 REQUESTS: dict[str, tuple[str, ...]] = {
     # the submission's modules (and their code), to import from memory; ``shared``: in a notebook, the modules
     # before each one, whose names it sees (its cells share one namespace); ``preludes``: in a notebook, the
-    # student's own cells before each module, run first
-    "install": ("sources", "code", "magic", "shared", "preludes"),
+    # student's own cells before each module, run first, within ``cell_seconds`` in all
+    "install": ("sources", "code", "magic", "shared", "preludes", "cell_seconds"),
     # one part of what the submission holds, decoded here (``grader.trust.decoding``): its name and its records
     "decode": ("part", "name", "records", "modules", "source_bytes", "texts"),
     # the time of the last commit of the repository the worker was started on (``grader.trust.decoding.commits``)

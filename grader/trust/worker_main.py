@@ -33,6 +33,7 @@ import shutil
 import signal
 import socket
 import sys
+import time
 import types
 from typing import Any
 
@@ -212,7 +213,7 @@ def _parameter_names(target: Any) -> list[str]:
 
 def _install_request(request: dict[str, Any]) -> None:
     _install(request["sources"], request.get("code"), request.get("magic"), request.get("shared"),
-             request.get("preludes"))
+             request.get("preludes"), request.get("cell_seconds"))
 
 
 def _decode(request: dict[str, Any]) -> Any:
@@ -311,6 +312,14 @@ def _error_record(request: Any, error: BaseException) -> Any:
                             isinstance(error, SystemExit), params, stage).reply()
 
 
+class _Overran(BaseException):
+    """The student's own cells have had their time."""
+
+
+def _overran(*_: Any) -> None:
+    raise _Overran
+
+
 class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports the submission's modules from their sources, as files under ``ROOT`` would be: from the code
     they were compiled to when they were checked, where it was sent, else compiled here. A module of a notebook
@@ -320,9 +329,40 @@ class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     goes on to the next cell), then its answer cell, as the student wrote it, line for line."""
 
     def __init__(self, sources: dict[str, str], code: dict[str, bytes], shared: dict[str, list[str]],
-                 preludes: dict[str, list[str]]) -> None:
+                 preludes: dict[str, list[str]], cell_seconds: float) -> None:
         self.sources, self.code, self.shared, self.preludes = sources, code, shared, preludes
         self.left: dict[str, dict[str, Any]] = {}  # a module that raised: the names it had defined
+        self.cell_seconds = cell_seconds  # what this worker may spend on the student's own cells, in all
+
+    def _run_cells(self, name: str, namespace: dict[str, Any]) -> None:
+        """The student's own cells before the cell ``name``, each in turn in its namespace, as Jupyter runs them:
+        one that raises (``sys.exit`` too) is passed; within ``cell_seconds`` in all, so that an experiment left
+        in a cell (a training run, a plot) costs no answer cell its time: one that runs past it is stopped, said
+        on stderr, and what follows it is not run."""
+        timed = hasattr(signal, "setitimer")
+        for cell in self.preludes.get(name, ()):
+            if self.cell_seconds <= 0:
+                return
+            started = time.monotonic()
+            if timed:
+                signal.signal(signal.SIGALRM, _overran)
+                signal.setitimer(signal.ITIMER_REAL, self.cell_seconds)
+            try:
+                exec(compile(cell, f"{ROOT}/{PACKAGE}/<cell before {name}>", "exec", dont_inherit=True), namespace)
+            except _Overran:
+                self.cell_seconds = 0
+            except BaseException:  # noqa: B036 - as in a notebook: the next cell runs, with what this one defined
+                pass
+            finally:
+                if timed:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+                self.cell_seconds -= time.monotonic() - started
+            if self.cell_seconds <= 0:
+                sys.stderr.write(f"[grader] your own cells before the cell {name} ran longer than the time the "
+                                 "grader gives them; it stopped them there (it runs them only for what the answer "
+                                 "cells use: keep experiments out of them)\n")
+                return
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:  # type: ignore[override]
         if fullname == PACKAGE:
@@ -353,12 +393,7 @@ class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         for before in self.shared.get(name, ()):
             module.__dict__.update({key: value for key, value in self._names_of(before).items()
                                     if not key.startswith("__")})
-        for cell in self.preludes.get(name, ()):
-            try:
-                exec(compile(cell, f"{ROOT}/{PACKAGE}/<cell before {name}>", "exec", dont_inherit=True),
-                     module.__dict__)
-            except Exception:  # noqa: BLE001 - as in a notebook: the next cell runs, with what this one defined
-                pass
+        self._run_cells(name, module.__dict__)
         if name in self.code:
             code = _located(marshal.loads(self.code[name]), module.__file__)
         else:
@@ -378,7 +413,7 @@ def _located(code: types.CodeType, filename: str) -> types.CodeType:
 
 
 def _install(sources: dict[str, str], code: Any = None, magic: Any = None, shared: Any = None,
-             preludes: Any = None) -> None:
+             preludes: Any = None, cell_seconds: Any = None) -> None:
     """The submission's modules, importable; ``code`` (base64 of each module's marshalled code) is used only if
     it was made by this very Python (``magic``, its bytecode's magic number), as the decoder's is."""
     compiled: dict[str, bytes] = {}
@@ -386,7 +421,8 @@ def _install(sources: dict[str, str], code: Any = None, magic: Any = None, share
         compiled = {str(name): base64.b64decode(data) for name, data in code.items()}
     names = {str(name): [str(before) for before in earlier] for name, earlier in (shared or {}).items()}
     cells = {str(name): [str(cell) for cell in before] for name, before in (preludes or {}).items()}
-    sys.meta_path.insert(0, _Sources(dict(sources), compiled, names, cells))
+    seconds = float(cell_seconds) if isinstance(cell_seconds, (int, float)) else 0.0
+    sys.meta_path.insert(0, _Sources(dict(sources), compiled, names, cells, seconds))
 
 
 def _empty(folder: str) -> bool:

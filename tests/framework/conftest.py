@@ -6,6 +6,7 @@ helpers, data, hints, mistakes, styles, a hidden test, a notebook and a
 student README. Tests that change a course work on a copy (``mini_copy``).
 """
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -38,6 +39,7 @@ AUDIT = Path(__file__).parent / "audit"
 _armed = threading.Event()
 _opened: list[str] = []
 _MAIN = threading.main_thread().ident
+_TESTS = itertools.count()
 
 
 def _course_path(args: tuple) -> str | None:
@@ -66,7 +68,9 @@ def _the_real_course_is_never_read(request):
         yield
         return
     tmp_path_factory, monkeypatch = (request.getfixturevalue(name) for name in ("tmp_path_factory", "monkeypatch"))
-    log = tmp_path_factory.getbasetemp() / f"course-audit-{os.getpid()}.log"
+    # a log of this test's own: a process a test leaves running (a zygote kept for the next grading, which a
+    # course test may then use to read the real course) writes to its own test's log, never to a later test's
+    log = tmp_path_factory.getbasetemp() / f"course-audit-{os.getpid()}-{next(_TESTS)}.log"
     log.unlink(missing_ok=True)
     monkeypatch.setenv("GRADER_TEST_COURSE_AUDIT", str(log))
     monkeypatch.setenv("GRADER_TEST_COURSE_PATHS", os.pathsep.join(COURSE_PATHS))

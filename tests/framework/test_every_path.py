@@ -1,9 +1,10 @@
 """A grade is a promise: the same submission gets the same grade by every path. One class of the mini course (the
 solutions, each known mistake, the stubs, an archive, hostile data: a bomb member, a lone surrogate in an
-exception's message, answers a YAML tag or 4,000 digits spoil) is graded by ``grade``, by ``grade-all`` fresh
-and resumed, by the Gradescope autograder, on a Dask cluster and, for the code, in notebook form; every path
-must give each submission the same score and the same outcome of every test (the notebook form speaks of cells
-where the others speak of files, so there its messages are left out of the comparison)."""
+exception's message, answers a YAML tag or 4,000 digits spoil) is graded by ``grade``, by ``grade-all`` fresh and
+resumed, by the Gradescope autograder (an archive also as Gradescope unpacks it), on a Dask cluster and, for the
+code, in notebook form; every path must give each submission the same score and the same outcome of every test (the
+notebook form speaks of cells where the others speak of files, so there its messages are left out of the
+comparison)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def code_class(folder: Path, mini) -> None:
     shutil.copytree(mini.stubs_dir, folder / "stubs", ignore=shutil.ignore_patterns("__pycache__"))
     with zipfile.ZipFile(folder / "zipped.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         for module in mini.modules:
-            archive.write(mini.source_dir / f"{module}.py", f"work/{module}.py")
+            archive.write(mini.source_dir / f"{module}.py", f"lesson/exercises/{module}.py")  # two folders down
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.write(mini.source_dir / "arrays.py", "arrays.py")
@@ -157,6 +158,14 @@ def test_every_path_gives_every_submission_the_same_grade(tmp_path, hidden, clus
         if path.is_dir() or unit == "mini" and path.suffix != ".zip":
             report = autograder(tmp_path / "released", tmp_path / "gradescope" / name, path, name)
             assert verdict(report) == expected[name], ("autograder", name)
+        if path.suffix == ".zip":  # Gradescope unpacks an uploaded archive: the folder it makes grades the same
+            unpacked = tmp_path / "unpacked" / name
+            with zipfile.ZipFile(path) as archive:
+                archive.extractall(unpacked)
+            report = autograder(tmp_path / "released", tmp_path / "gradescope" / name, unpacked, name)
+            # the same scores and outcomes; the reason may differ (an LZMA member unpacked is a file too large)
+            assert verdict(report, messages=False) == verdict(json.loads((fresh / name / RESULTS).read_text()),
+                                                              messages=False), ("unpacked", name)
         if unit == "mini" and path.is_dir():  # the notebook form of the same code
             notebook = as_notebook(path, tuple(mini.modules), tmp_path / f"{name}.ipynb")
             form = tmp_path / "notebooks" / f"{name}.json"

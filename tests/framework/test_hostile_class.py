@@ -321,7 +321,16 @@ def test_a_submission_named_like_a_class_file_is_refused(tmp_path, name):
 
 
 def test_every_file_grade_all_writes_beside_the_students_is_reserved():
-    assert {exports.CSV, similarity.CSV, *lms.FILES.values(), "report.html"} <= set(CLASS_FILES)
+    from grader.model.reviews import FOLDER
+
+    assert {exports.CSV, similarity.CSV, *lms.FILES.values(), "report.html", FOLDER} <= set(CLASS_FILES)
+
+
+@pytest.mark.parametrize("name", ["Reviews", "GRADES.CSV"])
+def test_a_class_files_name_in_another_case_is_refused_too(tmp_path, name):
+    (tmp_path / name).mkdir()
+    with pytest.raises(BadClass, match="has the name of a file grade-all writes"):
+        discover(tmp_path)
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED_NAMES))

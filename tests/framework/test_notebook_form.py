@@ -169,3 +169,47 @@ def test_what_macos_and_jupyter_add_to_an_archive_is_passed_over(mini, solutions
         zipped.writestr("lesson/.ipynb_checkpoints/lesson-checkpoint.ipynb", "{}")
     run = run_suites(mini, archive, seed=SEED)
     assert not run.intake_problems and score_run(mini, run).score == 10, run.intake_problems
+
+
+def test_an_experiment_left_in_a_cell_of_the_students_own_costs_no_answer_cell(mini, solutions, tmp_path):
+    """A training run, a plot, a ``sys.exit()``: the student's own cells have half an import's time in all;
+    past it they are stopped, and the answer cells run all the same."""
+    for name, first in (("lo", "import time\nwhile True:\n    time.sleep(0.01)\n"),
+                        ("mo", "import sys\nsys.exit(3)\n")):
+        cells = [(None, first), ("arith", solutions["arith"]), (None, "raise SystemExit"),
+                 ("arrays", solutions["arrays"])]
+        run = run_suites(mini, cells_notebook(tmp_path / f"{name}.ipynb", cells), seed=SEED)
+        score = score_run(mini, run)
+        assert not run.intake_problems and score.score == score.max_score, [
+            o.message for o in run.outcomes.values() if not o.passed]
+
+
+def test_the_cells_above_an_answer_cell_that_is_refused_run_before_the_next(mini, solutions, tmp_path):
+    """An answer cell with a syntax error costs its own module; the import in a cell above it still runs, as in
+    Jupyter, for the answer cells below."""
+    cells = [(None, "import numpy as np\n"), ("arith", "def double(x) return 2 * x\n"),
+             ("arrays", solutions["arrays"].replace("import numpy as np\n", "")
+              .replace("    from .arith import double\n", "    double = lambda x: 2 * x\n"))]
+    run = run_suites(mini, cells_notebook(tmp_path / "ma.ipynb", cells), seed=SEED)
+    assert list(run.intake_problems) == ["arith"]
+    assert [task.score for task in score_run(mini, run).tasks] == [0, 6]
+
+
+def test_a_cell_sees_the_cells_above_it_in_the_notebook_whatever_the_courses_order(mini, solutions, tmp_path):
+    cells = [(None, "def _twice(x):\n    return 2 * x\n"), ("arrays", solutions["arrays"]),
+             ("arith", solutions["arith"].replace("    return 2 * x\n", "    return _twice(x)\n"))]
+    run = run_suites(mini, cells_notebook(tmp_path / "ni.ipynb", cells), seed=SEED)
+    score = score_run(mini, run)
+    assert not run.intake_problems and score.score == score.max_score, [
+        o.message for o in run.outcomes.values() if not o.passed]
+
+
+def test_the_students_own_cells_are_bounded_as_they_are_run(mini, solutions, tmp_path):
+    """Their bound is counted on the cells as run (a magic line made ``pass`` is longer): a cell past it is not
+    run, and the notebook is read all the same."""
+    kb = mini.limits.source_kb
+    cells = [(None, "!ls\n" * ((kb << 10) // 4 - 10)), ("arith", solutions["arith"]),
+             ("arrays", solutions["arrays"])]
+    run = run_suites(mini, cells_notebook(tmp_path / "ol.ipynb", cells), seed=SEED)
+    score = score_run(mini, run)
+    assert not run.intake_problems and score.score == score.max_score, run.intake_problems

@@ -441,8 +441,15 @@ def test_an_answers_cell_is_read_as_python_would_run_it(tmp_path):
     assert problem is None and answers.values == key and not answers.refused, (cell, answers)
     answers, _, _ = cell_answers("ANSWERS = {'a': 1}\nANSWERS['b'] = f()\nANSWERS['a'] = 2\n")
     assert answers.values == {"a": 2} and set(answers.refused) == {"b"}
-    assert "with plain values only" in render(cell_answers("ANSWERS = {'a': 1}\nANSWERS.update(x)\n")[1])
+    assert "line 2, changes ANSWERS" in render(cell_answers("ANSWERS = {'a': 1}\nANSWERS.update(x)\n")[1])
     assert "with plain values only" in render(cell_answers("ANSWERS['a'] = 1\n")[1])  # never given a dict
+    answers, _, _ = cell_answers("%load_ext autoreload\nANSWERS = {'a': 1, 'b': 2, 'c': 3}\nANSWERS |= {'a': 4}\n"
+                                 "del ANSWERS['b']\nprint(ANSWERS)\n")
+    assert answers.values == {"a": 4, "c": 3}
+    for change in ("ANSWERS['a'] += 1", "for k in 'ab':\n    ANSWERS[k] = 5", "ANSWERS, x = {'a': 5}, 0",
+                   "ANSWERS.setdefault('d', 1)", "ANSWERS.update(**more)", "ANSWERS |= more"):
+        said = render(cell_answers(f"ANSWERS = {{'a': 1}}\n{change}\n")[1])
+        assert said.startswith("cell, line 2, changes ANSWERS in a way the grader does not read"), (change, said)
     notebook = {"cells": [{"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "answers"}},
                            "source": cell, "outputs": [], "execution_count": None}],
                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}

@@ -256,3 +256,28 @@ def test_the_pass_compares_what_was_graded_and_decodes_only_what_has_no_record(a
     assert similarity.compare_class(mini, discover(a_class), jobs=2, out=out).pairs == []
     (out / "original" / SOURCES).unlink()
     assert graded_sources(out, "original") is None
+
+
+def test_code_moved_into_a_notebooks_own_cells_is_compared_too(mini, tmp_path, cli):
+    """The student's own cells run before the answer cells, so they are the student's work as much: a copy moved
+    from the answer cells into a cell above them is flagged, both from the record grading kept and decoded."""
+    from grader.classwork.outputs import graded_sources
+
+    def send(name: str, cells: list[tuple[str | None, str]]) -> None:
+        (folder / f"{name}.ipynb").write_text(json.dumps({"cells": [
+            {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": grade_id}} if grade_id else {},
+             "source": source, "outputs": [], "execution_count": None} for grade_id, source in cells],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    arrays = (mini.stubs_dir / "arrays.py").read_text()  # the stub: what every student is given counts for nothing
+    send("cat", [(None, SOLVED_ARITH), ("arith", "# see the cell above\n"), ("arrays", arrays)])
+    send("dan", [(None, renamed(SOLVED_ARITH)), ("arith", "# done above\n"), ("arrays", arrays)])
+    send("eve", [("arith", (mini.source_dir / "arith.py").read_text()), ("arrays", arrays)])
+    out = tmp_path / "out"
+    assert cli("grade-all", str(folder), "--out", str(out), "--no-similarity").returncode == 0
+    assert SOLVED_ARITH in graded_sources(out, "cat")["arith"]
+    for kept in (out, None):
+        result = similarity.compare_class(mini, discover(folder), jobs=2, out=kept)
+        assert [(p.a, p.b) for p in result.pairs] == [("cat", "dan")], result.pairs

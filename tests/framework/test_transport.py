@@ -133,17 +133,18 @@ def test_what_travels_is_bounded_however_much_the_folder_holds(tmp_path):
     student.mkdir()
     (student / "arith.py").write_text("def double(x):\n    return 2 * x\n")
     (student / "data.bin").write_bytes(os.urandom(1 << 20))  # nothing intake reads: left behind
-    for index in range(30):  # notebooks and folders of modules beyond the first two change nothing intake says
+    for index in range(30):  # notebooks and folders of modules: their few bytes travel, the rest does not
         (student / f"n{index:02}.ipynb").write_bytes(_notebook([("code", "arith", "x = 1\n")]))
         (student / f"copy{index:02}").mkdir()
         (student / f"copy{index:02}" / "arrays.py").write_text("y = 2\n")
+        (student / f"copy{index:02}" / "data.bin").write_bytes(b"\0" * 4096)
     with open(student / "arrays.py", "wb") as handle:
         handle.truncate(10 << 30)  # 10 GiB, sparse: intake refuses it by its size, and so is it carried
     carried, landed = carried_and_landed(student, tmp_path / "there")
     assert carried.size < 64 * 1024, carried.size
     assert sorted(record.path for record in carried.records) == sorted(
-        ["arith.py", "arrays.py", "copy00", "copy00/arrays.py", "copy01", "copy01/arrays.py", "n00.ipynb",
-         "n01.ipynb"])
+        ["arith.py", "arrays.py", *(f"copy{index:02}{inner}" for index in range(30) for inner in ("", "/arrays.py")),
+         *(f"n{index:02}.ipynb" for index in range(30))])
     assert verdict(landed) == verdict(student)
     assert "10485760 KiB" in str(verdict(landed)["problems"]["arrays"])  # the size it names is the original's
 
@@ -167,7 +168,7 @@ def test_a_folder_of_too_many_entries_is_refused_unread_with_the_reason(tmp_path
     assert carried.records == () and f"holds more than {MAX_SCANNED} files and folders" in render(carried.refused)
 
 
-@pytest.mark.parametrize("name, path", [("../up", ""), ("a/b", ""), ("ok", "../x"), ("ok", "a/b/c"), ("ok", "/abs"),
+@pytest.mark.parametrize("name, path", [("../up", ""), ("a/b", ""), ("ok", "../x"), ("ok", "a/b/c/d"), ("ok", "/abs"),
                                         ("", "")])
 def test_landing_refuses_a_path_that_leaves_its_folder(tmp_path, name, path):
     with pytest.raises(ValueError):
@@ -196,3 +197,26 @@ def test_an_archive_is_carried_whole_up_to_its_own_limit_whatever_the_case_of_it
         carried = carry(path, MODULES, SOURCE_KB)
         assert carried.refused is None and carried.records[0].data == path.read_bytes(), name
         assert path.stat().st_size < MAX_ARCHIVE
+
+
+def test_folders_below_the_top_are_looked_into_within_bounds(tmp_path):
+    """Down to two folders below the top, at most ``MAX_FOLDERS`` of them; a hidden folder and a folder of more
+    than ``MAX_BELOW`` entries (data) are not looked into, nor is a third level."""
+    from grader.running.transport import MAX_BELOW, MAX_FOLDERS
+
+    student = tmp_path / "erin"
+    for place in ("a", "a/b", "a/b/c", ".ipynb_checkpoints", "data"):
+        (student / place).mkdir(parents=True)
+        (student / place / "arith.py").write_text("x = 1\n")
+    for index in range(MAX_BELOW + 1):
+        (student / "data" / f"{index}.csv").touch()
+    for index in range(MAX_FOLDERS + 20):
+        (student / "more" / f"f{index:04}").mkdir(parents=True)
+    carried = carry(student, MODULES, SOURCE_KB)
+    assert {record.path for record in carried.records if record.path.endswith(".py")} == {"a/arith.py",
+                                                                                       "a/b/arith.py"}
+    assert verdict(student)["sources"]["arith"] == "x = 1\n"
+    (student / "zzz").mkdir()  # past the folders looked into: the first MAX_FOLDERS, shallowest and by name first
+    (student / "zzz" / "arith.py").write_text("x = 2\n")
+    assert "zzz/arith.py" in {record.path for record in carry(student, MODULES, SOURCE_KB).records}
+

@@ -35,24 +35,44 @@ from typing import Any
 
 from . import commits
 from .answers import decode_answers, decode_practice
+from .archives import BROKEN, archive_tree, broken
 from .modules import decode_modules
-from .tree import Tree
+from .plain import Refused, problem, text
+from .tree import Tree, suffix
 
 __all__ = ["MODULES", "commits", "decode"]
 
 # the package's modules in the order they are loaded in the sandbox: each after those it imports (this one last)
-MODULES = ("plain", "tree", "archives", "notebooks", "modules", "answers", "commits")
+MODULES = ("plain", "tree", "archives", "notebooks", "layout", "modules", "answers", "commits")
 
 
 def decode(request: dict[str, Any]) -> dict[str, Any]:
-    """Answer a ``decode`` request of the worker protocol: the part it names, of the submission it carries."""
+    """Answer a ``decode`` request of the worker protocol: the part it names, of the submission it carries (a
+    zip archive read as the tree of its members: as the folder it unpacks to)."""
     tree = Tree(str(request["name"]), list(request["records"]))
     modules = [str(module) for module in request["modules"]]
     part = request["part"]
+    if part not in ("modules", "answers", "practice"):
+        raise ValueError(f"no part {str(part)[:20]!r}")
+    if tree.one_file and suffix(tree.name).lower() == ".zip" and tree.kind("") == "file":
+        name = text(tree.name)
+        try:
+            with archive_tree(tree.data("") or b"", name) as members:
+                return _part(members, part, modules, request)
+        except Refused as refused:
+            trouble = refused.problem
+        except BROKEN as error:
+            trouble = problem("intake.archive", path=name, error=broken(error))
+        if part == "modules":
+            return {"form": "archive", "modules": {module: {"problem": trouble} for module in modules},
+                    "shared": {}, "preludes": {}}
+        return {"answers": {"problem": trouble}, "notes": {}} if part == "answers" else {"answers": None}
+    return _part(tree, part, modules, request)
+
+
+def _part(tree: Tree, part: str, modules: list[str], request: dict[str, Any]) -> dict[str, Any]:
     if part == "modules":
         return decode_modules(tree, modules, int(request["source_bytes"]))
     if part == "answers":
         return decode_answers(tree, modules, [str(question) for question in request["texts"]])
-    if part == "practice":
-        return decode_practice(tree)
-    raise ValueError(f"no part {str(part)[:20]!r}")
+    return decode_practice(tree, modules)

@@ -6,12 +6,12 @@ that one that cannot be read, or is not plain data, costs that answer only."""
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import Any, TypeGuard
 
-from .archives import BROKEN, listed, open_archive, read_member
-from .notebooks import ANSWERS_CELL, MAX_NOTEBOOK_BYTES, notebook_cells
-from .plain import Problem, Refused, detail, problem, record_answer, text
-from .tree import Tree, locate, suffix
+from .layout import Located, locate
+from .notebooks import ANSWERS_CELL, MAX_NOTEBOOK_BYTES, as_run, notebook_cells
+from .plain import Problem, detail, problem, record_answer, text
+from .tree import MAX_DEPTH, Tree, depth, folder_of
 
 ANSWERS_FILE = "answers.yaml"
 PRACTICE_FILE = "practice.yaml"
@@ -150,44 +150,79 @@ def _is_answers(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id == "ANSWERS"
 
 
-def _changes(node: ast.stmt) -> tuple[str, list[tuple[ast.expr | None, ast.expr]]] | None:
+def _touches(node: ast.AST) -> bool:
+    """Whether a statement may change ``ANSWERS``: gives it a value, deletes it, sets or deletes an item or an
+    attribute of it, or calls one of its methods (reading it, ``print(ANSWERS)``, changes nothing)."""
+    for inner in ast.walk(node):
+        if _is_answers(inner) and isinstance(getattr(inner, "ctx", None), (ast.Store, ast.Del)):
+            return True
+        if isinstance(inner, (ast.Subscript, ast.Attribute)) and _is_answers(inner.value) and \
+                isinstance(inner.ctx, (ast.Store, ast.Del)):
+            return True
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and _is_answers(inner.func.value):
+            return True
+        if isinstance(inner, ast.AugAssign) and (_is_answers(inner.target) or (
+                isinstance(inner.target, ast.Subscript) and _is_answers(inner.target.value))):
+            return True
+    return False
+
+
+Pairs = list[tuple[ast.expr | None, ast.expr | None]]
+
+
+def _written_out(node: ast.AST | None) -> TypeGuard[ast.Dict]:
+    """Whether ``node`` is a dict written out, key by key (no ``**other`` in it)."""
+    return isinstance(node, ast.Dict) and all(key is not None for key in node.keys)
+
+
+def _changes(node: ast.stmt) -> tuple[str, Pairs] | None:
     """What a statement of the answers cell does to ``ANSWERS``, as Python would run it: ``("set", pairs)`` for
-    ``ANSWERS = {...}``, ``("add", pairs)`` for ``ANSWERS[key] = value`` and ``ANSWERS.update({...}, key=...)``
-    (a pair's key None: the dict is not a literal one), ``("bad", [])`` for another value given to ``ANSWERS``;
-    None for a statement that does not touch it."""
-    if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    ``ANSWERS = {...}``; ``("add", pairs)`` for ``ANSWERS[key] = value``, ``ANSWERS.update({...}, key=...)`` and
+    ``ANSWERS |= {...}``; ``("del", keys)`` for ``del ANSWERS[key]``;
+    ``("bad", [])`` for any other change to it, which the grader does not guess at; None for a statement that
+    does not change it."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and _is_answers(node.targets[0]) or \
+            isinstance(node, ast.AnnAssign) and _is_answers(node.target) and node.value is not None:
+        if not _written_out(node.value):
+            return "bad", []
+        return "set", list(zip(node.value.keys, node.value.values))
+    if isinstance(node, ast.Assign) and all(isinstance(target, ast.Subscript) and _is_answers(target.value)
+                                            for target in node.targets):
+        return "add", [(target.slice, node.value) for target in node.targets]  # type: ignore[attr-defined]
+    if isinstance(node, ast.AugAssign) and _is_answers(node.target) and isinstance(node.op, ast.BitOr):
         value = node.value
-        if value is None:
-            return None
-        if any(_is_answers(target) for target in targets):
-            if not isinstance(value, ast.Dict) or any(key is None for key in value.keys):
-                return "bad", []
-            return "set", list(zip(value.keys, value.values))
-        items = [(target.slice, value) for target in targets
-                 if isinstance(target, ast.Subscript) and _is_answers(target.value)]
-        return ("add", items) if items else None  # type: ignore[return-value]
+        return ("add", list(zip(value.keys, value.values))) if _written_out(value) else ("bad", [])
+    if isinstance(node, ast.Delete) and all(isinstance(target, ast.Subscript) and _is_answers(target.value)
+                                            for target in node.targets):
+        return "del", [(target.slice, None) for target in node.targets]  # type: ignore[attr-defined]
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         call = node.value
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "update" and _is_answers(call.func.value):
-            pairs: list[tuple[ast.expr | None, ast.expr]] = []
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "update" and _is_answers(call.func.value) \
+                and not any(_touches(argument) for argument in [*call.args, *call.keywords]):
+            pairs: Pairs = []
             for argument in call.args:
-                if not isinstance(argument, ast.Dict):
+                if not _written_out(argument):
                     return "bad", []
                 pairs += list(zip(argument.keys, argument.values))
+            if any(keyword.arg is None for keyword in call.keywords):
+                return "bad", []  # ``**other``: what it adds is not written out
             pairs += [(ast.Constant(keyword.arg), keyword.value) for keyword in call.keywords]
             return "add", pairs
-    return None
+    return ("bad", []) if _touches(node) else None
 
 
 def parse_cell(source: str, where: str, texts: tuple[str, ...] = ()) -> dict[str, Any]:
     """The answers of a notebook cell ``ANSWERS = {...}``, read as Python would run it, but never run: the last
-    ``ANSWERS = {...}`` with what follows it (``ANSWERS["q1"] = ...``, ``ANSWERS.update({...})``), each answer read
-    as a literal on its own, as ``parse_yaml`` reads a file's: a value that is not a literal, or not plain, costs
-    that answer only; an open question's (``texts``) that is not text is kept as written."""
+    ``ANSWERS = {...}`` with what follows it (``ANSWERS["q1"] = ...``, ``ANSWERS.update({...})``, ``ANSWERS |=
+    {...}``, ``del ANSWERS["q1"]``), each answer read as a literal on its own, as ``parse_yaml`` reads a file's:
+    a value that is not a literal, or not plain, costs that answer only; an open question's (``texts``) that is
+    not text is kept as written. Any other change to ``ANSWERS`` (a loop, ``+=``, a method) refuses the cell,
+    naming its line: the grader reads what the student wrote out, never what running it would compute. The
+    cell's magics (``%load_ext``) are passed over, as Jupyter runs them."""
     if len(source.encode("utf-8", "surrogatepass")) > MAX_ANSWER_BYTES:
         size = len(source.encode("utf-8", "surrogatepass"))
         return {"problem": problem("answers.large", where=where, size=size // 1024, limit=MAX_ANSWER_BYTES // 1024)}
+    source = as_run(source)
     try:
         tree = ast.parse(source, where)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
@@ -196,14 +231,20 @@ def parse_cell(source: str, where: str, texts: tuple[str, ...] = ()) -> dict[str
     refused: dict[str, Problem] = {}
     given = False
     for node in tree.body:
-        change = _changes(node)
+        try:
+            change = _changes(node)
+        except RecursionError:
+            return {"problem": problem("answers.deep", limit=MAX_ANSWER_DEPTH)}
         if change is None:
             continue
         kind, pairs = change
         if kind == "bad":
-            return {"problem": problem("answers.cell", where=where)}
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(
+                    _is_answers(target) for target in getattr(node, "targets", [getattr(node, "target", None)])):
+                return {"problem": problem("answers.cell", where=where)}
+            return {"problem": problem("answers.cell_change", where=where, line=node.lineno)}
         try:
-            if max((_depth(value) for _, value in pairs), default=0) > MAX_ANSWER_DEPTH:
+            if max((_depth(value) for _, value in pairs if value is not None), default=0) > MAX_ANSWER_DEPTH:
                 return {"problem": problem("answers.deep", limit=MAX_ANSWER_DEPTH)}
         except RecursionError:
             return {"problem": problem("answers.deep", limit=MAX_ANSWER_DEPTH)}
@@ -215,6 +256,10 @@ def parse_cell(source: str, where: str, texts: tuple[str, ...] = ()) -> dict[str
             except _LITERAL_ERRORS:
                 continue
             if not isinstance(key, str):
+                continue
+            if value_node is None:  # deleted
+                values.pop(text(key), None)
+                refused.pop(text(key), None)
                 continue
             if text(key) in texts:
                 values[text(key)] = _open_literal(value_node, source)
@@ -243,65 +288,15 @@ def _open_literal(node: ast.expr, source: str) -> str:
     return text(ast.get_source_segment(source, node) or "")
 
 
-def _answers_file(tree: Tree, path: str, where: str, texts: tuple[str, ...] = ()) -> dict[str, Any]:
-    kind = tree.kind(path)
-    if kind != "file":
-        return {"problem": problem("answers.not_regular", where=where)}
-    size = tree.size(path)
-    if size > MAX_ANSWER_BYTES:
-        return {"problem": problem("answers.large", where=where, size=size // 1024, limit=MAX_ANSWER_BYTES // 1024)}
-    data = tree.data(path)
-    if data is None:
-        return {"problem": problem("answers.unreadable", where=where)}
-    return parse_yaml(data, where, texts)
-
-
-def _notebook_of(tree: Tree, where: str, form: str, modules: list[str]) -> tuple[bytes, str] | None:
-    """The notebook the modules come from, and its name: the located notebook, or an archive's one notebook when
-    it holds no module file; None when the modules do not come from a notebook (or it is too large to read)."""
-    if form == "notebook":
-        data = tree.data(where)
-        if data is None or tree.size(where) > MAX_NOTEBOOK_BYTES:
-            return None  # the modules' reading has said the notebook is too large
-        return data, text(tree.name if not where else where)
-    if form != "archive":
+def _notebook_of(tree: Tree, located: Located) -> tuple[bytes, str] | None:
+    """The notebook the modules come from, and its name; None when they do not come from a notebook (or it
+    cannot be read: the modules' reading says why)."""
+    if located.form != "notebook":
         return None
-    try:
-        with open_archive(tree.data("") or b"", text(tree.name)) as archive:
-            members = listed(archive)
-            if any(m.filename.rpartition("/")[2] in {f"{module}.py" for module in modules} for m in members):
-                return None
-            notebooks = [m for m in members if suffix(m.filename).lower() == ".ipynb"]
-            if len(notebooks) != 1 or notebooks[0].file_size > MAX_NOTEBOOK_BYTES:
-                return None
-            return read_member(archive, notebooks[0], text(tree.name)), text(notebooks[0].filename)
-    except (Refused, *BROKEN):
-        return None  # the modules' reading says why
-
-
-def _archived_answers(tree: Tree, texts: tuple[str, ...]) -> dict[str, Any] | None:
-    """The shallowest ``answers.yaml`` of an archive, read, or why it cannot be; None when it has none."""
-    try:
-        archive = open_archive(tree.data("") or b"", text(tree.name))
-    except Refused as refused:
-        return {"problem": refused.problem}  # the archive's: its answers are no more read than its modules
-    except BROKEN:
-        return {"problem": problem("answers.unreadable", where=ANSWERS_FILE)}
-    with archive:
-        members = [m for m in listed(archive) if m.filename.rpartition("/")[2] == ANSWERS_FILE]
-        if not members:
-            return None
-        member = min(members, key=lambda m: m.filename.count("/"))
-        if member.file_size > MAX_ANSWER_BYTES:
-            return {"problem": problem("answers.large", where=ANSWERS_FILE, size=member.file_size // 1024,
-                                       limit=MAX_ANSWER_BYTES // 1024)}
-        try:
-            data = read_member(archive, member, text(tree.name))
-        except Refused as refused:
-            return {"problem": refused.problem}  # compressed another way: the answers' own problem
-        except BROKEN:
-            return {"problem": problem("answers.unreadable", where=ANSWERS_FILE)}
-        return parse_yaml(data, ANSWERS_FILE, texts)
+    data = tree.read(located.where)
+    if not isinstance(data, bytes) or tree.size(located.where) > MAX_NOTEBOOK_BYTES:
+        return None
+    return data, text(located.where or tree.name)
 
 
 def _cell_answers(notebook: tuple[bytes, str] | None, texts: tuple[str, ...]) -> dict[str, Any] | None:
@@ -313,25 +308,43 @@ def _cell_answers(notebook: tuple[bytes, str] | None, texts: tuple[str, ...]) ->
     return parse_cell("\n\n".join(cells[ANSWERS_CELL]), f"{notebook[1]}: {ANSWERS_CELL}", texts)
 
 
-def _given_answers(tree: Tree, where: str, form: str, notebook: tuple[bytes, str] | None,
-                   texts: tuple[str, ...]) -> dict[str, Any] | None:
-    """The answers the submission holds: a notebook's answers cell (else, for a notebook in a folder, the
-    folder's ``answers.yaml``), the shallowest ``answers.yaml`` of an archive (else its notebook's cell),
-    ``answers.yaml`` at the folder's root or beside the modules; None when it holds none."""
-    if form == "archive":
-        found = _archived_answers(tree, texts)
-        return found if found is not None else _cell_answers(notebook, texts)
-    if form == "notebook":
-        found = _cell_answers(notebook, texts)
-        if found is not None or tree.one_file:
-            return found
-        where = ""  # a notebook without an answers cell, in a folder: the folder's answers.yaml, if any
+def _answers_file(tree: Tree, path: str, where: str, texts: tuple[str, ...] = ()) -> dict[str, Any]:
+    kind = tree.kind(path)
+    if kind != "file":
+        return {"problem": problem("answers.not_regular", where=where)}
+    size = tree.size(path)
+    if size > MAX_ANSWER_BYTES:
+        return {"problem": problem("answers.large", where=where, size=size // 1024, limit=MAX_ANSWER_BYTES // 1024)}
+    data = tree.read(path)
+    if isinstance(data, dict):
+        return {"problem": data}  # an archive's member compressed another way, or damaged
+    if data is None:
+        return {"problem": problem("answers.unreadable", where=where)}
+    return parse_yaml(data, where, texts)
+
+
+def answers_file(tree: Tree, folder: str, name: str) -> str | None:
+    """The path of the answers file ``name`` that counts: the one in ``folder`` (beside the modules or the
+    notebook), else the shallowest, at most ``MAX_DEPTH`` folders down; None when there is none."""
     if tree.one_file:
         return None
-    for folder in dict.fromkeys(("", where)):
-        if tree.get(f"{folder}{ANSWERS_FILE}") is not None:
-            return _answers_file(tree, f"{folder}{ANSWERS_FILE}", ANSWERS_FILE, texts)
-    return None
+    if tree.get(f"{folder}{name}") is not None:
+        return f"{folder}{name}"
+    return next((path for path in tree.paths() if path.rpartition("/")[2] == name
+                 and depth(folder_of(path)) <= MAX_DEPTH), None)
+
+
+def _given_answers(tree: Tree, located: Located, notebook: tuple[bytes, str] | None,
+                   texts: tuple[str, ...]) -> dict[str, Any] | None:
+    """The answers the submission holds: the notebook's answers cell, when the modules come from a notebook;
+    else (or when it has none) its ``answers.yaml`` (see ``answers_file``); None when it holds none. The same
+    for a folder and for the archive of that folder."""
+    found = _cell_answers(notebook, texts)
+    if found is not None:
+        return found
+    folder = folder_of(located.where) if located.form == "notebook" else located.where
+    path = answers_file(tree, folder, ANSWERS_FILE)
+    return None if path is None else _answers_file(tree, path, ANSWERS_FILE, texts)
 
 
 def _notes(notebook: tuple[bytes, str] | None, texts: list[str]) -> dict[str, str]:
@@ -356,13 +369,15 @@ def _kept(written: str) -> str:
 
 def decode_answers(tree: Tree, modules: list[str], texts: list[str]) -> dict[str, Any]:
     """The ``answers`` part: ``{"answers": <answers or null>, "notes": {...}}``."""
-    where, form = locate(tree, modules)
-    notebook = _notebook_of(tree, where, form, modules)
-    return {"answers": _given_answers(tree, where, form, notebook, tuple(texts)), "notes": _notes(notebook, texts)}
+    located = locate(tree, modules, [*modules, ANSWERS_CELL, *texts])
+    notebook = _notebook_of(tree, located)
+    return {"answers": _given_answers(tree, located, notebook, tuple(texts)), "notes": _notes(notebook, texts)}
 
 
-def decode_practice(tree: Tree) -> dict[str, Any]:
-    """The ``practice`` part: the answers of ``practice.yaml`` at the submission's root, or null."""
-    if tree.one_file or tree.get(PRACTICE_FILE) is None:
-        return {"answers": None}
-    return {"answers": _answers_file(tree, PRACTICE_FILE, PRACTICE_FILE)}
+def decode_practice(tree: Tree, modules: list[str]) -> dict[str, Any]:
+    """The ``practice`` part: the answers of ``practice.yaml`` (beside the modules, else the shallowest), or
+    null."""
+    located = locate(tree, modules, [*modules, ANSWERS_CELL])
+    folder = folder_of(located.where) if located.form == "notebook" else located.where
+    path = answers_file(tree, folder, PRACTICE_FILE)
+    return {"answers": None if path is None else _answers_file(tree, path, PRACTICE_FILE)}

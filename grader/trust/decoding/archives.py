@@ -3,18 +3,21 @@ bounded directory, members stored or deflated only and inflated no further than 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
-from .plain import Refused, problem, text
+from .plain import Problem, Refused, problem, text
+from .tree import Tree
 
 MAX_ARCHIVE_MEMBERS = 5000
 MAX_ARCHIVE_DIRECTORY = 2 * 1024 * 1024  # bytes of the archive's central directory, read whole by zipfile
-MAX_LISTED = 1000  # members looked at, in the directory's order
 READ_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 METHODS = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "deflate64", 93: "Zstandard"}
 # what reading a damaged archive raises (zlib.error: a deflate stream that does not inflate)
@@ -112,13 +115,59 @@ def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) ->
     return data
 
 
-def _hidden(filename: str) -> bool:
-    """Whether a member is one the student never saw: a hidden one, or in a hidden folder (Jupyter's
-    ``.ipynb_checkpoints``, the ``__MACOSX/._name`` beside each file of an archive made on macOS)."""
-    return any(part.startswith(".") for part in filename.split("/"))
+def _normal(filename: str) -> str | None:
+    """A member's path as a folder's would be: ``/``-separated (some tools write ``\\``), without a leading ``/``
+    or ``.`` parts; None for one no folder could hold (a ``..`` part) or one the student never saw: a hidden one,
+    or in a hidden folder (Jupyter's ``.ipynb_checkpoints``, the ``__MACOSX/._name`` beside each file of an
+    archive made on macOS)."""
+    parts = [part for part in filename.replace("\\", "/").split("/") if part not in ("", ".")]
+    if not parts or any(part == ".." or part.startswith(".") for part in parts):
+        return None
+    return "/".join(parts)
 
 
-def listed(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    """The archive's files (not its folders, not hidden ones), among the first ``MAX_LISTED`` it lists."""
-    return [member for member in archive.infolist()[:MAX_LISTED] if not member.is_dir()
-            and not _hidden(member.filename)]
+def listed(archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
+    """The archive's files (not its folders, not hidden ones) by their paths (at most ``MAX_ARCHIVE_MEMBERS``: an
+    archive of more is refused when it is opened); of two members with one path, the first."""
+    found: dict[str, zipfile.ZipInfo] = {}
+    for member in archive.infolist():
+        path = _normal(member.filename)
+        if path is not None and not member.is_dir():
+            found.setdefault(path, member)
+    return list(found.items())
+
+
+@contextlib.contextmanager
+def archive_tree(data: bytes, name: str) -> Iterator[Tree]:
+    """The zip archive ``data`` as a tree of its members, as the folder it unpacks to would be carried: each
+    member a file (a link, for one a Unix tool stored as a link), each folder on their paths, and a member's
+    bytes read when they are asked for (``Tree.read``: a member compressed another way, or damaged, is that
+    member's problem). Raises ``Refused``, or one of ``BROKEN``, for an archive that cannot be opened."""
+    with open_archive(data, name) as archive:
+        records: list[dict[str, Any]] = []
+        folders: set[str] = set()
+        members: dict[str, zipfile.ZipInfo] = {}
+        for path, member in listed(archive):
+            parts = path.split("/")
+            for end in range(1, len(parts)):
+                folder = "/".join(parts[:end])
+                if folder not in folders:
+                    folders.add(folder)
+                    records.append({"path": folder, "kind": "folder"})
+            link = member.create_system == 3 and stat.S_ISLNK(member.external_attr >> 16)
+            records.append({"path": path, "kind": "link" if link else "file", "size": member.file_size,
+                            "target": None, "member": path})
+            members[path] = member
+
+        def reader(record: dict[str, Any]) -> bytes | Problem:
+            member = members[record["member"]]
+            try:
+                return read_member(archive, member, name)
+            except Refused as refused:
+                return refused.problem
+            except BROKEN as error:
+                return problem("intake.archive_member", path=name, member=text(member.filename)[:200],
+                               error=broken(error))
+
+        yield Tree(name, [record for record in records if record["path"] not in folders or
+                          record["kind"] == "folder"], reader)

@@ -127,16 +127,17 @@ def _source_of(cell: dict[str, Any]) -> str | None:
 
 def notebook_modules(data: bytes, name: str, modules: list[str], max_bytes: int) -> tuple[
         dict[str, str], dict[str, list[str]], dict[str, list[str]], Problem | None]:
-    """The modules a notebook holds, as Jupyter runs it: each module its answer cells (by nbgrader ``grade_id``)
-    as they are, line for line (their magics made ``pass``); for each, the modules before it whose names it sees
-    (every cell of a notebook sees what the cells above it defined); and the student's own code cells before it
-    (a helper, an import), which the worker runs first, a cell that fails leaving what it defined, as in a
-    notebook. A cell nbgrader marks that is not a module's (the course's tests, the answers cell) is not run;
-    the cells the student adds are kept up to ``max_bytes`` (UTF-8) in all."""
+    """The modules a notebook holds, as Jupyter runs it, in the order of their cells: each module its answer
+    cells (by nbgrader ``grade_id``) as they are, line for line (their magics made ``pass``); for each, the
+    modules whose cells come before it (every cell of a notebook sees what the cells above it defined); and the
+    student's own code cells before it (a helper, an import), which the worker runs first, a cell that fails
+    leaving what it defined, as in a notebook. A cell nbgrader marks that is not a module's (the course's tests,
+    the answers cell) is not run; the cells the student adds are run up to ``max_bytes`` (UTF-8, as run) in
+    all, and those past it are not."""
     cells = _cells(data, name)
     if isinstance(cells, dict):
         return {}, {}, {}, cells
-    parts: dict[str, list[str]] = {}
+    parts: dict[str, list[str]] = {}  # in the order of each module's first cell
     preludes: dict[str, list[str]] = {}
     pending: list[str] = []
     kept = 0
@@ -156,11 +157,14 @@ def notebook_modules(data: bytes, name: str, modules: list[str], max_bytes: int)
         if found is not None:
             continue  # a cell of the course's (its tests, the answers cell, which is data): nbgrader marks it
         source = _source_of(cell)
-        size = len(source.encode("utf-8")) if source is not None else 0
-        if source is not None and source.strip() and kept + size <= max_bytes:
-            pending.append(as_run(source))
+        if source is None or not source.strip():
+            continue
+        run = as_run(source)
+        size = len(run.encode("utf-8"))
+        if kept + size <= max_bytes:
+            pending.append(run)
             kept += size
-    sources = {module: "\n\n".join(parts[module]) for module in modules if module in parts}
-    shared = {module: [before for before in modules[:index] if before in parts]
-              for index, module in enumerate(modules) if module in parts}
+    order = list(parts)
+    sources = {module: "\n\n".join(parts[module]) for module in order}
+    shared = {module: order[:index] for index, module in enumerate(order)}
     return sources, shared, {module: cells for module, cells in preludes.items() if cells}, None
