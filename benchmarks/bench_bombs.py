@@ -21,7 +21,9 @@ each way a student once hung, crashed, commanded the grader's side or got a wron
 - ``malformed.ipynb``: a code cell whose ``metadata`` is a list;
 - ``ragged``: ``architecture_nmk: [[1, 2], [1], 2]``;
 - ``data_beside``: the exercise folder beside a data folder of 2,000 files and 40 sparse files of 64 MiB;
-- ``future.ipynb``: the notebook, each cell beginning with ``from __future__ import annotations`` (it scored 28).
+- ``future.ipynb``: the notebook, each cell beginning with ``from __future__ import annotations`` (it scored 28);
+- ``data_zip.zip``: the exercise folder zipped beside 60 MiB of data that does not compress (under the 64 MiB an
+  archive may have, it scored 0: sending it to the sandbox took time growing with the square of its size).
 
 ``build(folder, bombs)`` makes the class (returns what each bomb must be said to be, and which bombs must
 score full marks all the same); ``course(folder)`` the course copy. Grades both classes with ``--submitted-at
@@ -260,6 +262,12 @@ def build(folder: Path, course_root: Path, bombs: bool, honest: int = 40) -> tup
         with open(beside / f"big{index:02}.bin", "wb") as handle:
             handle.truncate(64 << 20)
     _notebook(unit, folder / "future.ipynb", "future")
+    data_zip = _student(unit, unit.source_dir, folder / "data_zip_files" / "exercises", student="data_zip")
+    with zipfile.ZipFile(folder / "data_zip.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(data_zip.iterdir()):
+            archive.write(path, f"exercises/{path.name}")
+        archive.writestr(zipfile.ZipInfo("weights.npy"), os.urandom(60 << 20), zipfile.ZIP_STORED)
+    shutil.rmtree(folder / "data_zip_files")
     said = {
         "git_command": "git_command: no usable commit time (the object 111111111111 is not in the repository",
         "git_far_future": "git_far_future: no usable commit time (the commit's time '1000000000000000000' is no "
@@ -278,7 +286,7 @@ def build(folder: Path, course_root: Path, bombs: bool, honest: int = 40) -> tup
         "huge": "the archive huge.zip is 65 MiB; the grader reads archives of at most 64 MiB",
         "malformed": "cells[0].metadata should be an object",
     }
-    return said, {"data_beside", "future"}
+    return said, {"data_beside", "future", "data_zip"}
 
 
 def grade_all(course_root: Path, folder: Path, out: Path,

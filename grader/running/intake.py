@@ -22,7 +22,6 @@ from ..model.course import Unit
 from ..model.messages import Text, t
 from ..model.results import Answers
 from ..trust.document import DocumentError, read_answers, read_modules, read_practice
-from .answers import PRACTICE_FILE
 from .transport import Carried, Record, carry
 
 PACKAGE = "submission"
@@ -87,7 +86,8 @@ def _for_answers(record: Record) -> bool:
 
 
 def _for_practice(record: Record) -> bool:
-    return record.path == PRACTICE_FILE
+    """What finds ``practice.yaml`` where ``answers.yaml`` is found: beside the modules (or the notebook)."""
+    return _for_answers(record)
 
 
 def take(decode: Decoder, carried: Carried, modules: list[str], max_bytes: int, answers: bool = False,

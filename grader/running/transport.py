@@ -1,7 +1,8 @@
 """What grading reads of a submission, taken as bytes: to the sandbox that decodes it, or to another machine.
 
-Grading reads little of a submission: of a folder, down to ``MAX_DEPTH`` folders below its top (hidden ones and
-folders of more than ``MAX_BELOW`` entries left out), its module files, its ``answers.yaml`` files (and, for
+Grading reads little of a submission: of a folder, down to ``MAX_DEPTH`` folders below its top (hidden ones left
+out; folders looked into shallowest first, by name, while the entries seen stay within ``MAX_SCANNED``), its
+module files, its ``answers.yaml`` files (and, for
 ``grader check``, its ``practice.yaml``) and its notebooks (their bytes up to ``MAX_ARCHIVE`` in all); an archive or
 a notebook whole. ``carry`` takes exactly that, each entry as it finds it (a file's bytes, or only its size when the
 file is too large to be read; a link, with whether what it points at is a file, a folder or nothing; a folder;
@@ -30,9 +31,7 @@ from .answers import ANSWERS_FILE, PRACTICE_FILE
 from .answers import MAX_BYTES as MAX_ANSWER_BYTES
 
 MAX_ARCHIVE = 64 * 1024 * 1024  # a zip submission is carried whole, up to this size
-MAX_SCANNED = 100_000  # entries of a submission's folder looked at: more, and it is not carried
-MAX_BELOW = 2000  # entries of a folder below the top: a folder of more holds data, and is not looked into
-MAX_FOLDERS = 200  # folders below the top looked into, shallowest first
+MAX_SCANNED = 100_000  # entries of a submission's folders looked at in all: more at its top, and it is not carried
 Kind = Literal["file", "folder", "link", "other"]
 
 
@@ -141,14 +140,19 @@ def carry(path: Path, modules: list[str], max_source_kb: int, practice: bool = F
         return Carried(path.name, (), t("intake.not_listed", path=path.name, reason=error.strerror or "error"))
 
 
-def _listing(folder: Path, most: int) -> list[str] | None:
-    """The names in ``folder``, sorted; None when it holds more than ``most``."""
+def _listing(folder: Path, most: int) -> list[tuple[str, bool]] | None:
+    """The names in ``folder``, sorted, each with whether it is a folder (not a link to one); None when it holds
+    more than ``most``."""
     names = []
     with os.scandir(folder) as listing:
         for count, entry in enumerate(listing):
             if count >= most:
                 return None
-            names.append(entry.name)
+            try:
+                inside = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                inside = False
+            names.append((entry.name, inside))
     return sorted(names)
 
 
@@ -170,11 +174,11 @@ def _carry(path: Path, modules: list[str], max_source_kb: int, practice: bool) -
         return Carried(path.name, (), t("intake.folder_large", path=path.name, limit=MAX_SCANNED))
     records: list[Record] = []
     notebook_bytes = 0
-    looked = 0  # folders below the top looked into
-    queue: list[tuple[str, Path, list[str]]] = [("", path, top)]
+    budget = MAX_SCANNED - len(top)  # entries that may still be looked at, in the folders below the top
+    queue: list[tuple[str, Path, list[tuple[str, bool]]]] = [("", path, top)]
     while queue:
         prefix, folder, names = queue.pop(0)
-        for name in names:
+        for name, inside in names:
             if name.startswith("."):
                 continue  # hidden: Jupyter's checkpoints, a repository, an editor's files
             child, relative = folder / name, prefix + name
@@ -185,11 +189,10 @@ def _carry(path: Path, modules: list[str], max_source_kb: int, practice: bool) -
                 found = _record(child, relative, room, read=room > 0)
                 notebook_bytes += len(found.data) if found is not None and found.data is not None else 0
             else:
-                if prefix.count("/") < MAX_DEPTH and looked < MAX_FOLDERS and child.is_dir() and \
-                        not child.is_symlink():
-                    looked += 1
-                    inner = _listing(child, MAX_BELOW)
-                    if inner is not None:  # a folder of more is data: not looked into
+                if inside and prefix.count("/") < MAX_DEPTH:
+                    inner = _listing(child, budget)
+                    if inner is not None:  # a folder past what may still be looked at is not looked into
+                        budget -= len(inner)
                         queue.append((relative + "/", child, inner))
                 continue
             if found is not None:

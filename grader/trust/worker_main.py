@@ -88,7 +88,7 @@ def _receive() -> Any:
 
 
 def _send(payload: Any) -> None:
-    data = wire.frame(payload)
+    data = memoryview(wire.frame(payload))
     while data:
         written = os.write(FD_OUT, data)
         data = data[written:]

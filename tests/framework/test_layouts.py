@@ -53,6 +53,9 @@ LAYOUTS = {  # files, the score, and what the problems say (every module's, in o
     "a notebook in a folder": ({"lesson/mini.ipynb": SOLVED_NOTEBOOK}, 10, []),
     "Jupyter's checkpoints": ({"lesson.ipynb": SOLVED_NOTEBOOK,
                                ".ipynb_checkpoints/lesson-checkpoint.ipynb": notebook({})}, 10, []),
+    "a notebook and its copy a folder down": ({"mini.ipynb": SOLVED_NOTEBOOK, "backup/mini.ipynb": SOLVED_NOTEBOOK},
+                                              10, []),
+    "a byte order mark before each module": ({name: "\ufeff" + text for name, text in SOLVED.items()}, 10, []),
 }
 
 
@@ -85,6 +88,46 @@ def test_a_folder_and_its_archive_are_read_by_one_rule(tmp_path, layout):
         assert found == score, (how, problems)
         assert len(problems) == len(said) and all(part in problem for part, problem in zip(said, problems)), \
             (how, problems)
+
+
+def test_a_link_or_a_folder_named_as_a_module_is_none(tmp_path):
+    """The modules are regular files: a link named as one beside the exercises folder (a link in an archive
+    points nowhere) and a folder so named are passed over alike, in a folder and in its zip."""
+    import os
+    import stat
+
+    folder = folder_of(tmp_path / "ada", under("exercises/", SOLVED))
+    os.symlink("exercises/arith.py", folder / "arith.py")
+    (folder / "arrays.py").mkdir()
+    archive = zip_of(tmp_path / "ada.zip", under("exercises/", SOLVED))
+    with zipfile.ZipFile(archive, "a") as zipped:
+        link = zipfile.ZipInfo("arith.py")
+        link.create_system, link.external_attr = 3, (stat.S_IFLNK | 0o777) << 16
+        zipped.writestr(link, "exercises/arith.py")
+        zipped.writestr(zipfile.ZipInfo("arrays.py/"), "")
+    for path in (folder, archive):
+        assert graded(UNIT, path) == (10, []), path
+
+
+def test_of_two_members_with_one_path_the_last_counts_as_unpacking_leaves_it(tmp_path):
+    archive = tmp_path / "ada.zip"
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("arith.py", SOLVED["arith.py"].replace("def ", "def broken_"))
+        for name, text in SOLVED.items():
+            zipped.writestr(name, text)
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(tmp_path / "unpacked")
+    for path in (archive, tmp_path / "unpacked"):
+        assert graded(UNIT, path) == (10, []), path
+
+
+def test_practice_answers_are_found_where_the_answers_are_in_a_folder_and_in_its_zip(tmp_path):
+    from intake_here import intake_here
+
+    files = {**under("exercises/", SOLVED), "exercises/practice.yaml": "twice: 4\n"}
+    for path in (folder_of(tmp_path / "ada", files), zip_of(tmp_path / "ada.zip", files)):
+        taken = intake_here(QUIZ, path, answers=False, practice=True)
+        assert taken.practice is not None and taken.practice.values == {"twice": 4}, path
 
 
 def test_a_notebooks_answers_cell_counts_before_an_answers_file_in_a_folder_and_in_its_archive(tmp_path):

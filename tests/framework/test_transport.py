@@ -199,24 +199,41 @@ def test_an_archive_is_carried_whole_up_to_its_own_limit_whatever_the_case_of_it
         assert path.stat().st_size < MAX_ARCHIVE
 
 
-def test_folders_below_the_top_are_looked_into_within_bounds(tmp_path):
-    """Down to two folders below the top, at most ``MAX_FOLDERS`` of them; a hidden folder and a folder of more
-    than ``MAX_BELOW`` entries (data) are not looked into, nor is a third level."""
-    from grader.running.transport import MAX_BELOW, MAX_FOLDERS
+def test_folders_below_the_top_are_looked_into_two_levels_down(tmp_path):
+    """Down to two folders below the top, however many entries a folder holds (a folder of 2,001 data files
+    beside the modules is read like any other); a hidden folder is not looked into, nor is a third level."""
+    student = tmp_path / "erin"
+    for place in ("a/b/c", ".ipynb_checkpoints", "data"):
+        (student / place).mkdir(parents=True)
+    for place in ("a/b", "a/b/c", ".ipynb_checkpoints", "data"):
+        (student / place / "arith.py").write_text("x = 1\n")
+    for index in range(2001):
+        (student / "data" / f"{index}.csv").touch()
+    for index in range(220):
+        (student / "more" / f"f{index:04}").mkdir(parents=True)
+    (student / "more" / "f0219" / "arith.py").write_text("x = 3\n")
+    carried = carry(student, MODULES, SOURCE_KB)
+    assert {record.path for record in carried.records if record.path.endswith(".py")} == {
+        "a/b/arith.py", "data/arith.py", "more/f0219/arith.py"}
+    assert verdict(student)["sources"]["arith"] == "x = 1\n"  # the shallowest folder that holds a module
+
+
+def test_the_entries_looked_at_are_bounded_in_all(tmp_path, monkeypatch):
+    """Folders are looked into shallowest first, then by name, while the entries seen in all stay within
+    ``MAX_SCANNED``: a folder whose entries would pass it is not looked into, the next smaller one still is."""
+    import grader.running.transport as transport
 
     student = tmp_path / "erin"
-    for place in ("a", "a/b", "a/b/c", ".ipynb_checkpoints", "data"):
+    for place, count in (("a", 30), ("b", 3)):
         (student / place).mkdir(parents=True)
-        (student / place / "arith.py").write_text("x = 1\n")
-    for index in range(MAX_BELOW + 1):
-        (student / "data" / f"{index}.csv").touch()
-    for index in range(MAX_FOLDERS + 20):
-        (student / "more" / f"f{index:04}").mkdir(parents=True)
-    carried = carry(student, MODULES, SOURCE_KB)
-    assert {record.path for record in carried.records if record.path.endswith(".py")} == {"a/arith.py",
-                                                                                       "a/b/arith.py"}
-    assert verdict(student)["sources"]["arith"] == "x = 1\n"
-    (student / "zzz").mkdir()  # past the folders looked into: the first MAX_FOLDERS, shallowest and by name first
-    (student / "zzz" / "arith.py").write_text("x = 2\n")
-    assert "zzz/arith.py" in {record.path for record in carry(student, MODULES, SOURCE_KB).records}
+        (student / place / "arith.py").write_text(f"x = {count}\n")
+        for index in range(count - 1):
+            (student / place / f"{index}.csv").touch()
+    def carried_modules(most):
+        monkeypatch.setattr(transport, "MAX_SCANNED", most)
+        return {record.path for record in carry(student, MODULES, SOURCE_KB).records if record.path.endswith(".py")}
+
+    assert carried_modules(2 + 29) == {"b/arith.py"}  # the top's 2; a's 30 do not fit, b's 3 do
+    assert carried_modules(2 + 30) == {"a/arith.py"}  # a's fit, and nothing is left for b's
+    assert carried_modules(2 + 33) == {"a/arith.py", "b/arith.py"}
 

@@ -128,12 +128,13 @@ def _normal(filename: str) -> str | None:
 
 def listed(archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
     """The archive's files (not its folders, not hidden ones) by their paths (at most ``MAX_ARCHIVE_MEMBERS``: an
-    archive of more is refused when it is opened); of two members with one path, the first."""
+    archive of more is refused when it is opened); of two members with one path, the last, which is what
+    unpacking the archive leaves."""
     found: dict[str, zipfile.ZipInfo] = {}
     for member in archive.infolist():
         path = _normal(member.filename)
         if path is not None and not member.is_dir():
-            found.setdefault(path, member)
+            found[path] = member
     return list(found.items())
 
 

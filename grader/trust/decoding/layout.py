@@ -4,7 +4,8 @@ it is, or unpacked, as Gradescope does, gets the same grade).
 Students upload in many shapes: the module files, the ``exercises`` folder, the folder around it, a zip of any
 of these, a notebook. The modules are the unit's module files in the shallowest folder that holds one, at most
 ``MAX_DEPTH`` folders down; without any, the one notebook there (of several, the one that holds the unit's
-cells). Two folders, or two notebooks, at one depth are not guessed between: the student is told to keep one.
+cells, the shallowest of those). A link is never a module. Two folders, or two notebooks, at one depth are not
+guessed between: the student is told to keep one.
 """
 
 from __future__ import annotations
@@ -30,14 +31,13 @@ class Located:
 
 
 def _module_folders(tree: Tree, modules: list[str]) -> list[str]:
-    """The folders that hold a file (or a link to one) named as a module, shallowest first."""
+    """The folders that hold a regular file named as a module, shallowest first; without any, those that hold
+    anything so named (a link, a folder: what is wrong with it is then said). A link is never a module, whether
+    a folder holds it or an archive (whose links point nowhere), so both are read alike."""
     names = {f"{module}.py" for module in modules}
-    found: dict[str, None] = {}
-    for path in tree.paths():
-        folder = folder_of(path)
-        if depth(folder) <= MAX_DEPTH and path.rpartition("/")[2] in names and tree.exists(path):
-            found.setdefault(folder)
-    return list(found)
+    named = [path for path in tree.paths() if path.rpartition("/")[2] in names and depth(folder_of(path)) <= MAX_DEPTH]
+    files = [path for path in named if tree.kind(path) == "file"]
+    return list(dict.fromkeys(folder_of(path) for path in files or named))
 
 
 def notebooks_in(tree: Tree) -> list[str]:
@@ -71,6 +71,7 @@ def locate(tree: Tree, modules: list[str], cells: list[str]) -> Located:
     notebooks = notebooks_in(tree)
     if len(notebooks) > 1:
         holding = [path for path in notebooks[:MAX_NOTEBOOKS] if _holds(tree, path, cells)]
+        holding = [path for path in holding if depth(path) == depth(holding[0])] if holding else []  # shallowest
         if len(holding) > 1 or (not holding and len(notebooks) > MAX_NOTEBOOKS):
             named = holding or notebooks
             return Located("", "none", problem("intake.two_notebooks", first=text(named[0]),
@@ -86,7 +87,7 @@ def elsewhere(tree: Tree, module: str, where: str) -> str | None:
     down), when it is not in ``where``."""
     name = f"{module}.py"
     for path in tree.paths():
-        if path.rpartition("/")[2] == name and folder_of(path) != where and tree.exists(path) and \
+        if path.rpartition("/")[2] == name and folder_of(path) != where and tree.kind(path) == "file" and \
                 depth(folder_of(path)) <= MAX_DEPTH:
             return path
     return None

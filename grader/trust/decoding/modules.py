@@ -52,8 +52,8 @@ def _file_source(tree: Tree, path: str, name: str, max_bytes: int) -> str | Prob
         return problem("intake.unreadable", module=name, reason="not read")
     if isinstance(data, dict):
         return data
-    try:
-        return data.decode("utf-8")
+    try:  # a byte order mark first is allowed, as Python allows it
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         return problem("intake.not_utf8", module=name, offset=error.start)
 
