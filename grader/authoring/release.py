@@ -107,7 +107,8 @@ def _public_changes(unit: Unit) -> dict[str, Any]:
     public = unit.model.suites.public if unit.model.suites is not None else None
     book = (unit.suite_dir("public") / BOOK).relative_to(unit.folder).as_posix()
     return {"suites": {"public": public} if public else None, "tasks": tasks, "code": None, "mistakes": None,
-            "styles": None, "notebook": None, "readme": None, "readme_zh": None, "late": None, "book": book}
+            "survivors": None, "styles": None, "notebook": None, "readme": None, "readme_zh": None, "late": None,
+            "book": book}
 
 
 WORKFLOW = """name: public checks

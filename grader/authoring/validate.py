@@ -14,7 +14,10 @@
 - every hint id a mistake names, or a prediction gave during all of this, is
   in the hints catalogue, in every language;
 - the nbgrader notebook builds, its test cells pass on the solutions and each
-  fails on the stubs.
+  fails on the stubs;
+- every mutant of the solutions (``grader.authoring.mutants``) loses points in
+  the hidden suites, or is listed in the unit's ``survivors.yaml`` with why it
+  is no mistake (and every entry listed there is still a survivor).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from ..running.course_code import load_code
 from ..running.pipeline import run_suites
 from ..trust.policy import SandboxMode
 from .mistakes import Mistake, load_mistakes, materialize, stale_edits
+from .mutants import analyse, report
 from .release import ReleaseError, source_notebook
 from .stubs import make_stub, stale_files
 
@@ -298,8 +302,9 @@ def style_problems(unit: Unit, say: Any = print) -> list[str]:
             "wrote them would be flagged as copies; write one of them otherwise" for pair in flagged]
 
 
-def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) -> list[str]:
-    """Every check above for one unit; returns the problems found (none: the unit is sound)."""
+def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print, mutants: bool = True) -> list[str]:
+    """Every check above for one unit (the mutants unless told not to); returns the problems found (none: the
+    unit is sound)."""
     problems: list[str] = []
     validation = Validation(unit, seed, mode)
     say(f"Validating unit {unit.id}: {unit.name()} (seed {seed})")
@@ -390,10 +395,15 @@ def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print) ->
         found = notebook_problems(unit)
         say(f"  notebook: {'test cells pass on the solutions and fail on the stubs' if not found else 'NOT sound'}")
         problems += found
+
+    if mutants and unit.modules:
+        analysis = analyse(unit, seed, mode)
+        report(analysis, say)
+        problems += analysis.problems()
     return problems
 
 
-def validate(units: list[Unit], seed: int, mode: SandboxMode) -> int:
+def validate(units: list[Unit], seed: int, mode: SandboxMode, mutants: bool = True) -> int:
     """``grader validate``: every unit given; exit status 0 when all are sound, 1 otherwise."""
     problems: list[str] = []
     course = units[0].course
@@ -403,7 +413,7 @@ def validate(units: list[Unit], seed: int, mode: SandboxMode) -> int:
     print(f"course.yaml valid; {course.model.stubs}/ {'STALE' if stale else 'in sync'}")
     for unit in units:
         try:
-            problems += [f"{unit.id}: {problem}" for problem in validate_unit(unit, seed, mode)]
+            problems += [f"{unit.id}: {problem}" for problem in validate_unit(unit, seed, mode, mutants=mutants)]
         except CourseError as error:
             problems += [f"{unit.id}: {problem}" for problem in error.problems]
     if problems:

@@ -1,4 +1,5 @@
-"""The ``grader`` command: check, grade, and the instructors' grade-all, review, export, stubs, release, validate.
+"""The ``grader`` command: check, grade, and the instructors' grade-all, review, export, stubs, release, validate,
+mutants.
 
 One module per command, each with its ``register`` (its options, its help, its exit statuses) and its ``cmd_``
 function; ``common`` holds what they share. Every command that works on one unit takes ``--unit ID`` (default:
@@ -32,9 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (grade, check, questions):
         command.register(commands)
     if common.has("classwork") and common.has("authoring"):  # not in a student bundle
-        from . import exports, grade_all, release, review, stubs, validate
+        from . import exports, grade_all, mutants, release, review, stubs, validate
 
-        for command in (stubs, grade_all, exports, review, release, validate):
+        for command in (stubs, grade_all, exports, review, release, validate, mutants):
             command.register(commands)
     return parser
 

@@ -14,6 +14,8 @@ from .checks import (
     check_array,
     check_count,
     check_differ,
+    check_fills,
+    check_floats,
     check_number,
     check_range,
     check_repr,
@@ -29,12 +31,14 @@ from .checks import (
 from .diagnosis import (
     Anything,
     FloatNear,
+    IntegerArray,
     MaxAbsIn,
     MessageHas,
     Mismatch,
     Predicate,
     ShapeIn,
     Suspect,
+    ValuesIn,
     matching_mistake,
     probe,
     same,
@@ -42,8 +46,9 @@ from .diagnosis import (
 from .predictions import Predictions
 
 __all__ = [
-    "Anything", "FloatNear", "MaxAbsIn", "MessageHas", "Mismatch", "Predicate", "Predictions", "ShapeIn",
-    "StudentError", "Suspect", "probe", "check_array", "check_count", "check_differ", "check_number",
+    "Anything", "FloatNear", "IntegerArray", "MaxAbsIn", "MessageHas", "Mismatch", "Predicate", "Predictions",
+    "ShapeIn", "StudentError", "Suspect", "ValuesIn", "probe", "check_array", "check_count", "check_differ",
+    "check_fills", "check_floats", "check_number",
     "check_range", "check_repr", "check_shape", "check_spread", "check_unchanged", "describe", "diagnosing", "fail",
     "fetch", "matching_mistake", "random_array", "same", "student_repr", "subject_of",
 ]

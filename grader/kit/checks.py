@@ -152,6 +152,24 @@ def check_range(got: np.ndarray, start: float, stop: float, what: str, *, suspec
         raise fail(text, t("check.range.hidden", what=subject_of(what), start=start, stop=stop), got, suspects)
 
 
+def check_fills(got: np.ndarray, start: float, stop: float, what: str, *, suspects: Suspects = None) -> None:
+    """The values of ``got`` reach into both outer quarters of ``[start, stop)``: drawn from the whole range, not
+    from one side of it (ask for enough values that a right answer always does)."""
+    quarter = (stop - start) / 4
+    if got.size and (got.min() >= start + quarter or got.max() < stop - quarter):
+        text = t("check.fills", what=what, low=_plain(got.min()), high=_plain(got.max()), start=start, stop=stop)
+        raise fail(text, t("check.fills.hidden", what=subject_of(what), start=start, stop=stop), got, suspects)
+
+
+def check_floats(got: Any, what: str, *, suspects: Suspects = None) -> None:
+    """``got`` is a NumPy array of floats: an array of ints would cut off every fraction written into it."""
+    subject = subject_of(what)
+    _check_type(got, type(got) is np.ndarray, "kind.array", what, subject, suspects)
+    if got.dtype.kind != "f":
+        raise fail(t("check.floats", what=what, got=got.dtype), t("check.floats", what=subject, got=got.dtype),
+                   got, suspects)
+
+
 def check_spread(got: np.ndarray, min_std: float, what: str) -> None:
     """The values of ``got`` are spread out (standard deviation above ``min_std``): random weights, not a constant."""
     if got.std() <= min_std:

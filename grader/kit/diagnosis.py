@@ -166,6 +166,36 @@ class MessageHas(Predicate):
         return isinstance(got, str) and all(part in got for part in self.parts)
 
 
+class ValuesIn(Predicate):
+    """The answer is a numeric array whose every value lies in ``[low, high]`` (weights drawn from part of their
+    range, say)."""
+
+    kind = "values_in"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = float(low), float(high)
+
+    def arguments(self) -> tuple[Any, ...]:
+        return (self.low, self.high)
+
+    def __call__(self, got: Any) -> bool:
+        if not isinstance(got, np.ndarray) or got.size == 0 or got.dtype.kind not in "biuf":
+            return False
+        return bool(self.low <= got.min() and got.max() <= self.high)
+
+
+class IntegerArray(Predicate):
+    """The answer is an array of whole numbers (dtype int or bool): one that cuts off what is written into it."""
+
+    kind = "integer_array"
+
+    def arguments(self) -> tuple[Any, ...]:
+        return ()
+
+    def __call__(self, got: Any) -> bool:
+        return isinstance(got, np.ndarray) and got.dtype.kind in "biu"
+
+
 class Anything(Predicate):
     """Any answer: for a mistake that a check has already recognised (say, an input changed in place)."""
 
@@ -178,8 +208,8 @@ class Anything(Predicate):
         return True
 
 
-PREDICATES: dict[str, type[Predicate]] = {kind.kind: kind for kind in (ShapeIn, FloatNear, MaxAbsIn, MessageHas,
-                                                                        Anything)}
+PREDICATES: dict[str, type[Predicate]] = {kind.kind: kind for kind in (ShapeIn, FloatNear, MaxAbsIn, ValuesIn,
+                                                                        IntegerArray, MessageHas, Anything)}
 
 
 def probe(mistake: str, check: Callable[[], bool]) -> list[tuple[str, Suspect]]:

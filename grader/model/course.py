@@ -147,6 +147,7 @@ CONVENTIONS: dict[str, tuple[str, str]] = {
     "code": ("code", "package"),  # course code: reference, predictions, answers (never released)
     "hints": ("hints.yaml", "file"),
     "mistakes": ("mistakes.yaml", "file"),
+    "survivors": ("survivors.yaml", "file"),  # mutants the hidden suites let through, each with why it is no bug
     "styles": ("styles", "directory"),
     "helpers": ("helpers.py", "file"),
     "data": ("data.json", "file"),
@@ -180,6 +181,7 @@ class UnitModel(_Strict):
     tasks: list[Task] = Field(min_length=1)
     hints: str | None = None  # the hints catalogue of known mistakes (see grader.model.hints)
     mistakes: str | None = None  # the known wrong submissions, as edits of the solutions
+    survivors: str | None = None  # the mutants of the solutions its hidden suites may let through, with why
     styles: str | None = None  # correct submissions written otherwise, one folder each: they must get full marks
     code: str | None = None
     book: str | None = None

@@ -495,6 +495,18 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "{what} lie outside [{start}, {stop})",
         "zh": "{what} 超出了 [{start}, {stop}) 的范围",
     },
+    "check.fills": {
+        "en": "{what} go only from {low} to {high}: draw them from the whole of [{start}, {stop}), both sides of 0",
+        "zh": "{what} 只在 {low} 到 {high} 之间：应当在整个 [{start}, {stop}) 中取值，0 的两侧都要有",
+    },
+    "check.fills.hidden": {
+        "en": "{what} do not spread over the whole of [{start}, {stop})",
+        "zh": "{what} 没有分布在整个 [{start}, {stop}) 中",
+    },
+    "check.floats": {
+        "en": "{what} holds {got} values: whatever is written into it loses its fractions; make it an array of floats",
+        "zh": "{what} 的 dtype 是 {got}：写进去的数会丢掉小数部分；应当是浮点数的数组",
+    },
     "check.spread": {
         "en": "{what} are not spread out: draw them uniformly at random",
         "zh": "{what} 几乎都一样：应当均匀地随机取值",

@@ -36,7 +36,7 @@ def test_bench_floor_measures_both_floors():
 
 def test_bench_bombs_grades_both_classes_and_gives_the_ratio():
     out = run("bench_bombs.py", "--repeat", "1", "--honest", "8")  # a smoke test: the benchmark runs with 40
-    assert re.search(r"10 students \(8 honest, 2 copies\): [\d.]+ s; with the 17 bombs: [\d.]+ s", out), out
+    assert re.search(r"10 students \(8 honest, 2 copies\): [\d.]+ s; with the 18 bombs: [\d.]+ s", out), out
     assert re.search(r"ratio: [\d.]+ \(the goal: at most 2\)", out), out
 
 
@@ -45,3 +45,9 @@ def test_bench_cluster_grades_a_tiny_class_on_a_cluster_and_here():
     assert "class of 8, the same grades both ways:" in out, out
     assert re.search(r"Dask, two single-threaded workers: [\d.]+ submissions/s", out), out
     assert re.search(r"ratio, Dask over local: [\d.]+x \(the goal: at least 0.8\)", out), out
+
+
+def test_bench_mutants_times_a_units_mutants_against_one_grade():
+    out = run("bench_mutants.py", "--unit", "pooling", "--repeat", "1")
+    assert re.search(r"grader mutants --unit pooling: [\d.]+ s for \d+ mutants", out), out
+    assert re.search(r"one mutant: [\d.]+ s, [\d.]+ of a cold grader grade", out), out

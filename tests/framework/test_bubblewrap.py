@@ -13,8 +13,12 @@ from pathlib import Path
 import pytest
 
 from grader.authoring.mistakes import Mistake, materialize
+from grader.model.course import Limits
+from grader.running.intake import PACKAGE
 from grader.running.pipeline import run_suites
 from grader.trust import bubblewrap as sandbox
+from grader.trust import policy, wire
+from grader.trust.worker import start
 
 
 def bundled() -> str:
@@ -96,3 +100,39 @@ def test_grading_with_the_bundled_bwrap_runs_in_every_namespace(tmp_path, monkey
         assert not seen["network"]  # network namespace: not even this machine's loopback
     assert all(o.passed for o in run.outcomes.values() if o.name.startswith("test_double"))
     assert f"bubblewrap (bundled: {bundled()})" in run.layers, run.layers
+
+
+# Code that tries to change the folder bound into the sandbox: a new file beside its files, and one of them
+# rewritten; what each attempt raised comes back as plain data.
+WRITER = '''
+import os
+SEEN = []
+for path, mode in (("/submission/planted.py", "x"), ("/submission/notes.txt", "w")):
+    try:
+        with open(path, mode) as handle:
+            handle.write("changed from the sandbox")
+        SEEN.append("written")
+    except OSError as error:
+        SEEN.append(os.strerror(error.errno))
+'''
+
+
+def test_a_folder_bound_into_the_sandbox_cannot_be_changed_from_inside(tmp_path):
+    """The one folder a worker is started on (a student's repository, whose commit it reads) is bound read-only:
+    code in that worker can neither add a file to it nor change one, and it is byte for byte as it was."""
+    if not sandbox.bwrap_works():
+        pytest.fail("bubblewrap does not work here; the suite needs it (see the README)")
+    folder = tmp_path / "student"
+    (folder / ".git").mkdir(parents=True)
+    (folder / "notes.txt").write_bytes(b"the student's own words\n")
+    (folder / ".git" / "HEAD").write_bytes(b"ref: refs/heads/main\n")
+    before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+    worker = start(policy.plan(folder, PACKAGE, Limits(), "bwrap"), 4096)
+    try:
+        assert "error" not in worker.request(wire.request("helpers", source=WRITER), 30, "writing")
+        handle = worker.request(wire.request("helper", name="SEEN"), 30, "reading")["ok"]["$h"]
+        seen = worker.request(wire.request("value", obj=handle), 30, "reading")["ok"]
+    finally:
+        worker.kill()
+    assert seen == ["Read-only file system"] * 2, seen
+    assert {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()} == before

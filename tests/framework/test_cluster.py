@@ -138,3 +138,33 @@ def test_a_new_version_of_the_course_replaces_the_old_on_the_workers_and_an_idle
         Cluster._until(lambda: set(client.run(serving).values()) == {0}, "the idle processes did not end", 30)
     executor.run(to_grade(unit, discover(students), tmp_path / "v3", None, True)[0])
     assert len(executor.graded) == 12 and not executor.failed
+
+
+def test_a_report_that_comes_back_with_another_submissions_fingerprint_is_not_written_as_the_students(tmp_path,
+                                                                                                      mini):
+    """Each report a worker sends back is written as the student whose task it was only once its fingerprint is
+    the one sent with that submission: a report of another submission (a worker's mix-up, a stale result) leaves
+    the student not graded, with the reason, and nothing of it in their folder. No cluster is needed: this is the
+    client's side, as each result arrives."""
+    from grader.classwork.cluster import DaskExecutor
+    from grader.classwork.dask_worker import Graded
+    from grader.classwork.discovery import Entry
+    from grader.rendering.feedback import Feedback
+
+    out = tmp_path / "out"
+    out.mkdir()
+    executor = DaskExecutor("tcp://127.0.0.1:1", mini, out, None, Feedback.for_unit(mini))
+
+    def report(fingerprint: str) -> str:
+        return json.dumps({"score": 10, "extra_data": {"fingerprint": fingerprint}})
+
+    sent = {"ada": "f-ada", "bob": "f-bob", "cyd": "f-cyd"}
+    back = {"ada": report("f-ada"), "bob": report("f-ada"), "cyd": json.dumps({"score": 10, "extra_data": {}})}
+    for student, fingerprint in sent.items():
+        executor._write(Entry(student, tmp_path / student), fingerprint, Graded(report=back[student], page="# page\n"))
+    assert executor.graded == ["ada"]
+    assert json.loads((out / "ada" / RESULTS).read_text())["extra_data"]["fingerprint"] == "f-ada"
+    assert executor.failed == {"bob": "the worker's report is not this submission's",
+                               "cyd": "the worker's report is not this submission's"}
+    assert not (out / "bob").exists() and not (out / "cyd").exists()
+

@@ -299,6 +299,39 @@ def test_a_forged_reply_nested_past_any_parser_is_a_garbled_answer(grade, varian
     assert task_scores(score)["arrays"] == 6
 
 
+def test_a_reply_over_the_wire_cap_is_refused_unread_and_the_grader_stays_small(grade, variant):
+    """A reply whose header claims more than ``MAX_MESSAGE`` (64 MiB) is refused from its header alone, the worker
+    killed: here a well-formed reply of 80 MiB (the right value, and 80 MiB of printed text the grader would have
+    dropped after reading it all), written on the reply pipe by the student's code. Read, it would pass; and the
+    grader, which never reads its body, keeps well under its size in memory."""
+    import tracemalloc
+
+    from grader.trust import wire
+
+    size = 80 << 20
+    assert size > wire.MAX_MESSAGE
+    forge = ("import json, os, struct, sys\n"
+             "    answer = min(max(x, low), high)\n"
+             f"    body = json.dumps({{'ok': answer, 'printed': ['x' * {size}, 0]}}).encode()\n"
+             "    data = struct.pack('>Q', len(body)) + body\n"
+             "    out = json.loads(sys.argv[1])['fd_out']\n"
+             "    while data:\n"
+             "        data = data[os.write(out, data):]\n"
+             "    os._exit(0)")
+    path = variant("oversized", ("arith", "return min(max(x, low), high)", forge))
+    tracemalloc.start()
+    try:
+        score, _ = grade(path, task_ids=["numbers"])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    clipped = [t.outcome for t in score.tasks[0].tests if "clip" in t.outcome.name]
+    assert len(clipped) == 3 and not any(o.passed for o in clipped), [o.message for o in clipped]
+    assert all("sent an answer too large to accept during clip" in o.message for o in clipped), clipped[0].message
+    assert all(t.outcome.passed for t in score.tasks[0].tests if "double" in t.outcome.name)
+    assert peak < size // 4, f"the grader held {peak >> 20} MiB at its peak"
+
+
 def test_an_endless_loop_times_out_with_a_plain_message(grade, variant):
     path = variant("loops", ("arith", "return min(max(x, low), high)", "while True:\n        pass"))
     score, _ = grade(path)

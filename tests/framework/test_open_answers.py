@@ -275,6 +275,46 @@ def test_two_reviewers_of_different_questions_keep_each_others_reviews(graded):
     assert sorted(p.name for p in (graded / "reviews").glob("*.json")) == ["mean_use.json", "why_double.json"]
 
 
+# One reviewer's process: says it is ready, waits for its input to end (so that two start together), then saves
+# a review of each of its answers, one save each, as the page does.
+REVIEWER = """
+import sys
+from pathlib import Path
+from grader.model.reviews import Review, save_review
+out, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+print("ready", flush=True)
+sys.stdin.read()
+for index in range(count):
+    save_review(out, "why_double", [f"{name}-{index}"], Review(("definition",), "", name))
+"""
+
+
+def test_two_processes_saving_reviews_of_one_question_at_once_keep_every_review(tmp_path):
+    """Two tabs (or two people) on one question: each save reads the file again and replaces it under a lock, so
+    no save loses another's. Without the lock, two processes of 150 saves each, side by side, keep about half."""
+    out = tmp_path / "out"
+    out.mkdir()
+    count = 150
+    reviewers = [subprocess.Popen([sys.executable, "-c", REVIEWER, str(out), name, str(count)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("one", "two")]
+    try:
+        assert [reviewer.stdout.readline() for reviewer in reviewers] == ["ready\n"] * 2
+        for reviewer in reviewers:  # both are waiting: let them go together
+            reviewer.stdin.close()
+        for reviewer in reviewers:
+            assert reviewer.wait(timeout=120) == 0, reviewer.stderr.read()
+    finally:
+        for reviewer in reviewers:
+            if reviewer.poll() is None:
+                reviewer.kill()
+                reviewer.wait()
+            reviewer.stdout.close()
+            reviewer.stderr.close()
+    kept = load_reviews(out, ["why_double"])["why_double"]
+    assert len(kept) == 2 * count, f"{2 * count - len(kept)} of {2 * count} reviews were lost"
+    assert {review.by for review in kept.values()} == {"one", "two"}
+
+
 def test_a_reviewed_digest_is_the_answer_with_its_white_space_made_one():
     assert open_answer_digest("a  b\n\nc ") == open_answer_digest("a b c")
     assert open_answer_digest("a b c") != open_answer_digest("a b c.")
@@ -333,6 +373,31 @@ def test_the_page_refuses_a_request_without_its_token_or_from_another_host(grade
         with urllib.request.urlopen(urllib.request.Request(f"{base}/api/state", headers={"X-Review-Token": token}),
                                     timeout=30) as answer:
             assert json.load(answer)["questions"]
+    finally:
+        served.close()
+
+
+REVIEW_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
+                 "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def test_the_page_and_its_api_are_served_with_a_policy_that_loads_nothing_from_elsewhere(graded):
+    """Every answer is put on the page as text; should one ever reach it as HTML, the browser still loads nothing
+    from elsewhere, sends nothing elsewhere, runs no script but the page's own and shows it in no other site's
+    frame: the page and each answer of the API carry exactly this policy, and the headers beside it."""
+    import urllib.request
+
+    served = Served([str(graded), "--unit", "quiz"])
+    try:
+        base, token = served.address.split("/?token=")
+        for url, kind in [(served.address, "text/html; charset=utf-8"), (f"{base}/api/state?token={token}",
+                                                                           "application/json; charset=UTF-8")]:
+            with urllib.request.urlopen(url, timeout=30) as answer:
+                headers = answer.headers
+                assert answer.status == 200 and answer.read()
+            assert headers.get_all("Content-Security-Policy") == [REVIEW_POLICY], (url, headers.items())
+            assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "no-referrer"
+            assert headers["Cache-Control"] == "no-store" and headers["Content-Type"] == kind, headers.items()
     finally:
         served.close()
 
@@ -485,6 +550,28 @@ def test_any_open_answer_is_read_as_bounded_text(tmp_path_factory, given_answers
             if isinstance(written, str) and written.strip() != "YOUR ANSWER HERE":
                 assert answer.cut == (len(written.strip()) > 20_000), (len(written.strip()), answer.cut)
             assert not answer.cut or len(answer.text) == 20_000
+
+
+@pytest.mark.parametrize("form", ["answers.yaml", "notebook"])
+def test_an_open_answer_of_exactly_the_bound_is_whole_and_one_more_character_is_cut(tmp_path, form):
+    """20,000 characters are kept whole and not marked cut, in ``answers.yaml`` and in a notebook's cell alike;
+    20,001 are cut to 20,000, and marked so (the property test above seldom draws a text of exactly the bound)."""
+    from grader.model.questions import MAX_OPEN_CHARACTERS, open_questions
+    from grader.running.answers import open_answers_of
+
+    assert MAX_OPEN_CHARACTERS == 20_000
+    questions = open_questions(QUIZ)
+    ids = tuple(q.id for q in questions)
+    at, over = "a" * 19_999 + "z", "b" * 20_000 + "z"
+    folder = tmp_path / "student"
+    if form == "notebook":
+        path = notebook(folder, {"why_double": at, "mean_use": over})
+    else:
+        path = write_answers(folder, {"why_double": at, "mean_use": over})
+    intake = intake_here(([], 256), path, True, ids)
+    found = open_answers_of(questions, intake.answers, intake.notes)
+    assert (found["why_double"].text, found["why_double"].cut) == (at, False), len(found["why_double"].text)
+    assert (found["mean_use"].text, found["mean_use"].cut) == (over[:20_000], True), len(found["mean_use"].text)
 
 
 def test_a_students_text_that_holds_the_mark_of_the_open_part_cuts_nothing_of_the_page(graded, cli):

@@ -88,6 +88,20 @@ def test_a_third_to_three_figures_is_right_in_practice_as_in_grading():
     assert not judge_practice(QUIZ, Answers({"third": n // 3}), key)[2].right
 
 
+@pytest.mark.parametrize(("question", "answer"), [("twice", 0), ("twice", 0.0), ("twice", "0"), ("third", 0),
+                                                ("twice", False), ("grid_shape", [0, 0]), ("twice", "")])
+def test_an_answer_of_zero_or_false_is_an_answer_judged_never_one_left_out(question, answer):
+    """Only a question missing from practice.yaml (or written ``null``) is not answered: ``0``, ``0.0``, ``false``
+    and an empty text are answers, judged right or wrong (here wrong: no practice key is zero)."""
+    key = practice_key(QUIZ)
+    assert all(entry["right"] not in (0, [0, 0]) for entry in key["questions"].values())
+    [judged] = [r for r in judge_practice(QUIZ, Answers({question: answer}), key) if r.question == question]
+    assert judged.answered and not judged.right
+    assert judged.finding is not None and judged.finding.text.code != "practice.missing", render(judged.finding.text)
+    [left_out] = [r for r in judge_practice(QUIZ, Answers({question: None}), key) if r.question == question]
+    assert not left_out.answered and left_out.finding.text.code == "practice.missing"
+
+
 @pytest.fixture
 def bundle(released_quiz, tmp_path):
     folder = tmp_path / "bundle"

@@ -179,6 +179,36 @@ def test_every_rlimit_is_as_hard_as_it_is_soft_inside_the_worker(tmp_path, mode)
     assert seen == {name: [value, value] for name, value in planned.items()}
 
 
+HOG = """
+
+
+def hog(megabytes):
+    block = bytearray(megabytes << 20)
+    block[::4096] = b"x" * len(block[::4096])  # every page touched: memory the process really holds
+    return len(block)
+"""
+
+
+@pytest.mark.parametrize("mode", ["process", "auto"])
+def test_code_that_takes_more_memory_than_its_limit_fails_with_a_memory_error(tmp_path, mini_copy, mode):
+    """The worker's address space is ``memory_mb`` (in MiB): half as much again, every page touched, is refused
+    inside the call (a ``MemoryError``), and the worker goes on. A limit a thousand times too high would let it
+    through (a control group, where there is one, allows twice ``memory_mb`` to all the worker's processes)."""
+    course = mini_copy / "course.yaml"
+    course.write_text(course.read_text().replace("  call_seconds: 2\n", "  call_seconds: 2\n  memory_mb: 128\n"))
+    unit = load_course(mini_copy).unit()
+    assert unit.limits.memory_mb == 128
+    folder = tmp_path / "hog"
+    shutil.copytree(unit.source_dir, folder)
+    (folder / "arith.py").write_text((folder / "arith.py").read_text() + HOG)
+    with open_submission(unit, folder, mode) as session:
+        arith = session.module("arith")
+        assert arith.hog(16) == 16 << 20  # well within the limit: allowed
+        with pytest.raises(StudentError, match=r"^hog\(192\) raised MemoryError"):
+            arith.hog(192)
+        assert arith.double(21) == 42  # the same worker, still answering
+
+
 def test_fetch_reads_a_remote_object_and_gives_plain_data_back_as_it_is(tmp_path):
     from grader.kit import fetch
 

@@ -255,6 +255,11 @@ def test_numbers_within_tolerance_choices_in_any_order_and_matrices_by_shape():
     ("twice", "'1722'", "may use only numbers, its names"),
     ("twice", "None", "may use only numbers, its names"),
     ("twice", "[1722][0]", "may use only numbers, its names"),
+    # % is no operator of an answer: neither 7 % 4 (3) nor 1 % 0 (Python's ZeroDivisionError), in a number or a
+    # formula
+    ("twice", "7 % 4", "may use only numbers, its names, + - * / // ** and brackets"),
+    ("twice", "1 % 0", "may use only numbers, its names, + - * / // ** and brackets"),
+    ("mean", "(a + b) % 2", "may use only numbers, its names, + - * / // ** and brackets"),
     # a ragged matrix says so (it once said "TypeError: argument should be a string or a Rational instance")
     ("grid_shape", [[1, 2], [1], 2], "should have rows of one length"),
     ("grid_shape", [[1, 2], [1]], "should have rows of one length"),

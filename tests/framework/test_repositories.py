@@ -174,6 +174,31 @@ def test_a_commit_elsewhere_is_not_read(tmp_path):
         commit_time(repo)
 
 
+def test_a_git_that_is_a_link_to_another_repository_gives_no_time_of_it(tmp_path, monkeypatch):
+    """A student's ``.git`` that is a link to another repository (someone else's, whose time suits them) is not
+    followed: listing the class refuses it before any reader starts on it, and the reader in the sandbox refuses
+    it too; the student has no commit time, said so, and never the other repository's."""
+    from grader.classwork import times
+
+    other = repository(tmp_path / "other", commits_made=2)
+    student = tmp_path / "student"
+    student.mkdir()
+    (student / "notes.txt").write_text("mine\n")
+    (student / ".git").symlink_to(other / ".git")
+    honest = repository(tmp_path / "honest")
+    assert git_says(other) != git_says(honest)
+    started = []  # the folders a reader was started on
+    real = times.commit_of
+    monkeypatch.setattr(times, "commit_of", lambda path, *args: started.append(path) or real(path, *args))
+    found = git_times({"student": student, "honest": honest})
+    assert found.times == {"honest": git_says(honest)}
+    assert found.problems == ["student: no usable commit time (its .git is a link to another place, which is not "
+                              "read)"], found.problems
+    assert started == [honest], started
+    with pytest.raises(CommitError, match=r"^its \.git is a link to another place, which is not read$"):
+        commit_time(student)  # the reader, where a link got past the listing
+
+
 # --- times that cannot be used ---------------------------------------------------------------
 
 

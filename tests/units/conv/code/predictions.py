@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.kit import Anything, FloatNear, MaxAbsIn, MessageHas, ShapeIn, fetch, same
+from grader.kit import Anything, FloatNear, IntegerArray, MaxAbsIn, MessageHas, ShapeIn, ValuesIn, fetch, same
 
 from . import reference
 
@@ -49,13 +49,18 @@ def output_array_shape(filters: int, out_height: int, out_width: int) -> Pairs:
     return [("width_height_swapped", ShapeIn((filters, out_width, out_height)))]
 
 
+def output_array_dtype() -> Pairs:
+    return [("output_array_int", IntegerArray())]
+
+
 def filter_weights(width: int, height: int, depth: int) -> Pairs:
     wrong = {(width, height, depth), (depth, width, height), (height, width, depth)} - {(depth, height, width)}
     return [("filter_shape_order", ShapeIn(*sorted(wrong)))]
 
 
 def initial_weights() -> Pairs:
-    return [("weights_out_of_range", MaxAbsIn(1e-4, 1.0))]
+    return [("weights_out_of_range", MaxAbsIn(1e-4, 1.0)), ("weights_one_sided", ValuesIn(0, 1e-4)),
+            ("weights_one_sided", ValuesIn(-1e-4, 0))]
 
 
 def update(weights: Any, gradient: Any, learning_rate: float) -> Pairs:
@@ -135,6 +140,37 @@ def window_swapped(kernel_shape: tuple[int, ...]) -> Pairs:
     return [("width_height_swapped", MessageHas("could not be broadcast", f"{width},{height}) ({height},{width})"))]
 
 
+def _raised(x: Array, kernel_shape: tuple[int, ...], output_shape: tuple[int, ...], stride: int, *,
+            loops_swapped: bool = False, rows_columns_swapped: bool = False, window_swapped: bool = False) -> str:
+    """The message conv written with one of these mistakes raises on this input, or "" where it raises nothing."""
+    height, width = output_shape[-2:]
+    rows, columns = (width, height) if loops_swapped else (height, width)
+    kernel_height, kernel_width = kernel_shape[-2:]
+    if window_swapped:
+        kernel_height, kernel_width = kernel_width, kernel_height
+    x, kernel, output = np.asarray(x, dtype=np.float64), np.ones(kernel_shape), np.zeros((height, width))
+    try:
+        for i in range(rows):
+            for j in range(columns):
+                at = (j, i) if rows_columns_swapped else (i, j)
+                window = reference.patch(x, *at, kernel_width, kernel_height, stride)
+                output[i, j] = np.sum(window * kernel)
+    except (ValueError, IndexError) as error:
+        return str(error).strip()
+    return ""
+
+
+def loops_swapped(x: Array, kernel_shape: tuple[int, ...], output_shape: tuple[int, ...], stride: int) -> Pairs:
+    """For an exception in ``conv`` (or ``forward``, with ``x`` padded): the loop over the rows running as far as
+    the output is wide, and the other way round, reads windows past the input's edge or writes past the output's.
+    The suspect is the message that code raises here: none where it raises nothing (a square output), or where
+    the window's width and height swapped, or get_patch's rows and columns, raise the very same."""
+    message = _raised(x, kernel_shape, output_shape, stride, loops_swapped=True)
+    alike = {_raised(x, kernel_shape, output_shape, stride, rows_columns_swapped=True),
+             _raised(x, kernel_shape, output_shape, stride, window_swapped=True)}
+    return [("loops_swapped", MessageHas(message))] if message and message not in alike else []
+
+
 def conv(x: Array, kernel: Array, stride: int, bias: float, output_before: Array) -> Pairs:
     """For ``conv`` writing one feature map (``output_before`` is the array handed in)."""
     expected = reference.correlate(x, kernel, stride, bias)
@@ -148,8 +184,18 @@ def conv(x: Array, kernel: Array, stride: int, bias: float, output_before: Array
         ("bias_missing", expected - bias),
         ("bias_per_channel", expected + (depth - 1) * bias),
         ("rows_columns_swapped", _swapped(expected)),
+        ("output_accumulates", expected + output_before if np.any(output_before) else None),
     ]
     return [(m, value) for m, value in candidates if value is not None]
+
+
+def forward_again(first: Array, x: Array, weights: Sequence[Array], biases: Sequence[float], zero_padding: int,
+                  stride: int, activation: Callable[[Array], Array]) -> Pairs:
+    """For a layer's second ``forward`` (on ``x``; ``first`` the output of the first): ``conv`` adding each
+    window's sum to what the output held, and the activator applied to that."""
+    raw = reference.forward(x, weights, biases, zero_padding, stride)
+    return [("output_accumulates", activation(first + raw)), *forward(x, weights, biases, zero_padding, stride,
+                                                                      activation)]
 
 
 def forward(x: Array, weights: Sequence[Array], biases: Sequence[float], zero_padding: int, stride: int,
@@ -183,6 +229,7 @@ def forward(x: Array, weights: Sequence[Array], biases: Sequence[float], zero_pa
         ("activator_before_bias", activation(unbiased) + bias_column),
         ("activator_on_input", run(x=activation(np.asarray(x, dtype=np.float64)), activation=lambda a: a)),
         ("rows_columns_swapped", _swapped(expected)),
+        ("output_array_int", IntegerArray() if not np.array_equal(expected, np.trunc(expected)) else None),
     ]
     return [(m, value) for m, value in candidates if value is not None]
 
@@ -217,6 +264,13 @@ def forward_error(submission: Any, layer: Any, x: Array, zero_padding: int, stri
       does not (needs ``expected``, the right output).
     """
     pairs = window_swapped(filter_hw)
+    padded = reference.pad(reference.as_3d(np.asarray(x, dtype=np.float64)), zero_padding)
+    try:  # an output array of the wrong shape (its width and height swapped) raises what swapped loops do
+        right_shape = np.shape(layer.output_array) == tuple(output_shape)
+    except Exception:
+        right_shape = False
+    if right_shape:
+        pairs += loops_swapped(padded, (padded.shape[0], *filter_hw), output_shape, stride)
     if expected is not None and np.ndim(x) == 2:
         def works_in_3d() -> bool:
             layer.forward(np.asarray(x)[np.newaxis])

@@ -12,6 +12,7 @@ import pytest
 from grader.kit import (
     check_array,
     check_count,
+    check_floats,
     check_number,
     check_shape,
     check_unchanged,
@@ -41,12 +42,14 @@ def make_layer(submission, x_shape, filter_hw, filter_number, padding, stride, a
 
 
 def run_forward(submission, reference, predictions, x, weights, biases, padding, stride, activator="identity",
-                given=None):
-    """The layer's output after ``forward`` on ``x`` (or on ``given``, the same values kept in the worker)."""
-    layer = make_layer(submission, x.shape, weights[0].shape[-2:], len(weights), padding, stride, activator)
-    for filter_, w, b in zip(layer.filters, weights, biases):
-        filter_.weights = w
-        filter_.bias = b
+                given=None, layer=None):
+    """The layer's output after ``forward`` on ``x`` (or on ``given``, the same values kept in the worker), with a
+    new layer of these filters, or ``layer`` again."""
+    if layer is None:
+        layer = make_layer(submission, x.shape, weights[0].shape[-2:], len(weights), padding, stride, activator)
+        for filter_, w, b in zip(layer.filters, weights, biases):
+            filter_.weights = w
+            filter_.bias = b
 
     def diagnosis():  # only when forward fails: the expected output is the caller's to compute otherwise
         expected = reference.forward(x, weights, biases, padding, stride, ACTIVATORS[activator][2](reference))
@@ -55,7 +58,7 @@ def run_forward(submission, reference, predictions, x, weights, biases, padding,
 
     with diagnosing(diagnosis):
         layer.forward(x if given is None else given)
-    return layer.output_array
+    return layer.output_array, layer
 
 
 def check_forward(reference, predictions, got, x, weights, biases, padding, stride, activator, what):
@@ -100,6 +103,12 @@ def test_init_sizes_the_output(submission, reference, predictions):
                  suspects=predictions.output_sizes(*sizes, axis="height"))
     check_array(layer.output_array, np.zeros((4, height, width)), "layer.output_array",
                 suspects=predictions.output_array_shape(4, height, width))
+
+
+def test_init_output_array_holds_floats(submission, predictions):
+    # an array of ints would cut off the fraction of every value forward writes into it
+    layer = submission.conv_layer.ConvLayer(6, 5, 2, 3, 2, 3, 1, 1, submission.helper("IdentityActivator")(), 0.05)
+    check_floats(layer.output_array, "layer.output_array", suspects=predictions.output_array_dtype())
 
 
 def test_init_creates_one_filter_per_feature_map(submission, predictions):
@@ -178,6 +187,7 @@ def test_conv_writes_one_feature_map_in_place(submission, reference, predictions
         return same(fetch(lifted), expected)
 
     with diagnosing(lambda: predictions.window_swapped(kernel.shape)
+                    + predictions.loops_swapped(x, kernel.shape, expected.shape, stride)
                     + (probe("input_2d", works_in_3d) if depth is None else [])):
         conv(remote_x, kernel, output, stride, bias)
     what = f"output_array ← conv(x, kernel, output_array, {stride}, {bias}), x.shape = {x_shape}"
@@ -185,6 +195,21 @@ def test_conv_writes_one_feature_map_in_place(submission, reference, predictions
                     suspects=predictions.input_modified())
     check_array(fetch(output), expected, what, subject="output_array ← conv(…)",
                 suspects=predictions.conv(x, kernel, stride, bias, before))
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv_writes_over_what_the_output_held(submission, reference, predictions, rng, stride):
+    # forward hands conv the same output array sample after sample: what it held before must not count
+    x, kernel = random_array(rng, (2, 7, 9)), random_array(rng, (2, 3, 2))
+    expected = reference.correlate(x, kernel, stride, -0.25)
+    before = np.round(rng.uniform(1, 3, size=expected.shape), 3)
+    output = submission.put(before)
+    with diagnosing(lambda: predictions.window_swapped(kernel.shape)
+                    + predictions.loops_swapped(x, kernel.shape, expected.shape, stride)):
+        submission.conv_layer.conv(x, kernel, output, stride, -0.25)
+    check_array(fetch(output), expected, f"output_array ← conv(x, kernel, output_array, {stride}, -0.25), "
+                "output_array holding other values before", subject="output_array ← conv(…) over other values",
+                suspects=predictions.conv(x, kernel, stride, -0.25, before))
 
 
 @pytest.mark.parametrize("op", ["double", "square", "negate_plus_one"])
@@ -205,7 +230,8 @@ def test_forward_lesson_example(submission, reference, predictions, unit_data):
     weights = [np.array(f["weights"], dtype=np.float64) for f in unit_data["filters"]]
     biases = [f["bias"] for f in unit_data["filters"]]
     args = unit_data["conv_layer_args"]
-    got = run_forward(submission, reference, predictions, x, weights, biases, args["zero_padding"], args["stride"])
+    got, _ = run_forward(submission, reference, predictions, x, weights, biases, args["zero_padding"],
+                         args["stride"])
     check_array(got, np.array(unit_data["expected_output"], dtype=np.float64),
                 "layer.output_array ← layer.forward(lesson_x)",
                 suspects=predictions.forward(x, weights, biases, args["zero_padding"], args["stride"], lambda a: a))
@@ -228,18 +254,38 @@ def test_forward_random(submission, reference, predictions, rng, case):
     x = random_array(rng, x_shape)
     weights = [random_array(rng, (x_shape[0], *filter_hw)) for _ in range(count)]
     biases = [float(np.round(rng.uniform(-1, 1), 3)) for _ in range(count)]
-    got = run_forward(submission, reference, predictions, x, weights, biases, padding, stride, activator)
+    got, _ = run_forward(submission, reference, predictions, x, weights, biases, padding, stride, activator)
     check_forward(reference, predictions, got, x, weights, biases, padding, stride, activator,
                   f"layer.output_array ← layer.forward(x), x.shape = {x_shape}, filter_number = {count}, "
                   f"(filter_height, filter_width) = {filter_hw}, zero_padding = {padding}, stride = {stride}, "
                   f"activator = {activator}")
 
 
+@pytest.mark.parametrize("activator", ["identity", "relu"])
+def test_forward_on_a_second_input_gives_its_own_output(submission, reference, predictions, rng, activator):
+    # a layer runs forward once per sample, into the same output array: the second output owes nothing to the first
+    x_shape, filter_hw, padding, stride = (2, 6, 8), (3, 2), 1, 2
+    first_x, second_x = random_array(rng, x_shape), random_array(rng, x_shape)
+    weights = [random_array(rng, (2, *filter_hw)) for _ in range(3)]
+    biases = [0.5, -0.25, 0.125]
+    activation = ACTIVATORS[activator][2](reference)
+    first = reference.forward(first_x, weights, biases, padding, stride, activation)
+    got, layer = run_forward(submission, reference, predictions, first_x, weights, biases, padding, stride, activator)
+    check_forward(reference, predictions, got, first_x, weights, biases, padding, stride, activator,
+                  "layer.output_array ← layer.forward(x), a new layer")
+    got, _ = run_forward(submission, reference, predictions, second_x, weights, biases, padding, stride, activator,
+                         layer=layer)
+    check_array(got, reference.forward(second_x, weights, biases, padding, stride, activation),
+                f"layer.output_array ← layer.forward(second_x), first_x forwarded before, activator = {activator}",
+                subject="layer.output_array ← a second layer.forward(x)",
+                suspects=predictions.forward_again(first, second_x, weights, biases, padding, stride, activation))
+
+
 def test_forward_on_a_2d_input(submission, reference, predictions, rng):
     x = random_array(rng, (6, 7))
     weights = [random_array(rng, (1, 3, 3)) for _ in range(2)]
     remote_x = submission.put(x.copy())
-    got = run_forward(submission, reference, predictions, x, weights, [0.5, -0.5], 1, 1, given=remote_x)
+    got, _ = run_forward(submission, reference, predictions, x, weights, [0.5, -0.5], 1, 1, given=remote_x)
     check_unchanged(fetch(remote_x), x, "layer.forward(x)", suspects=predictions.input_reshaped(x.shape))
     check_forward(reference, predictions, got, x, weights, [0.5, -0.5], 1, 1, "identity",
                   "layer.output_array ← layer.forward(x), x.shape = (6, 7)")

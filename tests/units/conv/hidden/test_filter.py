@@ -5,6 +5,7 @@ import numpy as np
 from grader.kit import (
     check_array,
     check_differ,
+    check_fills,
     check_number,
     check_range,
     check_repr,
@@ -24,6 +25,15 @@ def test_initial_weights_are_small_and_random(submission, predictions):
     check_shape(weights, (4, 6, 7), "Filter(7, 6, 4).weights", suspects=predictions.filter_weights(7, 6, 4))
     check_range(weights, -1e-4, 1e-4, "Filter(7, 6, 4).weights", suspects=predictions.initial_weights())
     check_spread(weights, 2e-5, "Filter(7, 6, 4).weights")
+
+
+def test_initial_weights_fill_their_range(submission, predictions):
+    # 4,000 weights drawn from the whole of [-1e-4, 1e-4): some land in each outer quarter of it, whatever the seed
+    # (each quarter is missed with a chance of 0.75 ** 4000)
+    weights = submission.filter.Filter(20, 20, 10).weights
+    check_shape(weights, (10, 20, 20), "Filter(20, 20, 10).weights", suspects=predictions.filter_weights(20, 20, 10))
+    check_range(weights, -1e-4, 1e-4, "Filter(20, 20, 10).weights", suspects=predictions.initial_weights())
+    check_fills(weights, -1e-4, 1e-4, "Filter(20, 20, 10).weights", suspects=predictions.initial_weights())
 
 
 def test_two_filters_start_differently(submission):

@@ -8,7 +8,7 @@ Inputs are chosen so that each known mistake gives an answer of its own.
 
 import numpy as np
 
-from grader.kit import check_array, check_number, check_unchanged, diagnosing, fetch, probe, same
+from grader.kit import check_array, check_floats, check_number, check_unchanged, diagnosing, fetch, probe, same
 
 
 def test_calculate_output_size(submission, predictions):
@@ -29,6 +29,13 @@ def test_init_sizes_the_output(submission, predictions):
                  suspects=predictions.output_sizes(*sizes, axis="height"))
     check_array(layer.output_array, np.zeros((3, 7, 10)), f"{call}.output_array",
                 suspects=predictions.output_array_shape(3, 7, 10))
+
+
+def test_init_output_array_holds_floats(submission, predictions):
+    # an array of ints would cut off the fraction of every value forward writes into it
+    layer = submission.conv_layer.ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, submission.helper("IdentityActivator")(), 0.01)
+    check_floats(layer.output_array, "ConvLayer(7, 5, 2, 2, 3, 3, 2, 1, activator, 0.01).output_array",
+                 suspects=predictions.output_array_dtype())
 
 
 def test_padding(submission, predictions):
@@ -78,6 +85,21 @@ def test_conv(submission, predictions):
                 suspects=predictions.conv(x, kernel, 1, 1.0, np.zeros((3, 3))))
 
 
+def test_conv_on_a_non_square_output_over_other_values(submission, predictions):
+    # a 3 x 5 feature map, written into an array that held 2s: forward hands conv the same output sample after
+    # sample, so what it held must not count. With this kernel, output[i, j] = x[i, j] + 2 x[i, j + 1]
+    # - x[i + 1, j + 1] + 0.5 = 12 i + 2 j - 4.5
+    x, kernel = np.arange(24.0).reshape(4, 6), np.array([[1.0, 2.0], [0.0, -1.0]])
+    expected = np.add.outer(12.0 * np.arange(3), 2.0 * np.arange(5)) - 4.5
+    output = submission.put(np.full((3, 5), 2.0))
+    with diagnosing(lambda: predictions.loops_swapped(x, kernel.shape, (3, 5), 1)):
+        submission.conv_layer.conv(x, kernel, output, 1, 0.5)
+    check_array(fetch(output), expected,
+                "output_array ← conv(arange(24).reshape(4, 6), [[1, 2], [0, -1]], output_array, 1, 0.5), "
+                "output_array full of 2s before", subject="output_array ← conv(…) over other values",
+                suspects=predictions.conv(x, kernel, 1, 0.5, np.full((3, 5), 2.0)))
+
+
 def test_element_wise_op(submission, predictions):
     array = submission.put(np.array([[1.0, -2.0]]))
     submission.conv_layer.element_wise_op(array, submission.helper("double"))
@@ -85,22 +107,23 @@ def test_element_wise_op(submission, predictions):
                 suspects=predictions.element_wise_op(np.array([[1.0, -2.0]])))
 
 
-def run_forward(submission, predictions, shape, activator, weights, biases, zero_padding, stride, x):
-    """A layer of the given (depth, height, width) input with these filters, its forward pass on ``x``, and
-    its output array."""
+def run_forward(submission, predictions, shape, activator, weights, biases, zero_padding, stride, x, layer=None):
+    """A layer of the given (depth, height, width) input with these filters (or ``layer`` again), its forward pass
+    on ``x``, and its output array."""
     depth, height, width = shape
     filter_height, filter_width = np.shape(weights[0])[-2:]
-    layer = submission.conv_layer.ConvLayer(width, height, depth, filter_width, filter_height, len(weights),
-                                            zero_padding, stride, submission.helper(activator)(), 0.001)
-    for filter_, w, b in zip(layer.filters, weights, biases):
-        filter_.weights = np.array(w, dtype=np.float64)
-        filter_.bias = b
+    if layer is None:
+        layer = submission.conv_layer.ConvLayer(width, height, depth, filter_width, filter_height, len(weights),
+                                                zero_padding, stride, submission.helper(activator)(), 0.001)
+        for filter_, w, b in zip(layer.filters, weights, biases):
+            filter_.weights = np.array(w, dtype=np.float64)
+            filter_.bias = b
     out_shape = (len(weights), (height - filter_height + 2 * zero_padding) // stride + 1,
                  (width - filter_width + 2 * zero_padding) // stride + 1)
     with diagnosing(lambda: predictions.forward_error(submission, layer, x, zero_padding, stride,
                                                    (filter_height, filter_width), out_shape)):
         layer.forward(x)
-    return layer.output_array
+    return layer.output_array, layer
 
 
 def test_forward_lesson_example(submission, predictions, unit_data):
@@ -109,8 +132,8 @@ def test_forward_lesson_example(submission, predictions, unit_data):
     biases = [f["bias"] for f in unit_data["filters"]]
     args = unit_data["conv_layer_args"]
     shape = (args["channel_number"], args["input_height"], args["input_width"])
-    got = run_forward(submission, predictions, shape, "IdentityActivator", weights, biases, args["zero_padding"],
-                      args["stride"], x)
+    got, _ = run_forward(submission, predictions, shape, "IdentityActivator", weights, biases, args["zero_padding"],
+                         args["stride"], x)
     floats = [np.array(w, dtype=np.float64) for w in weights]
     check_array(got, np.array(unit_data["expected_output"], dtype=np.float64),
                 "layer.output_array ← layer.forward(lesson_x)",
@@ -128,25 +151,39 @@ RELU_WEIGHTS = [  # two filters, 2 wide and 3 high, over 2 channels
 RELU_BIASES = [1, -2]
 
 
+RELU_EXPECTED = [
+    [[0, 0, 4, 2, 3, 1], [2, 3, 3, 0, 0, 0], [0, 0, 3, 0, 2, 4], [4, 5, 0, 0, 0, 0]],
+    [[0, 1, 0, 1, 1, 0], [2, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0]],
+]
+
+
 def test_forward_with_relu_on_a_non_square_input(submission, predictions):
     # many weighted sums are negative here, so ReLU, and where the bias goes, make a difference
     x = np.array(RELU_X)
-    got = run_forward(submission, predictions, (2, 4, 5), "ReluActivator", RELU_WEIGHTS, RELU_BIASES, 1, 1, x)
-    expected = [
-        [[0, 0, 4, 2, 3, 1], [2, 3, 3, 0, 0, 0], [0, 0, 3, 0, 2, 4], [4, 5, 0, 0, 0, 0]],
-        [[0, 1, 0, 1, 1, 0], [2, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0]],
-    ]
+    got, _ = run_forward(submission, predictions, (2, 4, 5), "ReluActivator", RELU_WEIGHTS, RELU_BIASES, 1, 1, x)
     weights = [np.array(w, dtype=np.float64) for w in RELU_WEIGHTS]
-    check_array(got, np.array(expected, dtype=np.float64), "layer.output_array ← layer.forward(relu_x)",
+    check_array(got, np.array(RELU_EXPECTED, dtype=np.float64), "layer.output_array ← layer.forward(relu_x)",
                 suspects=predictions.forward(x, weights, RELU_BIASES, 1, 1, lambda a: np.maximum(a, 0)))
+
+
+def test_forward_twice_gives_the_same_output(submission, predictions):
+    # a layer runs forward once per sample, into the same output array: the same input gives the same output again
+    x = np.array(RELU_X)
+    shape, expected = (2, 4, 5), np.array(RELU_EXPECTED, dtype=np.float64)
+    _, layer = run_forward(submission, predictions, shape, "ReluActivator", RELU_WEIGHTS, RELU_BIASES, 1, 1, x)
+    got, _ = run_forward(submission, predictions, shape, "ReluActivator", RELU_WEIGHTS, RELU_BIASES, 1, 1, x, layer)
+    weights = [np.array(w, dtype=np.float64) for w in RELU_WEIGHTS]
+    check_array(got, expected, "layer.output_array ← layer.forward(relu_x), relu_x forwarded once before",
+                suspects=predictions.forward_again(expected, x, weights, RELU_BIASES, 1, 1,
+                                                   lambda a: np.maximum(a, 0)))
 
 
 def test_forward_on_a_2d_input_leaves_it_as_it_was(submission, predictions):
     # one channel written as the lesson writes it, (height, width): the caller's array keeps its shape and values
     x = np.array([[1.0, -1.0, 2.0], [0.0, 3.0, -2.0], [1.0, 1.0, 0.0]])
     remote_x = submission.put(x.copy())
-    got = run_forward(submission, predictions, (1, 3, 3), "IdentityActivator", [[[[1, 0], [0, -1]]]], [0.5], 0, 1,
-                      remote_x)
+    got, _ = run_forward(submission, predictions, (1, 3, 3), "IdentityActivator", [[[[1, 0], [0, -1]]]], [0.5], 0,
+                         1, remote_x)
     check_unchanged(fetch(remote_x), x, "layer.forward(x)", suspects=predictions.input_reshaped(x.shape))
     check_array(got, np.array([[[-1.5, 1.5], [-0.5, 3.5]]]), "layer.output_array after layer.forward(x), "
                 "x.shape = (3, 3)")

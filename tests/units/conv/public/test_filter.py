@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.kit import check_array, check_number, check_range, check_repr, check_shape, student_repr
+from grader.kit import check_array, check_fills, check_number, check_range, check_repr, check_shape, student_repr
 
 
 def test_weights_shape(submission, predictions):
@@ -14,6 +14,13 @@ def test_starts_small_with_zero_bias(submission, predictions):
     filter_ = submission.filter.Filter(3, 3, 3)
     check_range(filter_.weights, -1e-4, 1e-4, "Filter(3, 3, 3).weights", suspects=predictions.initial_weights())
     check_number(filter_.bias, 0, "Filter(3, 3, 3).bias")
+
+
+def test_weights_fill_their_range(submission, predictions):
+    # 4,000 weights drawn from the whole of [-1e-4, 1e-4): some land in each outer quarter of it, whatever the seed
+    weights = submission.filter.Filter(20, 20, 10).weights
+    check_range(weights, -1e-4, 1e-4, "Filter(20, 20, 10).weights", suspects=predictions.initial_weights())
+    check_fills(weights, -1e-4, 1e-4, "Filter(20, 20, 10).weights", suspects=predictions.initial_weights())
 
 
 def test_update(submission, predictions):

@@ -52,3 +52,19 @@ def output_size(input_size: int, filter_size: int, stride: int) -> Pairs:
     right = reference.output_size(input_size, filter_size, stride)
     return [(m, v) for m, v in [("output_size_formula", (input_size - filter_size) // stride),
                                 ("stride_ignored", input_size - filter_size + 1)] if v != right]
+
+
+def forward_again(first: Any, x: Any, filter_height: int, filter_width: int, stride: int) -> Pairs:
+    """For a layer's second ``forward`` (on ``x``; ``first`` the output of the first): each maximum added to what
+    the output held."""
+    expected = reference.windows(x, filter_height, filter_width, stride).max(axis=(3, 4))
+    return [("forward_accumulates", np.asarray(first) + expected), *forward(x, filter_height, filter_width, stride)]
+
+
+def backward_again(first: Any, x: Any, sensitivity: Any, filter_height: int, filter_width: int,
+                   stride: int) -> Pairs:
+    """For a layer's second ``backward`` (``first`` the error terms of the first): the error terms added to what
+    ``delta_array`` held (made once, in ``__init__``, and never cleared)."""
+    expected = reference.backward(x, sensitivity, filter_height, filter_width, stride)
+    return [("delta_accumulates", np.asarray(first) + expected),
+            *backward(x, sensitivity, filter_height, filter_width, stride)]

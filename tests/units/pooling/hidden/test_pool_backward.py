@@ -56,6 +56,22 @@ def test_backward_random(submission, reference, predictions, rng, case):
                 suspects=predictions.backward(x, sensitivity, height, width, stride))
 
 
+def test_backward_on_a_second_input_gives_its_own_error_terms(submission, reference, predictions, rng):
+    # a layer runs backward once per sample: the second call's error terms owe nothing to the first's
+    shape, out = (2, 6, 7), (2, 3, 3)
+    first_x, second_x = random_array(rng, shape), random_array(rng, shape)
+    first_s, second_s = random_array(rng, out), random_array(rng, out)
+    layer = submission.max_pooling.MaxPoolingLayer(7, 6, 2, 3, 2, 2)
+    for x, sensitivity in ((first_x, first_s), (second_x, second_s)):
+        layer.forward(x)
+        layer.backward(x, sensitivity)
+    check_array(layer.delta_array, reference.backward(second_x, second_s, 2, 3, 2),
+                "layer.delta_array ← layer.backward(second_x, second_s), first_x passed backward before",
+                subject="layer.delta_array ← a second layer.backward(…)",
+                suspects=predictions.backward_again(reference.backward(first_x, first_s, 2, 3, 2), second_x,
+                                                    second_s, 2, 3, 2))
+
+
 def test_backward_with_tied_maxima(submission, reference, predictions, rng):
     x = random_array(rng, (2, 4, 6), integers=True).astype(np.float64)
     x[0, :2, :2] = 3.0  # a window whose four values all tie

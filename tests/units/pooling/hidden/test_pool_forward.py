@@ -56,6 +56,18 @@ def test_forward(submission, reference, predictions, rng, case):
                 subject="layer.output_array ← layer.forward(x)", suspects=predictions.forward(x, height, width, stride))
 
 
+def test_forward_on_a_second_input_gives_its_own_output(submission, reference, predictions, rng):
+    # a layer runs forward once per sample, into the same output array: the second output owes nothing to the first
+    first_x, second_x = random_array(rng, (2, 5, 7)), random_array(rng, (2, 5, 7))
+    layer = submission.max_pooling.MaxPoolingLayer(7, 5, 2, 3, 2, 2)
+    layer.forward(first_x)
+    layer.forward(second_x)
+    check_array(layer.output_array, reference.forward(second_x, 2, 3, 2),
+                "layer.output_array ← layer.forward(second_x), first_x forwarded before",
+                subject="layer.output_array ← a second layer.forward(x)",
+                suspects=predictions.forward_again(reference.forward(first_x, 2, 3, 2), second_x, 2, 3, 2))
+
+
 def test_forward_on_integer_input(submission, reference, predictions, rng):
     x = random_array(rng, (2, 4, 6), integers=True)
     layer = submission.max_pooling.MaxPoolingLayer(6, 4, 2, 2, 2, 2)

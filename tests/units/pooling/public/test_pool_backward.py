@@ -55,3 +55,17 @@ def test_backward_with_overlapping_windows(submission, predictions):
     check_array(backward(submission, x, sensitivity, (2, 2), 1), expected,
                 "layer.delta_array after layer.backward(x, sensitivity), 2x2 windows at stride 1",
                 suspects=predictions.backward(x, sensitivity, 2, 2, 1))
+
+
+def test_backward_twice_gives_the_same_error_terms(submission, predictions):
+    # a layer runs backward once per sample: the same input and error terms give the same result again
+    x = np.array([[[1, 9, 2, 0], [4, 0, 8, 2], [5, 5, 0, 6], [0, 3, 1, 1]]], dtype=np.float64)
+    sensitivity = np.array([[[1.0, -2.0], [3.0, 0.5]]])
+    layer = submission.max_pooling.MaxPoolingLayer(4, 4, 1, 2, 2, 2)
+    for _ in range(2):
+        layer.forward(x)
+        layer.backward(x, sensitivity)
+    expected = np.array([[[0, 1, 0, 0], [0, 0, -2, 0], [3, 0, 0, 0.5], [0, 0, 0, 0]]], dtype=np.float64)
+    check_array(layer.delta_array, expected,
+                "layer.delta_array ← layer.backward(x, sensitivity), x passed backward once before",
+                suspects=predictions.backward_again(expected, x, sensitivity, 2, 2, 2))

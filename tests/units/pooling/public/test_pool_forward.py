@@ -48,3 +48,14 @@ def test_forward_pools_each_channel_on_its_own(submission, predictions):
     expected = np.array([[[9, 8], [5, 9]], [[8, 7], [9, 9]]], dtype=np.float64)
     check_array(got, expected, "layer.output_array ← layer.forward(x), x.shape = (2, 4, 6), 2x3 windows, stride 2",
                 suspects=predictions.forward(x, 2, 3, 2))
+
+
+def test_forward_twice_gives_the_same_output(submission, predictions):
+    # a layer runs forward once per sample, into the same output array: the same input gives the same output again
+    x = np.array([[[1, 9, 2, 0], [4, 0, 8, 2], [5, 5, 0, 6], [0, 3, 1, 1]]], dtype=np.float64)
+    layer = submission.max_pooling.MaxPoolingLayer(4, 4, 1, 2, 2, 2)
+    layer.forward(x)
+    layer.forward(x)
+    expected = np.array([[[9, 8], [5, 6]]], dtype=np.float64)
+    check_array(layer.output_array, expected, "layer.output_array ← layer.forward(x), x forwarded once before",
+                suspects=predictions.forward_again(expected, x, 2, 2, 2))
