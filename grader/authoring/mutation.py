@@ -242,14 +242,16 @@ def _dump(source: str) -> str | None:
         return None
 
 
-def mutants(source: str, module: str, filename: str = "<source>") -> list[Mutant]:
-    """Every mutant of ``source`` (the solution module ``module``), in the order of the text, each once."""
+def mutants(source: str, module: str, filename: str = "<source>", inside: set[int] | None = None) -> list[Mutant]:
+    """Every mutant of ``source`` (the solution module ``module``), in the order of the text, each once: of the
+    code in its solution regions, or of the lines ``inside``."""
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
         raise StubError(f"{filename}:{error.lineno}: the solution is not valid Python: {error.msg}") from None
     text = _Text(source)
-    inside = {line for first, last in regions(source) for line in range(first, last + 1)}
+    if inside is None:
+        inside = {line for first, last in regions(source) for line in range(first, last + 1)}
     spans = _function_spans(source, filename)
     original = ast.dump(tree)
     seen: set[str] = set()

@@ -26,11 +26,8 @@ _JOINERS = "\u200c\u200d"
 
 
 def canonical(name: str) -> str:
-    """``name`` as an id: in Unicode NFC (a lone surrogate, which NFC cannot hold, is kept for ``refusal``)."""
-    try:
-        return unicodedata.normalize("NFC", name)
-    except UnicodeError:
-        return name
+    """``name`` as an id: in Unicode NFC (a lone surrogate stays as it is, for ``refusal``)."""
+    return unicodedata.normalize("NFC", name)
 
 
 def cell_id(cell: str) -> str:
@@ -51,7 +48,7 @@ def refusal(name: str) -> str | None:
         if "\ud800" <= char <= "\udfff":
             return "it is not UTF-8 text"
         return f"it holds the invisible character U+{ord(char):04X}"
-    if name != name.strip() or name[0].isspace() or name[-1].isspace():
+    if name != name.strip():  # strip takes what isspace calls white space, of every script
         return "it begins or ends with white space"
     return None
 

@@ -155,3 +155,16 @@ def test_validate_without_the_mutants_makes_none(mini, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(validate, "analyse", lambda *args, **kwargs: pytest.fail("the mutants were made"))
     assert validate.validate_unit(mini, 1234, "process", say=lambda text: None, mutants=False) == []
+
+
+def test_the_grader_is_mutated_in_its_function_bodies_and_not_in_their_docstrings():
+    """``tests/mutate_framework.py`` breaks the grader's own code: every function's body (or the functions
+    named), never a docstring or what is outside a function."""
+    from mutate_framework import function_lines
+
+    source = 'X = 1\n\n\ndef f(a):\n    """Doc."""\n    return a + 1\n\n\nclass C:\n    def g(self):\n        y = 2\n' \
+             '        return y\n'
+    assert function_lines(source, None) == {6, 11, 12}
+    assert function_lines(source, {"C.g"}) == function_lines(source, {"g"}) == {11, 12}
+    found = mutants(source, "m", inside=function_lines(source, {"f"}))
+    assert found and all(m.line == 6 and m.function == "f" for m in found)
