@@ -133,6 +133,11 @@ class FloatNear(Predicate):
         return isinstance(got, float) and close_number(got, self.value, 1e-9, 1e-12)
 
 
+def _numbers(got: Any) -> bool:
+    """``got`` is a non-empty array of numbers (what a predicate on values may look at)."""
+    return isinstance(got, np.ndarray) and got.size > 0 and got.dtype.kind in "biuf"
+
+
 class MaxAbsIn(Predicate):
     """The answer is an array whose largest magnitude lies in ``(low, high]``."""
 
@@ -145,10 +150,7 @@ class MaxAbsIn(Predicate):
         return (self.low, self.high)
 
     def __call__(self, got: Any) -> bool:
-        if not isinstance(got, np.ndarray) or got.size == 0 or got.dtype.kind not in "biuf":
-            return False
-        largest = float(np.abs(got).max())
-        return self.low < largest <= self.high
+        return _numbers(got) and self.low < float(np.abs(got).max()) <= self.high
 
 
 class MessageHas(Predicate):
@@ -179,9 +181,7 @@ class ValuesIn(Predicate):
         return (self.low, self.high)
 
     def __call__(self, got: Any) -> bool:
-        if not isinstance(got, np.ndarray) or got.size == 0 or got.dtype.kind not in "biuf":
-            return False
-        return bool(self.low <= got.min() and got.max() <= self.high)
+        return _numbers(got) and bool(self.low <= got.min() and got.max() <= self.high)
 
 
 class IntegerArray(Predicate):

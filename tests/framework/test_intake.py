@@ -235,16 +235,21 @@ def bomb(request, tmp_path_factory):
     return request.param, path
 
 
-def test_a_member_compressed_other_than_stored_or_deflated_is_refused_unread(bomb):
+def problems_and_peak(path):
+    """What intake says of ``path``, and the most memory this process held while it read it."""
     import tracemalloc
 
-    method, path = bomb
     tracemalloc.start()
     try:
         found = problems(path)
-        _, peak = tracemalloc.get_traced_memory()
+        return found, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def test_a_member_compressed_other_than_stored_or_deflated_is_refused_unread(bomb):
+    method, path = bomb
+    found, peak = problems_and_peak(path)
     named = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}[method]
     assert [problem for problem in found if f"arith.py compressed with {named}" in problem] == found[:1], found
     assert found[1:] == ["arrays.py is missing from the submission"]  # that member costs its module only
@@ -257,14 +262,7 @@ def test_a_deflated_member_is_inflated_no_further_than_it_declares(tmp_path):
         archive.writestr("arith.py", b"\0" * (64 << 20))
     path = tmp_path / "deflated.zip"
     path.write_bytes(declaring(buffer.getvalue(), 10))
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        found = problems(path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    found, peak = problems_and_peak(path)
     assert found == ["the archive deflated.zip holds arith.py, which cannot be read (BadZipFile); zip the exercise "
                      "folder again", "arrays.py is missing from the submission"]  # that member costs its module
     assert peak < 16 << 20
