@@ -157,7 +157,8 @@ def check_fills(got: np.ndarray, start: float, stop: float, what: str, *, suspec
     from one side of it (ask for enough values that a right answer always does)."""
     quarter = (stop - start) / 4
     if got.size and (got.min() >= start + quarter or got.max() < stop - quarter):
-        text = t("check.fills", what=what, low=_plain(got.min()), high=_plain(got.max()), start=start, stop=stop)
+        low, high = (f"{float(value):.3g}" for value in (got.min(), got.max()))  # 1e-9 is not 0.0
+        text = t("check.fills", what=what, low=low, high=high, start=start, stop=stop)
         raise fail(text, t("check.fills.hidden", what=subject_of(what), start=start, stop=stop), got, suspects)
 
 

@@ -496,8 +496,8 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "{what} 超出了 [{start}, {stop}) 的范围",
     },
     "check.fills": {
-        "en": "{what} go only from {low} to {high}: draw them from the whole of [{start}, {stop}), both sides of 0",
-        "zh": "{what} 只在 {low} 到 {high} 之间：应当在整个 [{start}, {stop}) 中取值，0 的两侧都要有",
+        "en": "{what} go only from {low} to {high}: draw them from the whole of [{start}, {stop})",
+        "zh": "{what} 只在 {low} 到 {high} 之间：应当在整个 [{start}, {stop}) 中取值",
     },
     "check.fills.hidden": {
         "en": "{what} do not spread over the whole of [{start}, {stop})",

@@ -301,8 +301,13 @@ def forward_error(submission: Any, layer: Any, x: Array, zero_padding: int, stri
     return [*pairs, ("padding_missing", MessageHas("could not be broadcast"))]
 
 
-def element_wise_op(before: Array) -> Pairs:
-    return [("element_wise_op_not_in_place", before)]
+def element_wise_op(before: Array, op: Callable[[Array], Array] | None = None) -> Pairs:
+    """For ``element_wise_op(array, op)`` on ``before``; with ``op``, also the values ``np.vectorize(op)`` gives
+    when the first result is an int: every one cut to a whole number."""
+    pairs: Pairs = [("element_wise_op_not_in_place", before)]
+    if op is not None:
+        pairs.append(("vectorize_int", np.trunc(op(np.asarray(before, dtype=np.float64)))))
+    return pairs
 
 
 def input_reshaped(shape: tuple[int, ...]) -> Pairs:

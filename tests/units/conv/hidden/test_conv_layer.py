@@ -222,6 +222,17 @@ def test_element_wise_op_changes_the_array_in_place(submission, predictions, rng
                 suspects=predictions.element_wise_op(x))
 
 
+def test_element_wise_op_keeps_fractions_when_op_gives_an_int_first(submission, predictions, rng):
+    # the lesson's ReLU is max(0, x): an int 0 for the first (negative) value, floats for the positive ones
+    x = random_array(rng, (2, 3, 4))
+    x[0, 0, 0], x[1, 2, 3] = -1.25, 1.625
+    remote = submission.put(x.copy())
+    submission.conv_layer.element_wise_op(remote, submission.helper("lesson_relu"))
+    check_array(fetch(remote), np.maximum(x, 0), "array ← element_wise_op(array, lesson_relu), array[0, 0, 0] < 0",
+                subject="array ← element_wise_op(array, op)",
+                suspects=predictions.element_wise_op(x, lambda a: np.maximum(a, 0)))
+
+
 # --- the whole forward pass ---------------------------------------------------
 
 @pytest.mark.weight(2)

@@ -107,6 +107,16 @@ def test_element_wise_op(submission, predictions):
                 suspects=predictions.element_wise_op(np.array([[1.0, -2.0]])))
 
 
+def test_element_wise_op_with_the_lessons_relu(submission, predictions):
+    # max(0, x) gives an int 0 for -2.0: the array keeps its floats all the same
+    x = np.array([[-2.0, 1.5], [0.25, -0.5]])
+    array = submission.put(x.copy())
+    submission.conv_layer.element_wise_op(array, submission.helper("lesson_relu"))
+    check_array(fetch(array), np.array([[0.0, 1.5], [0.25, 0.0]]),
+                "array ← element_wise_op([[-2, 1.5], [0.25, -0.5]], lesson_relu)",
+                suspects=predictions.element_wise_op(x, lambda a: np.maximum(a, 0)))
+
+
 def run_forward(submission, predictions, shape, activator, weights, biases, zero_padding, stride, x, layer=None):
     """A layer of the given (depth, height, width) input with these filters (or ``layer`` again), its forward pass
     on ``x``, and its output array."""
@@ -186,4 +196,14 @@ def test_forward_on_a_2d_input_leaves_it_as_it_was(submission, predictions):
                          1, remote_x)
     check_unchanged(fetch(remote_x), x, "layer.forward(x)", suspects=predictions.input_reshaped(x.shape))
     check_array(got, np.array([[[-1.5, 1.5], [-0.5, 3.5]]]), "layer.output_array after layer.forward(x), "
-                "x.shape = (3, 3)")
+                "x.shape = (3, 3)", suspects=predictions.forward(x, [np.array([[[1.0, 0.0], [0.0, -1.0]]])], [0.5],
+                                                                 0, 1, lambda a: a))
+
+
+def test_forward_on_an_integer_input_keeps_the_fractions_of_its_output(submission, predictions):
+    # the input's dtype is not the output's: a bias of 0.5 gives every value a fraction
+    x = np.array([[[1, -1, 2], [0, 3, -2], [1, 1, 0]]])
+    got, _ = run_forward(submission, predictions, (1, 3, 3), "IdentityActivator", [[[[1, 0], [0, -1]]]], [0.5], 0,
+                         1, x)
+    check_array(got, np.array([[[-1.5, 1.5], [-0.5, 3.5]]]), "layer.output_array ← layer.forward(x), x.dtype = int",
+                suspects=predictions.forward(x, [np.array([[[1.0, 0.0], [0.0, -1.0]]])], [0.5], 0, 1, lambda a: a))

@@ -72,6 +72,17 @@ def test_backward_on_a_second_input_gives_its_own_error_terms(submission, refere
                                                     second_s, 2, 3, 2))
 
 
+def test_backward_on_integer_input_keeps_the_fractions_of_the_error_terms(submission, reference, predictions, rng):
+    # the input's dtype is not the error terms': these have fractions whatever the input holds (distinct ints:
+    # no tie to break)
+    x = rng.permutation(48).reshape(2, 4, 6) - 24
+    sensitivity = random_array(rng, (2, 2, 3))
+    got = run_backward(submission, x, sensitivity, 2, 2, 2)
+    check_array(got, reference.backward(x, sensitivity, 2, 2, 2), "layer.delta_array ← layer.backward(x, s), "
+                "x.dtype = int", subject="layer.delta_array ← layer.backward(…) of an integer input",
+                suspects=predictions.backward(x, sensitivity, 2, 2, 2))
+
+
 def test_backward_with_tied_maxima(submission, reference, predictions, rng):
     x = random_array(rng, (2, 4, 6), integers=True).astype(np.float64)
     x[0, :2, :2] = 3.0  # a window whose four values all tie

@@ -69,3 +69,13 @@ def test_backward_twice_gives_the_same_error_terms(submission, predictions):
     check_array(layer.delta_array, expected,
                 "layer.delta_array ← layer.backward(x, sensitivity), x passed backward once before",
                 suspects=predictions.backward_again(expected, x, sensitivity, 2, 2, 2))
+
+
+def test_backward_on_an_integer_input(submission, predictions):
+    # error terms with fractions, for an input of ints: delta_array holds floats whatever the input's dtype
+    x = np.array([[[1, 1, 0, 2], [0, 3, 2, 2]]])
+    sensitivity = np.array([[[0.5, -1.25]]])
+    expected = np.array([[[0, 0, 0, -1.25], [0, 0.5, 0, 0]]])
+    check_array(backward(submission, x, sensitivity, (2, 2), 2), expected,
+                "layer.delta_array ← layer.backward([[[1, 1, 0, 2], [0, 3, 2, 2]]], [[[0.5, -1.25]]])",
+                suspects=predictions.backward(x, sensitivity, 2, 2, 2))

@@ -50,12 +50,13 @@ def test_forward_pools_each_channel_on_its_own(submission, predictions):
                 suspects=predictions.forward(x, 2, 3, 2))
 
 
-def test_forward_twice_gives_the_same_output(submission, predictions):
-    # a layer runs forward once per sample, into the same output array: the same input gives the same output again
+def test_forward_on_a_second_input_gives_its_own_output(submission, predictions):
+    # a layer runs forward once per sample, into the same output array: the second output is the second input's
+    # alone, here one whose every maximum is smaller than the first's
     x = np.array([[[1, 9, 2, 0], [4, 0, 8, 2], [5, 5, 0, 6], [0, 3, 1, 1]]], dtype=np.float64)
     layer = submission.max_pooling.MaxPoolingLayer(4, 4, 1, 2, 2, 2)
     layer.forward(x)
-    layer.forward(x)
-    expected = np.array([[[9, 8], [5, 6]]], dtype=np.float64)
-    check_array(layer.output_array, expected, "layer.output_array ← layer.forward(x), x forwarded once before",
-                suspects=predictions.forward_again(expected, x, 2, 2, 2))
+    layer.forward(x - 10)
+    first = np.array([[[9, 8], [5, 6]]], dtype=np.float64)
+    check_array(layer.output_array, first - 10, "layer.output_array ← layer.forward(x - 10), x forwarded before",
+                suspects=predictions.forward_again(first, x - 10, 2, 2, 2))
