@@ -19,7 +19,7 @@ from typing import Any
 from ..model.course import Unit
 from ..model.files import csv_text, read_below, unescaped_cell, write_below
 from ..model.identity import refusal
-from ..model.questions import open_questions
+from ..model.questions import open_questions, reachable_score
 
 CSV = "grades.csv"
 
@@ -31,7 +31,8 @@ def grades_rows(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]]) ->
     for student, report in reports:
         row: dict[str, Any] = {"student": student}
         if report is None:
-            row.update(raw_score="", late_by="", penalty="", score="", max_score=unit.max_score, status="not graded")
+            row.update(raw_score="", late_by="", penalty="", score="", max_score=reachable_score(unit),
+                       status="not graded")
         else:
             extra = report.get("extra_data", {})
             late = extra.get("late") or {}

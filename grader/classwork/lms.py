@@ -15,7 +15,7 @@ would be lost.
 Canvas (gradebook import)::
 
     Student,ID,SIS User ID,SIS Login ID,Section,<assignment title> (<assignment id>)
-    Points Possible,,,,,<the unit's points>
+    Points Possible,,,,,<the points a score can reach, the open questions' included>
     <one row per roster student>
 
 Moodle (grade import, "Import grades: CSV file")::
@@ -33,6 +33,7 @@ from typing import Any, Literal
 from ..model.course import CANVAS_COLUMNS, Roster, Unit
 from ..model.files import MAX_CSV_FIELD, csv_rows, csv_text
 from ..model.identity import cell_id, key, refusal
+from ..model.questions import reachable_score
 from ..rendering.inert import visible
 
 Lms = Literal["canvas", "moodle"]
@@ -129,7 +130,8 @@ def canvas(unit: Unit, scores: dict[str, float | None], roster: ClassList, mappi
            assignment_id: str | None) -> Export:
     """Canvas's gradebook import file (see the module's docstring)."""
     column = f"{title} ({assignment_id})" if assignment_id else title
-    rows: list[list[Any]] = [[*CANVAS_COLUMNS, column], ["Points Possible", "", "", "", "", round(unit.max_score, 2)]]
+    rows: list[list[Any]] = [[*CANVAS_COLUMNS, column],
+                             ["Points Possible", "", "", "", "", round(reachable_score(unit), 2)]]
     without_grade = []
     found = _by_key(scores)
     for student, row in roster.rows.items():

@@ -175,6 +175,12 @@ def open_questions(unit: Unit) -> list[Question]:
     return [question for question in load_questions(path) if question.kind == "open"] if path is not None else []
 
 
+def reachable_score(unit: Unit) -> float:
+    """What a student's score can reach once the open answers are reviewed: the unit's points and every open
+    question's (what every class output calls the maximum)."""
+    return round(unit.max_score + sum(float(question.points or 0.0) for question in open_questions(unit)), 6)
+
+
 def open_answer_digest(text: str) -> str:
     """What ties a review to an answer: the answer's text with its runs of white space made one space (so that a
     reflowed paragraph is the same answer), hashed."""

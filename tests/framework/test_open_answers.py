@@ -176,6 +176,8 @@ def test_reviews_flow_into_grades_the_lms_file_the_feedback_and_the_class_report
     canvas = list(csv.reader(io.StringIO((graded / "canvas.csv").read_text("utf-8"))))
     bob = next(row for row in canvas if "bob" in row)
     assert rows["bob"]["score"] in bob
+    # what the scores can reach, the open questions' points included, as grades.csv says it
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][-1]) == float(rows["bob"]["max_score"]) == 6 + 3 + 2
     page = (graded / "bob" / "feedback.md").read_text(encoding="utf-8")
     assert "- `why_double`: 3/3" in page and "  - +2 says that 2x means x + x" in page and "+1 gives an example" in page
     assert "Comment: `Clear, with an example.`" in page
@@ -589,3 +591,10 @@ def test_a_students_text_that_holds_the_mark_of_the_open_part_cuts_nothing_of_th
     before = path.read_text(encoding="utf-8")
     assert cli("export", str(graded), "--unit", "quiz").returncode == 0
     assert path.read_text(encoding="utf-8") == before and quoted in before
+
+
+def test_a_student_not_graded_has_the_maximum_of_those_graded_open_questions_included():
+    from grader.classwork.exports import grades_rows
+
+    [row] = grades_rows(QUIZ, [("ada", None)])
+    assert (row["status"], row["max_score"]) == ("not graded", 6 + 3 + 2)
