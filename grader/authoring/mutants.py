@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from ..model.course import CourseError, Task, Unit
 from ..trust.policy import SandboxMode
-from .mutation import Mutant, mutants
+from .mutation import Mutant, mutants, stripped_lines
 
 SURVIVORS = "survivors.yaml"
 CONTROL = "solutions"  # graded beside the mutants: what a mutant is judged against must itself get full marks
@@ -74,11 +74,7 @@ def load_accepted(unit: Unit) -> list[Accepted]:
     except ValidationError as error:
         where = "; ".join(f"entry {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()[:5])
         raise CourseError([f"{unit.shown(path)}: each entry is module, old, new and reason: {where}"]) from None
-    return [Accepted(e.module.strip(), _stripped(e.old), _stripped(e.new), e.reason.strip()) for e in entries]
-
-
-def _stripped(text: str) -> str:
-    return "\n".join(line.strip() for line in text.strip().splitlines())
+    return [Accepted(e.module.strip(), stripped_lines(e.old), stripped_lines(e.new), e.reason.strip()) for e in entries]
 
 
 def unit_mutants(unit: Unit) -> list[Mutant]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .stubs import BEGIN, END, StubError, _enclosing_function, _function_spans
+from .stubs import StubError, _enclosing_function, _function_spans, regions
 
 # Each binary operator, as written, and what a slip makes of it.
 _SYMBOLS: dict[type[ast.AST], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
@@ -46,18 +46,6 @@ class Mutant:
     def key(self) -> tuple[str, str, str]:
         """What names the mutant whatever lines move around it: its module, and its lines before and after."""
         return self.module, self.old, self.new
-
-
-def regions(source: str) -> list[tuple[int, int]]:
-    """(first, last) line of the code inside each solution region."""
-    found, start = [], None
-    for number, line in enumerate(source.splitlines(), start=1):
-        if line.strip() == BEGIN:
-            start = number + 1
-        elif line.strip() == END and start is not None:
-            found.append((start, number - 1))
-            start = None
-    return found
 
 
 class _Text:
@@ -267,10 +255,11 @@ def mutants(source: str, module: str, filename: str = "<source>", inside: set[in
         before, after = text.starts[first - 1], len(source) - text.starts[last]
         old = source[before:text.starts[last]]
         new = changed[before:len(changed) - after]
-        found.append(Mutant(module, first, _enclosing_function(spans, first) or "", kind, _lines(old), _lines(new),
-                            changed))
+        found.append(Mutant(module, first, _enclosing_function(spans, first) or "", kind, stripped_lines(old),
+                            stripped_lines(new), changed))
     return sorted(found, key=lambda m: (m.line, m.kind, m.new))
 
 
-def _lines(text: str) -> str:
-    return "\n".join(line.strip() for line in text.splitlines())
+def stripped_lines(text: str) -> str:
+    """``text``'s lines, each stripped: how a mutant's lines are written and compared."""
+    return "\n".join(line.strip() for line in text.strip().splitlines())

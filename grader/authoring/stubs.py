@@ -81,19 +81,22 @@ def make_stub(source: str, filename: str = "<source>", only: str | None = None) 
     return "".join(out)
 
 
+def regions(source: str) -> list[tuple[int, int]]:
+    """(first, last) line of the code inside each solution region."""
+    found, start = [], None
+    for number, line in enumerate(source.splitlines(), start=1):
+        if line.strip() == BEGIN:
+            start = number + 1
+        elif line.strip() == END and start is not None:
+            found.append((start, number - 1))
+            start = None
+    return found
+
+
 def solution_regions(source: str) -> list[str]:
     """The text of every solution region (what must never reach students)."""
-    regions: list[str] = []
-    current: list[str] | None = None
-    for line in source.splitlines():
-        if line.strip() == BEGIN:
-            current = []
-        elif line.strip() == END and current is not None:
-            regions.append("\n".join(current))
-            current = None
-        elif current is not None:
-            current.append(line)
-    return regions
+    lines = source.splitlines()
+    return ["\n".join(lines[first - 1:last]) for first, last in regions(source)]
 
 
 @dataclass(frozen=True)

@@ -260,6 +260,8 @@ def forward_error(submission: Any, layer: Any, x: Array, zero_padding: int, stri
       the right shape; the student's ``padding``, ``get_patch`` and ``conv`` give
       the right answers on this input);
     - windows of width x height over a height x width kernel;
+    - loops over rows and columns swapped in ``conv`` (claimed only when the layer's output has the right shape:
+      one of width and height swapped raises the same);
     - a 2-D input (one channel) breaks code that the same input as ``(1, H, W)``
       does not (needs ``expected``, the right output).
     """
@@ -281,11 +283,10 @@ def forward_error(submission: Any, layer: Any, x: Array, zero_padding: int, stri
     try:
         height, width = filter_hw
         conv_layer = submission.conv_layer
-        padded = reference.pad(reference.as_3d(np.asarray(x, dtype=np.float64)), zero_padding)
         kernel = np.arange(padded.shape[0] * height * width, dtype=np.float64).reshape(-1, height, width)
         expected_map = reference.correlate(padded, kernel, stride, 0.5)
         helpers_work = (
-            np.shape(layer.output_array) == output_shape
+            right_shape
             and same(conv_layer.padding(x, zero_padding), reference.pad(x, zero_padding))
             and same(conv_layer.get_patch(x, 1, 0, width, height, stride),
                      reference.patch(x, 1, 0, width, height, stride))
