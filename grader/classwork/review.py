@@ -3,7 +3,12 @@
 One question at a time, across every student (the order that is fastest for
 a person); students who gave the same answer are one group, and one decision
 grades them all. Each decision is saved as it is made
-(``grader.model.reviews``), tied to the answer's content.
+(``grader.model.reviews``), tied to the answer's content: a save names its
+answer, carries the whole review the reviewer sees, and the version of it they
+saw; a save against a version another reviewer has replaced is refused (409,
+with the review as it now is) and the page asks. The class is read again
+whenever its reports change, so the page picks up regrades and other
+reviewers' decisions while it is open.
 
 The page is served by Tornado (it comes with nbgrader's Jupyter stack) on
 127.0.0.1 only. Every request must carry the session's secret token (in the
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,8 +34,17 @@ from typing import Any
 from ..model.course import Unit
 from ..model.files import folders_below, read_below
 from ..model.questions import Question, open_questions, open_score
-from ..model.reviews import MAX_COMMENT, Review, ReviewsError, load_reviews, save_review
-from .outputs import RESULTS
+from ..model.reviews import (
+    MAX_COMMENT,
+    MAX_REASON,
+    Conflict,
+    Review,
+    ReviewsError,
+    load_versions,
+    save_review,
+    version_of,
+)
+from .outputs import RESULTS, graded_sources
 
 MAX_REPORT_BYTES = 8 * 1024 * 1024  # of one results.json read for its open answers
 MAX_BODY = 64 * 1024  # of one request to the API
@@ -55,17 +70,31 @@ class Class:
     groups: dict[str, dict[str, Group]]  # question id -> digest -> group
     unanswered: dict[str, int]  # question id -> students who left it unanswered
     problems: list[str]
+    scores: dict[str, tuple[float, float]] = field(default_factory=dict)  # student -> automatic score, maximum
+    stamp: tuple[Any, ...] = ()  # what the reports were when read (``stamp``): read again when it changes
+
+
+def stamp(out: Path) -> tuple[Any, ...]:
+    """What ``out``'s reports are now, cheaply (each student's results.json: its size, time and inode)."""
+    seen = []
+    for student in folders_below(out):
+        try:
+            status = (out / student / RESULTS).lstat()
+        except OSError:
+            continue
+        seen.append((student, status.st_size, status.st_mtime_ns, status.st_ino))
+    return tuple(seen)
 
 
 def read_class(unit: Unit, out: Path, only: list[str] | None = None) -> Class:
     """The open answers kept in ``out``'s reports (``extra_data.open``), grouped."""
+    now = stamp(out)
     questions = [q for q in open_questions(unit) if only is None or q.id in only]
     groups: dict[str, dict[str, Group]] = {q.id: {} for q in questions}
     unanswered = {q.id: 0 for q in questions}
     problems = []
-    for student in folders_below(out):
-        if not (out / student / RESULTS).exists() and not (out / student / RESULTS).is_symlink():
-            continue  # not a student's folder
+    scores = {}
+    for student, *_ in now:
         text = read_below(out, (student, RESULTS), MAX_REPORT_BYTES)
         try:
             if text is None:
@@ -73,10 +102,12 @@ def read_class(unit: Unit, out: Path, only: list[str] | None = None) -> Class:
                                  f"{MAX_REPORT_BYTES // 1024 // 1024} MiB")
             report = json.loads(text)
             extra = report["extra_data"]
+            scores[student] = (float(report["score"]), float(report["max_score"]))
         except (ValueError, KeyError, TypeError, RecursionError) as error:
             problems.append(f"{student}: its report cannot be read ({error})")
             continue
         if extra.get("unit", unit.id) != unit.id:
+            scores.pop(student)
             continue
         answers = extra.get("open") or {}
         for question in questions:
@@ -87,50 +118,64 @@ def read_class(unit: Unit, out: Path, only: list[str] | None = None) -> Class:
             digest = str(entry.get("digest", ""))
             group = groups[question.id].setdefault(digest, Group(digest, entry["text"], bool(entry.get("cut"))))
             group.students.append(student)
-    return Class(unit, out, questions, groups, unanswered, problems)
+    return Class(unit, out, questions, groups, unanswered, problems, scores, now)
+
+
+def fresh(group_class: Class) -> Class:
+    """``group_class`` as its folder now holds it: read again when a report was written since (a regrade)."""
+    if stamp(group_class.out) == group_class.stamp:
+        return group_class
+    return read_class(group_class.unit, group_class.out, [q.id for q in group_class.questions])
+
+
+def _keywords(item: Any) -> list[str]:
+    """An item's keywords in every language of the course (an answer may be written in any)."""
+    return list(dict.fromkeys(word for words in item.keywords.values() for word in words if word.strip()))
 
 
 def state(group_class: Class, blind: bool, lang: str) -> dict[str, Any]:
     """What the page shows, as data: the questions with their rubrics, and per question its groups of answers
     (largest first), each with its review as saved."""
-    reviews = load_reviews(group_class.out, [q.id for q in group_class.questions])
     questions = []
     for question in group_class.questions:
         groups = sorted(group_class.groups[question.id].values(), key=lambda g: (-len(g.students), g.digest))
-        saved = reviews.get(question.id, {})
+        saved, forgotten = load_versions(group_class.out, question.id)
         questions.append({
             "id": question.id,
             "text": question.text.get(lang) or question.text["en"],  # type: ignore[call-overload]
             "points": question.points,
             "rubric": [{"id": item.id, "points": item.points,
                         "text": item.text.get(lang) or item.text["en"],  # type: ignore[call-overload]
-                        "keywords": item.keywords.get(lang) or item.keywords.get("en") or []}  # type: ignore[call-overload]
-                       for item in question.rubric],
+                        "keywords": _keywords(item)} for item in question.rubric],
             "unanswered": group_class.unanswered[question.id],
             "groups": [{"digest": g.digest, "text": g.text, "cut": g.cut, "count": len(g.students),
                         "students": [] if blind else g.students,
+                        "version": version_of(saved, forgotten, g.digest),
                         "review": _review_data(question, saved.get(g.digest))} for g in groups],
         })
-    return {"unit": group_class.unit.name(lang), "blind": blind, "questions": questions}
+    return {"unit": group_class.unit.name(lang), "blind": blind, "lang": lang, "questions": questions,
+            "problems": group_class.problems}
 
 
 def _review_data(question: Question, review: Review | None) -> dict[str, Any] | None:
     if review is None:
         return None
-    return {**review.as_data(), "score": open_score(question, list(review.items))}
+    return {**review.as_data(), "score": open_score(question, list(review.items), review.adjust)}
 
 
 class RequestError(ValueError):
-    """A request the API refuses: its status and reason."""
+    """A request the API refuses: its status, reason and what the page needs to know besides."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, **more: Any) -> None:
         super().__init__(reason)
-        self.status = status
+        self.status, self.more = status, more
 
 
 def apply(group_class: Class, body: bytes, by: str) -> dict[str, Any]:
-    """Save the review a request of the page sends: ``{"question", "digest", "items", "comment"}`` (``items``
-    null forgets the review). Returns the group's review as saved."""
+    """Save the review a request of the page sends: ``{"question", "digest", "version", "items", "comment",
+    "adjust", "reason"}`` (``items`` null forgets the review; ``version`` is the one the reviewer saw, 0 for
+    none; ``adjust`` points outside the rubric, with a ``reason``). Returns the group's review as saved and its
+    version; a save against another version is refused (409) with the review as it now is."""
     if len(body) > MAX_BODY:
         raise RequestError(413, "the request is too large")
     try:
@@ -152,17 +197,54 @@ def apply(group_class: Class, body: bytes, by: str) -> dict[str, Any]:
         raise RequestError(400, "an item is not in this question's rubric")
     if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
         raise RequestError(400, f"the comment must be text of at most {MAX_COMMENT} characters")
+    version, adjust, reason = data.get("version"), data.get("adjust", 0), data.get("reason", "")
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version < 2**53:
+        raise RequestError(400, "the version of the review seen must be given (0 for none)")
+    limit = float(question.points or 0.0)
+    if not isinstance(adjust, (int, float)) or isinstance(adjust, bool) or not math.isfinite(adjust) \
+            or abs(adjust) > limit:
+        raise RequestError(400, f"an adjustment is a number of points within ±{limit:g}")
+    if not isinstance(reason, str) or len(reason) > MAX_REASON:
+        raise RequestError(400, f"the reason must be text of at most {MAX_REASON} characters")
+    if adjust and not reason.strip():
+        raise RequestError(400, "an adjustment needs its reason, for the student")
     review = None if items is None else Review(
         tuple(item.id for item in question.rubric if item.id in items), comment, by,
-        datetime.now(timezone.utc).replace(microsecond=0).isoformat())
-    saved = save_review(group_class.out, question.id, [data["digest"]], review)
-    return {"review": _review_data(question, saved.get(data["digest"]))}
+        datetime.now(timezone.utc).replace(microsecond=0).isoformat(), round(float(adjust), 2),
+        reason if adjust else "")
+    try:
+        saved = save_review(group_class.out, question.id, [data["digest"]], review, expected=version)
+    except Conflict as conflict:
+        raise RequestError(409, "another reviewer changed this review meanwhile",
+                           review=_review_data(question, conflict.current), version=conflict.version) from None
+    return {"review": _review_data(question, saved.get(data["digest"])),
+            "version": saved[data["digest"]].version if data["digest"] in saved else version + 1}
+
+
+def student_view(group_class: Class, name: str, lang: str) -> dict[str, Any]:
+    """One student's whole submission in context: their automatic score, every open answer with its review as
+    saved, and the modules they were graded with."""
+    if name not in group_class.scores:
+        raise RequestError(404, "no such student in this class")
+    answers = []
+    for question in group_class.questions:
+        group = next((g for g in group_class.groups[question.id].values() if name in g.students), None)
+        saved = load_versions(group_class.out, question.id)[0]
+        answers.append({"question": question.id,
+                        "text": question.text.get(lang) or question.text["en"],  # type: ignore[call-overload]
+                        "points": question.points, "answer": group.text if group else None,
+                        "digest": group.digest if group else None,
+                        "review": _review_data(question, saved.get(group.digest)) if group else None})
+    score, maximum = group_class.scores[name]
+    return {"student": name, "score": score, "max_score": maximum, "answers": answers,
+            "sources": graded_sources(group_class.out, name) or {}}
 
 
 def serve(group_class: Class, *, port: int, blind: bool, by: str, lang: str,
-          ready: Callable[[str], None]) -> None:
+          ready: Callable[[str], None], refresh: float = 5.0) -> None:
     """Serve the page on 127.0.0.1 until interrupted; ``ready`` gets its address (with the token) once it
-    listens."""
+    listens. The page asks for the class again every ``refresh`` seconds (0: only when its window gets the
+    focus), to show regrades and other reviewers' decisions."""
     import tornado.httpserver
     import tornado.ioloop
     import tornado.netutil
@@ -193,10 +275,29 @@ def serve(group_class: Class, *, port: int, blind: bool, by: str, lang: str,
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.finish(page)
 
+    current = [group_class]
+
+    def live() -> Class:
+        current[0] = fresh(current[0])
+        return current[0]
+
     class State(Guarded):
         def get(self) -> None:
             try:
-                self.finish(state(group_class, blind, lang))
+                self.finish({**state(live(), blind, lang), "refresh": refresh})
+            except ReviewsError as error:
+                self.set_status(500)
+                self.finish({"error": str(error)})
+
+    class Student(Guarded):
+        def get(self) -> None:
+            if blind:  # names are hidden: no one's submission is shown by name
+                raise tornado.web.HTTPError(403)
+            try:
+                self.finish(student_view(live(), self.get_query_argument("name", ""), lang))
+            except RequestError as error:
+                self.set_status(error.status)
+                self.finish({"error": str(error)})
             except ReviewsError as error:
                 self.set_status(500)
                 self.finish({"error": str(error)})
@@ -206,15 +307,16 @@ def serve(group_class: Class, *, port: int, blind: bool, by: str, lang: str,
             if not self.request.headers.get("X-Review-Token"):  # a form elsewhere cannot set a header
                 raise tornado.web.HTTPError(403)
             try:
-                self.finish(apply(group_class, self.request.body, by))
+                self.finish(apply(live(), self.request.body, by))
             except RequestError as error:
                 self.set_status(error.status)
-                self.finish({"error": str(error)})
+                self.finish({"error": str(error), **error.more})
             except (ReviewsError, OSError) as error:
                 self.set_status(500)
                 self.finish({"error": str(error)})
 
-    application = tornado.web.Application([(r"/", Page), (r"/api/state", State), (r"/api/review", Save)],
+    application = tornado.web.Application([(r"/", Page), (r"/api/state", State), (r"/api/review", Save),
+                                           (r"/api/student", Student)],
                                           xsrf_cookies=False, autoreload=False, debug=False)
     sockets = tornado.netutil.bind_sockets(port, address="127.0.0.1")
     server = tornado.httpserver.HTTPServer(application, max_body_size=MAX_BODY)

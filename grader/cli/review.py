@@ -41,7 +41,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             webbrowser.open(address)
 
     serve(graded, port=args.port, blind=args.blind, by=args.by or "", lang=args.lang or unit.language,
-          ready=ready)
+          ready=ready, refresh=args.refresh)
     print("grader: the review page is closed; `grader export OUT` writes the reviewed points into the grades",
           file=sys.stderr)
     return 0
@@ -62,7 +62,10 @@ def register(commands: Any) -> None:
     command.add_argument("--questions", metavar="ID,ID", help="review only these open questions (to split a class's "
                          "questions between reviewers)")
     command.add_argument("--by", metavar="NAME", help="your name, kept with each review you make")
-    command.add_argument("--lang", choices=list(LANGUAGES), help="language of the questions and rubrics (default: "
-                         "the course's)")
+    command.add_argument("--lang", choices=list(LANGUAGES), help="language of the page, the questions and the "
+                         "rubrics (default: the course's)")
     command.add_argument("--open", action="store_true", help="open the page in this machine's browser")
+    command.add_argument("--refresh", type=float, default=5.0, metavar="SECONDS",
+                         help="how often the page reads the class again, to show regrades and other reviewers' "
+                              "decisions (default: 5; 0: only when its window gets the focus)")
     command.set_defaults(func=cmd_review)

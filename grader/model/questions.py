@@ -138,10 +138,11 @@ def _open_question(question: Question) -> None:
                          "points")
 
 
-def open_score(question: Question, given: list[str]) -> float:
-    """The points of an open answer given these rubric items: their sum, within 0 and the question's points."""
-    points = sum(item.points for item in question.rubric if item.id in set(given))
-    return max(0.0, min(float(question.points or 0.0), points))
+def open_score(question: Question, given: list[str], adjust: float = 0.0) -> float:
+    """The points of an open answer given these rubric items and a reviewer's adjustment outside the rubric:
+    their sum, within 0 and the question's points."""
+    points = sum(item.points for item in question.rubric if item.id in set(given)) + adjust
+    return round(max(0.0, min(float(question.points or 0.0), points)), 6)
 
 
 _LOADED: dict[str, tuple[str, list[Question]]] = {}  # path -> (its text, its questions): read once per text

@@ -8,6 +8,11 @@ its own (``OUT/reviews/<question id>.json``), so two people who split a class's
 questions never write the same file; each save replaces the file atomically,
 under a lock, after reading it again (two tabs on one question keep each
 other's reviews).
+
+Every save of an answer's review has a version (1, 2, …, counting forgetting
+it too): a reviewer saves against the version they saw, and a save against an
+older one is refused (``Conflict``, with the review as it now is), so that two
+reviewers of one answer never overwrite each other unseen.
 """
 
 from __future__ import annotations
@@ -17,15 +22,16 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .files import open_below, read_below, write_below
 
 FOLDER = "reviews"
-FORMAT = 1
+FORMAT = 2  # 1: no versions (each review read as version 1), no adjustments
 MAX_COMMENT = 4000  # characters of a reviewer's comment
+MAX_REASON = 500  # characters of the reason for an adjustment
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,22 @@ class Review:
     comment: str = ""
     by: str = ""  # who reviewed (as they named themselves)
     at: str = ""  # when (ISO 8601, UTC)
+    adjust: float = 0.0  # points added (or, below 0, taken) outside the rubric
+    reason: str = ""  # why, for the student: required with an adjustment
+    version: int = 0  # the save of this answer's review that made it (0: not saved yet)
 
     def as_data(self) -> dict[str, Any]:
-        return {"items": list(self.items), "comment": self.comment, "by": self.by, "at": self.at}
+        return {"items": list(self.items), "comment": self.comment, "by": self.by, "at": self.at,
+                "adjust": self.adjust, "reason": self.reason, "version": self.version}
+
+
+class Conflict(Exception):
+    """A save against a version of an answer's review that is no longer the last: ``current`` is the review as
+    it now is (None: not reviewed), ``version`` its version."""
+
+    def __init__(self, current: Review | None, version: int) -> None:
+        super().__init__(f"the review was changed meanwhile (now version {version})")
+        self.current, self.version = current, version
 
 
 Reviews = dict[str, dict[str, Review]]  # question id -> answer digest -> its review
@@ -49,10 +68,20 @@ def _file(out: Path, question: str) -> tuple[str, str]:
     return FOLDER, f"{question}.json"
 
 
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and abs(value) < 1e9 else 0.0
+
+
 def _read(out: Path, parts: tuple[str, str]) -> dict[str, Review]:
+    return _read_all(out, parts)[0]
+
+
+def _read_all(out: Path, parts: tuple[str, str]) -> tuple[dict[str, Review], dict[str, int]]:
+    """The reviews of a question's file, and the version of each answer whose review was forgotten."""
     path = out.joinpath(*parts)
     if not path.exists() and not path.is_symlink():
-        return {}
+        return {}, {}
     text = read_below(out, parts)
     try:
         if text is None:
@@ -63,9 +92,15 @@ def _read(out: Path, parts: tuple[str, str]) -> dict[str, Review]:
     found = {}
     for digest, entry in (data.get("reviews") or {}).items() if isinstance(data, dict) else []:
         if isinstance(entry, dict) and isinstance(entry.get("items"), list):
+            version = entry.get("version")
             found[str(digest)] = Review(tuple(str(item) for item in entry["items"]), str(entry.get("comment", "")),
-                                        str(entry.get("by", "")), str(entry.get("at", "")))
-    return found
+                                        str(entry.get("by", "")), str(entry.get("at", "")),
+                                        _number(entry.get("adjust")), str(entry.get("reason", "")),
+                                        version if isinstance(version, int) and version > 0 else 1)
+    cleared = data.get("cleared") if isinstance(data, dict) else None
+    forgotten = {str(digest): version for digest, version in (cleared.items() if isinstance(cleared, dict) else [])
+                 if isinstance(version, int) and version > 0 and str(digest) not in found}
+    return found, forgotten
 
 
 class ReviewsError(Exception):
@@ -92,18 +127,39 @@ def _locked(out: Path, parts: tuple[str, str]) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def save_review(out: Path, question: str, digests: list[str], review: Review | None) -> dict[str, Review]:
-    """Record ``review`` (None: forget it) for each answer of ``digests`` to ``question``; returns the question's
-    reviews as saved."""
+def version_of(reviews: dict[str, Review], forgotten: dict[str, int], digest: str) -> int:
+    """The version of an answer's review (0: never saved)."""
+    return reviews[digest].version if digest in reviews else forgotten.get(digest, 0)
+
+
+def load_versions(out: Path, question: str) -> tuple[dict[str, Review], dict[str, int]]:
+    """A question's reviews, and the versions of the answers whose review was forgotten (``version_of``)."""
+    return _read_all(out, _file(out, question))
+
+
+def save_review(out: Path, question: str, digests: list[str], review: Review | None,
+                expected: int | None = None) -> dict[str, Review]:
+    """Record ``review`` (None: forget it) for each answer of ``digests`` to ``question``, each as its next
+    version; returns the question's reviews as saved. With ``expected``, the version the reviewer saw, a save of
+    an answer whose review has another version now is refused (``Conflict``) and nothing is written."""
     parts = _file(out, question)
     with _locked(out, parts):
-        reviews = _read(out, parts)
+        reviews, forgotten = _read_all(out, parts)
+        if expected is not None:
+            for digest in digests:
+                now = version_of(reviews, forgotten, digest)
+                if now != expected:
+                    raise Conflict(reviews.get(digest), now)
         for digest in digests:
+            version = version_of(reviews, forgotten, digest) + 1
             if review is None:
                 reviews.pop(digest, None)
+                forgotten[digest] = version
             else:
-                reviews[digest] = review
+                reviews[digest] = replace(review, version=version)
+                forgotten.pop(digest, None)
         data = {"format": FORMAT, "question": question,
-                "reviews": {digest: reviews[digest].as_data() for digest in sorted(reviews)}}
+                "reviews": {digest: reviews[digest].as_data() for digest in sorted(reviews)},
+                "cleared": {digest: forgotten[digest] for digest in sorted(forgotten)}}
         write_below(out, parts, json.dumps(data, indent=1, ensure_ascii=False) + "\n", mode=0o600)
     return reviews

@@ -65,9 +65,9 @@ def with_reviews(report: dict[str, Any], questions: list[Question], reviews: Rev
             entry.update(status="awaiting review", score=0.0, items=[], comment="")
             pending += points_of
         else:
-            score = open_score(question, list(review.items))
+            score = open_score(question, list(review.items), review.adjust)
             entry.update(status="reviewed", score=score, items=list(review.items), comment=review.comment,
-                         by=review.by)
+                         by=review.by, adjust=review.adjust, reason=review.reason)
             reviewed += score
     merged["score"] = round(float(report["score"]) + reviewed, 6)
     merged["max_score"] = round(float(report["max_score"]) + maximum, 6)

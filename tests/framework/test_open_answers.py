@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from bounded import ends_within, timed
 from hypothesis import given
 from hypothesis import strategies as st
 from intake_here import intake_here
+from review_pages import CHROMIUM, Served, until, write_answers
 
 from grader.classwork.review import Class, RequestError, apply, read_class, state
 from grader.model.course import CourseError, load_course
@@ -27,7 +27,6 @@ from grader.model.reviews import Review, load_reviews, save_review
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 QUIZ = load_course(MINI).unit("quiz")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 DEFINITION = "By definition 2x = x + x.\nFor example 2*3 = 3 + 3."
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\"> \u202eevil"
@@ -38,12 +37,6 @@ ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section
 "Cyd, Cy",3,s3,cyd,A
 "Formula, F",4,s4,=1+2,A
 """
-
-
-def write_answers(folder: Path, answers: dict) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "answers.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True), encoding="utf-8")
-    return folder
 
 
 def notebook(folder: Path, cells: dict[str, str]) -> Path:
@@ -233,19 +226,69 @@ def api(group_class: Class, body) -> dict:
 def test_the_api_saves_only_a_review_of_a_real_answer_with_the_questions_own_items(graded):
     group_class = read_class(QUIZ, graded)
     digest = next(iter(group_class.groups["why_double"]))
-    for body, status in [(b"{", 400), (b"[]", 400), ({"question": "nope", "digest": digest, "items": []}, 404),
-                         ({"question": "why_double", "digest": "0" * 20, "items": []}, 404),
-                         ({"question": "why_double", "digest": digest, "items": ["outliers"]}, 400),
-                         ({"question": "why_double", "digest": digest, "items": "definition"}, 400),
-                         ({"question": "why_double", "digest": digest, "items": [], "comment": "x" * 5000}, 400),
+    answer = {"question": "why_double", "digest": digest, "version": 0}
+    for body, status in [(b"{", 400), (b"[]", 400), ({**answer, "question": "nope", "items": []}, 404),
+                         ({**answer, "digest": "0" * 20, "items": []}, 404),
+                         ({**answer, "items": ["outliers"]}, 400),
+                         ({**answer, "items": "definition"}, 400),
+                         ({**answer, "items": [], "comment": "x" * 5000}, 400),
+                         ({"question": "why_double", "digest": digest, "items": []}, 400),  # no version seen
+                         ({**answer, "version": True, "items": []}, 400), ({**answer, "version": -1, "items": []}, 400),
+                         ({**answer, "items": [], "adjust": 1}, 400),  # an adjustment without its reason
+                         ({**answer, "items": [], "adjust": 4, "reason": "more than the question"}, 400),
+                         ({**answer, "items": [], "adjust": "1", "reason": "text"}, 400),
+                         ({**answer, "items": [], "adjust": 1, "reason": "x" * 501}, 400),
+                         ({**answer, "version": 1, "items": []}, 409),  # a version that was never saved
                          (b"x" * 70_000, 413)]:
         with pytest.raises(RequestError) as refused:
             api(group_class, body)
         assert refused.value.status == status, body
     assert load_reviews(graded, ["why_double"]) == {"why_double": {}}
-    saved = api(group_class, {"question": "why_double", "digest": digest, "items": ["false_claim", "definition"]})
+    saved = api(group_class, {**answer, "items": ["false_claim", "definition"]})
     assert saved["review"]["items"] == ["definition", "false_claim"] and saved["review"]["score"] == 1.0
-    assert api(group_class, {"question": "why_double", "digest": digest, "items": None})["review"] is None
+    assert saved["version"] == saved["review"]["version"] == 1
+    adjusted = api(group_class, {**answer, "version": 1, "items": ["definition"], "adjust": -0.5,
+                                 "reason": "no example"})
+    assert adjusted["review"]["score"] == 1.5 and adjusted["version"] == 2
+    forgotten = api(group_class, {**answer, "version": 2, "items": None})
+    assert forgotten["review"] is None and forgotten["version"] == 3
+
+
+def test_a_save_against_a_version_another_reviewer_replaced_is_refused_with_theirs(graded):
+    """Two pages on one answer: each saves against the version it saw; the second to save is refused (409) with
+    the first's review, which is kept, and saves only once it names the version it was shown."""
+    group_class = read_class(QUIZ, graded)
+    digest = next(iter(group_class.groups["why_double"]))
+    answer = {"question": "why_double", "digest": digest}
+    first = apply(group_class, json.dumps({**answer, "version": 0, "items": ["definition"],
+                                           "comment": "mine"}).encode(), "ta-one")
+    with pytest.raises(RequestError) as refused:
+        apply(group_class, json.dumps({**answer, "version": 0, "items": ["example"]}).encode(), "ta-two")
+    assert refused.value.status == 409
+    assert refused.value.more["version"] == first["version"] == 1
+    assert refused.value.more["review"]["by"] == "ta-one" and refused.value.more["review"]["comment"] == "mine"
+    kept = load_reviews(graded, ["why_double"])["why_double"][digest]
+    assert kept.items == ("definition",) and kept.by == "ta-one" and kept.version == 1
+    second = apply(group_class, json.dumps({**answer, "version": 1, "items": ["example"]}).encode(), "ta-two")
+    assert second["version"] == 2 and load_reviews(graded, ["why_double"])["why_double"][digest].by == "ta-two"
+
+
+def test_a_forgotten_review_keeps_counting_its_versions_and_an_old_file_reads_as_version_one(tmp_path):
+    """Forgetting a review is a version too, so a page that saw the review before it was forgotten cannot bring
+    it back unseen; a reviews file written before versions existed reads each review as version 1."""
+    from grader.model.reviews import Conflict, load_versions
+
+    save_review(tmp_path, "why_double", ["d"], Review(("definition",)), expected=0)
+    save_review(tmp_path, "why_double", ["d"], None, expected=1)
+    with pytest.raises(Conflict) as refused:
+        save_review(tmp_path, "why_double", ["d"], Review(("example",)), expected=1)
+    assert refused.value.version == 2 and refused.value.current is None
+    assert load_versions(tmp_path, "why_double") == ({}, {"d": 2})
+    (tmp_path / "reviews" / "mean_use.json").write_text(json.dumps(
+        {"format": 1, "question": "mean_use", "reviews": {"e": {"items": ["outliers"], "comment": "c", "by": "ta",
+                                                                 "at": ""}}}), encoding="utf-8")
+    old = load_reviews(tmp_path, ["mean_use"])["mean_use"]["e"]
+    assert old.version == 1 and old.items == ("outliers",) and old.adjust == 0.0
 
 
 @ends_within(240)
@@ -253,7 +296,8 @@ def test_the_api_saves_only_a_review_of_a_real_answer_with_the_questions_own_ite
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20),
               st.sampled_from(["why_double", "mean_use", "definition", "outliers"])),
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(
-        st.sampled_from(["question", "digest", "items", "comment", "x"]), inner, max_size=5)),
+        st.sampled_from(["question", "digest", "items", "comment", "version", "adjust", "reason", "x"]), inner,
+        max_size=8)),
     max_leaves=12).map(lambda value: json.dumps(value).encode())))
 def test_any_request_is_saved_or_refused_with_a_status(tmp_path_factory, body):
     out = tmp_path_factory.mktemp("reviews")
@@ -323,36 +367,6 @@ def test_a_reviewed_digest_is_the_answer_with_its_white_space_made_one():
 
 
 # --- the page, in a browser -----------------------------------------------------------------------
-
-
-def until(condition, seconds: float = 30.0) -> None:
-    """Wait for ``condition()`` to hold (the page's own security policy forbids the polling scripts a browser
-    driver would run in it)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the page did not get there in time"
-        time.sleep(0.05)
-
-
-class Served:
-    """``grader review`` running, and its address."""
-
-    def __init__(self, cli_args: list[str]) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "grader", "--course", str(MINI), "review", *cli_args],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        self.address = ""
-        while not self.address and time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            found = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", line)
-            self.address = found.group(0) if found else ""
-        assert self.address, self.process.stderr.read() if self.process.poll() is not None else "no address"
-
-    def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def test_the_page_refuses_a_request_without_its_token_or_from_another_host(graded):
@@ -438,11 +452,12 @@ def test_a_reviewer_grades_in_the_browser_and_the_points_reach_every_output(grad
             page.wait_for_selector("#saved[data-state='saved']")
             page.keyboard.press("n")  # mean_use: three answers, each its own group
             assert page.get_attribute("body", "data-question") == "mean_use"
+            shown = HOSTILE.replace("\u202e", "⟨RLO⟩")  # the text it is; its direction control shown, not applied
             for _ in range(3):
-                if page.text_content("#answer") == HOSTILE:
+                if page.text_content("#answer") == shown:
                     break
                 page.keyboard.press("j")
-            assert page.text_content("#answer") == HOSTILE  # shown as the text it is
+            assert page.text_content("#answer") == shown and page.is_visible("#controls")
             assert page.query_selector("#answer script") is None and page.query_selector("#answer img") is None
             page.keyboard.press("c")  # a comment first: it grades nothing until a choice is made
             page.keyboard.type("Look again.")
