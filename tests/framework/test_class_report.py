@@ -174,8 +174,8 @@ def test_every_test_of_a_report_has_an_id_whatever_the_language(cli, tmp_path):
 
 def test_a_test_is_known_by_its_id_whatever_its_name_holds():
     """A test whose name holds ': ', in reports written in English and in Chinese, with ids and without (written
-    before tests had them): one item, shown with the English title; the rendered name's last part alone was
-    once taken for the test."""
+    before tests had them), and one written under an earlier title of the task: one item, shown with the English
+    title; the rendered name's last part alone was once taken for the test."""
     name = "test_clip[low: 0]"
     graded = [("s1", report(entry("numbers", name, True), entry("arrays", "test_c", True, 2.0))),
               ("s2", report(entry("numbers", name, True, lang="zh"), entry("arrays", "test_c", True, 2.0, "zh"),
@@ -184,14 +184,17 @@ def test_a_test_is_known_by_its_id_whatever_its_name_holds():
                                                                               known=False))),
               ("s4", report(entry("numbers", name, False, lang="zh", known=False),
                             entry("arrays", "test_c", True, 2.0, "zh", known=False), lang="zh"))]
+    # a report of s5 written when the task had another title: the id, not the name, says which test it is
+    renamed = {**entry("numbers", name, True), "name": f"Numbers (draft): {name}"}
+    graded.append(("s5", report(renamed, entry("arrays", "test_c", True, 2.0))))
     items = analyse(UNIT, graded)
     assert [(item.id, item.label, item.students) for item in items] == [
-        (f"numbers::{name}", f"Task 1: numbers: {name}", 4), ("arrays::test_c", "Task 2: arrays: test_c", 4)]
-    assert items[0].difficulty == 0.5 and items[1].difficulty == 0.75
+        (f"numbers::{name}", f"Task 1: numbers: {name}", 5), ("arrays::test_c", "Task 2: arrays: test_c", 5)]
+    assert items[0].difficulty == 0.6 and items[1].difficulty == 0.8
     page = render(UNIT, graded, {})
     assert f'data-id="numbers::{name}"' in page and page.count('data-id="') == 2
     assert f">Task 1: numbers: {name}</text>" in page  # its bar in the chart of pass rates
-    assert "任务" not in page and ">0]<" not in page
+    assert "任务" not in page and "draft" not in page and ">0]<" not in page
 
 
 # --- the page ------------------------------------------------------------------------------------------------
@@ -238,6 +241,7 @@ def test_the_tables_sort_by_a_click_on_a_header_in_a_browser(tmp_path):
     yes, no = True, False
     graded = four((yes, yes, no, no), (yes, no, yes, no), (yes, yes, no, no), (yes, yes, yes, yes))
     graded = [(name, graded[index][1]) for index, name in enumerate(["dan", "ada", "cyd", "bob"])]  # 5, 4, 2, 1
+    graded[0][1]["score"] = 10.0  # dan: full marks, after "1.0" and before "2.0" in the order of text
     path = tmp_path / "report.html"
     path.write_text(render(UNIT, [graded[2], ("eve", None), *graded[:2], graded[3]], {}), encoding="utf-8")
     with sync_playwright() as playwright:
