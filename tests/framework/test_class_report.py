@@ -172,6 +172,22 @@ def test_every_test_of_a_report_has_an_id_whatever_the_language(cli, tmp_path):
     assert "任务 1：数: test_double[3]" in {test["name"] for test in tests}
 
 
+def test_a_class_graded_in_chinese_has_its_items_by_id_with_english_labels(cli, tmp_path):
+    shutil.copytree(MINI / "solutions", tmp_path / "class" / "ada", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(MINI / "exercises", tmp_path / "class" / "bob", ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "out"
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(out), "--lang", "zh", "--no-similarity")
+    assert done.returncode == 0, done.stderr
+    tests = json.loads((out / "ada" / "results.json").read_text(encoding="utf-8"))["tests"]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert re.findall(r'<tr(?: class="flagged")? data-id="([^"]*)"', page) == [t["extra_data"]["id"] for t in tests]
+    items = rows(page, "items")
+    assert [row[0] for row in items] == [f"{TITLES[t['extra_data']['id'].split('::')[0], 'en']}: "
+                                         f"{t['extra_data']['id'].split('::')[1]}" for t in tests]
+    assert all(row[3] == "0.5" for row in items)  # ada passed every test, bob none
+    assert [row[:2] for row in rows(page, "scores")] == [["ada", "10.0"], ["bob", "0.0"]]
+
+
 def test_a_test_is_known_by_its_id_whatever_its_name_holds():
     """A test whose name holds ': ', in reports written in English and in Chinese, with ids and without (written
     before tests had them), and one written under an earlier title of the task: one item, shown with the English
