@@ -1,12 +1,15 @@
 """``report.html``: the class at a glance, one self-contained page with charts (inline SVG, no network).
 
 Built from the per-student ``results.json`` files of a batch: the score
-histogram, each task's mean score, each test's pass rate, the mistakes the
+histogram, each task's mean score, each test's pass rate, an item analysis of
+every test and open question (``grader.classwork.items``), every student's
+score in a table sorted by a click on a column's header, the mistakes the
 feedback diagnosed most often, the slowest submissions, and the pairs of
 submissions whose code is alike (``grader.classwork.similarity``), each with
-its matching code side by side. A few lines of script record, once the
-browser has laid the page out, how many bars were drawn and how many pairs
-and marks are on the page (``data-bars``, ``data-pairs``, ``data-marks`` on
+its matching code side by side. A few lines of script sort the tables and
+record, once the browser has laid the page out, how many bars were drawn and
+how many pairs, marks and table rows are on the page (``data-bars``,
+``data-pairs``, ``data-marks``, ``data-items``, ``data-students`` on
 ``<body>``): tests use them to prove the page renders.
 """
 
@@ -20,6 +23,7 @@ from typing import Any
 from ..model.course import Unit
 from ..model.hints import Hint
 from ..model.questions import open_questions
+from .items import LOW_DISCRIMINATION, Item, analyse
 from .similarity import Similarity
 
 SHOWN_PAIRS = 200  # pairs with their code on the page; similarity.csv has them all
@@ -37,6 +41,11 @@ def _name(student: str) -> str:
     """A student's name on the page: escaped, and isolated so that a right-to-left mark in it cannot reorder
     the names around it."""
     return f"<bdi>{html.escape(student)}</bdi>"
+
+
+def _number(value: float) -> str:
+    return f"{round(value, 2):g}"
+
 
 def _bars_svg(title: str, bars: list[Bar], maximum: float, css_class: str = "") -> str:
     """A horizontal bar chart; ``maximum`` is the value of a full-length bar."""
@@ -97,9 +106,40 @@ details.pair { margin: .6rem 0; } details.pair summary { cursor: pointer; font-w
 .side { display: grid; grid-template-columns: 1fr 1fr; gap: .8rem; }
 .side pre { overflow: auto; max-height: 32rem; font-size: 11px; background: #f7f7f9; padding: .5rem; margin: 0; }
 .side h4 { margin: .3rem 0; font-size: .85rem; } mark { background: #ffd966; }
+table.sortable { border-collapse: collapse; font-size: .9rem; } table.sortable td, table.sortable th {
+  padding: .2rem .6rem; border-bottom: 1px solid #ddd; text-align: left; }
+table.sortable td.n, table.sortable th[data-type="number"] { text-align: right; font-variant-numeric: tabular-nums; }
+table.sortable caption { text-align: left; }
+table.sortable th button { font: inherit; font-weight: 600; border: 0; background: none; padding: 0; cursor: pointer; }
+table.sortable th[aria-sort="ascending"] button::after { content: " ▲"; }
+table.sortable th[aria-sort="descending"] button::after { content: " ▼"; }
+table.items tr.flagged { background: #fff3cd; } table.items td.flag { color: #8a5a00; }
 """
 
 SCRIPT = """
+// A click on a column's header sorts its table by that column: ascending first, then the other way. Cells are
+// compared by their data-value, as numbers in a column marked data-type="number"; a cell with no value (a
+// student not graded, a statistic that is undefined) stays last either way.
+function sortTable(header) {
+  var row = header.parentNode, table = row.closest('table'), body = table.tBodies[0];
+  var column = Array.prototype.indexOf.call(row.children, header);
+  var ascending = header.getAttribute('aria-sort') !== 'ascending';
+  var numeric = header.getAttribute('data-type') === 'number';
+  Array.prototype.forEach.call(row.children, function (other) { other.setAttribute('aria-sort', 'none'); });
+  header.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+  var rows = Array.prototype.slice.call(body.rows);
+  rows.sort(function (a, b) {
+    var x = a.cells[column].getAttribute('data-value'), y = b.cells[column].getAttribute('data-value');
+    if (x === '' || y === '') { return (x === '') - (y === ''); }
+    var order = numeric ? Number(x) - Number(y) : x.localeCompare(y);
+    return ascending ? order : -order;
+  });
+  rows.forEach(function (each) { body.appendChild(each); });
+}
+document.addEventListener('click', function (event) {
+  var header = event.target.closest && event.target.closest('table.sortable th');
+  if (header) { sortTable(header); }
+});
 window.addEventListener('load', function () {
   var drawn = Array.prototype.filter.call(document.querySelectorAll('svg.chart rect.bar'),
     function (bar) { return bar.getBBox().height > 0; });
@@ -107,8 +147,89 @@ window.addEventListener('load', function () {
   document.body.setAttribute('data-charts', String(document.querySelectorAll('svg.chart').length));
   document.body.setAttribute('data-pairs', String(document.querySelectorAll('details.pair').length));
   document.body.setAttribute('data-marks', String(document.querySelectorAll('details.pair mark').length));
+  document.body.setAttribute('data-items', String(document.querySelectorAll('table.items tbody tr').length));
+  document.body.setAttribute('data-students', String(document.querySelectorAll('table.scores tbody tr').length));
 });
 """
+
+
+def _sortable(css_class: str, caption: str, headers: list[tuple[str, bool]], rows: list[str]) -> str:
+    """A table sorted by a click on a header; ``headers`` are (text, numeric), ``rows`` the ``<tr>`` of its
+    body, each cell with its ``data-value`` to sort by."""
+    kinds = {True: ' data-type="number"', False: ""}
+    head = "".join(f'<th scope="col" aria-sort="none"{kinds[numeric]}><button type="button">{html.escape(text)}'
+                   "</button></th>" for text, numeric in headers)
+    return (f'<table class="sortable {css_class}"><caption class="note">{html.escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _cell(text: str, value: str | float | None, numeric: bool = True) -> str:
+    """A cell showing ``text`` (already HTML), sorted by ``value`` (None: last, whichever the direction)."""
+    key = "" if value is None else repr(float(value)) if numeric and not isinstance(value, str) else str(value)
+    align = ' class="n"' if numeric else ""
+    return f'<td{align} data-value="{html.escape(key)}">{text}</td>'
+
+
+ITEMS_NOTE = (
+    "Difficulty is the share of graded students who got the item: passed the test, or for an open question the "
+    "mean fraction of its points among the reviewed answers (100% is easy, 0% hard). Discrimination is the "
+    "correlation between an item's score and the student's total over all the other items: near 1 when strong "
+    "submissions get it and weak ones miss it. Items with a discrimination below "
+    f"{LOW_DISCRIMINATION:g}, or negative, deserve a look (the test may check something the task does not ask, "
+    "be flaky, or the key or the question may be wrong or unclear); items that everyone or no one gets carry no "
+    "information about who understood. Flagged items are highlighted. – means undefined: fewer than 3 students, "
+    "or the item or the rest of the score is the same for everyone. Click a column's header to sort.")
+
+
+def items_section(items: list[Item]) -> str:
+    """The item analysis: every test and open question with its difficulty and discrimination, flagged where
+    it deserves a look."""
+    head = f'<h2>Item analysis</h2><p class="note">{html.escape(ITEMS_NOTE)}</p>'
+    if not items:
+        return head + '<p class="note">No test or open question to analyse.</p>'
+    rows = []
+    for item in items:
+        flag = item.flag
+        difficulty = "–" if item.difficulty is None else f"{100 * item.difficulty:.0f}%"
+        discrimination = "–" if item.discrimination is None else f"{item.discrimination:.2f}"
+        marked = ' class="flagged"' if flag else ""
+        rows.append(
+            f'<tr{marked} data-id="{html.escape(item.id)}">'
+            + _cell(html.escape(item.label), item.label, numeric=False)
+            + _cell("test" if item.kind == "test" else "open question", item.kind, numeric=False)
+            + _cell(str(item.students), item.students)
+            + _cell(difficulty, item.difficulty)
+            + _cell(discrimination, item.discrimination)
+            + f'<td class="flag" data-value="{html.escape(flag)}">{"⚑ " + html.escape(flag) if flag else ""}</td>'
+            + "</tr>")
+    return head + _sortable("items", "Difficulty and discrimination of every item", [
+        ("item", False), ("kind", False), ("students", True), ("difficulty", True), ("discrimination", True),
+        ("look at", False)], rows)
+
+
+def scores_section(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]]) -> str:
+    """Every student's score, its parts per task and, with open questions, the reviewed and pending points."""
+    questions = bool(open_questions(unit))
+    headers = [("student", False), ("score", True), *((task.name(), True) for task in unit.tasks)]
+    headers += [("open score", True), ("pending review", True)] if questions else []
+    rows = []
+    for student, report in reports:
+        cells = [_cell(_name(student), student, numeric=False)]
+        if report is None:
+            cells += [_cell("not graded", None)] + [_cell("", None) for _ in headers[2:]]
+        else:
+            extra = report.get("extra_data") or {}
+            score = float(report.get("score", 0))
+            cells.append(_cell(f"{_number(score)} / {_number(float(report.get('max_score', 0)))}", score))
+            for task in unit.tasks:
+                part = float((extra.get("tasks") or {}).get(task.id, {}).get("score", 0))
+                cells.append(_cell(_number(part), part))
+            if questions:
+                reviewed, pending = float(extra.get("open_score", 0)), float(extra.get("open_pending", 0))
+                cells += [_cell(_number(reviewed), reviewed), _cell(_number(pending), pending)]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return "<h2>Students</h2>" + _sortable("scores", "Every student's score; click a column's header to sort",
+                                           headers, rows)
 
 
 def similarity_section(result: Similarity | None, note: str = "") -> str:
@@ -173,16 +294,13 @@ def render(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]], hints: 
         Bar(b.label, b.value / t.points if t.points else 0, b.text) for b, t in zip(task_bars, unit.tasks)
     ], 1.0, "tasks"))
 
-    passes: dict[str, list[int]] = {}
-    for _, report in graded:
-        for test in report.get("tests", []):
-            # "Task 1: numbers: test_x" -> "test_x"
-            counts = passes.setdefault(str(test.get("name", "?")).rpartition(": ")[2], [0, 0])
-            counts[0] += test.get("status") == "passed"
-            counts[1] += 1
-    test_bars = [Bar(name, done / total, f"{100 * done / total:.0f}%") for name, (done, total) in passes.items()]
+    items = analyse(unit, graded)
+    test_bars = [Bar(item.label, item.difficulty, f"{100 * item.difficulty:.0f}%")
+                 for item in items if item.kind == "test" and item.difficulty is not None]
     test_bars.sort(key=lambda bar: bar.value)
     sections.append("<h2>Tests</h2>" + _bars_svg("Pass rate per test, hardest first", test_bars, 1.0, "tests"))
+    sections.append(items_section(items))
+    sections.append(scores_section(unit, reports))
 
     mistakes: dict[str, int] = {}
     for _, report in graded:

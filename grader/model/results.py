@@ -12,6 +12,14 @@ from typing import Any, Literal
 from .messages import Text
 
 Kind = Literal["public", "hidden"]  # which suites of a unit ran
+TEST_ID_SEPARATOR = "::"
+
+
+def result_id(task_id: str, test_name: str) -> str:
+    """A test's id in a report (``extra_data.id`` of its entry): the same in every language, whatever the task's
+    title, unlike the rendered name ``"<task title>: <test name>"``; a task that reports no test (its module
+    would not import) has its own id alone."""
+    return f"{task_id}{TEST_ID_SEPARATOR}{test_name}"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import __version__
 from ..model.messages import render, t
-from ..model.results import Run
+from ..model.results import Run, result_id
 from .feedback import Feedback, diagnosed, first_failure, lateness, points, visibility
 from .inert import visible
 from .open_answers import open_data, open_summary
@@ -49,7 +49,9 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
     """The report in Gradescope's ``results.json`` schema; each test's ``output`` as ``feedback`` explains it.
 
     ``score`` is after any late penalty (Gradescope takes it over the tests' sum); ``extra_data`` keeps the raw
-    score and the penalty apart, and the output says how late and what it cost.
+    score and the penalty apart, and the output says how late and what it cost. Each test's ``extra_data.id``
+    (``<task id>::<test name>``, see ``result_id``) names it for tools: its ``name`` is for people, translated.
+    Gradescope's schema has ``extra_data`` on a test for such data of one's own.
     """
     feedback = feedback or Feedback()
     say = feedback.say
@@ -59,7 +61,7 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
         if task.problem and not task.tests:
             tests.append({"name": f"{task.task.name(feedback.lang)}", "score": 0.0, "max_score": task.max_score,
                           "status": "failed", "output": render(task.problem, feedback.lang),
-                          "visibility": task.task.visibility})
+                          "visibility": task.task.visibility, "extra_data": {"id": task.task.id}})
         for scored in task.tests:
             outcome = scored.outcome
             seen = visibility(task.task, outcome)
@@ -71,6 +73,7 @@ def gradescope(score: Score, run: Run, feedback: Feedback | None = None) -> dict
                 "status": "passed" if outcome.passed and not task.problem else "failed",
                 "output": feedback.explain(task, scored),
                 "visibility": seen,
+                "extra_data": {"id": result_id(task.task.id, outcome.name)},
             })
     summary = [say(t("report.score", score=points(score.score), max_score=points(score.max_score)))]
     late = lateness(score, feedback)
