@@ -327,3 +327,32 @@ def test_a_blind_page_shows_no_student_and_refuses_their_submission(out):
         assert refused.value.code == 403
     finally:
         served.close()
+
+
+def test_moving_on_after_each_decision_reusing_a_comment_and_who_reviewed(out):
+    """With the box ticked, each decision moves on to the next answer not reviewed; a comment given before is
+    offered again and one click gives it to this answer too; each review says who made it."""
+    served = Served([str(out), "--unit", "quiz", "--refresh", "0", "--by", "ta-one"])
+    try:
+        with Browser() as browser:
+            page = browser.page(served.address)
+            first = here(page)
+            page.keyboard.press("1")
+            page.keyboard.press("c")
+            page.keyboard.type("Say why, too.")
+            page.keyboard.press("Escape")
+            settle(page)
+            assert "ta-one" in page.text_content("#by")
+            page.check("#advance")
+            page.keyboard.press("j")
+            second = here(page)
+            page.click("#reuse button")
+            assert page.input_value("#comment") == "Say why, too."
+            page.keyboard.press("2")  # a decision: on to the next answer not reviewed
+            third = here(page)
+            assert len({first, second, third}) == 3
+            settle(page)
+            assert saved(out, "why_double") == {first: (("definition",), "Say why, too."),
+                                                second: (("example",), "Say why, too.")}
+    finally:
+        served.close()
