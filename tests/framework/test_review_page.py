@@ -177,6 +177,11 @@ def test_a_second_reviewer_on_the_same_answer_is_asked_and_never_overwrites_unse
             first.keyboard.press("Escape")
             settle(first)
             second.keyboard.press("2")
+            second.keyboard.press("j")  # moved on before the refusal came: the header leads back to it
+            until(lambda: second.get_attribute("#saved", "data-state") == "conflict")
+            assert here(second) != digest and second.is_hidden("#conflict")
+            second.click("#saved")
+            assert here(second) == digest
             until(lambda: second.is_visible("#conflict"))
             assert "ta-one" in second.text_content("#conflict-title")
             assert "Mine." in second.text_content("#conflict-theirs")
