@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
+from ..model.errors import Whole
 from ..model.files import folders_below, read_below
 from ..model.questions import Question, open_questions, open_score
 from ..model.reviews import (
@@ -163,7 +164,7 @@ def _review_data(question: Question, review: Review | None) -> dict[str, Any] | 
     return {**review.as_data(), "score": open_score(question, list(review.items), review.adjust)}
 
 
-class RequestError(ValueError):
+class RequestError(Whole, ValueError):
     """A request the API refuses: its status, reason and what the page needs to know besides."""
 
     def __init__(self, status: int, reason: str, **more: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..model.errors import Whole
 from ..model.results import Finding
 
 # A suspect is the value a mistake would give, or a test of the answer.
@@ -22,7 +23,7 @@ Suspect = Any | Callable[[Any], bool]
 """What a known mistake would answer: a value (compared as ``same`` does) or a predicate of the answer."""
 
 
-class Mismatch(AssertionError):
+class Mismatch(Whole, AssertionError):
     """A check failed; carries the finding so that reports can render it in any language."""
 
     def __init__(self, finding: Finding) -> None:

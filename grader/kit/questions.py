@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..model.course import CourseError, Unit
+from ..model.errors import Whole
 from ..model.messages import Text, t
 from ..model.questions import Question, load_questions, variant_seed
 from ..model.results import Finding
@@ -115,7 +116,7 @@ def _plain(value: Any) -> Any:
 # --- reading an answer ------------------------------------------------------------------------
 
 
-class AnswerError(ValueError):
+class AnswerError(Whole, ValueError):
     """An answer that cannot be read; ``text`` says why, in every language."""
 
     def __init__(self, text: Text) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import Whole
 from .files import open_below, read_below, write_below
 
 FOLDER = "reviews"
@@ -49,7 +50,7 @@ class Review:
                 "adjust": self.adjust, "reason": self.reason, "version": self.version}
 
 
-class Conflict(Exception):
+class Conflict(Whole, Exception):
     """A save against a version of an answer's review that is no longer the last: ``current`` is the review as
     it now is (None: not reviewed), ``version`` its version."""
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
+from ..model.errors import Whole
 from ..model.messages import Text, t
 from ..model.results import Answers
 from ..trust.document import DocumentError, read_answers, read_modules, read_practice
@@ -123,7 +124,7 @@ def take(decode: Decoder, carried: Carried, modules: list[str], max_bytes: int, 
     return intake
 
 
-class DecodeFailed(Exception):
+class DecodeFailed(Whole, Exception):
     """The worker could not decode a part: it died, timed out, raised or answered garbage (``reason``)."""
 
     def __init__(self, reason: Text | str) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..model.course import Limits, Unit
+from ..model.errors import Whole
 from ..model.messages import Text, t
 from ..model.questions import open_questions
 from ..model.results import Printed
@@ -35,7 +36,7 @@ from .intake import PACKAGE, DecodeFailed, Intake, carry_of, take_for
 from .transport import Carried
 
 
-class StudentError(Exception):
+class StudentError(Whole, Exception):
     """Student code raised an exception (or cannot be reached).
 
     ``text`` is the message; ``hidden`` the same without anything the student's

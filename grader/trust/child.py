@@ -7,10 +7,11 @@ import subprocess
 import threading
 from typing import Any
 
+from ..model.errors import Whole
 from ..model.messages import Text
 
 
-class WorkerFailure(Exception):
+class WorkerFailure(Whole, Exception):
     """The worker cannot answer: it timed out, exited, crashed or sent garbage."""
 
     def __init__(self, text: Text | str) -> None:

@@ -2,7 +2,7 @@
 
 - ``model``: the course, messages, hints, result types, file writing (the ground floor);
 - ``trust``: the sandbox, the worker, the wire, processes, the decoders and their documents; nothing above it but
-  plain limits, messages and result types; its ``decoding`` package, which runs in the sandbox, nothing of the
+  plain limits, errors, messages and result types; its ``decoding`` package, which runs in the sandbox, nothing of the
   grader at all;
 - ``running``: intake, session, the pipeline, the pytest plugin;
 - ``kit``: what suites import;
@@ -20,7 +20,7 @@ GRADER = Path(__file__).resolve().parents[2] / "grader"
 
 ALLOWED = {
     "model": {"model"},
-    "trust": {"trust", "model.course", "model.messages", "model.results"},
+    "trust": {"trust", "model.course", "model.errors", "model.messages", "model.results"},
     "trust/decoding": {"trust.decoding"},
     "running": {"running", "trust", "model"},
     "kit": {"kit", "running", "model", "trust.wire"},

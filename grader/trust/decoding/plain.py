@@ -25,6 +25,9 @@ class Refused(Exception):
         super().__init__(found["code"])
         self.problem = found
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled whole: made again from its problem, not from its code
+        return (type(self), (self.problem,))
+
 
 def text(value: str) -> str:
     """``value`` as valid Unicode: each lone surrogate (which a JSON or YAML escape can make) becomes U+FFFD."""
@@ -46,6 +49,9 @@ class NotPlain(Exception):
     def __init__(self, found: Problem) -> None:
         super().__init__(found["code"])
         self.problem = found
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled whole: made again from its problem, not from its code
+        return (type(self), (self.problem,))
 
 
 _KINDS = {bytes: "binary", bytearray: "binary", set: "set", frozenset: "set", complex: "complex"}
