@@ -27,9 +27,8 @@ from ..model.questions import Question
 from ..model.results import Answers, Practised
 from ..running.course_code import load_code
 from .diagnosis import Mismatch
-from .questions import Key, given_answer, judge, key_of, parameters, questions_of, sample_points
+from .questions import PRACTICE, Key, given_answer, judge, key_of, parameters, questions_of, sample_points
 
-PRACTICE = "\0practice"  # the variant's name in place of a student id: no student id holds a NUL
 PRACTICE_FILE = "practice.yaml"
 KEY_FORMAT = 1
 

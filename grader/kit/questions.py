@@ -69,16 +69,41 @@ def questions_of(unit: Unit) -> list[Question]:
     return [question for question in load_questions(path) if question.kind != "open"] if path is not None else []
 
 
+PRACTICE = "\0practice"  # the practice variant's name in place of a student id: no student id holds a NUL
+DRAWS = 100  # of a student's numbers, at most, to find some other than the practice variant's
+
+
 def parameters(unit: Unit, question: Question, student: str | None) -> dict[str, Any]:
-    """The numbers of ``question`` for ``student`` (the default variant for None)."""
+    """The numbers of ``question`` for ``student`` (the default variant for None; the practice variant for
+    ``PRACTICE``). A student's numbers are never the practice variant's, whose key every student has: numbers
+    drawn equal to them are drawn again, from the same stream (so each id still has one variant)."""
     if question.parameters is None:
         return {}
     generators = load_file(unit, unit.content("generators"), "questions")
     generator = getattr(generators, question.parameters, None) if generators is not None else None
     if generator is None:
         raise CourseError([f"unit {unit.id}: question {question.id}: no generator {question.parameters!r}"])
-    rng = np.random.default_rng([variant_seed(unit.id, student), zlib.crc32(question.id.encode())])
-    return dict(generator(rng))
+
+    def stream(student: str | None) -> np.random.Generator:
+        return np.random.default_rng([variant_seed(unit.id, student), zlib.crc32(question.id.encode())])
+
+    rng = stream(student)
+    numbers = dict(generator(rng))
+    if student == PRACTICE:
+        return numbers
+    practice = _canonical(dict(generator(stream(PRACTICE))))
+    for _ in range(DRAWS):
+        if _canonical(numbers) != practice:
+            return numbers
+        numbers = dict(generator(rng))
+    raise CourseError([f"unit {unit.id}: question {question.id}: its generator {question.parameters!r} gave the "
+                       f"practice variant's numbers {DRAWS} times in a row: it needs more than one variant, or no "
+                       "`parameters`"])
+
+
+def _canonical(numbers: dict[str, Any]) -> str:
+    """Numbers as one text, to compare two variants (arrays as lists, keys sorted)."""
+    return json.dumps({str(name): _plain(value) for name, value in numbers.items()}, sort_keys=True, default=repr)
 
 
 def key_of(unit: Unit, question: Question, numbers: dict[str, Any], code: Any = None) -> Key:

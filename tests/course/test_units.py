@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import background
+import numpy as np
 import pytest
 
 from grader.authoring.mistakes import load_mistakes
@@ -167,3 +168,19 @@ def test_every_limit_is_named_in_the_readme_and_in_course_yaml():
     for name, field in Limits.model_fields.items():
         assert f"`{name}`" in readme, name
         assert re.search(rf"^  {name}: {field.default}\s+# \S", course, re.M), f"{name} in course.yaml, with a comment"
+
+
+@pytest.mark.parametrize("unit_id", UNITS)
+def test_no_student_of_the_unit_has_its_practice_variants_numbers(unit_id):
+    """Every student's bundle holds the practice key: 2,000 ids, none of which gets the practice numbers of any
+    question (the feature maps question gave one student's graded numbers away before)."""
+    from grader.kit.practice import practice_numbers, practice_questions
+
+    unit = COURSE.unit(unit_id)
+    for question in practice_questions(unit):
+        practice = practice_numbers(unit, question)
+        for n in range(2000):
+            numbers = parameters(unit, question, f"student{n}")
+            assert set(numbers) != set(practice) or any(
+                not np.array_equal(np.asarray(numbers[name]), np.asarray(practice[name])) for name in numbers
+            ), (question.id, f"student{n}")

@@ -44,6 +44,35 @@ def test_only_questions_with_numbers_have_a_practice_variant_and_its_numbers_are
         assert any(mine != theirs for theirs in others)
 
 
+def test_no_student_ever_has_the_practice_variants_numbers():
+    """The practice key is in every student's bundle: no student's graded numbers may be the practice variant's.
+    The quiz's ``third`` draws from 99 numbers, so about one id in a hundred drew them before."""
+    for question in practice_questions(QUIZ):
+        practice = practice_numbers(QUIZ, question)
+        drawn = [parameters(QUIZ, question, f"s{n}") for n in range(3000)]
+        assert practice not in drawn, question.id
+        assert drawn == [parameters(QUIZ, question, f"s{n}") for n in range(3000)]  # each id keeps its numbers
+        assert len({json.dumps(numbers, sort_keys=True) for numbers in drawn}) > 50  # still spread
+
+
+@given(student=st.text(max_size=30))
+def test_any_id_has_numbers_of_its_own_not_the_practice_variants(student):
+    for question in practice_questions(QUIZ):
+        assert parameters(QUIZ, question, student) != practice_numbers(QUIZ, question)
+
+
+def test_a_generator_with_one_variant_is_a_course_error_not_a_loop(mini_copy):
+    from grader.model.course import CourseError
+
+    generators = mini_copy / "tests" / "units" / "quiz" / "questions.py"
+    generators.write_text(generators.read_text().replace('return {"n": int(rng.integers(1, 100)) * 3 + 1}',
+                                                         'return {"n": 4}'))
+    unit = load_course(mini_copy).unit("quiz")
+    third = next(q for q in practice_questions(unit) if q.id == "third")
+    with pytest.raises(CourseError, match="gave the practice variant's numbers 100 times in a row"):
+        parameters(unit, third, "ada")
+
+
 def candidates(question_id, entry):
     """Answers to try against a key: the right one, each known mistake's, and near misses."""
     right = entry["right"]
