@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -281,6 +282,7 @@ def test_two_reviewers_of_different_questions_keep_each_others_reviews(graded):
 # a review of each of its answers, one save each, as the page does.
 REVIEWER = """
 import sys
+import tempfile
 from pathlib import Path
 from grader.model.reviews import Review, save_review
 out, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -598,3 +600,29 @@ def test_a_student_not_graded_has_the_maximum_of_those_graded_open_questions_inc
 
     [row] = grades_rows(QUIZ, [("ada", None)])
     assert (row["status"], row["max_score"]) == ("not graded", 6 + 3 + 2)
+
+
+@pytest.mark.parametrize("command", ["review", "export"])
+def test_review_and_export_refuse_a_folder_that_is_not_a_graded_class(tmp_path, command):
+    """A folder without any student's results.json and without grades.csv is no graded class: a report reached
+    only through a link does not count, and nothing is served or written into the folder."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    stray = tmp_path / "stray"
+    (stray / "notes").mkdir(parents=True)
+    (stray / "notes" / "todo.txt").write_text("x")
+    (tmp_path / "elsewhere.json").write_text(json.dumps({"score": 1, "max_score": 1, "extra_data": {}}))
+    (stray / "ada").mkdir()
+    (stray / "ada" / "results.json").symlink_to(tmp_path / "elsewhere.json")
+    (stray / "bob").symlink_to(stray / "ada", target_is_directory=True)
+    for folder in (empty, stray):
+        before = sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+        try:
+            done = subprocess.run([sys.executable, "-m", "grader", "--course", str(MINI), command, str(folder),
+                                   "--unit", "quiz"], capture_output=True, text=True, timeout=60,
+                                  cwd=tempfile.gettempdir())
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{command} served a folder that holds no graded class") from None
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "holds no graded class" in done.stderr and str(folder) in done.stderr
+        assert sorted(str(path.relative_to(folder)) for path in folder.rglob("*")) == before
