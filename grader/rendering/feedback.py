@@ -23,7 +23,7 @@ from .. import __version__
 from ..model.course import Task, Unit, Visibility
 from ..model.hints import Hint, load_hints
 from ..model.late import describe_duration, describe_time
-from ..model.messages import Language, Text, render, t
+from ..model.messages import Language, Text, points_of, render, t
 from ..model.results import Finding, Outcome, Run
 from .inert import code_span
 from .scoring import Score, ScoredTest, TaskScore
@@ -125,7 +125,7 @@ def lateness(score: Score, feedback: Feedback) -> str:
     if late.in_grace:
         return feedback.say(t("late.grace", late_by=late_by, due=due, grace=describe_duration(late.grace, lang)))
     return feedback.say(t("late.penalty", late_by=late_by, due=due, percent=points(late.percent),
-                          penalty=points(late.penalty), raw=points(late.raw_score)))
+                          penalty=points_of(late.penalty), raw=points(late.raw_score)))
 
 
 def points(value: float) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..model.messages import t
+from ..model.messages import points_of, t
 from ..model.questions import Question, open_score
 from ..model.results import Run
 from ..model.reviews import Reviews
@@ -37,7 +37,7 @@ def open_summary(run: Run, feedback: Feedback) -> str:
         return ""
     total = sum(answer.points for answer in run.open_answers.values())
     answered = sum(1 for answer in run.open_answers.values() if answer.text)
-    return feedback.say(t("open.summary", points=points(total), answered=answered, total=len(run.open_answers)))
+    return feedback.say(t("open.summary", points=points_of(total), answered=answered, total=len(run.open_answers)))
 
 
 def with_reviews(report: dict[str, Any], questions: list[Question], reviews: Reviews) -> dict[str, Any]:
@@ -87,7 +87,7 @@ def review_markdown(report: dict[str, Any], questions: list[Question], feedback:
         entry = entries.get(question.id)
         if entry is None:
             continue
-        total = points(float(question.points or 0.0))
+        total, worth = points(float(question.points or 0.0)), points_of(float(question.points or 0.0))
         status = entry.get("status")
         if status == "reviewed":
             lines.append(f"- {code_span(question.id)}: {points(entry['score'])}/{total}")
@@ -99,7 +99,7 @@ def review_markdown(report: dict[str, Any], questions: list[Question], feedback:
             if entry.get("comment"):
                 lines.append(f"  - {say(t('open.comment'))} {code_span(entry['comment'])}")
         elif status == "awaiting review":
-            lines.append(f"- {code_span(question.id)}: {say(t('open.awaiting', points=total))}")
+            lines.append(f"- {code_span(question.id)}: {say(t('open.awaiting', points=worth))}")
         else:
-            lines.append(f"- {code_span(question.id)}: {say(t('open.not_answered', points=total))}")
+            lines.append(f"- {code_span(question.id)}: {say(t('open.not_answered', points=worth))}")
     return "\n".join(lines) + "\n"

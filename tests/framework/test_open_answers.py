@@ -626,3 +626,47 @@ def test_review_and_export_refuse_a_folder_that_is_not_a_graded_class(tmp_path, 
         assert done.returncode == 2, done.stdout + done.stderr
         assert "holds no graded class" in done.stderr and str(folder) in done.stderr
         assert sorted(str(path.relative_to(folder)) for path in folder.rglob("*")) == before
+
+
+@pytest.mark.parametrize(("value", "en", "zh"), [(1, "1 point", "1 分"), (2, "2 points", "2 分"),
+                                                 (0.5, "0.5 points", "0.5 分")])
+def test_a_count_of_points_is_one_point_and_otherwise_points(value, en, zh):
+    """Every sentence that counts points: the open questions' summary in the report, each awaiting or unanswered
+    question in the feedback page, and the late penalty; in English 1 is singular, in Chinese no word changes."""
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from grader.model.late import Lateness
+    from grader.model.questions import open_questions
+    from grader.model.results import OpenAnswer, Run
+    from grader.rendering.feedback import Feedback, lateness
+    from grader.rendering.open_answers import open_summary, review_markdown
+
+    questions = [question.model_copy(update={"points": float(value)}) for question in open_questions(QUIZ)]
+    run = Run(outcomes={}, collection_errors={}, seed=1, layers=[], output="", intake_problems={}, duration=0.0,
+              unit="quiz", student="ada", open_answers={"why_double": OpenAnswer("why_double", "x", "d", value)})
+    reviewed = {"score": 0, "max_score": 6, "extra_data": {"open_score": 0, "open_pending": value, "open": {
+        "why_double": {"status": "awaiting review"}, "mean_use": {"status": "not answered"}}}}
+    due = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    late = SimpleNamespace(late=Lateness(due + timedelta(days=1), due, timedelta(days=1), 10.0, float(value), 10.0))
+    english, chinese = Feedback("en"), Feedback("zh")
+    assert open_summary(run, english).startswith(f"Open questions: {en}, graded by a person, not here")
+    assert open_summary(run, chinese).startswith(f"开放题：共 {zh}，")
+    page = review_markdown(reviewed, questions, english)
+    assert f"- `why_double`: awaiting review ({en})\n" in page and f"- `mean_use`: not answered (0 of {en})\n" in page
+    page = review_markdown(reviewed, questions, chinese)
+    assert f"等待评阅（{zh}）" in page and f"没有回答（{zh}中得 0 分）" in page
+    assert lateness(late, english).endswith(f"10% off, {en}; 10 before the penalty.")  # type: ignore[arg-type]
+    assert f"扣除 10%，即 {zh}；" in lateness(late, chinese)  # type: ignore[arg-type]
+
+
+def test_grader_questions_says_one_point_of_an_open_question_worth_one(mini_copy, cli):
+    questions = mini_copy / "tests" / "units" / "quiz" / "questions.yaml"
+    questions.write_text(questions.read_text().replace("    points: 2\n    text: {en: \"When is a mean",
+                                                       "    points: 1\n    text: {en: \"When is a mean"))
+    shown = cli("questions", "--unit", "quiz", "--student", "ada", course=mini_copy)
+    assert shown.returncode == 0, shown.stderr
+    assert "When is a mean a poor summary? (1 point, graded by a person)" in shown.stdout
+    assert "(3 points, graded by a person)" in shown.stdout
+    zh = cli("questions", "--unit", "quiz", "--student", "ada", "--lang", "zh", course=mini_copy).stdout
+    assert "什么时候平均值不是好的概括？ (1 分，人工评分)" in zh
