@@ -22,7 +22,7 @@ from ..model.questions import Question, open_score
 from ..model.results import Run
 from ..model.reviews import Reviews
 from .feedback import Feedback, points
-from .inert import code_span
+from .inert import code_span, quoted_lines
 
 
 def open_data(run: Run) -> dict[str, dict[str, Any]]:
@@ -96,8 +96,11 @@ def review_markdown(report: dict[str, Any], questions: list[Question], feedback:
                     sign = "+" if item.points >= 0 else "−"
                     text = item.text.get(lang) or item.text["en"]  # type: ignore[call-overload]
                     lines.append(f"  - {sign}{points(abs(item.points))} {text}")
-            if entry.get("comment"):
-                lines.append(f"  - {say(t('open.comment'))} {code_span(entry['comment'])}")
+            shown = quoted_lines(str(entry.get("comment") or ""))
+            if len(shown) == 1:  # one line: on the item's own line
+                lines.append(f"  - {say(t('open.comment'))} {shown[0].removeprefix('> ')}")
+            elif shown:  # several: line by line, as a quote within the item
+                lines += [f"  - {say(t('open.comment'))}", *(f"    {line}" for line in shown)]
         elif status == "awaiting review":
             lines.append(f"- {code_span(question.id)}: {say(t('open.awaiting', points=worth))}")
         else:

@@ -670,3 +670,74 @@ def test_grader_questions_says_one_point_of_an_open_question_worth_one(mini_copy
     assert "(3 points, graded by a person)" in shown.stdout
     zh = cli("questions", "--unit", "quiz", "--student", "ada", "--lang", "zh", course=mini_copy).stdout
     assert "什么时候平均值不是好的概括？ (1 分，人工评分)" in zh
+
+
+class _Tags(__import__("html.parser").parser.HTMLParser):
+    """The tags of a rendered page, and the text of each ``<code>`` element in it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.codes: list[str] = []
+        self._in_code = False
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.add(tag)
+        if tag == "code":
+            self._in_code = True
+            self.codes.append("")
+
+    def handle_endtag(self, tag) -> None:
+        self._in_code = self._in_code and tag != "code"
+
+    def handle_data(self, data) -> None:
+        if self._in_code:
+            self.codes[-1] += data
+
+
+def _comment_page(comment: str) -> tuple[str, _Tags]:
+    from markdown_it import MarkdownIt
+
+    from grader.model.questions import open_questions
+    from grader.rendering.feedback import Feedback
+    from grader.rendering.open_answers import review_markdown
+
+    reviewed = {"score": 3, "max_score": 6, "extra_data": {"open_score": 3, "open_pending": 0, "open": {
+        "why_double": {"status": "reviewed", "score": 3, "items": ["definition", "example"], "comment": comment}}}}
+    page = review_markdown(reviewed, open_questions(QUIZ), Feedback("en"))
+    tags = _Tags()
+    tags.feed(MarkdownIt("commonmark").render(page))
+    return page, tags
+
+
+SHOWN_TAGS = {"h2", "ul", "li", "code", "blockquote", "p", "br"}
+
+
+def test_a_comment_of_several_lines_is_shown_line_by_line_and_inert():
+    from grader.rendering.inert import visible
+
+    comment = ("Good start.\r\n\n# Not a heading\n```\n<script>alert(1)</script> ``x``\n- not a list\n"
+               "  indented, then a tab\t\n\n\n> not a quote \\\nlast \u202eline")
+    page, tags = _comment_page(comment)
+    assert "\\n" not in page  # no line break shown as an escape
+    assert tags.tags <= SHOWN_TAGS, tags.tags
+    lines = [line for line in re.split(r"\r\n|\r|\n", comment) if line.strip()]
+    assert tags.codes[-len(lines):] == [visible(line) for line in lines]
+    assert "  - Comment:\n    > `Good start.`\n    >\n    > `# Not a heading`\\\n" in page
+    one = _comment_page("Clear, with an example.")[0]
+    assert "  - Comment: `Clear, with an example.`\n" in one  # one line: on the item's own line, as before
+
+
+@ends_within(240)
+@given(comment=st.text(st.characters(codec="utf-8"), max_size=200)
+       | st.lists(st.sampled_from(["`", "```", "\n", "\r", " ", "<b>", "# ", "- ", "> ", "\\", "x", "|", "---",
+                                   "[a](b)", "&lt;", "\t", "*"]), max_size=30).map("".join))
+def test_any_comment_is_shown_as_text_line_by_line(comment):
+    """Whatever a reviewer writes, the page shows no element but its own (no link, image, HTML, heading, list or
+    code block comes from the comment) and every line of the comment as the text of its own code span."""
+    from grader.rendering.inert import visible
+
+    _, tags = timed(5, _comment_page, comment)
+    assert tags.tags <= SHOWN_TAGS, tags.tags
+    lines = [visible(line) for line in re.split(r"\r\n|\r|\n", comment) if line.strip()]
+    assert tags.codes[len(tags.codes) - len(lines):] == lines if lines else True
