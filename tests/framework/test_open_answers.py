@@ -741,3 +741,18 @@ def test_any_comment_is_shown_as_text_line_by_line(comment):
     assert tags.tags <= SHOWN_TAGS, tags.tags
     lines = [visible(line) for line in re.split(r"\r\n|\r|\n", comment) if line.strip()]
     assert tags.codes[len(tags.codes) - len(lines):] == lines if lines else True
+
+
+def test_the_class_report_keeps_a_similarity_section_only_between_its_two_marks():
+    from grader.classwork.class_report import SIMILARITY_BEGIN, SIMILARITY_END, kept_similarity, render
+
+    section = '<h2>Similar submissions</h2><p class="note">3 submissions compared</p>'
+    page = render(QUIZ, [("ada", None)], {}, section)
+    assert page.count(SIMILARITY_BEGIN) == page.count(SIMILARITY_END) == 1
+    assert kept_similarity(page) == section
+    assert kept_similarity(render(QUIZ, [("ada", None)], {})) == ""  # no section, nothing kept
+    begin, end = page.index(SIMILARITY_BEGIN), page.index(SIMILARITY_END)
+    for broken in (page.replace(SIMILARITY_END, ""), page.replace(SIMILARITY_BEGIN, ""),
+                   page[:end] + SIMILARITY_BEGIN + page[end:], page + SIMILARITY_END,
+                   page[:begin] + SIMILARITY_END + page[begin:end] + SIMILARITY_BEGIN + page[end:], "", None):
+        assert kept_similarity(broken) == "", broken
