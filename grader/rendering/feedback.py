@@ -133,6 +133,25 @@ def points(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
+def headline(score: float, max_score: float, feedback: Feedback) -> str:
+    """The feedback page's headline: the score and the maximum, in bold under the title."""
+    return f"**{feedback.say(t('report.score', score=points(score), max_score=points(max_score)))}**"
+
+
+def with_headline(page: str, score: float, max_score: float, feedback: Feedback) -> str:
+    """A page ``markdown`` wrote, its headline saying ``score`` of ``max_score`` (as the reviews of open answers
+    make them); the page as it is when it has none. The headline is the page's first bold line, above its first
+    section: a line of a student's text is in a code span, in a section, never there."""
+    lines = page.split("\n")
+    for number, line in enumerate(lines):
+        if line.startswith("## "):
+            break
+        if len(line) > 4 and line.startswith("**") and line.endswith("**"):
+            lines[number] = headline(score, max_score, feedback)
+            return "\n".join(lines)
+    return page
+
+
 def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     """The feedback page of one submission: summary, tasks, what to fix, with hints.
 
@@ -142,7 +161,7 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     """
     say = feedback.say
     lines = [f"# {say(t('feedback.title', title=unit.name(feedback.lang)))}", ""]
-    lines.append(f"**{say(t('report.score', score=points(score.score), max_score=points(score.max_score)))}**")
+    lines.append(headline(score.score, score.max_score, feedback))
     lines.append("")
     late = lateness(score, feedback)
     if late:

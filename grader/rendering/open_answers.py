@@ -43,27 +43,27 @@ def open_summary(run: Run, feedback: Feedback) -> str:
 def with_reviews(report: dict[str, Any], questions: list[Question], reviews: Reviews) -> dict[str, Any]:
     """The report with its open answers' reviews: ``score`` and ``max_score`` include the open questions, and
     ``extra_data.open`` says per question its status (reviewed, awaiting review, not answered), score, items
-    and comment; ``extra_data.auto_score`` keeps the automatic part. A report without open answers is returned
-    as it is."""
-    given = report.get("extra_data", {}).get("open") or {}
-    if not given or not questions:
+    and comment; ``extra_data.auto_score`` keeps the automatic part. A question the report holds no answer to (a
+    run stopped at its deadline reads none) is not answered: 0 of its points, which the maximum counts as every
+    output's does (``grader.model.questions.reachable_score``). Without open questions, the report as it is."""
+    if not questions:
         return report
     merged = copy.deepcopy(report)
-    extra = merged["extra_data"]
+    extra = merged.setdefault("extra_data", {})
     extra["auto_score"], extra["auto_max_score"] = report["score"], report["max_score"]
+    if not isinstance(extra.get("open"), dict):
+        extra["open"] = {}
     reviewed = pending = maximum = 0.0
     for question in questions:
-        entry = extra["open"].get(question.id)
-        if entry is None:
-            continue
-        points_of = float(question.points or 0.0)
-        maximum += points_of
+        worth = float(question.points or 0.0)
+        entry = extra["open"].setdefault(question.id, {"points": worth, "answered": False})
+        maximum += worth
         review = reviews.get(question.id, {}).get(str(entry.get("digest", ""))) if entry.get("answered") else None
         if not entry.get("answered"):
             entry.update(status="not answered", score=0.0, items=[], comment="")
         elif review is None:
             entry.update(status="awaiting review", score=0.0, items=[], comment="")
-            pending += points_of
+            pending += worth
         else:
             score = open_score(question, list(review.items))
             entry.update(status="reviewed", score=score, items=list(review.items), comment=review.comment,

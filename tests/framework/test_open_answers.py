@@ -3,6 +3,7 @@ review page (``grader review``), and the reviews merged into every output; on th
 whose two open questions are ``why_double`` (3 points) and ``mean_use`` (2 points)."""
 
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -186,10 +187,8 @@ def test_reviews_flow_into_grades_the_lms_file_the_feedback_and_the_class_report
     # exporting again changes nothing: the part is replaced, never added twice
     assert cli("export", str(graded), "--unit", "quiz").returncode == 0
     assert (graded / "bob" / "feedback.md").read_text(encoding="utf-8") == page
-    zh = cli("export", str(graded), "--unit", "quiz", "--lang", "zh")
-    assert zh.returncode == 0
-    assert "说明 2x 就是 x + x（乘以 2 的定义）" in (graded / "bob" / "feedback.md").read_text(encoding="utf-8")
     html = (graded / "report.html").read_text(encoding="utf-8")
+    assert "Open question why_double" in html and "2 of 3 answers reviewed" in html  # ada and bob: one review
     done = cli("grade-all", str(tmp_path / "class"), "--out", str(graded), "--unit", "quiz", "--no-similarity")
     assert done.returncode == 0
     html = (graded / "report.html").read_text(encoding="utf-8")
@@ -743,6 +742,136 @@ def test_any_comment_is_shown_as_text_line_by_line(comment):
     assert tags.codes[len(tags.codes) - len(lines):] == lines if lines else True
 
 
+# --- every output of a reviewed class, alike ---------------------------------------------------------
+
+MIXED_ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,Email address
+"Lovelace, Ada",1,s1,ada,A,ada@uni.edu
+"Babbage, Bob",2,s2,bob,A,bob@uni.edu
+"Cyd, Cy",3,s3,cyd,A,cyd@uni.edu
+"Eve, E",5,s5,eve,B,eve@uni.edu
+"""
+HEADLINE = {"en": "**Score: {score}/{maximum}**", "zh": "**得分：{score}/{maximum}**"}
+
+
+def mixed_class(graded: Path, root: Path, cli) -> None:
+    """The graded class with eve's answer changed and graded again in Chinese, alone (her page and report in zh,
+    the others' in en), and reviews of some of the answers: ada's and bob's why_double (with a comment of two
+    lines), bob's and eve's mean_use; ada's mean_use and the formula-named student's why_double await review."""
+    for folder in ("class", "late"):
+        write_answers(root / folder / "eve", {"mean_use": "When the data are skewed, or have outliers."})
+    done = cli("grade-all", str(root / "late"), "--out", str(graded), "--unit", "quiz", "--no-similarity",
+               "--lang", "zh")
+    assert done.returncode == 0 and "graded 1, up to date 0" in done.stdout, done.stdout + done.stderr
+    assert report(graded, "eve")["extra_data"]["language"] == "zh"
+    assert report(graded, "ada")["extra_data"]["language"] == "en"
+    opened = {student: report(graded, student)["extra_data"]["open"] for student in ("ada", "bob", "eve")}
+    save_review(graded, "why_double", [opened["ada"]["why_double"]["digest"]],
+                Review(("definition", "example"), "Clear.\nAn example too.", "ta"))
+    save_review(graded, "mean_use", [opened["bob"]["mean_use"]["digest"]], Review(("outliers",), "", "ta"))
+    save_review(graded, "mean_use", [opened["eve"]["mean_use"]["digest"]], Review(("outliers",), "", "ta"))
+
+
+def headline(page: str) -> str:
+    return next(line for line in page.splitlines() if line.startswith("**"))
+
+
+def test_export_makes_every_output_of_the_reviews_and_each_page_in_its_students_language(graded, cli, tmp_path):
+    mixed_class(graded, tmp_path, cli)
+    (tmp_path / "roster.csv").write_text(MIXED_ROSTER)
+    before = (graded / "report.html").read_text(encoding="utf-8")
+    assert "2 of 3 answers reviewed" not in before and "Not computed: turned off (--no-similarity)" in before
+    done = cli("export", str(graded), "--unit", "quiz", "--lms", "canvas", "--lms", "moodle", "--roster",
+               str(tmp_path / "roster.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "the grade item's maximum grade in Moodle: 11\n" in done.stdout
+    formula = FORMULA.replace("/", "_")
+    # what still awaits review is said, and costs nothing of the exit status
+    assert (f"2 answers still await review (why_double (1): {formula}; mean_use (1): ada): their open points "
+            "count 0 until reviewed") in done.stderr
+    # the class report is made again from the reviews, its similarity section kept as grade-all wrote it
+    html = (graded / "report.html").read_text(encoding="utf-8")
+    assert html.count("2 of 3 answers reviewed") == 2 and "0 of 3 answers reviewed" not in html
+    assert html.count("Not computed: turned off (--no-similarity)") == 1
+    # each feedback page: its headline says the reviewed score, its open part is in the page's language
+    eve = (graded / "eve" / "feedback.md").read_text(encoding="utf-8")
+    assert "离群值会把它拉偏" in eve and "outliers pull it away" not in eve and "## 开放题（人工评分）" in eve
+    bob = (graded / "bob" / "feedback.md").read_text(encoding="utf-8")
+    assert "says that 2x means x + x" in bob and "  - Comment:\n    > `Clear.`\\\n    > `An example too.`\n" in bob
+    # --lang is for a report that does not say its language: every page here keeps its own
+    assert cli("export", str(graded), "--unit", "quiz", "--lang", "zh").returncode == 0
+    assert (graded / "bob" / "feedback.md").read_text(encoding="utf-8") == bob
+    assert (graded / "eve" / "feedback.md").read_text(encoding="utf-8") == eve
+    assert_every_output_agrees(graded)
+
+
+def assert_every_output_agrees(out: Path) -> None:
+    """Each student's score, and the maximum, are the same in grades.csv, canvas.csv, moodle.csv, every feedback
+    page's headline and report.html; the maximum is what a score can reach (the open questions' points in)."""
+    import statistics
+
+    from grader.model.questions import reachable_score
+    from grader.rendering.feedback import points
+
+    rows = {student: row for student, row in grades(out).items() if row["status"] == "graded"}
+    maximum = reachable_score(QUIZ)
+    assert maximum == 6 + 3 + 2 and {float(row["max_score"]) for row in rows.values()} == {maximum}
+    canvas = list(csv.reader(io.StringIO((out / "canvas.csv").read_text("utf-8"))))
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][-1]) == maximum
+    by_login = {row[3]: row[-1] for row in canvas[2:]}
+    moodle = {row[0].split("@")[0]: row[1] for row in csv.reader(io.StringIO((out / "moodle.csv").read_text("utf-8")))}
+    for student, row in rows.items():
+        score = float(row["score"])
+        assert 0 <= score <= maximum
+        if student in by_login:
+            assert float(by_login[student]) == score == float(moodle[student]), student
+        page = (out / unquoted(student) / "feedback.md").read_text(encoding="utf-8")
+        language = report(out, unquoted(student))["extra_data"]["language"]
+        assert headline(page) == HEADLINE[language].format(score=points(score), maximum=points(maximum)), student
+    scores = [float(row["score"]) for row in rows.values()]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert f"<b>{statistics.fmean(scores):.1f}</b>mean score" in html
+    assert f"<b>{statistics.median(scores):.1f}</b>median" in html
+    assert f"–{maximum:g}: " in html  # the histogram's last bin ends at the maximum
+
+
+def unquoted(student: str) -> str:
+    """A name as grades.csv holds it, as the name it is (a leading quote keeps a formula inert in a spreadsheet)."""
+    from grader.model.files import unescaped_cell
+
+    return unescaped_cell(student)
+
+
+def test_grade_all_writes_the_same_reviewed_outputs_as_export(graded, cli, tmp_path):
+    """grade-all merges the reviews as export does: headlines, grades.csv, the class report, the LMS files."""
+    mixed_class(graded, tmp_path, cli)
+    (tmp_path / "roster.csv").write_text(MIXED_ROSTER)
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(graded), "--unit", "quiz", "--no-similarity",
+               "--lms", "canvas", "--lms", "moodle", "--roster", str(tmp_path / "roster.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "2 answers still await review" in done.stderr
+    assert_every_output_agrees(graded)
+    pages = {path: path.read_text(encoding="utf-8") for path in graded.glob("*/feedback.md")}
+    assert cli("export", str(graded), "--unit", "quiz", "--lms", "canvas", "--lms", "moodle", "--roster",
+               str(tmp_path / "roster.csv")).returncode == 0
+    assert {path: path.read_text(encoding="utf-8") for path in graded.glob("*/feedback.md")} == pages
+
+
+def test_a_report_without_its_open_answers_counts_their_points_in_the_maximum(graded, cli, tmp_path):
+    """A run stopped at its deadline reads no answer: its report holds no open answers, and scores 0 of every
+    point the unit has, the open questions' included, in every output, as Canvas's Points Possible says."""
+    path = graded / "cyd" / "results.json"
+    stopped = json.loads(path.read_text(encoding="utf-8"))
+    stopped["extra_data"]["open"] = {}
+    path.write_text(json.dumps(stopped), encoding="utf-8")
+    (tmp_path / "roster.csv").write_text(MIXED_ROSTER)
+    assert cli("export", str(graded), "--unit", "quiz", "--lms", "canvas", "--lms", "moodle", "--roster",
+               str(tmp_path / "roster.csv")).returncode == 0
+    row = grades(graded)["cyd"]
+    assert (float(row["max_score"]), row["open_score"], row["open_pending"]) == (11, "0", "0")
+    assert "`mean_use`: not answered (0 of 2 points)" in (graded / "cyd" / "feedback.md").read_text("utf-8")
+    assert_every_output_agrees(graded)
+
+
 def test_the_class_report_keeps_a_similarity_section_only_between_its_two_marks():
     from grader.classwork.class_report import SIMILARITY_BEGIN, SIMILARITY_END, kept_similarity, render
 
@@ -756,3 +885,30 @@ def test_the_class_report_keeps_a_similarity_section_only_between_its_two_marks(
                    page[:end] + SIMILARITY_BEGIN + page[end:], page + SIMILARITY_END,
                    page[:begin] + SIMILARITY_END + page[begin:end] + SIMILARITY_BEGIN + page[end:], "", None):
         assert kept_similarity(broken) == "", broken
+
+
+def test_export_says_so_when_it_finds_no_similarity_section_to_keep(graded, cli):
+    (graded / "report.html").unlink()
+    done = cli("export", str(graded), "--unit", "quiz")
+    assert done.returncode == 0, done.stderr
+    html = (graded / "report.html").read_text(encoding="utf-8")
+    assert "Similar submissions" in html and "compared by grade-all" in html
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nbgrader") is None and not os.environ.get("CI"),
+                    reason="nbgrader is not installed")
+def test_the_nbgrader_gradebook_has_the_reviewed_scores_and_the_maximum_of_every_output(graded, cli, tmp_path):
+    mixed_class(graded, tmp_path, cli)
+    database = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(graded), "--unit", "quiz", "--no-similarity",
+               "--nbgrader-db", database)
+    assert done.returncode == 0, done.stderr
+    from nbgrader.api import Gradebook  # nbgrader's own export writes a name with a comma unquoted: read it here
+
+    rows = {unquoted(student): row for student, row in grades(graded).items()}
+    with Gradebook(database) as gradebook:
+        assert {student.id for student in gradebook.students} == set(rows)
+        for student, row in rows.items():
+            submission = gradebook.find_submission("class", student)
+            assert submission.score == pytest.approx(float(row["score"])), student
+            assert submission.max_score == float(row["max_score"]) == 11, student
