@@ -1,4 +1,5 @@
-"""``grader export`` (and grade-all's ``--lms``): the LMS grade files from a graded class."""
+"""``grader export``: a graded class's outputs made again from its reports and the reviews beside them, without
+regrading; and the LMS grade files (grade-all's ``--lms`` too)."""
 
 from __future__ import annotations
 
