@@ -29,6 +29,7 @@ from ..kit.practice import practice_key_text, practice_questions
 from ..kit.predictions import book_text
 from ..model.course import CONVENTIONS, COURSE_FILE, CourseError, Unit
 from ..model.files import write_atomically
+from ..model.messages import points_of, render, t
 from ..model.packing import (
     course_yaml,
     grading_files,
@@ -326,7 +327,8 @@ def source_notebook(unit: Unit) -> dict[str, Any]:
         cells.append(_cell("code", test_cell_source(unit, test_cell), f"test_{task.id}",
                            grade=True, solution=False, locked=True, points=task.points))
     for question in open_questions(unit):  # manually graded answer cells: formgrader shows them to a person too
-        asked = f"**{question.id}** ({question.points:g} points, graded by a person): {question.render({}, 'en')}"
+        worth = render(t("questions.open_points", points=points_of(question.points or 0.0)), "en")
+        asked = f"**{question.id}** ({worth}): {question.render({}, 'en')}"
         cells.append(_cell("markdown", asked, f"text_{question.id}", grade=False, solution=False, locked=True))
         rubric = "\n".join(f"- ({item.points:+g}) {item.text['en']}" for item in question.rubric)
         cells.append(_cell("markdown", rubric, question.id, grade=True, solution=True, locked=False,

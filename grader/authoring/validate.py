@@ -39,6 +39,7 @@ from pyflakes.messages import UnusedImport
 from ..kit.diagnosis import Mismatch
 from ..model.course import CourseError, Unit
 from ..model.hints import HintsError, load_hints
+from ..model.messages import points_of
 from ..model.results import Kind
 from ..rendering.feedback import diagnosed, points
 from ..rendering.scoring import Score, score_run
@@ -369,7 +370,8 @@ def validate_unit(unit: Unit, seed: int, mode: SandboxMode, say: Any = print, mu
             if not verdict.diagnosis_ok:
                 detail = f"the feedback names {verdict.diagnosed or 'nothing'}, not {mistake.hint}"
             elif not verdict.public_ok:
-                detail = (f"the public checks give {public.score if public else '?'} points and name "
+                given = str(points_of(public.score)) if public else "? points"
+                detail = (f"the public checks give {given} and name "
                           f"{verdict.public_diagnosed or 'nothing'} (they should lose points and name {mistake.hint})")
             problems.append(f"mistake {mistake.name}: {detail}")
 

@@ -27,6 +27,9 @@ from .items import LOW_DISCRIMINATION, Item, analyse
 from .similarity import Similarity
 
 SHOWN_PAIRS = 200  # pairs with their code on the page; similarity.csv has them all
+# around the similarity section, which only grade-all computes: export makes the page again and keeps the section
+# (whose student text is escaped, so it cannot hold a mark)
+SIMILARITY_BEGIN, SIMILARITY_END = "<!-- similarity: begin -->", "<!-- similarity: end -->"
 
 
 @dataclass(frozen=True)
@@ -335,7 +338,17 @@ def render(unit: Unit, reports: list[tuple[str, dict[str, Any] | None]], hints: 
     if missing:
         sections.append("<h2>Not graded</h2><p>" + ", ".join(_name(s) for s in missing) + "</p>")
     if similarity:
-        sections.append(similarity)
+        sections.append(f"{SIMILARITY_BEGIN}{similarity}{SIMILARITY_END}")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(unit.name())}: class report</title><style>{STYLE}</style>"
             f"<script>{SCRIPT}</script></head><body>{''.join(sections)}</body></html>\n")
+
+
+def kept_similarity(page: str | None) -> str:
+    """The similarity section of a page ``render`` made ('' when there is none, or when either mark is not there
+    exactly once, in order)."""
+    if not page or page.count(SIMILARITY_BEGIN) != 1 or page.count(SIMILARITY_END) != 1:
+        return ""
+    rest = page.partition(SIMILARITY_BEGIN)[2]
+    section, found, _ = rest.partition(SIMILARITY_END)
+    return section if found else ""

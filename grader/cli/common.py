@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import stat
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Course, Unit, load_course
+from ..model.files import folders_below
 from ..model.identity import cell_id, refusal
 from ..model.late import LatePolicy, describe_time
 from ..model.messages import LANGUAGES
@@ -150,12 +152,27 @@ def write_file(path: str, writer: Callable[[Path], None], what: str) -> bool:
 
 
 def graded_folder(given: str) -> Path | None:
-    """grade-all's ``--out`` folder, or None (said on stderr) when ``given`` is not a folder."""
+    """grade-all's ``--out`` folder, or None (said on stderr) when ``given`` is not a folder or holds no graded
+    class: no student's ``results.json`` and no ``grades.csv`` (one that every grading failed still has it), each
+    seen without following a link, as everything read back of a class is."""
     out = Path(given)
     if not out.is_dir():
         print(f"grader: {out} is not a folder of graded results (grade-all's --out)", file=sys.stderr)
         return None
+    if not _regular(out / "grades.csv") and not any(_regular(out / name / "results.json")
+                                                    for name in folders_below(out)):
+        print(f"grader: {out} holds no graded class (no <student>/results.json, no grades.csv): give the folder "
+              "grade-all wrote (its --out)", file=sys.stderr)
+        return None
     return out
+
+
+def _regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file, itself and not a link (its folder is one ``folders_below`` listed)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def submission_path(given: str) -> Path | None:

@@ -1,11 +1,12 @@
-"""``grader export`` (and grade-all's ``--lms``): the LMS grade files from a graded class."""
+"""``grader export``: a graded class's outputs made again from its reports and the reviews beside them, without
+regrading; and the LMS grade files (grade-all's ``--lms`` too)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model.course import Unit
 from ..model.files import write_below
@@ -13,11 +14,16 @@ from ..model.messages import LANGUAGES
 from ..rendering.inert import visible
 from .common import UsageError, count, feedback_of, graded_folder, listed, unit_of, unit_option
 
+if TYPE_CHECKING:
+    from ..classwork.outputs import ClassOutputs
+
 
 def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]],
                  args: argparse.Namespace) -> bool:
     """Write the LMS files asked for (``--lms``) from ``reports`` and the roster; False when it cannot."""
     from ..classwork.lms import FILES, RosterError, canvas, moodle, read_roster, wanted_columns
+    from ..model.questions import reachable_score
+    from ..rendering.feedback import points
 
     if not args.lms:
         if args.roster:
@@ -39,6 +45,8 @@ def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] |
             write_below(out, (FILES[lms],), export.text)
             graded = len(roster.rows) - len(export.without_grade)
             print(f"{lms}: {out / FILES[lms]}: {len(roster.rows)} roster students, {graded} with a grade")
+            if lms == "moodle":  # its file holds no maximum: the grade item's must be what a score can reach
+                print(f"  the grade item's maximum grade in Moodle: {points(reachable_score(unit))}")
             if export.without_grade:
                 print(f"  {count(len(export.without_grade), 'roster student has', 'roster students have')} no "
                       f"grade (an empty cell): {listed(export.without_grade)}")
@@ -54,8 +62,8 @@ def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] |
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..classwork.exports import listed_in_grades, write_grades_csv
-    from ..classwork.outputs import RESULTS, reviewed_results, write_review_feedback
+    from ..classwork.exports import listed_in_grades
+    from ..classwork.outputs import RESULTS, write_class_outputs
     from ..model.files import folders_below
 
     unit = unit_of(args)
@@ -64,22 +72,36 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     graded = {name for name in folders_below(out) if (out / name / RESULTS).exists()}  # not through a link
     students = sorted(graded | set(listed_in_grades(out)))
-    reports = []
-    for student, report in reviewed_results(unit, out, students):
-        if report is not None and report.get("extra_data", {}).get("unit", unit.id) != unit.id:
-            print(f"  ! {visible(student)}: graded for unit {report['extra_data']['unit']}, not {unit.id}; left out",
-                  file=sys.stderr)
-            continue
-        reports.append((student, report))
-    print(f"{unit.name(unit.language)}: {len(reports)} graded students in {out}", file=sys.stderr)
     try:
-        write_grades_csv(unit, out, reports)
-        pages = write_review_feedback(unit, out, reports, feedback_of(unit, args))
+        written = write_class_outputs(unit, out, students, feedback_of(unit, args))
     except OSError as error:
         print(f"grader: cannot write into {out}: {error.strerror or error}", file=sys.stderr)
         return 1
-    print(f"grades in {out / 'grades.csv'}" + (f"; {pages} feedback pages updated with their reviews" if pages else ""))
-    return 0 if lms_exports(unit, out, reports, args) else 1
+    say_left_out(written)
+    print(f"{unit.name(unit.language)}: {len(written.reports)} graded students in {out}", file=sys.stderr)
+    print(f"grades in {written.grades}; class report in {written.report}"
+          + (f"; {count(written.pages, 'feedback page', 'feedback pages')} updated with the reviews"
+             if written.pages else ""))
+    say_pending(written, out)
+    return 0 if lms_exports(unit, out, written.reports, args) else 1
+
+
+def say_left_out(written: ClassOutputs) -> None:
+    """Name the reports left out of the class's outputs: graded for another unit."""
+    for student, unit in written.other_unit.items():
+        print(f"  ! {visible(student)}: graded for unit {visible(unit)}, not this one; left out", file=sys.stderr)
+
+
+def say_pending(written: ClassOutputs, out: Path) -> None:
+    """Name the open answers that still await review, per question (their points count 0 until reviewed)."""
+    if not written.pending:
+        return
+    shown = "; ".join(f"{question} ({len(students)}): {listed(students[:10])}"
+                      + (f" and {len(students) - 10} more" if len(students) > 10 else "")
+                      for question, students in written.pending.items())
+    total = sum(len(students) for students in written.pending.values())
+    print(f"grader: {count(total, 'answer still awaits', 'answers still await')} review ({shown}): their open "
+          f"points count 0 until reviewed (grader review {visible(str(out))})", file=sys.stderr)
 
 
 def lms_options(command: argparse.ArgumentParser, required: bool = False) -> None:
@@ -101,14 +123,15 @@ def lms_options(command: argparse.ArgumentParser, required: bool = False) -> Non
 def register(commands: Any) -> None:
     command = commands.add_parser(
         "export", help="write grades.csv and LMS grade files from a graded class (grade-all's --out), without "
-        "regrading", description="Write grades.csv, the feedback pages' part on reviewed open questions, and (with "
-                    "--lms and a roster) Canvas or Moodle grade import files, from the results.json files in OUT "
-                    "and the reviews beside them. "
+        "regrading", description="Write grades.csv, the feedback pages' headlines and part on reviewed open "
+                    "questions, report.html (its section on similar submissions kept as grade-all wrote it) and "
+                    "(with --lms and a roster) Canvas or Moodle grade import files, from the results.json files in "
+                    "OUT and the reviews beside them; answers still awaiting review are named. "
                     "Exit status: 0 when written; 1 when a file cannot be written or the roster cannot be read; 2 "
                     "when OUT is not a graded class or the course is broken.")
     command.add_argument("out", metavar="OUT", help="grade-all's --out folder")
     lms_options(command)
     unit_option(command)
-    command.add_argument("--lang", choices=list(LANGUAGES), help="language of the feedback pages' part on the open "
-                         "questions (default: the course's)")
+    command.add_argument("--lang", choices=list(LANGUAGES), help="language of a feedback page whose report does not "
+                         "record the one it was written in (default: the course's); every other page keeps its own")
     command.set_defaults(func=cmd_export)

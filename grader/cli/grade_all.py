@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
-from ..model.files import write_below
 from ..rendering.inert import visible
 from .common import (
     UsageError,
@@ -23,7 +22,7 @@ from .common import (
     share,
     unit_of,
 )
-from .exports import lms_exports, lms_options
+from .exports import lms_exports, lms_options, say_left_out, say_pending
 
 
 def class_times(unit: Unit, args: argparse.Namespace, entries: list[Any]) -> dict[str, datetime]:
@@ -89,12 +88,11 @@ def similarity_section(unit: Unit, entries: list[Any], out: Path, args: argparse
 
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
-    from ..classwork import class_report
     from ..classwork.batch import grade_all
     from ..classwork.cluster import ClusterError
     from ..classwork.discovery import BadClass, survey
-    from ..classwork.exports import write_grades_csv, write_nbgrader
-    from ..classwork.outputs import results, reviewed_results, write_review_feedback
+    from ..classwork.exports import write_nbgrader
+    from ..classwork.outputs import write_class_outputs
 
     unit = unit_of(args)
     feedback = feedback_of(unit, args)
@@ -119,6 +117,7 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     if args.lms and not args.roster:
         raise UsageError("--lms needs --roster ROSTER.csv (the class list; a Canvas gradebook export will do)")
     times = class_times(unit, args, entries)
+    students = [entry.student for entry in entries]
     try:
         outcome = grade_all(unit, folder, out, seed=args.seed, jobs=args.jobs, force=args.force, feedback=feedback,
                             sandbox_mode=args.sandbox, progress_stream=sys.stderr,
@@ -127,27 +126,24 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
         print(f"grader: {visible(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        reports = list(results(out, [e.student for e in entries]))
-        write_grades_csv(unit, out, reports)
-        done = sum(1 for _, report in reports if report is not None)
+        written = write_class_outputs(unit, out, students, feedback)  # the section on similarity kept
+        done = sum(1 for _, report in written.reports if report is not None)
         print(f"\ngrader: interrupted; {done} of {len(entries)} students have results in {out} (grades.csv "
               "holds them); run the same command again to grade the rest", file=sys.stderr)
         return 130
-    reports = reviewed_results(unit, out, [e.student for e in entries])
-    write_review_feedback(unit, out, reports, feedback)
-    write_grades_csv(unit, out, reports)
     print(f"graded {len(outcome.graded)}, up to date {len(outcome.skipped)}, could not grade {len(outcome.failed)} "
-          f"in {outcome.seconds:.1f} s; grades in {out / 'grades.csv'}")
+          f"in {outcome.seconds:.1f} s")
     for student, reason in sorted(outcome.failed.items()):
         print(f"  ! {visible(student)}: {visible(reason)}")
-    section = similarity_section(unit, entries, out, args)
-    write_below(out, ("report.html",), class_report.render(unit, reports, feedback.hints, section))
-    print(f"class report in {out / 'report.html'}")
+    written = write_class_outputs(unit, out, students, feedback, lambda: similarity_section(unit, entries, out, args))
+    say_left_out(written)
+    print(f"grades in {written.grades}; class report in {written.report}")
+    say_pending(written, out)
     if args.nbgrader_db:
         assignment = args.nbgrader_assignment or folder.resolve().name
-        recorded = write_nbgrader(unit, args.nbgrader_db, assignment, reports)
+        recorded = write_nbgrader(unit, args.nbgrader_db, assignment, written.reports)
         print(f"recorded {recorded} students in the nbgrader gradebook {args.nbgrader_db} (assignment {assignment})")
-    exported = lms_exports(unit, out, reports, args)
+    exported = lms_exports(unit, out, written.reports, args)
     return 1 if outcome.failed or not exported else 0
 
 

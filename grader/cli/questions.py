@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ..model.course import Unit
-from ..model.messages import LANGUAGES, Language, render, t
+from ..model.messages import LANGUAGES, Language, points_of, render, t
 from ..model.questions import Question, open_questions
 from .common import UsageError, student_of, student_option, unit_of, unit_option
 
@@ -57,7 +57,7 @@ def cmd_questions(args: argparse.Namespace) -> int:
     if opened:
         print("\n" + render(t("questions.open_heading"), lang))
         for number, question in enumerate(opened, len(questions) + 1):
-            shown = render(t("questions.open_points", points=f"{question.points:g}"), lang)
+            shown = render(t("questions.open_points", points=points_of(question.points or 0.0)), lang)
             print(f"\n{number}. [{question.id}] {question.render({}, lang)} ({shown})")
     return 0
 

@@ -32,6 +32,13 @@ def t(code: str, **params: Any) -> Text:
     return Text(code, params)
 
 
+def points_of(value: float) -> Text:
+    """A number of points as a phrase: ``1 point``, ``2.5 points`` (``1 分``, ``2.5 分``: no plural in Chinese);
+    the number as people read it, with at most two decimals."""
+    shown = round(float(value), 2) + 0.0  # never -0
+    return t("points.one" if abs(shown) == 1 else "points.many", points=shown)
+
+
 def text_data(text: Text) -> dict[str, Any]:
     """A message as JSON data (``text_of_data`` reads it back): for a message the grader itself made."""
     return {"code": text.code, "params": {name: text_data(value) if isinstance(value, Text) else value
@@ -164,6 +171,9 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "importing {module}.py gave no module",
         "zh": "导入 {module}.py 没有得到模块",
     },
+    # --- a number of points (``points_of``): "1 point", never "1 points" ------------------------
+    "points.one": {"en": "{points:g} point", "zh": "{points:g} 分"},
+    "points.many": {"en": "{points:g} points", "zh": "{points:g} 分"},
     # --- grader questions --------------------------------------------------------------
     "questions.heading": {"en": "{unit}: questions for {student}", "zh": "{unit}：{student} 的题目"},
     "questions.open_heading": {
@@ -172,7 +182,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "开放题：请用自己的话作答，写在 answers.yaml 中（题目 id: |，然后在下面几行缩进写出答案），"
               "或者写在 notebook 中对应的文本单元里；由老师或助教人工评分。",
     },
-    "questions.open_points": {"en": "{points} points, graded by a person", "zh": "{points} 分，人工评分"},
+    "questions.open_points": {"en": "{points}, graded by a person", "zh": "{points}，人工评分"},
     "questions.heading_default": {"en": "{unit}: questions for the default variant", "zh": "{unit}：默认版本的题目"},
     # --- the grader's own work on a submission, stopped at its deadline --------------
     "run.stopped.deadline": {
@@ -547,8 +557,8 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "在截止时间（{due}）之后 {late_by} 提交，仍在 {grace} 的宽限期内：不扣分。",
     },
     "late.penalty": {
-        "en": "Submitted {late_by} late (due {due}): {percent}% off, {penalty} points; {raw} before the penalty.",
-        "zh": "迟交 {late_by}（截止时间 {due}）：扣除 {percent}%，即 {penalty} 分；扣分前为 {raw} 分。",
+        "en": "Submitted {late_by} late (due {due}): {percent}% off, {penalty}; {raw} before the penalty.",
+        "zh": "迟交 {late_by}（截止时间 {due}）：扣除 {percent}%，即 {penalty}；扣分前为 {raw} 分。",
     },
     "late.refused": {
         "en": "Submitted {late_by} late, after the last accepted time ({late_due}): this submission scores 0 "
@@ -576,13 +586,13 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "对于课程中的问题，这里只检查答案的格式；答案是否正确，要到正式评分时才判断。",
     },
     "open.summary": {
-        "en": "Open questions: {points} points, graded by a person, not here ({answered} of {total} answered)",
-        "zh": "开放题：共 {points} 分，由老师或助教人工评分，不在这里评分（{total} 题中已回答 {answered} 题）",
+        "en": "Open questions: {points}, graded by a person, not here ({answered} of {total} answered)",
+        "zh": "开放题：共 {points}，由老师或助教人工评分，不在这里评分（{total} 题中已回答 {answered} 题）",
     },
     "open.heading": {"en": "Open questions (graded by a person)", "zh": "开放题（人工评分）"},
     "open.comment": {"en": "Comment:", "zh": "评语："},
-    "open.awaiting": {"en": "awaiting review ({points} points)", "zh": "等待评阅（{points} 分）"},
-    "open.not_answered": {"en": "not answered (0 of {points} points)", "zh": "没有回答（{points} 分中得 0 分）"},
+    "open.awaiting": {"en": "awaiting review ({points})", "zh": "等待评阅（{points}）"},
+    "open.not_answered": {"en": "not answered (0 of {points})", "zh": "没有回答（{points}中得 0 分）"},
     "open.check": {
         "en": "Open questions (graded by a person): {answered}/{total} answered",
         "zh": "开放题（人工评分）：{total} 题中已回答 {answered} 题",

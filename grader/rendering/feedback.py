@@ -23,7 +23,7 @@ from .. import __version__
 from ..model.course import Task, Unit, Visibility
 from ..model.hints import Hint, load_hints
 from ..model.late import describe_duration, describe_time
-from ..model.messages import Language, Text, render, t
+from ..model.messages import Language, Text, points_of, render, t
 from ..model.results import Finding, Outcome, Run
 from .inert import code_span
 from .scoring import Score, ScoredTest, TaskScore
@@ -125,12 +125,31 @@ def lateness(score: Score, feedback: Feedback) -> str:
     if late.in_grace:
         return feedback.say(t("late.grace", late_by=late_by, due=due, grace=describe_duration(late.grace, lang)))
     return feedback.say(t("late.penalty", late_by=late_by, due=due, percent=points(late.percent),
-                          penalty=points(late.penalty), raw=points(late.raw_score)))
+                          penalty=points_of(late.penalty), raw=points(late.raw_score)))
 
 
 def points(value: float) -> str:
     """A score as people read it: at most two decimals (``6.67``, ``100``); reports for tools keep all of them."""
     return f"{round(value, 2):g}"
+
+
+def headline(score: float, max_score: float, feedback: Feedback) -> str:
+    """The feedback page's headline: the score and the maximum, in bold under the title."""
+    return f"**{feedback.say(t('report.score', score=points(score), max_score=points(max_score)))}**"
+
+
+def with_headline(page: str, score: float, max_score: float, feedback: Feedback) -> str:
+    """A page ``markdown`` wrote, its headline saying ``score`` of ``max_score`` (as the reviews of open answers
+    make them); the page as it is when it has none. The headline is the page's first bold line, above its first
+    section: a line of a student's text is in a code span, in a section, never there."""
+    lines = page.split("\n")
+    for number, line in enumerate(lines):
+        if line.startswith("## "):
+            break
+        if len(line) > 4 and line.startswith("**") and line.endswith("**"):
+            lines[number] = headline(score, max_score, feedback)
+            return "\n".join(lines)
+    return page
 
 
 def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
@@ -142,7 +161,7 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     """
     say = feedback.say
     lines = [f"# {say(t('feedback.title', title=unit.name(feedback.lang)))}", ""]
-    lines.append(f"**{say(t('report.score', score=points(score.score), max_score=points(score.max_score)))}**")
+    lines.append(headline(score.score, score.max_score, feedback))
     lines.append("")
     late = lateness(score, feedback)
     if late:

@@ -7,7 +7,8 @@ grader, and must stay data in front of the people who read the reports:
 - in Markdown (``feedback.md``, which VS Code, Jupyter and many LMS pages
   render, HTML included) it goes in a code span whose backtick run is longer
   than any in the text, on one line, so no tag, link or image comes alive
-  (a plain word, which nothing can make live, stays as it is);
+  (a plain word, which nothing can make live, stays as it is); text of
+  several lines, a block quote of such spans, one a line;
 - on a terminal, control characters (escape sequences can retitle a window,
   write the clipboard, hide text) and the marks that reorder text (a
   right-to-left override) are shown as escapes, never sent as they are;
@@ -52,6 +53,28 @@ def code_span(text: str) -> str:
     # CommonMark takes one space off each end of a span that has text and spaces at both ends: pad to keep them
     pad = " " if text.strip(" ") and (text[0] in "` " or text[-1] in "` ") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def quoted_lines(text: str) -> list[str]:
+    """``text`` of several lines as the lines of a Markdown block quote that shows it line by line: each of its
+    lines a ``code_span`` (nothing in it is live, and a line that begins with a span's backticks is no other
+    block: no heading, list, fence, table, HTML or quote of the text's own) ending in a hard line break (a
+    backslash) but a paragraph's last; its blank lines part the paragraphs. Indent them as the place they go."""
+    paragraphs: list[list[str]] = [[]]
+    for line in _LINE_BREAK.split(text):
+        if line.strip():
+            paragraphs[-1].append(code_span(line))
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    quoted: list[str] = []
+    for paragraph in (spans for spans in paragraphs if spans):
+        if quoted:
+            quoted.append(">")
+        quoted += [f"> {span}\\" for span in paragraph[:-1]] + [f"> {paragraph[-1]}"]
+    return quoted
 
 
 def markdown_text(text: str) -> str:

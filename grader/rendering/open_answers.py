@@ -17,12 +17,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..model.messages import t
+from ..model.messages import points_of, t
 from ..model.questions import Question, open_score
 from ..model.results import Run
 from ..model.reviews import Reviews
 from .feedback import Feedback, points
-from .inert import code_span
+from .inert import code_span, quoted_lines
 
 
 def open_data(run: Run) -> dict[str, dict[str, Any]]:
@@ -37,33 +37,33 @@ def open_summary(run: Run, feedback: Feedback) -> str:
         return ""
     total = sum(answer.points for answer in run.open_answers.values())
     answered = sum(1 for answer in run.open_answers.values() if answer.text)
-    return feedback.say(t("open.summary", points=points(total), answered=answered, total=len(run.open_answers)))
+    return feedback.say(t("open.summary", points=points_of(total), answered=answered, total=len(run.open_answers)))
 
 
 def with_reviews(report: dict[str, Any], questions: list[Question], reviews: Reviews) -> dict[str, Any]:
     """The report with its open answers' reviews: ``score`` and ``max_score`` include the open questions, and
     ``extra_data.open`` says per question its status (reviewed, awaiting review, not answered), score, items
-    and comment; ``extra_data.auto_score`` keeps the automatic part. A report without open answers is returned
-    as it is."""
-    given = report.get("extra_data", {}).get("open") or {}
-    if not given or not questions:
+    and comment; ``extra_data.auto_score`` keeps the automatic part. A question the report holds no answer to (a
+    run stopped at its deadline reads none) is not answered: 0 of its points, which the maximum counts as every
+    output's does (``grader.model.questions.reachable_score``). Without open questions, the report as it is."""
+    if not questions:
         return report
     merged = copy.deepcopy(report)
-    extra = merged["extra_data"]
+    extra = merged.setdefault("extra_data", {})
     extra["auto_score"], extra["auto_max_score"] = report["score"], report["max_score"]
+    if not isinstance(extra.get("open"), dict):
+        extra["open"] = {}
     reviewed = pending = maximum = 0.0
     for question in questions:
-        entry = extra["open"].get(question.id)
-        if entry is None:
-            continue
-        points_of = float(question.points or 0.0)
-        maximum += points_of
+        worth = float(question.points or 0.0)
+        entry = extra["open"].setdefault(question.id, {"points": worth, "answered": False})
+        maximum += worth
         review = reviews.get(question.id, {}).get(str(entry.get("digest", ""))) if entry.get("answered") else None
         if not entry.get("answered"):
             entry.update(status="not answered", score=0.0, items=[], comment="")
         elif review is None:
             entry.update(status="awaiting review", score=0.0, items=[], comment="")
-            pending += points_of
+            pending += worth
         else:
             score = open_score(question, list(review.items), review.adjust)
             entry.update(status="reviewed", score=score, items=list(review.items), comment=review.comment,
@@ -87,7 +87,7 @@ def review_markdown(report: dict[str, Any], questions: list[Question], feedback:
         entry = entries.get(question.id)
         if entry is None:
             continue
-        total = points(float(question.points or 0.0))
+        total, worth = points(float(question.points or 0.0)), points_of(float(question.points or 0.0))
         status = entry.get("status")
         if status == "reviewed":
             lines.append(f"- {code_span(question.id)}: {points(entry['score'])}/{total}")
@@ -96,10 +96,13 @@ def review_markdown(report: dict[str, Any], questions: list[Question], feedback:
                     sign = "+" if item.points >= 0 else "−"
                     text = item.text.get(lang) or item.text["en"]  # type: ignore[call-overload]
                     lines.append(f"  - {sign}{points(abs(item.points))} {text}")
-            if entry.get("comment"):
-                lines.append(f"  - {say(t('open.comment'))} {code_span(entry['comment'])}")
+            shown = quoted_lines(str(entry.get("comment") or ""))
+            if len(shown) == 1:  # one line: on the item's own line
+                lines.append(f"  - {say(t('open.comment'))} {shown[0].removeprefix('> ')}")
+            elif shown:  # several: line by line, as a quote within the item
+                lines += [f"  - {say(t('open.comment'))}", *(f"    {line}" for line in shown)]
         elif status == "awaiting review":
-            lines.append(f"- {code_span(question.id)}: {say(t('open.awaiting', points=total))}")
+            lines.append(f"- {code_span(question.id)}: {say(t('open.awaiting', points=worth))}")
         else:
-            lines.append(f"- {code_span(question.id)}: {say(t('open.not_answered', points=total))}")
+            lines.append(f"- {code_span(question.id)}: {say(t('open.not_answered', points=worth))}")
     return "\n".join(lines) + "\n"

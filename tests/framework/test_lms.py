@@ -110,6 +110,9 @@ def test_usage_mistakes_are_refused_before_any_grading(tmp_path, cli, make_class
     missing = cli("export", str(tmp_path / "nowhere"), "--lms", "canvas", "--roster", "r.csv")
     assert missing.returncode == 2 and "is not a folder of graded results" in missing.stderr
     (tmp_path / "out").mkdir()
+    not_graded = cli("export", str(tmp_path / "out"), "--lms", "canvas", "--roster", str(tmp_path / "none.csv"))
+    assert not_graded.returncode == 2 and "holds no graded class" in not_graded.stderr
+    (tmp_path / "out" / "grades.csv").write_text("student,status\n")  # as when no submission could be graded
     unreadable = cli("export", str(tmp_path / "out"), "--lms", "canvas", "--roster", str(tmp_path / "none.csv"))
     assert unreadable.returncode == 1 and "cannot read the roster" in unreadable.stderr
     (tmp_path / "latin1.csv").write_bytes("Student,SIS Login ID\nJos\xe9,x\n".encode("latin-1"))

@@ -3,12 +3,14 @@ review page (``grader review``), and the reviews merged into every output; on th
 whose two open questions are ``why_double`` (3 points) and ``mean_use`` (2 points)."""
 
 import csv
+import importlib.util
 import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -178,10 +180,8 @@ def test_reviews_flow_into_grades_the_lms_file_the_feedback_and_the_class_report
     # exporting again changes nothing: the part is replaced, never added twice
     assert cli("export", str(graded), "--unit", "quiz").returncode == 0
     assert (graded / "bob" / "feedback.md").read_text(encoding="utf-8") == page
-    zh = cli("export", str(graded), "--unit", "quiz", "--lang", "zh")
-    assert zh.returncode == 0
-    assert "说明 2x 就是 x + x（乘以 2 的定义）" in (graded / "bob" / "feedback.md").read_text(encoding="utf-8")
     html = (graded / "report.html").read_text(encoding="utf-8")
+    assert "Open question why_double" in html and "2 of 3 answers reviewed" in html  # ada and bob: one review
     done = cli("grade-all", str(tmp_path / "class"), "--out", str(graded), "--unit", "quiz", "--no-similarity")
     assert done.returncode == 0
     html = (graded / "report.html").read_text(encoding="utf-8")
@@ -325,6 +325,7 @@ def test_two_reviewers_of_different_questions_keep_each_others_reviews(graded):
 # a review of each of its answers, one save each, as the page does.
 REVIEWER = """
 import sys
+import tempfile
 from pathlib import Path
 from grader.model.reviews import Review, save_review
 out, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -613,3 +614,316 @@ def test_a_student_not_graded_has_the_maximum_of_those_graded_open_questions_inc
 
     [row] = grades_rows(QUIZ, [("ada", None)])
     assert (row["status"], row["max_score"]) == ("not graded", 6 + 3 + 2)
+
+
+@pytest.mark.parametrize("command", ["review", "export"])
+def test_review_and_export_refuse_a_folder_that_is_not_a_graded_class(tmp_path, command):
+    """A folder without any student's results.json and without grades.csv is no graded class: a report reached
+    only through a link does not count, and nothing is served or written into the folder."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    stray = tmp_path / "stray"
+    (stray / "notes").mkdir(parents=True)
+    (stray / "notes" / "todo.txt").write_text("x")
+    (tmp_path / "elsewhere.json").write_text(json.dumps({"score": 1, "max_score": 1, "extra_data": {}}))
+    (stray / "ada").mkdir()
+    (stray / "ada" / "results.json").symlink_to(tmp_path / "elsewhere.json")
+    (stray / "bob").symlink_to(stray / "ada", target_is_directory=True)
+    for folder in (empty, stray):
+        before = sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+        try:
+            done = subprocess.run([sys.executable, "-m", "grader", "--course", str(MINI), command, str(folder),
+                                   "--unit", "quiz"], capture_output=True, text=True, timeout=60,
+                                  cwd=tempfile.gettempdir())
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{command} served a folder that holds no graded class") from None
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "holds no graded class" in done.stderr and str(folder) in done.stderr
+        assert sorted(str(path.relative_to(folder)) for path in folder.rglob("*")) == before
+
+
+@pytest.mark.parametrize(("value", "en", "zh"), [(1, "1 point", "1 分"), (2, "2 points", "2 分"),
+                                                 (0.5, "0.5 points", "0.5 分")])
+def test_a_count_of_points_is_one_point_and_otherwise_points(value, en, zh):
+    """Every sentence that counts points: the open questions' summary in the report, each awaiting or unanswered
+    question in the feedback page, and the late penalty; in English 1 is singular, in Chinese no word changes."""
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from grader.model.late import Lateness
+    from grader.model.questions import open_questions
+    from grader.model.results import OpenAnswer, Run
+    from grader.rendering.feedback import Feedback, lateness
+    from grader.rendering.open_answers import open_summary, review_markdown
+
+    questions = [question.model_copy(update={"points": float(value)}) for question in open_questions(QUIZ)]
+    run = Run(outcomes={}, collection_errors={}, seed=1, layers=[], output="", intake_problems={}, duration=0.0,
+              unit="quiz", student="ada", open_answers={"why_double": OpenAnswer("why_double", "x", "d", value)})
+    reviewed = {"score": 0, "max_score": 6, "extra_data": {"open_score": 0, "open_pending": value, "open": {
+        "why_double": {"status": "awaiting review"}, "mean_use": {"status": "not answered"}}}}
+    due = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    late = SimpleNamespace(late=Lateness(due + timedelta(days=1), due, timedelta(days=1), 10.0, float(value), 10.0))
+    english, chinese = Feedback("en"), Feedback("zh")
+    assert open_summary(run, english).startswith(f"Open questions: {en}, graded by a person, not here")
+    assert open_summary(run, chinese).startswith(f"开放题：共 {zh}，")
+    page = review_markdown(reviewed, questions, english)
+    assert f"- `why_double`: awaiting review ({en})\n" in page and f"- `mean_use`: not answered (0 of {en})\n" in page
+    page = review_markdown(reviewed, questions, chinese)
+    assert f"等待评阅（{zh}）" in page and f"没有回答（{zh}中得 0 分）" in page
+    assert lateness(late, english).endswith(f"10% off, {en}; 10 before the penalty.")  # type: ignore[arg-type]
+    assert f"扣除 10%，即 {zh}；" in lateness(late, chinese)  # type: ignore[arg-type]
+
+
+def test_grader_questions_says_one_point_of_an_open_question_worth_one(mini_copy, cli):
+    questions = mini_copy / "tests" / "units" / "quiz" / "questions.yaml"
+    questions.write_text(questions.read_text().replace("    points: 2\n    text: {en: \"When is a mean",
+                                                       "    points: 1\n    text: {en: \"When is a mean"))
+    shown = cli("questions", "--unit", "quiz", "--student", "ada", course=mini_copy)
+    assert shown.returncode == 0, shown.stderr
+    assert "When is a mean a poor summary? (1 point, graded by a person)" in shown.stdout
+    assert "(3 points, graded by a person)" in shown.stdout
+    zh = cli("questions", "--unit", "quiz", "--student", "ada", "--lang", "zh", course=mini_copy).stdout
+    assert "什么时候平均值不是好的概括？ (1 分，人工评分)" in zh
+
+
+class _Tags(__import__("html.parser").parser.HTMLParser):
+    """The tags of a rendered page, and the text of each ``<code>`` element in it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.codes: list[str] = []
+        self._in_code = False
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.add(tag)
+        if tag == "code":
+            self._in_code = True
+            self.codes.append("")
+
+    def handle_endtag(self, tag) -> None:
+        self._in_code = self._in_code and tag != "code"
+
+    def handle_data(self, data) -> None:
+        if self._in_code:
+            self.codes[-1] += data
+
+
+def _comment_page(comment: str) -> tuple[str, _Tags]:
+    from markdown_it import MarkdownIt
+
+    from grader.model.questions import open_questions
+    from grader.rendering.feedback import Feedback
+    from grader.rendering.open_answers import review_markdown
+
+    reviewed = {"score": 3, "max_score": 6, "extra_data": {"open_score": 3, "open_pending": 0, "open": {
+        "why_double": {"status": "reviewed", "score": 3, "items": ["definition", "example"], "comment": comment}}}}
+    page = review_markdown(reviewed, open_questions(QUIZ), Feedback("en"))
+    tags = _Tags()
+    tags.feed(MarkdownIt("commonmark").render(page))
+    return page, tags
+
+
+SHOWN_TAGS = {"h2", "ul", "li", "code", "blockquote", "p", "br"}
+
+
+def test_a_comment_of_several_lines_is_shown_line_by_line_and_inert():
+    from grader.rendering.inert import visible
+
+    comment = ("Good start.\r\n\n# Not a heading\n```\n<script>alert(1)</script> ``x``\n- not a list\n"
+               "  indented, then a tab\t\n\n\n> not a quote \\\nlast \u202eline")
+    page, tags = _comment_page(comment)
+    assert "\\n" not in page  # no line break shown as an escape
+    assert tags.tags <= SHOWN_TAGS, tags.tags
+    lines = [line for line in re.split(r"\r\n|\r|\n", comment) if line.strip()]
+    assert tags.codes[-len(lines):] == [visible(line) for line in lines]
+    assert "  - Comment:\n    > `Good start.`\n    >\n    > `# Not a heading`\\\n" in page
+    one = _comment_page("Clear, with an example.")[0]
+    assert "  - Comment: `Clear, with an example.`\n" in one  # one line: on the item's own line, as before
+
+
+@ends_within(240)
+@given(comment=st.text(st.characters(codec="utf-8"), max_size=200)
+       | st.lists(st.sampled_from(["`", "```", "\n", "\r", " ", "<b>", "# ", "- ", "> ", "\\", "x", "|", "---",
+                                   "[a](b)", "&lt;", "\t", "*"]), max_size=30).map("".join))
+def test_any_comment_is_shown_as_text_line_by_line(comment):
+    """Whatever a reviewer writes, the page shows no element but its own (no link, image, HTML, heading, list or
+    code block comes from the comment) and every line of the comment as the text of its own code span."""
+    from grader.rendering.inert import visible
+
+    _, tags = timed(5, _comment_page, comment)
+    assert tags.tags <= SHOWN_TAGS, tags.tags
+    lines = [visible(line) for line in re.split(r"\r\n|\r|\n", comment) if line.strip()]
+    assert tags.codes[len(tags.codes) - len(lines):] == lines if lines else True
+
+
+# --- every output of a reviewed class, alike ---------------------------------------------------------
+
+MIXED_ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,Email address
+"Lovelace, Ada",1,s1,ada,A,ada@uni.edu
+"Babbage, Bob",2,s2,bob,A,bob@uni.edu
+"Cyd, Cy",3,s3,cyd,A,cyd@uni.edu
+"Eve, E",5,s5,eve,B,eve@uni.edu
+"""
+HEADLINE = {"en": "**Score: {score}/{maximum}**", "zh": "**得分：{score}/{maximum}**"}
+
+
+def mixed_class(graded: Path, root: Path, cli) -> None:
+    """The graded class with eve's answer changed and graded again in Chinese, alone (her page and report in zh,
+    the others' in en), and reviews of some of the answers: ada's and bob's why_double (with a comment of two
+    lines), bob's and eve's mean_use; ada's mean_use and the formula-named student's why_double await review."""
+    for folder in ("class", "late"):
+        write_answers(root / folder / "eve", {"mean_use": "When the data are skewed, or have outliers."})
+    done = cli("grade-all", str(root / "late"), "--out", str(graded), "--unit", "quiz", "--no-similarity",
+               "--lang", "zh")
+    assert done.returncode == 0 and "graded 1, up to date 0" in done.stdout, done.stdout + done.stderr
+    assert report(graded, "eve")["extra_data"]["language"] == "zh"
+    assert report(graded, "ada")["extra_data"]["language"] == "en"
+    opened = {student: report(graded, student)["extra_data"]["open"] for student in ("ada", "bob", "eve")}
+    save_review(graded, "why_double", [opened["ada"]["why_double"]["digest"]],
+                Review(("definition", "example"), "Clear.\nAn example too.", "ta"))
+    save_review(graded, "mean_use", [opened["bob"]["mean_use"]["digest"]], Review(("outliers",), "", "ta"))
+    save_review(graded, "mean_use", [opened["eve"]["mean_use"]["digest"]], Review(("outliers",), "", "ta"))
+
+
+def headline(page: str) -> str:
+    return next(line for line in page.splitlines() if line.startswith("**"))
+
+
+def test_export_makes_every_output_of_the_reviews_and_each_page_in_its_students_language(graded, cli, tmp_path):
+    mixed_class(graded, tmp_path, cli)
+    (tmp_path / "roster.csv").write_text(MIXED_ROSTER)
+    before = (graded / "report.html").read_text(encoding="utf-8")
+    assert "2 of 3 answers reviewed" not in before and "Not computed: turned off (--no-similarity)" in before
+    done = cli("export", str(graded), "--unit", "quiz", "--lms", "canvas", "--lms", "moodle", "--roster",
+               str(tmp_path / "roster.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "the grade item's maximum grade in Moodle: 11\n" in done.stdout
+    formula = FORMULA.replace("/", "_")
+    # what still awaits review is said, and costs nothing of the exit status
+    assert (f"2 answers still await review (why_double (1): {formula}; mean_use (1): ada): their open points "
+            "count 0 until reviewed") in done.stderr
+    # the class report is made again from the reviews, its similarity section kept as grade-all wrote it
+    html = (graded / "report.html").read_text(encoding="utf-8")
+    assert html.count("2 of 3 answers reviewed") == 2 and "0 of 3 answers reviewed" not in html
+    assert html.count("Not computed: turned off (--no-similarity)") == 1
+    # each feedback page: its headline says the reviewed score, its open part is in the page's language
+    eve = (graded / "eve" / "feedback.md").read_text(encoding="utf-8")
+    assert "离群值会把它拉偏" in eve and "outliers pull it away" not in eve and "## 开放题（人工评分）" in eve
+    bob = (graded / "bob" / "feedback.md").read_text(encoding="utf-8")
+    assert "says that 2x means x + x" in bob and "  - Comment:\n    > `Clear.`\\\n    > `An example too.`\n" in bob
+    # --lang is for a report that does not say its language: every page here keeps its own
+    assert cli("export", str(graded), "--unit", "quiz", "--lang", "zh").returncode == 0
+    assert (graded / "bob" / "feedback.md").read_text(encoding="utf-8") == bob
+    assert (graded / "eve" / "feedback.md").read_text(encoding="utf-8") == eve
+    assert_every_output_agrees(graded)
+
+
+def assert_every_output_agrees(out: Path) -> None:
+    """Each student's score, and the maximum, are the same in grades.csv, canvas.csv, moodle.csv, every feedback
+    page's headline and report.html; the maximum is what a score can reach (the open questions' points in)."""
+    import statistics
+
+    from grader.model.questions import reachable_score
+    from grader.rendering.feedback import points
+
+    rows = {student: row for student, row in grades(out).items() if row["status"] == "graded"}
+    maximum = reachable_score(QUIZ)
+    assert maximum == 6 + 3 + 2 and {float(row["max_score"]) for row in rows.values()} == {maximum}
+    canvas = list(csv.reader(io.StringIO((out / "canvas.csv").read_text("utf-8"))))
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][-1]) == maximum
+    by_login = {row[3]: row[-1] for row in canvas[2:]}
+    moodle = {row[0].split("@")[0]: row[1] for row in csv.reader(io.StringIO((out / "moodle.csv").read_text("utf-8")))}
+    for student, row in rows.items():
+        score = float(row["score"])
+        assert 0 <= score <= maximum
+        if student in by_login:
+            assert float(by_login[student]) == score == float(moodle[student]), student
+        page = (out / unquoted(student) / "feedback.md").read_text(encoding="utf-8")
+        language = report(out, unquoted(student))["extra_data"]["language"]
+        assert headline(page) == HEADLINE[language].format(score=points(score), maximum=points(maximum)), student
+    scores = [float(row["score"]) for row in rows.values()]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert f"<b>{statistics.fmean(scores):.1f}</b>mean score" in html
+    assert f"<b>{statistics.median(scores):.1f}</b>median" in html
+    assert f"–{maximum:g}: " in html  # the histogram's last bin ends at the maximum
+
+
+def unquoted(student: str) -> str:
+    """A name as grades.csv holds it, as the name it is (a leading quote keeps a formula inert in a spreadsheet)."""
+    from grader.model.files import unescaped_cell
+
+    return unescaped_cell(student)
+
+
+def test_grade_all_writes_the_same_reviewed_outputs_as_export(graded, cli, tmp_path):
+    """grade-all merges the reviews as export does: headlines, grades.csv, the class report, the LMS files."""
+    mixed_class(graded, tmp_path, cli)
+    (tmp_path / "roster.csv").write_text(MIXED_ROSTER)
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(graded), "--unit", "quiz", "--no-similarity",
+               "--lms", "canvas", "--lms", "moodle", "--roster", str(tmp_path / "roster.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "2 answers still await review" in done.stderr
+    assert_every_output_agrees(graded)
+    pages = {path: path.read_text(encoding="utf-8") for path in graded.glob("*/feedback.md")}
+    assert cli("export", str(graded), "--unit", "quiz", "--lms", "canvas", "--lms", "moodle", "--roster",
+               str(tmp_path / "roster.csv")).returncode == 0
+    assert {path: path.read_text(encoding="utf-8") for path in graded.glob("*/feedback.md")} == pages
+
+
+def test_a_report_without_its_open_answers_counts_their_points_in_the_maximum(graded, cli, tmp_path):
+    """A run stopped at its deadline reads no answer: its report holds no open answers, and scores 0 of every
+    point the unit has, the open questions' included, in every output, as Canvas's Points Possible says."""
+    path = graded / "cyd" / "results.json"
+    stopped = json.loads(path.read_text(encoding="utf-8"))
+    stopped["extra_data"]["open"] = {}
+    path.write_text(json.dumps(stopped), encoding="utf-8")
+    (tmp_path / "roster.csv").write_text(MIXED_ROSTER)
+    assert cli("export", str(graded), "--unit", "quiz", "--lms", "canvas", "--lms", "moodle", "--roster",
+               str(tmp_path / "roster.csv")).returncode == 0
+    row = grades(graded)["cyd"]
+    assert (float(row["max_score"]), row["open_score"], row["open_pending"]) == (11, "0", "0")
+    assert "`mean_use`: not answered (0 of 2 points)" in (graded / "cyd" / "feedback.md").read_text("utf-8")
+    assert_every_output_agrees(graded)
+
+
+def test_the_class_report_keeps_a_similarity_section_only_between_its_two_marks():
+    from grader.classwork.class_report import SIMILARITY_BEGIN, SIMILARITY_END, kept_similarity, render
+
+    section = '<h2>Similar submissions</h2><p class="note">3 submissions compared</p>'
+    page = render(QUIZ, [("ada", None)], {}, section)
+    assert page.count(SIMILARITY_BEGIN) == page.count(SIMILARITY_END) == 1
+    assert kept_similarity(page) == section
+    assert kept_similarity(render(QUIZ, [("ada", None)], {})) == ""  # no section, nothing kept
+    begin, end = page.index(SIMILARITY_BEGIN), page.index(SIMILARITY_END)
+    for broken in (page.replace(SIMILARITY_END, ""), page.replace(SIMILARITY_BEGIN, ""),
+                   page[:end] + SIMILARITY_BEGIN + page[end:], page + SIMILARITY_END,
+                   page[:begin] + SIMILARITY_END + page[begin:end] + SIMILARITY_BEGIN + page[end:], "", None):
+        assert kept_similarity(broken) == "", broken
+
+
+def test_export_says_so_when_it_finds_no_similarity_section_to_keep(graded, cli):
+    (graded / "report.html").unlink()
+    done = cli("export", str(graded), "--unit", "quiz")
+    assert done.returncode == 0, done.stderr
+    html = (graded / "report.html").read_text(encoding="utf-8")
+    assert "Similar submissions" in html and "compared by grade-all" in html
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nbgrader") is None and not os.environ.get("CI"),
+                    reason="nbgrader is not installed")
+def test_the_nbgrader_gradebook_has_the_reviewed_scores_and_the_maximum_of_every_output(graded, cli, tmp_path):
+    mixed_class(graded, tmp_path, cli)
+    database = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    done = cli("grade-all", str(tmp_path / "class"), "--out", str(graded), "--unit", "quiz", "--no-similarity",
+               "--nbgrader-db", database)
+    assert done.returncode == 0, done.stderr
+    from nbgrader.api import Gradebook  # nbgrader's own export writes a name with a comma unquoted: read it here
+
+    rows = {unquoted(student): row for student, row in grades(graded).items()}
+    with Gradebook(database) as gradebook:
+        assert {student.id for student in gradebook.students} == set(rows)
+        for student, row in rows.items():
+            submission = gradebook.find_submission("class", student)
+            assert submission.score == pytest.approx(float(row["score"])), student
+            assert submission.max_score == float(row["max_score"]) == 11, student
