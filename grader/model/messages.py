@@ -590,6 +590,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "开放题：共 {points}，由老师或助教人工评分，不在这里评分（{total} 题中已回答 {answered} 题）",
     },
     "open.heading": {"en": "Open questions (graded by a person)", "zh": "开放题（人工评分）"},
+    "open.adjusted": {"en": "outside the rubric, because:", "zh": "评分标准之外的调整，理由："},
     "open.comment": {"en": "Comment:", "zh": "评语："},
     "open.awaiting": {"en": "awaiting review ({points})", "zh": "等待评阅（{points}）"},
     "open.not_answered": {"en": "not answered (0 of {points})", "zh": "没有回答（{points}中得 0 分）"},

@@ -96,6 +96,12 @@ def review_markdown(report: dict[str, Any], questions: list[Question], feedback:
                     sign = "+" if item.points >= 0 else "−"
                     text = item.text.get(lang) or item.text["en"]  # type: ignore[call-overload]
                     lines.append(f"  - {sign}{points(abs(item.points))} {text}")
+            adjust = entry.get("adjust") or 0
+            if isinstance(adjust, (int, float)) and adjust:  # points outside the rubric, with their reason
+                sign = "+" if adjust > 0 else "−"
+                reason = quoted_lines(str(entry.get("reason") or ""))
+                lines.append(f"  - {sign}{points(abs(float(adjust)))} {say(t('open.adjusted'))} "
+                             f"{' '.join(line.removeprefix('> ') for line in reason)}")
             shown = quoted_lines(str(entry.get("comment") or ""))
             if len(shown) == 1:  # one line: on the item's own line
                 lines.append(f"  - {say(t('open.comment'))} {shown[0].removeprefix('> ')}")

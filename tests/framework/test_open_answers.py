@@ -7,6 +7,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -927,3 +928,15 @@ def test_the_nbgrader_gradebook_has_the_reviewed_scores_and_the_maximum_of_every
             submission = gradebook.find_submission("class", student)
             assert submission.score == pytest.approx(float(row["score"])), student
             assert submission.max_score == float(row["max_score"]) == 11, student
+
+
+def test_an_adjustment_outside_the_rubric_reaches_the_score_and_the_feedback_with_its_reason(graded, cli):
+    ada = report(graded, "ada")["extra_data"]["open"]
+    save_review(graded, "why_double", [ada["why_double"]["digest"]],
+                Review(("definition", "example"), "", "ta", "", -0.5, "the example is `wrong`"))
+    done = cli("export", str(graded), "--unit", "quiz")
+    assert done.returncode == 0, done.stderr
+    assert grades(graded)["ada"]["open_score"] == "2.5"
+    page = (graded / "ada" / "feedback.md").read_text(encoding="utf-8")
+    assert "- `why_double`: 2.5/3" in page
+    assert "  - −0.5 outside the rubric, because: `` the example is `wrong` ``" in page, page
