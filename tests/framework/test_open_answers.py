@@ -25,7 +25,7 @@ from review_pages import CHROMIUM, Served, until, write_answers
 
 from grader.classwork.review import Class, RequestError, apply, read_class, state
 from grader.model.course import CourseError, load_course
-from grader.model.questions import load_questions, open_answer_digest
+from grader.model.questions import load_questions, open_answer_digest, open_questions, open_score
 from grader.model.reviews import Review, load_reviews, save_review
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
@@ -940,3 +940,98 @@ def test_an_adjustment_outside_the_rubric_reaches_the_score_and_the_feedback_wit
     page = (graded / "ada" / "feedback.md").read_text(encoding="utf-8")
     assert "- `why_double`: 2.5/3" in page
     assert "  - −0.5 outside the rubric, because: `` the example is `wrong` ``" in page, page
+
+
+PACE_WHY = ["By definition 2x = x + x.", "x + x, by definition.", "It is x + x, e.g. 2*3 = 3 + 3.",
+            "Multiplying by two adds the number once more.", "I do not know.", "2x is x times x.",
+            "Because 2 = 1 + 1, so 2x = x + x (definition).", "Doubling: add it to itself."]
+PACE_MEAN = ["Outliers pull it away.", "When the data are skewed.", "When there is an outlier.", "Always.",
+             "Never.", "With a long tail, an outlier or two."]
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="no Chromium here (.ci/run installs it)")
+def test_a_class_reviewed_at_a_fast_pace_by_two_reviewers_ends_as_pressed_in_every_output(tmp_path, cli):
+    """25 students; two reviewers at once, one per question, each through every answer at a fast pace: items typed
+    a millisecond apart, a comment typed and left at once, slips undone, 0 for none; then export. Every saved
+    review is what was pressed, and grades.csv, Canvas, Moodle, report.html and every feedback page agree."""
+    from playwright.sync_api import sync_playwright
+
+    students = [f"st{n:02d}" for n in range(25)]
+    for n, student in enumerate(students):
+        write_answers(tmp_path / "class" / student, {"why_double": PACE_WHY[(n * 3) % len(PACE_WHY)],
+                                                     "mean_use": PACE_MEAN[(n * 5) % len(PACE_MEAN)], "twice": 4})
+    out = grade_class(cli, tmp_path)
+    roster = ["Student,ID,SIS User ID,SIS Login ID,Section,Email address"]
+    roster += [f"\"{s}, S\",{n},u{n},{s},A,{s}@uni.edu" for n, s in enumerate(students)]
+    (tmp_path / "roster.csv").write_text("\n".join(roster) + "\n")
+    rubrics = {"why_double": ["definition", "example", "false_claim"], "mean_use": ["outliers"]}
+    expected: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {"why_double": {}, "mean_use": {}}
+    servers = {question: Served([str(out), "--unit", "quiz", "--questions", question, "--by", f"ta-{question}",
+                                 "--refresh", "0"]) for question in rubrics}
+
+    def step(page, question: str, index: int) -> None:
+        """One answer: the keys a quick reviewer presses on it, and what they mean, kept in ``expected``."""
+        digest = page.get_attribute("body", "data-group")
+        items: set[str] = set()
+        comment = ""
+        keys = "12" if index % 2 else "1"
+        keys = "".join(k for k in keys if int(k) <= len(rubrics[question]))
+        page.keyboard.type(keys)
+        for key in keys:
+            items ^= {rubrics[question][int(key) - 1]}
+        if index % 3 == 0:
+            page.keyboard.press("c")
+            page.keyboard.type(f"Note {index}: see the lesson.")
+            page.keyboard.press("Escape")
+            comment = f"Note {index}: see the lesson."
+        if index % 4 == 1:
+            page.keyboard.type(str(len(rubrics[question])))  # a slip, taken back
+            page.keyboard.press("u")
+        if index % 5 == 2:
+            page.keyboard.press("0")
+            items = set()
+        expected[question][digest] = (tuple(sorted(items)), comment)
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            pages = {}
+            for question, served in servers.items():
+                page = browser.new_context().new_page()
+                page.goto(served.address)
+                page.wait_for_selector("body[data-ready='true']")
+                pages[question] = page
+            counts = {q: int(pages[q].get_attribute(f"nav button[data-question='{q}']", "data-groups")) for q in pages}
+            for index in range(max(counts.values())):  # the two reviewers take turns, answer by answer
+                for question, page in pages.items():
+                    if index < counts[question]:
+                        step(page, question, index)
+                        page.keyboard.press("j")  # at once: whatever is still being saved goes where it was made
+            for question, page in pages.items():
+                until(lambda page=page: page.get_attribute("body", "data-pending") == "0"
+                      and page.get_attribute("#saved", "data-state") == "saved")
+                assert page.get_attribute(f"nav button[data-question='{question}']", "data-done") == "true"
+            time.sleep(1.0)
+            browser.close()
+    finally:
+        for served in servers.values():
+            served.close()
+    kept = load_reviews(out, list(rubrics))
+    for question in rubrics:
+        assert len(expected[question]) == counts[question]
+        assert {digest: (tuple(sorted(review.items)), review.comment) for digest, review in kept[question].items()} \
+            == expected[question], question
+        assert {review.by for review in kept[question].values()} == {f"ta-{question}"}
+    done = cli("export", str(out), "--unit", "quiz", "--lms", "canvas", "--lms", "moodle", "--roster",
+               str(tmp_path / "roster.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "await review" not in done.stderr
+    assert_every_output_agrees(out)
+    rows = grades(out)
+    for student in students:
+        entries = report(out, student)["extra_data"]["open"]
+        points_given = 0.0
+        for question in rubrics:
+            items = expected[question][entries[question]["digest"]][0]
+            points_given += open_score(next(q for q in open_questions(QUIZ) if q.id == question), list(items))
+        assert float(rows[student]["open_score"]) == pytest.approx(points_given), student
