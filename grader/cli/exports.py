@@ -15,7 +15,7 @@ from ..rendering.inert import visible
 from .common import UsageError, count, feedback_of, graded_folder, listed, unit_of, unit_option
 
 if TYPE_CHECKING:
-    from ..classwork.outputs import ClassOutputs
+    from ..classwork.class_outputs import ClassOutputs
 
 
 def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] | None]],
@@ -62,8 +62,9 @@ def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] |
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from ..classwork.class_outputs import write_class_outputs
     from ..classwork.exports import listed_in_grades
-    from ..classwork.outputs import RESULTS, write_class_outputs
+    from ..classwork.outputs import RESULTS
     from ..model.files import folders_below
 
     unit = unit_of(args)

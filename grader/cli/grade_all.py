@@ -89,10 +89,10 @@ def similarity_section(unit: Unit, entries: list[Any], out: Path, args: argparse
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
     from ..classwork.batch import grade_all
+    from ..classwork.class_outputs import write_class_outputs
     from ..classwork.cluster import ClusterError
     from ..classwork.discovery import BadClass, survey
     from ..classwork.exports import write_nbgrader
-    from ..classwork.outputs import write_class_outputs
 
     unit = unit_of(args)
     feedback = feedback_of(unit, args)
