@@ -67,10 +67,10 @@ def sources_text(sources: dict[str, str], fingerprint: str) -> str:
     return json.dumps({"fingerprint": fingerprint, "modules": sources}, ensure_ascii=False) + "\n"
 
 
-def graded_sources(out: Path, student: str) -> dict[str, str] | None:
+def graded_sources(out: Path, student: str, limit: int | None = None) -> dict[str, str] | None:
     """The modules ``student`` was graded with, as ``sources.json`` keeps them beside their report; None when
-    there is none that belongs to the report there."""
-    text, report = read_below(out, (student, SOURCES)), read_below(out, (student, RESULTS))
+    there is none that belongs to the report there (or, with ``limit``, when a file is larger)."""
+    text, report = read_below(out, (student, SOURCES), limit), read_below(out, (student, RESULTS), limit)
     try:
         kept, graded = json.loads(text or "null"), json.loads(report or "null")
         fingerprint = graded["extra_data"]["fingerprint"]

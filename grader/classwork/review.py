@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,11 +37,13 @@ from ..model.questions import Question, open_questions, open_score
 from ..model.reviews import (
     MAX_COMMENT,
     MAX_REASON,
+    MAX_VERSION,
     Conflict,
     Review,
     ReviewsError,
     load_versions,
     save_review,
+    stamp_of,
     version_of,
 )
 from .outputs import RESULTS, graded_sources
@@ -152,10 +153,11 @@ def state(group_class: Class, blind: bool, lang: str) -> dict[str, Any]:
             "groups": [{"digest": g.digest, "text": g.text, "cut": g.cut, "count": len(g.students),
                         "students": [] if blind else g.students,
                         "version": version_of(saved, forgotten, g.digest),
+                        "stamp": stamp_of(saved.get(g.digest), version_of(saved, forgotten, g.digest)),
                         "review": _review_data(question, saved.get(g.digest))} for g in groups],
         })
     return {"unit": group_class.unit.name(lang), "blind": blind, "lang": lang, "questions": questions,
-            "problems": group_class.problems}
+            "problems": len(group_class.problems)}  # how many reports cannot be read: their names only on the terminal
 
 
 def _review_data(question: Question, review: Review | None) -> dict[str, Any] | None:
@@ -173,23 +175,27 @@ class RequestError(Whole, ValueError):
 
 
 def apply(group_class: Class, body: bytes, by: str) -> dict[str, Any]:
-    """Save the review a request of the page sends: ``{"question", "digest", "version", "items", "comment",
-    "adjust", "reason"}`` (``items`` null forgets the review; ``version`` is the one the reviewer saw, 0 for
-    none; ``adjust`` points outside the rubric, with a ``reason``). Returns the group's review as saved and its
-    version; a save against another version is refused (409) with the review as it now is."""
+    """Save the review a request of the page sends: ``{"question", "digest", "version", "seen", "items",
+    "comment", "adjust", "reason"}`` (``items`` null forgets the review; ``version`` is the one the reviewer saw,
+    0 for none, and ``seen`` what they saw of it, its ``stamp_of``; ``adjust`` points outside the rubric, with a
+    ``reason``; ``made`` the page's id for this save, and ``after`` the id of its save this one follows, when it
+    could not wait for that one's reply). Returns the group's review as saved, its version and stamp; a save
+    against another review than the one seen is refused (409) with the review as it now is. A refusal carries a
+    ``code`` the page says in the reviewer's language."""
     if len(body) > MAX_BODY:
-        raise RequestError(413, "the request is too large")
+        raise RequestError(413, "the request is too large", code="too_large")
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise RequestError(400, "the request is not JSON") from None
     if not isinstance(data, dict):
         raise RequestError(400, "the request is not an object")
     question = next((q for q in group_class.questions if q.id == data.get("question")), None)
     if question is None:
-        raise RequestError(404, "no such question here")
-    if data.get("digest") not in group_class.groups[question.id]:
-        raise RequestError(404, "no such answer to this question")
+        raise RequestError(404, "no such question here", code="gone")
+    digest = data.get("digest")
+    if not isinstance(digest, str) or digest not in group_class.groups[question.id]:
+        raise RequestError(404, "no such answer to this question (a regrade may have changed it)", code="gone")
     items, comment = data.get("items"), data.get("comment", "")
     if items is not None and (not isinstance(items, list) or not all(isinstance(i, str) for i in items)):
         raise RequestError(400, "items must be a list of rubric item ids")
@@ -197,29 +203,39 @@ def apply(group_class: Class, body: bytes, by: str) -> dict[str, Any]:
     if items is not None and not set(items) <= known:
         raise RequestError(400, "an item is not in this question's rubric")
     if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
-        raise RequestError(400, f"the comment must be text of at most {MAX_COMMENT} characters")
-    version, adjust, reason = data.get("version"), data.get("adjust", 0), data.get("reason", "")
-    if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version < 2**53:
+        raise RequestError(400, f"the comment must be text of at most {MAX_COMMENT} characters", code="comment")
+    version, seen = data.get("version"), data.get("seen")
+    adjust, reason = data.get("adjust", 0), data.get("reason", "")
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= MAX_VERSION:
         raise RequestError(400, "the version of the review seen must be given (0 for none)")
+    made, after = data.get("made", ""), data.get("after")
+    if seen is not None and not isinstance(seen, str):
+        raise RequestError(400, "what was seen of the review is its stamp, as text")
+    if not isinstance(made, str) or len(made) > 64 or (after is not None and (not isinstance(after, str)
+                                                                               or len(after) > 64)):
+        raise RequestError(400, "a save's id, and the id of the save it follows, are short texts")
     limit = float(question.points or 0.0)
-    if not isinstance(adjust, (int, float)) or isinstance(adjust, bool) or not math.isfinite(adjust) \
-            or abs(adjust) > limit:
-        raise RequestError(400, f"an adjustment is a number of points within ±{limit:g}")
+    if not isinstance(adjust, (int, float)) or isinstance(adjust, bool) or not -limit <= adjust <= limit:
+        raise RequestError(400, f"an adjustment is a number of points within ±{limit:g}", code="adjust",
+                           limit=limit)
     if not isinstance(reason, str) or len(reason) > MAX_REASON:
-        raise RequestError(400, f"the reason must be text of at most {MAX_REASON} characters")
+        raise RequestError(400, f"the reason must be text of at most {MAX_REASON} characters", code="reason")
     if adjust and not reason.strip():
-        raise RequestError(400, "an adjustment needs its reason, for the student")
+        raise RequestError(400, "an adjustment needs its reason, for the student", code="reason")
     review = None if items is None else Review(
         tuple(item.id for item in question.rubric if item.id in items), comment, by,
         datetime.now(timezone.utc).replace(microsecond=0).isoformat(), round(float(adjust), 2),
-        reason if adjust else "")
+        reason if adjust else "", made=made)
     try:
-        saved = save_review(group_class.out, question.id, [data["digest"]], review, expected=version)
+        saved = save_review(group_class.out, question.id, [digest], review, expected=version, seen=seen,
+                            after=after or None)
     except Conflict as conflict:
-        raise RequestError(409, "another reviewer changed this review meanwhile",
-                           review=_review_data(question, conflict.current), version=conflict.version) from None
-    return {"review": _review_data(question, saved.get(data["digest"])),
-            "version": saved[data["digest"]].version if data["digest"] in saved else version + 1}
+        raise RequestError(409, "another reviewer changed this review meanwhile", code="conflict",
+                           review=_review_data(question, conflict.current), version=conflict.version,
+                           stamp=stamp_of(conflict.current, conflict.version)) from None
+    now = saved[digest].version if digest in saved else version + 1
+    return {"review": _review_data(question, saved.get(digest)), "version": now,
+            "stamp": stamp_of(saved.get(digest), now)}
 
 
 def student_view(group_class: Class, name: str, lang: str) -> dict[str, Any]:
@@ -238,7 +254,7 @@ def student_view(group_class: Class, name: str, lang: str) -> dict[str, Any]:
                         "review": _review_data(question, saved.get(group.digest)) if group else None})
     score, maximum = group_class.scores[name]
     return {"student": name, "score": score, "max_score": maximum, "answers": answers,
-            "sources": graded_sources(group_class.out, name) or {}}
+            "sources": graded_sources(group_class.out, name, MAX_REPORT_BYTES) or {}}
 
 
 def serve(group_class: Class, *, port: int, blind: bool, by: str, lang: str,
@@ -320,7 +336,7 @@ def serve(group_class: Class, *, port: int, blind: bool, by: str, lang: str,
                                            (r"/api/student", Student)],
                                           xsrf_cookies=False, autoreload=False, debug=False)
     sockets = tornado.netutil.bind_sockets(port, address="127.0.0.1")
-    server = tornado.httpserver.HTTPServer(application, max_body_size=MAX_BODY)
+    server = tornado.httpserver.HTTPServer(application, max_body_size=4 * MAX_BODY)  # apply says 413 beyond MAX_BODY
     server.add_sockets(sockets)
     ready(f"http://127.0.0.1:{sockets[0].getsockname()[1]}/?token={token}")
     try:

@@ -18,6 +18,7 @@ reviewers of one answer never overwrite each other unseen.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -44,10 +45,11 @@ class Review:
     adjust: float = 0.0  # points added (or, below 0, taken) outside the rubric
     reason: str = ""  # why, for the student: required with an adjustment
     version: int = 0  # the save of this answer's review that made it (0: not saved yet)
+    made: str = ""  # the id the page gave that save: its next save may build on it (``save_review``'s ``after``)
 
     def as_data(self) -> dict[str, Any]:
         return {"items": list(self.items), "comment": self.comment, "by": self.by, "at": self.at,
-                "adjust": self.adjust, "reason": self.reason, "version": self.version}
+                "adjust": self.adjust, "reason": self.reason, "version": self.version, "made": self.made}
 
 
 class Conflict(Whole, Exception):
@@ -78,8 +80,18 @@ def _read(out: Path, parts: tuple[str, str]) -> dict[str, Review]:
     return _read_all(out, parts)[0]
 
 
+MAX_VERSION = 2**53 - 1  # a version a page's numbers hold exactly
+
+
+def _version(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_VERSION:
+        raise ValueError(f"a version is a whole number from 1 to {MAX_VERSION}, not {str(value)[:40]}")
+    return value
+
+
 def _read_all(out: Path, parts: tuple[str, str]) -> tuple[dict[str, Review], dict[str, int]]:
-    """The reviews of a question's file, and the version of each answer whose review was forgotten."""
+    """The reviews of a question's file, and the version of each answer whose review was forgotten; a file that
+    is not a reviews file as this module writes it (by hand, say) is a ``ReviewsError``, and never overwritten."""
     path = out.joinpath(*parts)
     if not path.exists() and not path.is_symlink():
         return {}, {}
@@ -88,20 +100,30 @@ def _read_all(out: Path, parts: tuple[str, str]) -> tuple[dict[str, Review], dic
         if text is None:
             raise ValueError("it is a link, or not UTF-8 text")
         data = json.loads(text)
-    except ValueError as error:
-        raise ReviewsError(f"{path}: cannot be read ({error}); it is not changed") from None
-    found = {}
-    for digest, entry in (data.get("reviews") or {}).items() if isinstance(data, dict) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("items"), list):
-            version = entry.get("version")
+        if not isinstance(data, dict) or not isinstance(data.get("reviews", {}), dict) \
+                or not isinstance(data.get("cleared", {}), dict):
+            raise ValueError("not an object with `reviews` and `cleared` objects")
+        found = {}
+        for digest, entry in data.get("reviews", {}).items():
+            if not isinstance(entry, dict) or not isinstance(entry.get("items"), list):
+                raise ValueError(f"the review of {str(digest)[:40]} has no list of `items`")
             found[str(digest)] = Review(tuple(str(item) for item in entry["items"]), str(entry.get("comment", "")),
                                         str(entry.get("by", "")), str(entry.get("at", "")),
                                         _number(entry.get("adjust")), str(entry.get("reason", "")),
-                                        version if isinstance(version, int) and version > 0 else 1)
-    cleared = data.get("cleared") if isinstance(data, dict) else None
-    forgotten = {str(digest): version for digest, version in (cleared.items() if isinstance(cleared, dict) else [])
-                 if isinstance(version, int) and version > 0 and str(digest) not in found}
+                                        _version(entry.get("version", 1)), str(entry.get("made", ""))[:64])
+        forgotten = {str(digest): _version(version) for digest, version in data.get("cleared", {}).items()
+                     if str(digest) not in found}
+    except (ValueError, RecursionError) as error:
+        raise ReviewsError(f"{path}: cannot be read ({error}); it is not changed") from None
     return found, forgotten
+
+
+def stamp_of(review: Review | None, version: int) -> str:
+    """What a page saw of an answer's review: its version and its content (a file corrected by hand keeps its
+    version and changes its content), as a short text."""
+    seen = json.dumps([version, review.as_data() if review is not None else None], sort_keys=True,
+                      ensure_ascii=True)
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]
 
 
 class ReviewsError(Exception):
@@ -139,18 +161,20 @@ def load_versions(out: Path, question: str) -> tuple[dict[str, Review], dict[str
 
 
 def save_review(out: Path, question: str, digests: list[str], review: Review | None,
-                expected: int | None = None) -> dict[str, Review]:
+                expected: int | None = None, seen: str | None = None, after: str | None = None) -> dict[str, Review]:
     """Record ``review`` (None: forget it) for each answer of ``digests`` to ``question``, each as its next
-    version; returns the question's reviews as saved. With ``expected``, the version the reviewer saw, a save of
-    an answer whose review has another version now is refused (``Conflict``) and nothing is written."""
+    version; returns the question's reviews as saved. With ``expected``, the version the reviewer saw (or ``seen``,
+    its ``stamp_of``), a save of an answer whose review is another now is refused (``Conflict``) and nothing is
+    written; unless the review there now was made by the save ``after`` names (the same page's save, whose reply
+    it did not wait for: it is leaving)."""
     parts = _file(out, question)
     with _locked(out, parts):
         reviews, forgotten = _read_all(out, parts)
-        if expected is not None:
-            for digest in digests:
-                now = version_of(reviews, forgotten, digest)
-                if now != expected:
-                    raise Conflict(reviews.get(digest), now)
+        for digest in digests:
+            now, current = version_of(reviews, forgotten, digest), reviews.get(digest)
+            other = (expected is not None and now != expected) or (seen is not None and stamp_of(current, now) != seen)
+            if other and not (after and current is not None and current.made == after):
+                raise Conflict(current, now)
         for digest in digests:
             version = version_of(reviews, forgotten, digest) + 1
             if review is None:
