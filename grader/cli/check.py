@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from ..kit.practice import judge_practice, load_practice_key, practice_questions
@@ -22,7 +23,7 @@ from .common import (
     student_of,
     student_option,
     submission_path,
-    unit_of,
+    unit_for,
     write_file,
 )
 
@@ -51,11 +52,16 @@ def _practice(unit: Unit, run: Run) -> tuple[list[Practised] | None, Text | None
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    unit = unit_of(args)
+    unit, others = unit_for(args, Path(args.path) if args.path else None)
     feedback = feedback_of(unit, args)
     path = submission_path(args.path) if args.path else unit.stubs_dir
     if path is None:
         return 2
+    if others:  # a course of several units, none named: say which one this is, and how to check the others
+        commands = "; ".join(f"grader check --unit {other.id}" + (f" {args.path}" if args.path else "")
+                             for other in others)
+        print(feedback.say(t("check_cmd.unit_chosen", unit=unit.id, title=unit.name(feedback.lang),
+                             commands=commands)), file=sys.stderr)
     if args.sandbox == "auto" and not _sandbox_here():
         # a student's own machine (Windows, macOS, a Linux without user namespaces): the portable worker, said once
         args.sandbox = "portable"

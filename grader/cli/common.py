@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import stat
 import sys
 from collections.abc import Callable
@@ -39,6 +40,33 @@ def course_of(args: argparse.Namespace) -> Course:
 
 def unit_of(args: argparse.Namespace) -> Unit:
     return course_of(args).unit(args.unit)
+
+
+MAX_LISTED = 10_000  # entries of a folder looked at for the unit it is for
+
+
+def unit_for(args: argparse.Namespace, path: Path | None) -> tuple[Unit, list[Unit]]:
+    """The unit to check or grade ``path`` with, and the course's other units when it was not named: ``--unit``;
+    else, in a course of several units, the one ``path`` is for by its names alone (nothing in it is read): a
+    notebook named as a unit's notebook (``max_pooling.ipynb``), or a folder holding the modules of one unit
+    and none of another's; else the course's default unit."""
+    course = course_of(args)
+    if args.unit or len(course.units) == 1:
+        return course.unit(args.unit), []
+    chosen = None
+    if path is not None and path.suffix.lower() == ".ipynb":
+        chosen = next((u for u in course.units if u.model.notebook is not None
+                       and u.model.notebook.name == path.stem), None)
+    elif path is not None and path.is_dir():
+        try:
+            with os.scandir(path) as listing:
+                names = {entry.name for _, entry in zip(range(MAX_LISTED), listing)}
+        except OSError:
+            names = set()
+        holding = [u for u in course.units if u.modules and any(f"{m}.py" in names for m in u.modules)]
+        chosen = holding[0] if len(holding) == 1 else None
+    unit = chosen or course.unit(None)
+    return unit, [other for other in course.units if other.id != unit.id]
 
 
 def feedback_of(unit: Unit, args: argparse.Namespace) -> Feedback:

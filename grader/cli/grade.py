@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
 from ..model.files import write_atomically, write_json
@@ -15,17 +17,20 @@ from .common import (
     run_options,
     student_option,
     submission_path,
-    unit_of,
+    unit_for,
     write_file,
 )
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    unit = unit_of(args)
+    unit, others = unit_for(args, Path(args.path))
     feedback = feedback_of(unit, args)
     path = submission_path(args.path)
     if path is None:
         return 2
+    if others:
+        print(f"grader: graded as unit {unit.id} (--unit names another: {', '.join(o.id for o in others)})",
+              file=sys.stderr)
     score, run = graded(unit, path, "hidden", args)
     print(table(score, run, f"{unit.name(feedback.lang)} — {path}", feedback))
     written = True
@@ -39,7 +44,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     command = commands.add_parser(
-        "grade", help="grade one submission with the hidden suites",
+        "grade", help="grade one submission with the hidden suites (the instructor's; students: check)",
         description="Grade one submission with the hidden suites and print its table. Exit status: 0 when grading "
                     "finished, whatever the score; 1 when a report cannot be written (nothing half-written is left); "
                     "2 when PATH does not exist or the course is broken.")

@@ -399,8 +399,10 @@ class Unit:
     def suite_dir(self, kind: Literal["public", "hidden"]) -> Path:
         folder = self.content(kind)
         if folder is None:
+            why = (" (grading with the hidden suites is the instructor's: a student bundle has none; "
+                   "`grader check` runs the public checks)" if kind == "hidden" else "")
             raise CourseError([f"{COURSE_FILE}: unit {self.id} has no {kind} suites here "
-                               f"({self.shown(self.folder / kind)})"])
+                               f"({self.shown(self.folder / kind)}){why}"])
         return folder
 
     def suite_file(self, task: Task, kind: Literal["public", "hidden"]) -> Path:

@@ -639,6 +639,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "unit {unit} has no practice questions (none of its questions has numbers of its own)",
         "zh": "单元 {unit} 没有练习题（它的题目都没有各自的数字）",
     },
+    "check_cmd.unit_chosen": {
+        "en": "Checking unit {unit} ({title}). The course has other units; check each by its name: {commands}",
+        "zh": "这次检查的是 {unit} 单元（{title}）。课程还有别的单元，请按名称分别检查：{commands}",
+    },
     "check_cmd.no_student": {
         "en": "Note: there is no student_id file here, so the questions use the default numbers, not yours. Put "
               "your student id in a file named student_id in this folder (or give --student ID).",

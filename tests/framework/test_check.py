@@ -303,3 +303,30 @@ def test_an_import_failure_told_first_keeps_a_hidden_checks_secret(cli, mini_cop
                                                  "import annotations\nraise ValueError('SECRET-123')\n"))
     shown = cli("check", str(mini_copy / "solutions"), course=mini_copy).stdout
     assert " ! arrays.py cannot be imported" in shown and "SECRET-123" not in shown, shown
+
+
+def test_check_in_a_course_of_several_units_says_which_it_checked_and_how_to_check_the_others(cli, mini):
+    done = cli("check")
+    assert "Checking unit mini (" in done.stderr and "grader check --unit quiz" in done.stderr, done.stderr
+    chinese = cli("check", "--lang", "zh")
+    assert "这次检查的是 mini 单元" in chinese.stderr and "grader check --unit quiz" in chinese.stderr
+    named = cli("check", "--unit", "mini")
+    assert "Checking unit" not in named.stderr and "--unit quiz" not in named.stderr
+
+
+def test_a_notebook_or_a_folder_is_checked_with_the_unit_it_is_for(cli, mini_copy, tmp_path):
+    """A notebook named as a unit's notebook is that unit's; a folder holding one unit's modules is that unit's;
+    either way, without --unit, never the default unit's by mistake."""
+    text = (mini_copy / "course.yaml").read_text(encoding="utf-8")
+    marker = "  - id: quiz\n"
+    (mini_copy / "course.yaml").write_text(text.replace(marker, marker + "    notebook: {assignment: q, name: quiz}\n"),
+                                           encoding="utf-8")
+    notebook = tmp_path / "quiz.ipynb"
+    notebook.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    done = cli("check", str(notebook), course=mini_copy)
+    assert "Checking unit quiz (" in done.stderr and "grader check --unit mini" in done.stderr, done.stderr
+    assert "Quiz: public checks of" in done.stdout, done.stdout
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "arith.py").write_text("")
+    assert "Checking unit mini (" in cli("check", str(folder), course=mini_copy).stderr
