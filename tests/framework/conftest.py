@@ -52,10 +52,25 @@ def _course_path(args: tuple) -> str | None:
     return path if any(path == top or path.startswith(top + os.sep) for top in COURSE_PATHS) else None
 
 
+HYPOTHESIS = os.sep + "hypothesis" + os.sep
+
+
+def _by_hypothesis() -> bool:
+    """Whether Hypothesis itself is reading: it reads the source of every module of the working folder a process
+    has imported (constants to try, "local constants"), the real course's too when an earlier test of this process
+    imported it; that read is not the test's."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if HYPOTHESIS in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _audit(event: str, args: tuple) -> None:
     if _armed.is_set() and event in ("open", "os.listdir", "os.scandir") and threading.get_ident() == _MAIN:
         path = _course_path(args)
-        if path is not None:
+        if path is not None and not _by_hypothesis():
             _opened.append(f"{event} {path}")
 
 
