@@ -15,6 +15,7 @@ from ..model.messages import Text, t
 from ..model.results import Practised, Run
 from ..rendering.feedback import markdown
 from ..rendering.guide import PLAIN, TERMINAL, guide
+from ..rendering.scoring import complete
 from .common import (
     SUBMISSION_HELP,
     feedback_of,
@@ -74,11 +75,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(guide(unit, score, run, str(path), feedback, TERMINAL if coloured else PLAIN, practice=practised,
                 practice_problem=problem, offer_practice=bool(practice_questions(unit))))
     if args.feedback:
-        page = markdown(unit, score, run, feedback)
+        page = markdown(unit, score, run, feedback, public=True)
         if not write_file(args.feedback, lambda p: write_atomically(p, page), "feedback"):
             return 1
-    # a failing check fails the command, so a CI run (GitHub Classroom) stays red until the work is right
-    return 0 if score.score == score.max_score and not run.intake_problems else 1
+    # a failing check, or an answer still to write, fails the command, so a CI run (GitHub Classroom) stays red
+    # until the work is all there and right as far as the public checks can see
+    return 0 if complete(score, run) else 1
 
 
 def register(commands: Any) -> None:

@@ -650,6 +650,28 @@ CATALOGUE: dict[str, dict[Language, str]] = {
               "名为 student_id 的文件（或者使用 --student 学号）。",
     },
     "check_cmd.score": {"en": "Public score: {score}/{max_score}", "zh": "公开检查得分：{score}/{max_score}"},
+    "check_cmd.score_judged": {
+        "en": "Public score: {score}/{max_score}, from the checks of your code (the questions' {form} are not in it)",
+        "zh": "公开检查得分：{score}/{max_score}，来自对代码的检查（问题的{form}不计在内）",
+    },
+    "check_cmd.score_none": {
+        "en": "No public score: the {form} here are the questions'",
+        "zh": "没有公开检查得分：这里的{form}都属于问题",
+    },
+    "check_cmd.answers_missing": {
+        "en": "The checks of your code pass; answers still to write: {count} (see above).",
+        "zh": "代码的检查都通过了；还有 {count} 个答案要写（见上文）。",
+    },
+    "feedback.public_score": {
+        "en": "Public score: {score}/{max_score}, from the checks of the code; the questions' {form} are judged when "
+              "the work is graded (here only their answers' form is checked)",
+        "zh": "公开检查得分：{score}/{max_score}，来自对代码的检查；问题的{form}要到正式评分时才判断"
+              "（这里只检查答案的格式）",
+    },
+    "feedback.incomplete": {
+        "en": "Every check that ran passes; answers still to write: {count}.",
+        "zh": "运行的检查都通过了，但还有 {count} 个答案要写。",
+    },
     "check_cmd.next": {"en": "Next: implement {function}.", "zh": "下一步：实现 {function}。"},
     "check_cmd.fix": {"en": "Next: fix {function} ({test} fails).", "zh": "下一步：修正 {function}（{test} 未通过）。"},
     "check_cmd.fix_module": {

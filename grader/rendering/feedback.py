@@ -26,7 +26,7 @@ from ..model.late import describe_duration, describe_time
 from ..model.messages import Language, Text, points_of, render, t
 from ..model.results import Finding, Outcome, Run
 from .inert import code_span
-from .scoring import Score, ScoredTest, TaskScore
+from .scoring import Score, ScoredTest, TaskScore, complete, judged
 
 Quote = Callable[[str], str]  # how a format shows student text inert (see ``inert``); None: as it is
 
@@ -152,8 +152,10 @@ def with_headline(page: str, score: float, max_score: float, feedback: Feedback)
     return page
 
 
-def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
-    """The feedback page of one submission: summary, tasks, what to fix, with hints.
+def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback, public: bool = False) -> str:
+    """The feedback page of one submission: summary, tasks, what to fix, with hints. ``public``: of the public
+    checks (``grader check --feedback``), whose score counts only what they can judge (``scoring.judged``), and
+    which says all passes only when all a student must hand in is there (``scoring.complete``).
 
     The course's own words (titles, hints) are Markdown; everything else in a message (the names of functions and
     values, and whatever the submission put there) is in a code span, every time alike, so that nothing a student
@@ -161,7 +163,16 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
     """
     say = feedback.say
     lines = [f"# {say(t('feedback.title', title=unit.name(feedback.lang)))}", ""]
-    lines.append(headline(score.score, score.max_score, feedback))
+    code, code_max, form = judged(score)
+    if public and form:
+        said = t("feedback.public_score", score=points(code), max_score=points(code_max), form=points_of(form))
+        lines.append(f"**{say(said)}**")
+    else:
+        lines.append(headline(score.score, score.max_score, feedback))
+    if public and run.open_answers:  # graded by a person: here, whether each is there
+        answers = list(run.open_answers.values())
+        lines += ["", say(t("open.check", answered=sum(1 for a in answers if a.text), total=len(answers)))]
+        lines += [f"- {say(t('open.missing', question=a.question))}" for a in answers if not a.text]
     lines.append("")
     late = lateness(score, feedback)
     if late:
@@ -212,8 +223,11 @@ def markdown(unit: Unit, score: Score, run: Run, feedback: Feedback) -> str:
                     given.append(hint)
                     failures.append(f"  - {hint}")
     lines += [f"## {say(t('feedback.failures'))}", ""]
-    if score.score == score.max_score and not failures:
+    missing = sum(1 for answer in run.open_answers.values() if not answer.text)
+    if score.score == score.max_score and not failures and not (public and not complete(score, run)):
         lines.append(say(t("feedback.all_pass")))
+    elif not failures and public:
+        lines.append(say(t("feedback.incomplete", count=missing)))
     else:
         lines += failures
     lines += ["", f"_{say(t('feedback.seed', seed=run.seed, version=__version__))}_", ""]

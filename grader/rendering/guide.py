@@ -13,11 +13,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..model.course import Task, Unit
-from ..model.messages import Language, Text, render, t
+from ..model.messages import Language, Text, points_of, render, t
 from ..model.results import Outcome, Practised, Printed, Run
 from .feedback import Feedback, points, visibility
 from .inert import visible
-from .scoring import Score
+from .scoring import Score, judged
+from .scoring import complete as handed_in
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, sty
         lines.append(f" ! {render(run.stopped, feedback.lang, visible)}")
     lines += open_lines(run, feedback, style)
     lines += practice_lines(practice or [], practice_problem, feedback, style)
-    lines += ["", say(t("check_cmd.score", score=points(score.score), max_score=points(score.max_score)))]
+    lines += ["", public_score(score, feedback)]
     if any(task.task.questions for task in score.tasks):
         lines.append(say(t("check_cmd.questions_form")))
         if offer_practice and practice is None and practice_problem is None:
@@ -230,6 +231,22 @@ def guide(unit: Unit, score: Score, run: Run, path: str, feedback: Feedback, sty
     step = next_step(score, feedback.lang) if run.stopped is None else None
     if step is not None:
         lines.append(style.paint(say(step), "1"))
-    elif not run.intake_problems and score.score == score.max_score:
+    elif handed_in(score, run):
         lines.append(style.paint(say(t("check_cmd.done")), "32"))
+    elif not run.intake_problems and run.stopped is None:  # the code passes; answers are missing
+        missing = sum(len(task.tests) - task.passed for task in score.tasks if task.task.questions)
+        missing += sum(1 for answer in run.open_answers.values() if not answer.text)
+        lines.append(style.paint(say(t("check_cmd.answers_missing", count=missing)), "1"))
     return "\n".join(lines)
+
+
+def public_score(score: Score, feedback: Feedback) -> str:
+    """The public score as the public checks can judge it: the points of the code's checks; the questions' points
+    are named apart (only their answers' form is checked here), and never counted as earned."""
+    code, code_max, form = judged(score)
+    if not form:
+        return feedback.say(t("check_cmd.score", score=points(code), max_score=points(code_max)))
+    if not code_max:
+        return feedback.say(t("check_cmd.score_none", form=points_of(form)))
+    return feedback.say(t("check_cmd.score_judged", score=points(code), max_score=points(code_max),
+                          form=points_of(form)))

@@ -92,3 +92,22 @@ def score_run(unit: Unit, run: Run, submitted_at: datetime | None = None) -> Sco
     if policy is not None and submitted_at is not None:
         score.late = assess(policy, submitted_at, score.raw, score.max_score)
     return score
+
+
+def judged(score: Score) -> tuple[float, float, float]:
+    """What the public checks of a submission can judge: the points of the tasks of code and their maximum, and
+    the points of the tasks of questions, of which the checks see only the form (their key is not there)."""
+    code = [task for task in score.tasks if not task.task.questions]
+    form = sum(task.max_score for task in score.tasks if task.task.questions)
+    return (round(sum(task.score for task in code), 6), round(sum(task.max_score for task in code), 6),
+            round(form, 6))
+
+
+def complete(score: Score, run: Run) -> bool:
+    """Whether everything a student must hand in is there and every public check passes: every task's checks
+    (the questions' answers there and readable), every open question answered, nothing stopped or unreadable."""
+    if run.intake_problems or run.stopped is not None:
+        return False
+    if any(task.problem or not task.tests or task.passed != len(task.tests) for task in score.tasks):
+        return False
+    return all(answer.text for answer in run.open_answers.values())

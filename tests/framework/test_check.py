@@ -3,6 +3,7 @@ language, and an exit status that keeps a CI run red while a check fails."""
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -330,3 +331,30 @@ def test_a_notebook_or_a_folder_is_checked_with_the_unit_it_is_for(cli, mini_cop
     folder.mkdir()
     (folder / "arith.py").write_text("")
     assert "Checking unit mini (" in cli("check", str(folder), course=mini_copy).stderr
+
+
+def test_the_public_score_counts_only_what_the_checks_judge_and_all_pass_means_all_handed_in(cli, tmp_path):
+    """The quiz: every answer readable but none known right or wrong here (the key is not in a bundle), and an
+    open question left unanswered: no point is counted as earned, nothing says all passes, and check fails; with
+    every answer there, it passes. The feedback page says the same."""
+    import yaml
+
+    from grader.kit.questions import answer_key
+    from grader.model.course import load_course
+
+    quiz = load_course(Path(__file__).parent / "fixtures" / "mini").unit("quiz")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    answers = {**answer_key(quiz, None), "why_double": "By definition."}
+    (folder / "answers.yaml").write_text(yaml.safe_dump(answers), encoding="utf-8")
+    done = cli("check", str(folder), "--unit", "quiz", "--feedback", str(tmp_path / "page.md"))
+    assert done.returncode == 1, done.stdout
+    assert "No public score" in done.stdout and "All public checks pass" not in done.stdout
+    assert "answers still to write: 1 (see above)" in done.stdout, done.stdout
+    page = (tmp_path / "page.md").read_text(encoding="utf-8")
+    assert "Every test passes" not in page and "Open questions (graded by a person): 1/2 answered" in page, page
+    assert "Score: 6/6" not in page and "the questions' 6 points are judged when the work is graded" in page
+    (folder / "answers.yaml").write_text(yaml.safe_dump({**answers, "mean_use": "Outliers."}), encoding="utf-8")
+    done = cli("check", str(folder), "--unit", "quiz", "--feedback", str(tmp_path / "page.md"))
+    assert done.returncode == 0 and "All public checks pass" in done.stdout, done.stdout
+    assert "Every test passes" in (tmp_path / "page.md").read_text(encoding="utf-8")

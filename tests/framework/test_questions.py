@@ -173,7 +173,8 @@ def test_check_says_which_answers_are_there_and_readable(tmp_path, cli):
     assert "test_answer_is_well_formed[twice]" not in shown  # answered and readable (right or not: no key here)
     assert "mean: your answer cannot be read as arithmetic" in shown
     assert "grid_shape: not answered yet (add it to answers.yaml)" in shown
-    assert "Public score: 2/6" in shown  # 2 of weight 6
+    # only the form of an answer is checked here: no point of a question is counted as earned
+    assert "No public score: the 6 points here are the questions'" in shown and "2/6" not in shown
     # mean is answered, but not readably: the next step is to fix that answer, not to give one
     assert "Next: fix your answer to mean in answers.yaml" in shown, shown
     # the count and the score say what they measure: readable answers, not right ones
