@@ -4,7 +4,7 @@ same points: the feedback pages' part on the open questions and their headlines,
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ class ClassOutputs:
     pages: int  # feedback pages changed
     pending: dict[str, list[str]]  # open question -> the students whose answer awaits review (questions' order)
     other_unit: dict[str, str]  # student -> the unit their report was graded for: left out
+    unsound: dict[str, str] = field(default_factory=dict)  # student -> why their report counts as none
 
 
 NOT_KEPT = ("the code is compared by grade-all, and the report.html this one replaced held no section on it "
@@ -43,7 +44,8 @@ def write_class_outputs(unit: Unit, out: Path, students: list[str], feedback: Fe
     (export compares nothing)."""
     reports: list[tuple[str, dict[str, Any] | None]] = []
     other_unit: dict[str, str] = {}
-    for student, report in reviewed_results(unit, out, students):
+    unsound: dict[str, str] = {}
+    for student, report in reviewed_results(unit, out, students, unsound):
         graded_for = (report.get("extra_data") or {}).get("unit", unit.id) if report is not None else unit.id
         if graded_for != unit.id:
             other_unit[student] = str(graded_for)
@@ -61,10 +63,54 @@ def write_class_outputs(unit: Unit, out: Path, students: list[str], feedback: Fe
         waiting = [student for student, report in reports if _status(report, question.id) == "awaiting review"]
         if waiting:
             pending[question.id] = waiting
-    return ClassOutputs(reports, grades, page, pages, pending, other_unit)
+    return ClassOutputs(reports, grades, page, pages, pending, other_unit, unsound)
 
 
 def _status(report: dict[str, Any] | None, question: str) -> str | None:
-    """What a report with its reviews says of its answer to ``question`` (``with_reviews``), if anything."""
-    entry = ((report or {}).get("extra_data") or {}).get("open") or {}
+    """What a report with its reviews says of its answer to ``question`` (``with_reviews``), if anything; a
+    submission refused as too late awaits no review."""
+    extra = (report or {}).get("extra_data") or {}
+    if isinstance(extra.get("late"), dict) and extra["late"].get("refused"):
+        return None
+    entry = extra.get("open") or {}
     return (entry.get(question) or {}).get("status")
+
+
+@dataclass(frozen=True)
+class Graded:
+    """The students of a graded class folder, as its outputs name them, and the folders that cannot be one."""
+
+    students: list[str]
+    refused: dict[str, str]  # a folder's name -> why it is no student's (not an id, or one student twice)
+    units: set[str]  # the units its reports were graded for
+
+
+def graded_class(out: Path) -> Graded:
+    """Every student of ``out``: each folder holding a results.json (never through a link) whose name is an id,
+    and each student grades.csv lists (grade-all could not grade them); two names of one student (``Ada`` and
+    ``ada``) are both refused, as grade-all refuses them."""
+    from ..model.files import folders_below
+    from ..model.identity import canonical, key, refusal
+    from .exports import listed_in_grades
+    from .outputs import RESULTS, results
+
+    refused: dict[str, str] = {}
+    names: list[str] = []
+    for name in folders_below(out):
+        if not (out / name / RESULTS).is_file() or (out / name / RESULTS).is_symlink():
+            continue
+        why = refusal(name) or (None if canonical(name) == name else "not in its canonical (NFC) form")
+        if why is not None:
+            refused[name] = why
+        else:
+            names.append(name)
+    students = sorted(set(names) | set(listed_in_grades(out)))
+    by_key: dict[str, list[str]] = {}
+    for name in students:
+        by_key.setdefault(key(name), []).append(name)
+    for twins in (group for group in by_key.values() if len(group) > 1):
+        for name in twins:
+            refused[name] = f"one student with {', '.join(other for other in twins if other != name)}"
+    units = {str((report.get("extra_data") or {}).get("unit")) for _, report in results(out, students)
+             if report is not None}
+    return Graded([name for name in students if name not in refused], refused, units)

@@ -59,8 +59,8 @@ def listed_in_grades(out: Path) -> list[str]:
     of a name is taken off: every name reads back as itself): those grade-all could not grade have a row and no
     report, and a rewrite keeps them."""
     text = read_below(out, (CSV,))
-    try:
-        rows = list(csv.DictReader(io.StringIO(text or "")))
+    try:  # a spreadsheet that saved it again may have put a byte-order mark in front
+        rows = list(csv.DictReader(io.StringIO((text or "").removeprefix("\ufeff"))))
     except csv.Error:
         return []
     names = [unescaped_cell(str(row.get("student") or "")) for row in rows]

@@ -84,26 +84,76 @@ def graded_sources(out: Path, student: str, limit: int | None = None) -> dict[st
     return dict(modules)
 
 
-def results(out: Path, students: list[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:
-    """Each student's report in ``out`` (None where there is none, or where a link stands in its way)."""
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e12
+
+
+def unsound(report: Any) -> str | None:
+    """Why ``report`` is not a report as the grader writes it (edited by hand, cut short), in a few words; None
+    when every class output can be made of it. Only what those outputs read is checked."""
+    if not isinstance(report, dict):
+        return "not a JSON object"
+    if not _number(report.get("score")) or not _number(report.get("max_score")):
+        return "its score or maximum is not a number"
+    extra = report.get("extra_data")
+    if not isinstance(extra, dict):
+        return "its extra_data is not an object"
+    if not isinstance(report.get("tests", []), list) or not all(isinstance(test, dict)
+                                                               for test in report.get("tests", [])):
+        return "its tests are not a list of objects"
+    if "execution_time" in report and not _number(report["execution_time"]):
+        return "its execution_time is not a number"
+    for name in ("raw_score", "auto_score"):
+        if name in extra and not _number(extra[name]):
+            return f"its {name} is not a number"
+    for name in ("tasks", "open"):
+        part = extra.get(name, {})
+        if part is not None and (not isinstance(part, dict) or not all(isinstance(v, dict) for v in part.values())):
+            return f"its {name} is not an object of objects"
+    tasks = extra.get("tasks") or {}
+    if any("score" in task and not _number(task["score"]) for task in tasks.values()):
+        return "a task's score is not a number"
+    late = extra.get("late")
+    if late is not None and (not isinstance(late, dict) or not all(_number(late.get(name, 0)) for name in
+                                                                    ("percent", "penalty", "late_by_seconds"))):
+        return "its late part is not as the grader writes it"
+    if not isinstance(extra.get("diagnosed_mistakes", []), list):
+        return "its diagnosed mistakes are not a list"
+    return None
+
+
+def results(out: Path, students: list[str], problems: dict[str, str] | None = None
+            ) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """Each student's report in ``out`` (None where there is none, where a link stands in its way, or where it is
+    not a report as the grader writes it: then ``problems`` gets why)."""
     for student in students:
         text = read_below(out, (student, RESULTS))
+        why: str | None = None
         try:
             report = json.loads(text) if text is not None else None
-        except ValueError:
+        except (ValueError, RecursionError):
+            report, why = None, "not JSON"
+        else:
+            why = unsound(report) if report is not None else None
+        if why is not None:
+            if problems is not None:
+                problems[student] = why
             report = None
-        yield student, report if isinstance(report, dict) else None
+        yield student, report
 
 
-def reviewed_results(unit: Unit, out: Path, students: list[str]) -> list[tuple[str, dict[str, Any] | None]]:
+def reviewed_results(unit: Unit, out: Path, students: list[str], problems: dict[str, str] | None = None
+                     ) -> list[tuple[str, dict[str, Any] | None]]:
     """Each student's report in ``out`` with the reviews of their open answers merged in
-    (``grader.rendering.open_answers.with_reviews``): what every class output is made from."""
+    (``grader.rendering.open_answers.with_reviews``): what every class output is made from. A report that is not
+    as the grader writes it counts as none, and ``problems`` says why."""
     questions = open_questions(unit)
-    found = list(results(out, students))
+    found = list(results(out, students, problems))
     if not questions:
         return found
     reviews = load_reviews(out, [question.id for question in questions])
-    return [(student, with_reviews(report, questions, reviews) if report is not None else None)
+    late_of = unit.model.late.penalty.of if unit.model.late is not None else "score"
+    return [(student, with_reviews(report, questions, reviews, late_of) if report is not None else None)
             for student, report in found]
 
 

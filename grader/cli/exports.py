@@ -28,6 +28,10 @@ def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] |
     if not args.lms:
         if args.roster:
             print("grader: --roster is read for an LMS file: add --lms canvas or --lms moodle", file=sys.stderr)
+        for lms, name in FILES.items():
+            if (out / name).is_file():
+                print(f"grader: {out / name} is left as an earlier run wrote it: its grades may be older than "
+                      f"grades.csv (--lms {lms} --roster R.csv writes it again)", file=sys.stderr)
         return True
     if not args.roster:
         raise UsageError("--lms needs --roster ROSTER.csv (the class list; a Canvas gradebook export will do)")
@@ -62,17 +66,25 @@ def lms_exports(unit: Unit, out: Path, reports: list[tuple[str, dict[str, Any] |
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..classwork.class_outputs import write_class_outputs
-    from ..classwork.exports import listed_in_grades
-    from ..classwork.outputs import RESULTS
-    from ..model.files import folders_below
+    from ..classwork.class_outputs import graded_class, write_class_outputs
 
-    unit = unit_of(args)
     out = graded_folder(args.out)
     if out is None:
         return 2
-    graded = {name for name in folders_below(out) if (out / name / RESULTS).exists()}  # not through a link
-    students = sorted(graded | set(listed_in_grades(out)))
+    found = graded_class(out)
+    if found.refused:
+        for name, why in sorted(found.refused.items()):
+            print(f"grader: {visible(name)}: cannot be a student of the class ({visible(why)})", file=sys.stderr)
+        print("grader: rename or remove these folders of OUT (grade-all refuses such names), then export again",
+              file=sys.stderr)
+        return 2
+    if args.unit is None and found.units:  # the unit the reports were graded for, never a default
+        if len(found.units) > 1:
+            raise UsageError(f"the reports in {out} were graded for units {', '.join(sorted(found.units))}: choose "
+                             "one with --unit")
+        args.unit = next(iter(found.units))
+    unit = unit_of(args)
+    students = found.students
     try:
         written = write_class_outputs(unit, out, students, feedback_of(unit, args))
     except OSError as error:
@@ -91,6 +103,9 @@ def say_left_out(written: ClassOutputs) -> None:
     """Name the reports left out of the class's outputs: graded for another unit."""
     for student, unit in written.other_unit.items():
         print(f"  ! {visible(student)}: graded for unit {visible(unit)}, not this one; left out", file=sys.stderr)
+    for student, why in written.unsound.items():
+        print(f"  ! {visible(student)}: its results.json is not a report as the grader writes it ({why}): counted "
+              "as not graded; grade it again (grade-all --force)", file=sys.stderr)
 
 
 def say_pending(written: ClassOutputs, out: Path) -> None:

@@ -89,10 +89,11 @@ def similarity_section(unit: Unit, entries: list[Any], out: Path, args: argparse
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
     from ..classwork.batch import grade_all
-    from ..classwork.class_outputs import write_class_outputs
+    from ..classwork.class_outputs import graded_class, write_class_outputs
     from ..classwork.cluster import ClusterError
     from ..classwork.discovery import BadClass, survey
     from ..classwork.exports import write_nbgrader
+    from ..model.identity import key
 
     unit = unit_of(args)
     feedback = feedback_of(unit, args)
@@ -116,8 +117,18 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
         return 2
     if args.lms and not args.roster:
         raise UsageError("--lms needs --roster ROSTER.csv (the class list; a Canvas gradebook export will do)")
+    # the class in OUT already (graded from another folder, say): one class, whose outputs name every student
+    earlier = graded_class(out) if out.is_dir() else None
+    known = {key(name): name for name in (earlier.students if earlier else [])}
+    twins = [(entry.student, known[key(entry.student)]) for entry in entries
+             if key(entry.student) in known and known[key(entry.student)] != entry.student]
+    if twins:
+        for mine, theirs in twins:
+            print(f"grader: {visible(mine)} is the student {visible(theirs)} already graded in {out}: one name per "
+                  "student (rename the submission, or remove the other's folder from OUT)", file=sys.stderr)
+        return 2
     times = class_times(unit, args, entries)
-    students = [entry.student for entry in entries]
+    students = sorted({entry.student for entry in entries} | set(earlier.students if earlier else []))
     try:
         outcome = grade_all(unit, folder, out, seed=args.seed, jobs=args.jobs, force=args.force, feedback=feedback,
                             sandbox_mode=args.sandbox, progress_stream=sys.stderr,

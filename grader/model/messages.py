@@ -591,6 +591,11 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     "open.heading": {"en": "Open questions (graded by a person)", "zh": "开放题（人工评分）"},
     "open.adjusted": {"en": "outside the rubric, because:", "zh": "评分标准之外的调整，理由："},
+    "open.late": {
+        "en": "Late: the penalty is taken from the whole score, the open questions' points included: {penalty} of "
+              "{raw}.",
+        "zh": "迟交：扣分针对总分（包括开放题的分数）：从 {raw} 分中扣 {penalty} 分。",
+    },
     "open.comment": {"en": "Comment:", "zh": "评语："},
     "open.awaiting": {"en": "awaiting review ({points})", "zh": "等待评阅（{points}）"},
     "open.not_answered": {"en": "not answered (0 of {points})", "zh": "没有回答（{points}中得 0 分）"},

@@ -40,12 +40,16 @@ def open_summary(run: Run, feedback: Feedback) -> str:
     return feedback.say(t("open.summary", points=points_of(total), answered=answered, total=len(run.open_answers)))
 
 
-def with_reviews(report: dict[str, Any], questions: list[Question], reviews: Reviews) -> dict[str, Any]:
+def with_reviews(report: dict[str, Any], questions: list[Question], reviews: Reviews,
+                 late_of: str = "score") -> dict[str, Any]:
     """The report with its open answers' reviews: ``score`` and ``max_score`` include the open questions, and
     ``extra_data.open`` says per question its status (reviewed, awaiting review, not answered), score, items
     and comment; ``extra_data.auto_score`` keeps the automatic part. A question the report holds no answer to (a
     run stopped at its deadline reads none) is not answered: 0 of its points, which the maximum counts as every
-    output's does (``grader.model.questions.reachable_score``). Without open questions, the report as it is."""
+    output's does (``grader.model.questions.reachable_score``). A late submission's penalty is taken from the
+    whole score, open points included, as the unit's policy says (``late_of``: a percentage of the score, or of
+    the points a score can reach); a submission after the last accepted time scores 0, its answers awaiting no
+    review. Without open questions, the report as it is."""
     if not questions:
         return report
     merged = copy.deepcopy(report)
@@ -69,8 +73,20 @@ def with_reviews(report: dict[str, Any], questions: list[Question], reviews: Rev
             entry.update(status="reviewed", score=score, items=list(review.items), comment=review.comment,
                          by=review.by, adjust=review.adjust, reason=review.reason)
             reviewed += score
-    merged["score"] = round(float(report["score"]) + reviewed, 6)
     merged["max_score"] = round(float(report["max_score"]) + maximum, 6)
+    late = extra.get("late")
+    if isinstance(late, dict) and isinstance(late.get("percent"), (int, float)):
+        raw = round(float(extra.get("raw_score", report["score"])) + reviewed, 6)
+        if late.get("refused"):  # after the last accepted time: nothing counts, nothing awaits a review
+            penalty, pending = raw, 0.0
+        else:
+            base = raw if late_of == "score" else merged["max_score"]
+            penalty = round(min(raw, base * float(late["percent"]) / 100), 6)
+        extra["raw_score"] = raw
+        extra["late"] = {**late, "raw_score": raw, "penalty": penalty}
+        merged["score"] = round(max(0.0, raw - penalty), 6)
+    else:
+        merged["score"] = round(float(report["score"]) + reviewed, 6)
     extra["open_score"], extra["open_pending"] = round(reviewed, 6), round(pending, 6)
     return merged
 
@@ -99,9 +115,8 @@ def review_markdown(report: dict[str, Any], questions: list[Question], feedback:
             adjust = entry.get("adjust") or 0
             if isinstance(adjust, (int, float)) and adjust:  # points outside the rubric, with their reason
                 sign = "+" if adjust > 0 else "−"
-                reason = quoted_lines(str(entry.get("reason") or ""))
-                lines.append(f"  - {sign}{points(abs(float(adjust)))} {say(t('open.adjusted'))} "
-                             f"{' '.join(line.removeprefix('> ') for line in reason)}")
+                reason = " ".join(str(entry.get("reason") or "").split())  # one line: a reason is short
+                lines.append(f"  - {sign}{points(abs(float(adjust)))} {say(t('open.adjusted'))} {code_span(reason)}")
             shown = quoted_lines(str(entry.get("comment") or ""))
             if len(shown) == 1:  # one line: on the item's own line
                 lines.append(f"  - {say(t('open.comment'))} {shown[0].removeprefix('> ')}")
@@ -111,4 +126,8 @@ def review_markdown(report: dict[str, Any], questions: list[Question], feedback:
             lines.append(f"- {code_span(question.id)}: {say(t('open.awaiting', points=worth))}")
         else:
             lines.append(f"- {code_span(question.id)}: {say(t('open.not_answered', points=worth))}")
+    late = report.get("extra_data", {}).get("late")
+    if isinstance(late, dict) and (late.get("penalty") or late.get("refused")):  # taken from the whole score
+        lines += ["", say(t("open.late", penalty=points(float(late.get("penalty", 0.0))),
+                            raw=points(float(late.get("raw_score", 0.0)))))]
     return "\n".join(lines) + "\n"

@@ -1035,3 +1035,95 @@ def test_a_class_reviewed_at_a_fast_pace_by_two_reviewers_ends_as_pressed_in_eve
             items = expected[question][entries[question]["digest"]][0]
             points_given += open_score(next(q for q in open_questions(QUIZ) if q.id == question), list(items))
         assert float(rows[student]["open_score"]) == pytest.approx(points_given), student
+
+
+LATE = ("    late:\n      due: 2026-01-01T00:00:00+00:00\n      late_due: 2026-01-03T00:00:00+00:00\n"
+        "      penalty: {per: day, percent: 50, cap: 50}\n")
+
+
+def test_a_late_penalty_is_taken_from_the_whole_score_with_the_reviewed_open_points(tmp_path, mini_copy, cli):
+    """Half a day late at 50% a day begun: the reviewed open points pay the penalty too, in every output; after the last
+    accepted time, the submission scores 0 everywhere and awaits no review (both were paid in full before)."""
+    text = (mini_copy / "course.yaml").read_text(encoding="utf-8")
+    (mini_copy / "course.yaml").write_text(text.replace("  - id: quiz\n", "  - id: quiz\n" + LATE), encoding="utf-8")
+    good = {"why_double": "By definition 2x = x + x.", "mean_use": "Outliers pull it away."}
+    for student in ("ontime", "late", "refused"):
+        key = yaml.safe_load(cli("questions", "--unit", "quiz", "--student", student, "--key", course=mini_copy).stdout)
+        write_answers(tmp_path / "class" / student, {**key, **good})
+    (tmp_path / "times.csv").write_text("ontime,2025-12-31T00:00:00+00:00\nlate,2026-01-01T12:00:00+00:00\n"
+                                        "refused,2026-01-05T00:00:00+00:00\n")
+    out = tmp_path / "out"
+    assert cli("grade-all", str(tmp_path / "class"), "--out", str(out), "--unit", "quiz", "--no-similarity",
+               "--submitted-at", str(tmp_path / "times.csv"), course=mini_copy).returncode == 0
+    for student in ("ontime", "late", "refused"):
+        opened = report(out, student)["extra_data"]["open"]
+        save_review(out, "why_double", [opened["why_double"]["digest"]], Review(("definition", "example")))
+        save_review(out, "mean_use", [opened["mean_use"]["digest"]], Review(("outliers",)))
+    done = cli("export", str(out), "--unit", "quiz", course=mini_copy)
+    assert done.returncode == 0 and "await review" not in done.stderr, done.stderr
+    rows = grades(out)
+    assert [rows["ontime"][c] for c in ("raw_score", "penalty", "score")] == ["11", "0", "11"]
+    late = rows["late"]
+    assert float(late["raw_score"]) == 11 and float(late["penalty"]) == 5.5 and float(late["score"]) == 5.5, late
+    refused = rows["refused"]
+    assert float(refused["raw_score"]) == 11 and float(refused["score"]) == 0, refused
+    for student, score in (("ontime", "11"), ("late", "5.5"), ("refused", "0")):
+        page = (out / student / "feedback.md").read_text(encoding="utf-8")
+        assert f"**Score: {score}/11**" in page, page
+    assert "Late: the penalty is taken from the whole score, the open questions' points included: 5.5 of 11." in \
+        (out / "late" / "feedback.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: r.update(score="11"), lambda r: r.update(score=None), lambda r: r.update(score=float("nan")),
+    lambda r: r.update(score=10**400), lambda r: r.pop("score"), lambda r: r.update(extra_data=None),
+    lambda r: r.update(extra_data=[]), lambda r: r["extra_data"].update(open={"why_double": []}),
+    lambda r: r["extra_data"].update(open="x"), lambda r: r["extra_data"].update(tasks=[1]),
+    lambda r: r["extra_data"].update(late="yes"), lambda r: r.update(execution_time="slow"),
+    lambda r: r["extra_data"].update(raw_score="6"), lambda r: r.update(tests={"a": 1}),
+], ids=["score-text", "score-null", "score-nan", "score-huge", "no-score", "extra-null", "extra-list",
+        "open-entry-list", "open-text", "tasks-list", "late-text", "time-text", "raw-text", "tests-object"])
+def test_a_report_edited_into_another_shape_is_named_and_counts_as_not_graded(graded, cli, change):
+    """A results.json edited by hand: export names the student, counts them as not graded, and writes every
+    output whole, never a traceback halfway."""
+    path = graded / "ada" / "results.json"
+    edited = json.loads(path.read_text(encoding="utf-8"))
+    change(edited)
+    path.write_text(json.dumps(edited), encoding="utf-8")
+    done = cli("export", str(graded), "--unit", "quiz")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "ada: its results.json is not a report as the grader writes it" in done.stderr, done.stderr
+    rows = grades(graded)
+    assert rows["ada"]["status"] == "not graded" and rows["bob"]["status"] == "graded"
+    assert "<bdi>ada</bdi>" in (graded / "report.html").read_text(encoding="utf-8")
+
+
+def test_grade_all_of_some_students_keeps_the_whole_class_in_every_output(graded, cli, tmp_path):
+    """One student regraded from a folder of their own into the class's OUT: grades.csv and the class report
+    still hold every student (they held that one alone before); a submission named as a student already in OUT
+    under another spelling is refused, naming both."""
+    before = set(grades(graded))
+    write_answers(tmp_path / "late" / "eve", {"mean_use": "When the data are skewed."})
+    done = cli("grade-all", str(tmp_path / "late"), "--out", str(graded), "--unit", "quiz", "--no-similarity")
+    assert done.returncode == 0, done.stderr
+    assert set(grades(graded)) == before and "<bdi>ada</bdi>" in (graded / "report.html").read_text("utf-8")
+    write_answers(tmp_path / "twin" / "Ada", {"mean_use": "Skew."})
+    twin = cli("grade-all", str(tmp_path / "twin"), "--out", str(graded), "--unit", "quiz", "--no-similarity")
+    assert twin.returncode == 2 and "Ada is the student ada already graded" in twin.stderr, twin.stderr
+    assert not (graded / "Ada").exists()
+
+
+def test_export_takes_the_unit_its_reports_were_graded_for_and_reads_a_grades_file_a_spreadsheet_saved(graded, cli):
+    """Without --unit, export of a quiz class exports the quiz (not the course's default unit, which emptied every
+    output); a grades.csv saved again with a byte-order mark keeps the students it lists."""
+    rows = grades(graded)
+    (graded / "grades.csv").write_text("\ufeff" + (graded / "grades.csv").read_text("utf-8"), encoding="utf-8")
+    (graded / "gone").mkdir()  # a student grade-all could not grade: a row of grades.csv, no report
+    text = (graded / "grades.csv").read_text("utf-8")
+    (graded / "grades.csv").write_text(text + "gone,,,,,,,,,,not graded\n", encoding="utf-8")
+    done = cli("export", str(graded))
+    assert done.returncode == 0, done.stderr
+    after = grades(graded)
+    assert {name: row["score"] for name, row in after.items() if name != "gone"} == \
+        {name: row["score"] for name, row in rows.items()}
+    assert after["gone"]["status"] == "not graded"
