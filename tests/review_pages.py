@@ -48,3 +48,55 @@ class Served:
     def close(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+
+
+# --- the class of the page's tests: twelve students of the quiz, whose answers fall in a few groups ----------------
+
+WHY = ["By definition 2x = x + x.", "Because of the definition: x + x.", "It is x + x, e.g. 2*3 = 3 + 3.",
+       "Multiplying by two adds the number once more.", "I do not know."]
+MEAN = ["Outliers pull it away.", "When the data are skewed.", "When there is an outlier.", "Always."]
+STUDENTS = [f"s{n:02d}" for n in range(12)]
+
+
+def make_class(root: Path) -> Path:
+    for index, student in enumerate(STUDENTS):
+        write_answers(root / "class" / student, {"why_double": WHY[index % len(WHY)],
+                                                  "mean_use": MEAN[(index * 7) % len(MEAN)]})
+    return root / "class"
+
+
+class Browser:
+    """Chromium through Playwright, and the pages opened in it."""
+
+    def __enter__(self):
+        from playwright.sync_api import sync_playwright
+
+        assert CHROMIUM is not None, "CI must have Chromium"
+        self.manager = sync_playwright()
+        playwright = self.manager.__enter__()
+        self.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        return self
+
+    def page(self, address: str):
+        page = self.browser.new_context().new_page()  # a context each: two reviewers share no storage
+        page.goto(address)
+        page.wait_for_selector("body[data-ready='true']")
+        return page
+
+    def __exit__(self, *exc):
+        self.browser.close()
+        self.manager.__exit__(*exc)
+
+
+def settle(page) -> None:
+    """Wait until the page has nothing left to save, then a second more: a save that a timer would still send
+    late (after half a second, say) is on disk by then."""
+    until(lambda: page.get_attribute("body", "data-pending") in ("0", None)
+          and page.get_attribute("#saved", "data-state") not in ("saving",))
+    time.sleep(1.0)
+    until(lambda: page.get_attribute("body", "data-pending") in ("0", None))
+
+
+def here(page) -> str:
+    """The digest of the answer the page shows."""
+    return page.get_attribute("body", "data-group")

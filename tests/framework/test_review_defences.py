@@ -15,23 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from review_pages import CHROMIUM, Served, until, write_answers
+from review_pages import CHROMIUM, MEAN, WHY, Browser, Served, here, make_class, settle, until, write_answers
 
 from grader.model.reviews import load_reviews
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="no Chromium here")
-
-WHY = ["By definition 2x = x + x.", "Because of the definition: x + x.", "It is x + x, e.g. 2*3 = 3 + 3.",
-       "Multiplying by two adds the number once more.", "I do not know."]
-MEAN = ["Outliers pull it away.", "When the data are skewed.", "When there is an outlier.", "Always."]
-STUDENTS = [f"s{n:02d}" for n in range(12)]
-
-
-def make_class(root: Path) -> Path:
-    for index, student in enumerate(STUDENTS):
-        write_answers(root / "class" / student, {"why_double": WHY[index % len(WHY)],
-                                                  "mean_use": MEAN[(index * 7) % len(MEAN)]})
-    return root / "class"
 
 
 @pytest.fixture
@@ -50,41 +38,10 @@ def out(tmp_path, regrade):
     return tmp_path / "out"
 
 
-class Browser:
-    def __enter__(self):
-        from playwright.sync_api import sync_playwright
-
-        self.manager = sync_playwright()
-        playwright = self.manager.__enter__()
-        self.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        return self
-
-    def page(self, address: str):
-        page = self.browser.new_context().new_page()
-        page.goto(address)
-        page.wait_for_selector("body[data-ready='true']")
-        return page
-
-    def __exit__(self, *exc):
-        self.browser.close()
-        self.manager.__exit__(*exc)
-
-
-def settle(page) -> None:
-    until(lambda: page.get_attribute("body", "data-pending") in ("0", None)
-          and page.get_attribute("#saved", "data-state") not in ("saving",))
-    time.sleep(1.0)
-    until(lambda: page.get_attribute("body", "data-pending") in ("0", None))
-
-
 def held(out: Path, question: str = "why_double") -> dict:
     """What the reviews file holds: per answer, (items sorted, comment, adjust, reason)."""
     return {digest: (tuple(sorted(review.items)), review.comment, review.adjust, review.reason)
             for digest, review in load_reviews(out, [question])[question].items()}
-
-
-def here(page) -> str:
-    return page.get_attribute("body", "data-group")
 
 
 def go_to(page, text: str) -> None:

@@ -8,28 +8,15 @@ outliers +2)."""
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
-from review_pages import CHROMIUM, Served, until, write_answers
+from review_pages import CHROMIUM, WHY, Browser, Served, here, make_class, settle, until, write_answers
 
 from grader.model.reviews import load_reviews
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
                                 reason="no Chromium here (.ci/run installs it)")
-
-WHY = ["By definition 2x = x + x.", "Because of the definition: x + x.", "It is x + x, e.g. 2*3 = 3 + 3.",
-       "Multiplying by two adds the number once more.", "I do not know."]
-MEAN = ["Outliers pull it away.", "When the data are skewed.", "When there is an outlier.", "Always."]
-STUDENTS = [f"s{n:02d}" for n in range(12)]
-
-
-def make_class(root: Path) -> Path:
-    for index, student in enumerate(STUDENTS):
-        write_answers(root / "class" / student, {"why_double": WHY[index % len(WHY)],
-                                                  "mean_use": MEAN[(index * 7) % len(MEAN)]})
-    return root / "class"
 
 
 @pytest.fixture
@@ -41,50 +28,14 @@ def out(tmp_path, cli):
     return graded
 
 
-class Browser:
-    """Chromium through Playwright, and the pages opened in it."""
-
-    def __enter__(self):
-        from playwright.sync_api import sync_playwright
-
-        assert CHROMIUM is not None, "CI must have Chromium"
-        self.manager = sync_playwright()
-        playwright = self.manager.__enter__()
-        self.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        return self
-
-    def page(self, address: str):
-        page = self.browser.new_context().new_page()  # a context each: two reviewers share no storage
-        page.goto(address)
-        page.wait_for_selector("body[data-ready='true']")
-        return page
-
-    def __exit__(self, *exc):
-        self.browser.close()
-        self.manager.__exit__(*exc)
-
-
-def settle(page) -> None:
-    """Wait until the page has nothing left to save, then a second more: a save that a timer would still send
-    late (after half a second, say) is on disk by then."""
-    until(lambda: page.get_attribute("body", "data-pending") in ("0", None)
-          and page.get_attribute("#saved", "data-state") not in ("saving",))
-    time.sleep(1.0)
-    until(lambda: page.get_attribute("body", "data-pending") in ("0", None))
-
-
 def saved(out: Path, question: str) -> dict[str, tuple[tuple[str, ...], str]]:
     """What the reviews file of ``question`` holds: per answer, its items (sorted) and comment."""
     return {digest: (tuple(sorted(review.items)), review.comment)
             for digest, review in load_reviews(out, [question])[question].items()}
 
 
-def here(page) -> str:
-    return page.get_attribute("body", "data-group")
-
-
 def test_a_comment_typed_just_before_moving_on_stays_with_its_answer(out):
-    """Finding 1: ``1``, ``c``, a comment, ``Esc`` and ``j`` at once: the comment is saved with the first answer;
+    """``1``, ``c``, a comment, ``Esc`` and ``j`` at once: the comment is saved with the first answer;
     the next answer, never decided on, stays not reviewed."""
     served = Served([str(out), "--unit", "quiz", "--refresh", "0"])
     try:
@@ -106,7 +57,7 @@ def test_a_comment_typed_just_before_moving_on_stays_with_its_answer(out):
 
 
 def test_rubric_keys_pressed_in_quick_succession_are_all_kept(out):
-    """Finding 2: ``1``, ``2``, ``3`` with no pause between them save all three items (each composed from the
+    """``1``, ``2``, ``3`` with no pause between them save all three items (each composed from the
     reviewer's own keys, not from a reply still on its way), then ``2`` again takes one away."""
     served = Served([str(out), "--unit", "quiz", "--refresh", "0"])
     try:
@@ -128,7 +79,7 @@ def test_rubric_keys_pressed_in_quick_succession_are_all_kept(out):
 
 
 def test_undo_steps_back_through_the_answers_own_states(out):
-    """Finding 3: after ``1``, ``2``, a comment and a slip on ``3``, ``u`` takes back the slip only; again, the
+    """after ``1``, ``2``, a comment and a slip on ``3``, ``u`` takes back the slip only; again, the
     comment; again, the second item; the review is not deleted until every step is undone."""
     served = Served([str(out), "--unit", "quiz", "--refresh", "0"])
     try:
@@ -161,7 +112,7 @@ def test_undo_steps_back_through_the_answers_own_states(out):
 
 
 def test_a_second_reviewer_on_the_same_answer_is_asked_and_never_overwrites_unseen(out):
-    """Finding 4: two reviewers' pages open on one answer; the first decides; the second's decision is refused,
+    """two reviewers' pages open on one answer; the first decides; the second's decision is refused,
     the page shows the first's decision and asks; nothing of the first's is lost until the second chooses to
     replace it."""
     one = Served([str(out), "--unit", "quiz", "--refresh", "0", "--by", "ta-one"])
@@ -205,7 +156,7 @@ def test_a_second_reviewer_on_the_same_answer_is_asked_and_never_overwrites_unse
 
 
 def test_the_open_page_picks_up_a_regrade_and_reviews_made_elsewhere(out, tmp_path, cli):
-    """Finding 4: while the page is open, a student's answer changes and the class is graded again, and another
+    """while the page is open, a student's answer changes and the class is graded again, and another
     page reviews an answer: without a restart, the page shows the new answer as not reviewed and the other's
     review as made."""
     served = Served([str(out), "--unit", "quiz", "--refresh", "0.5"])
