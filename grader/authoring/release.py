@@ -176,9 +176,40 @@ def _student_unit_files(unit: Unit) -> dict[str, bytes | str]:
     return files
 
 
+SAME_SECTION = {"en": "As above: once for the whole bundle.", "zh": "同上：整个练习包只需一次。"}
+NOTEBOOKS = {
+    "en": "## The notebooks\n\nThe same exercises are in notebooks too: {names}, in `notebooks/`. The bundle does not "
+          "install Jupyter: `python3 -m pip install notebook`, then `jupyter notebook notebooks/`. Write your code in "
+          "the answer cells; `grader check notebooks/{first}.ipynb` checks a notebook, as the unit its name says.",
+    "zh": "## 笔记本\n\n同样的练习也在笔记本里：{names}，在 `notebooks/` 文件夹中。练习包不会安装 Jupyter：先运行 "
+          "`python3 -m pip install notebook`，再运行 `jupyter notebook notebooks/`。把代码写在答案单元格里；"
+          "`grader check notebooks/{first}.ipynb` 检查一个笔记本，检查的单元由笔记本的名称决定。",
+}
+
+
 def _readme(units: list[Unit], key: str) -> bytes:
-    """The bundle's README (``key``: readme or readme_zh): each unit's part, in the course's order."""
-    parts = [path.read_text(encoding="utf-8").strip() for unit in units if (path := unit.content(key)) is not None]
+    """The bundle's README (``key``: readme or readme_zh): each unit's part, in the course's order; a section a
+    later unit has word for word (setting up) is said once, the later one pointing to it; and where the bundle
+    has notebooks, a section on them (Jupyter is not installed by the bundle)."""
+    lang = "zh" if key.endswith("_zh") else "en"
+    parts, seen = [], set()
+    for unit in units:
+        path = unit.content(key)
+        if path is None:
+            continue
+        sections = re.split(r"(?m)^(?=## )", path.read_text(encoding="utf-8").strip())
+        kept = []
+        for section in sections:
+            body = section.strip()
+            if body.startswith("## ") and body in seen:
+                kept.append(f"{body.splitlines()[0]}\n\n{SAME_SECTION[lang]}\n\n")
+                continue
+            seen.add(body)
+            kept.append(section)
+        parts.append("".join(kept).strip())
+    names = [unit.model.notebook.name for unit in units if unit.model.notebook is not None]
+    if names:
+        parts.append(NOTEBOOKS[lang].format(names=", ".join(f"`{name}.ipynb`" for name in names), first=names[0]))
     return ("\n\n---\n\n".join(parts) + "\n").encode("utf-8")
 
 

@@ -111,7 +111,9 @@ def test_the_student_bundle_holds_no_solution_no_hidden_test_and_no_course_code(
 
 def test_the_student_bundle_works_in_a_fresh_virtual_environment(released, tmp_path):
     bundle = unzip(released / "student.zip", tmp_path / "bundle")
-    assert (bundle / "README.md").read_text() == (MINI / "tests" / "units" / "mini" / "student.md").read_text()
+    readme = (bundle / "README.md").read_text()
+    assert readme.startswith((MINI / "tests" / "units" / "mini" / "student.md").read_text().strip())
+    assert "## The notebooks" in readme and "`mini.ipynb`" in readme and "pip install notebook" in readme
     env = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=300)
     python, grader = env / "bin" / "python", env / "bin" / "grader"
@@ -295,7 +297,10 @@ def test_check_on_a_notebook_without_an_answer_cell_says_to_put_the_cell_back(re
 def test_a_release_without_a_unit_gives_students_the_whole_course_in_one_bundle(mini_copy, tmp_path):
     quiz = mini_copy / "tests" / "units" / "quiz"  # the quiz, given the README a student bundle needs
     shutil.copy(mini_copy / "tests" / "units" / "mini" / "student.md", quiz / "student.md")
-    (quiz / "student.md").write_text("# Quiz\n\nAnswer the questions in answers.yaml.\n")
+    setup = "## Set up, once\n\nRun `python3 -m pip install -e .` in this folder."  # as each unit's README says
+    mini_readme = mini_copy / "tests" / "units" / "mini" / "student.md"
+    mini_readme.write_text(mini_readme.read_text() + "\n" + setup + "\n")
+    (quiz / "student.md").write_text(f"# Quiz\n\n{setup}\n\n## Answers\n\nAnswer the questions in answers.yaml.\n")
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "-m", "grader", "--course", str(mini_copy), "release", "--out", str(out)],
                           capture_output=True, text=True, timeout=300)
@@ -305,10 +310,14 @@ def test_a_release_without_a_unit_gives_students_the_whole_course_in_one_bundle(
     bundle = unzip(out / "student.zip", tmp_path / "bundle")
     readme = (bundle / "README.md").read_text()
     assert "# Mini: numbers, then arrays" in readme and "# Quiz" in readme
+    assert readme.count("## The notebooks") == 1
+    # a section the quiz's README has word for word is said once; the quiz's points to it
+    assert readme.count("Run `python3 -m pip install -e .` in this folder.") == 1
+    assert readme.count("## Set up, once") == 2 and "As above: once for the whole bundle." in readme
     assert "grader check --unit mini" in (bundle / ".github" / "workflows" / "classroom.yml").read_text()
     assert "grader check --unit quiz" in (bundle / ".github" / "workflows" / "classroom.yml").read_text()
     # every unit checks in the bundle, and the notebook a student starts from is there, with stubs and no secret
-    for unit, score in (("mini", "Public score: 0/10"), ("quiz", "Public score: 0/6")):
+    for unit, score in (("mini", "Public score: 0/10"), ("quiz", "No public score")):
         shown = subprocess.run([sys.executable, "-m", "grader", "check", "--unit", unit], cwd=bundle,
                                capture_output=True, text=True, timeout=300)
         assert score in shown.stdout, shown.stdout + shown.stderr
