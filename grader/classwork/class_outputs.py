@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from ..model.course import Unit
-from ..model.files import read_below, write_below
+from ..model.files import folders_below, read_below, write_below
+from ..model.identity import canonical, key, refusal
 from ..model.questions import open_questions
 from ..rendering.feedback import Feedback
 from .class_report import kept_similarity, render, similarity_section
-from .exports import write_grades_csv
-from .outputs import REPORT, reviewed_results, write_review_feedback
+from .exports import listed_in_grades, write_grades_csv
+from .outputs import REPORT, RESULTS, results, reviewed_results, write_review_feedback
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,6 @@ def graded_class(out: Path) -> Graded:
     """Every student of ``out``: each folder holding a results.json (never through a link) whose name is an id,
     and each student grades.csv lists (grade-all could not grade them); two names of one student (``Ada`` and
     ``ada``) are both refused, as grade-all refuses them."""
-    from ..model.files import folders_below
-    from ..model.identity import canonical, key, refusal
-    from .exports import listed_in_grades
-    from .outputs import RESULTS, results
-
     refused: dict[str, str] = {}
     names: list[str] = []
     for name in folders_below(out):
@@ -111,6 +107,6 @@ def graded_class(out: Path) -> Graded:
     for twins in (group for group in by_key.values() if len(group) > 1):
         for name in twins:
             refused[name] = f"one student with {', '.join(other for other in twins if other != name)}"
-    units = {str((report.get("extra_data") or {}).get("unit")) for _, report in results(out, students)
-             if report is not None}
+    units = {str(unit) for _, report in results(out, students)
+             if report is not None and (unit := report["extra_data"].get("unit")) is not None}
     return Graded([name for name in students if name not in refused], refused, units)

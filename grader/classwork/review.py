@@ -46,7 +46,7 @@ from ..model.reviews import (
     stamp_of,
     version_of,
 )
-from .outputs import RESULTS, graded_sources
+from .outputs import RESULTS, graded_sources, unsound
 
 MAX_REPORT_BYTES = 8 * 1024 * 1024  # of one results.json read for its open answers
 MAX_BODY = 64 * 1024  # of one request to the API
@@ -103,9 +103,12 @@ def read_class(unit: Unit, out: Path, only: list[str] | None = None) -> Class:
                 raise ValueError(f"a link, not a regular file, not UTF-8, or larger than "
                                  f"{MAX_REPORT_BYTES // 1024 // 1024} MiB")
             report = json.loads(text)
+            why = unsound(report)
+            if why is not None:
+                raise ValueError(why)
             extra = report["extra_data"]
             scores[student] = (float(report["score"]), float(report["max_score"]))
-        except (ValueError, KeyError, TypeError, RecursionError) as error:
+        except (ValueError, RecursionError) as error:
             problems.append(f"{student}: its report cannot be read ({error})")
             continue
         if extra.get("unit", unit.id) != unit.id:
