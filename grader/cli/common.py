@@ -48,7 +48,7 @@ MAX_LISTED = 10_000  # entries of a folder looked at for the unit it is for
 def unit_for(args: argparse.Namespace, path: Path | None) -> tuple[Unit, list[Unit]]:
     """The unit to check or grade ``path`` with, and the course's other units when it was not named: ``--unit``;
     else, in a course of several units, the one ``path`` is for by its names alone (nothing in it is read): a
-    notebook named as a unit's notebook (``max_pooling.ipynb``), or a folder holding the modules of one unit
+    notebook named as a unit's notebook (``<its name>.ipynb``), or a folder holding the modules of one unit
     and none of another's; else the course's default unit."""
     course = course_of(args)
     if args.unit or len(course.units) == 1:

@@ -79,7 +79,7 @@ def test_rubric_keys_pressed_in_quick_succession_are_all_kept(out):
 
 
 def test_undo_steps_back_through_the_answers_own_states(out):
-    """after ``1``, ``2``, a comment and a slip on ``3``, ``u`` takes back the slip only; again, the
+    """After ``1``, ``2``, a comment and a slip on ``3``, ``u`` takes back the slip only; again, the
     comment; again, the second item; the review is not deleted until every step is undone."""
     served = Served([str(out), "--unit", "quiz", "--refresh", "0"])
     try:
@@ -112,7 +112,7 @@ def test_undo_steps_back_through_the_answers_own_states(out):
 
 
 def test_a_second_reviewer_on_the_same_answer_is_asked_and_never_overwrites_unseen(out):
-    """two reviewers' pages open on one answer; the first decides; the second's decision is refused,
+    """Two reviewers' pages open on one answer; the first decides; the second's decision is refused,
     the page shows the first's decision and asks; nothing of the first's is lost until the second chooses to
     replace it."""
     one = Served([str(out), "--unit", "quiz", "--refresh", "0", "--by", "ta-one"])
@@ -156,7 +156,7 @@ def test_a_second_reviewer_on_the_same_answer_is_asked_and_never_overwrites_unse
 
 
 def test_the_open_page_picks_up_a_regrade_and_reviews_made_elsewhere(out, tmp_path, cli):
-    """while the page is open, a student's answer changes and the class is graded again, and another
+    """While the page is open, a student's answer changes and the class is graded again, and another
     page reviews an answer: without a restart, the page shows the new answer as not reviewed and the other's
     review as made."""
     served = Served([str(out), "--unit", "quiz", "--refresh", "0.5"])
